@@ -1,0 +1,26 @@
+"""`fos` entry point.
+
+The git hooks call `fos check --staged` and `fos check --message-file` on every
+commit, so those invocations go to `factory_os.hot` without importing click,
+pydantic or gitpython (DESIGN section 7). Everything else goes to the click CLI.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    from factory_os import hot
+
+    code = hot.try_run(args)
+    if code is not None:
+        return code
+    from factory_os.cli import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""What every model shares: strictness, and the branch-safe identifier forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
+# Rules from a built-in pack are namespaced by the pack instead: R-<pack>-<slug>.
+HEX_SUFFIX = r"[0-9a-f]{6,}"
+RULE_ID = rf"^R-({HEX_SUFFIX}|[a-z][a-z0-9]*(-[a-z0-9]+)+)$"
+INCIDENT_ID = rf"^INC-{HEX_SUFFIX}$"
+DECISION_ID = rf"^D-{HEX_SUFFIX}$"
+SESSION_ID = rf"^S-{HEX_SUFFIX}$"
+RUN_ID = r"^run_[0-9a-f]{8}$"
+SLUG = r"^[a-z0-9][a-z0-9._-]*$"
+PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
+
+RuleId = Annotated[str, Field(pattern=RULE_ID)]
+IncidentId = Annotated[str, Field(pattern=INCIDENT_ID)]
+DecisionId = Annotated[str, Field(pattern=DECISION_ID)]
+SessionId = Annotated[str, Field(pattern=SESSION_ID)]
+Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+LIFECYCLE_STAGES = (
+    "intake",
+    "rank",
+    "spec",
+    "build",
+    "eval",
+    "red-team",
+    "port",
+    "launch",
+    "maintain",
+)
+HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
+
+
+class Strict(BaseModel):
+    """Base of every file model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def is_branch_safe(identifier: str) -> bool:
+    return any(
+        re.match(pattern, identifier)
+        for pattern in (RULE_ID, INCIDENT_ID, DECISION_ID, SESSION_ID, RUN_ID)
+    )

@@ -1,0 +1,45 @@
+"""Front matter of the Markdown documents: incidents, knowledge notes, digests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from factory_os.model.common import IncidentId, NonEmpty, SessionId, Slug, Strict
+
+
+class IncidentFrontMatter(Strict):
+    """`.factory/incidents/<id>.md`: what happened; the narrative follows the front matter."""
+
+    id: IncidentId
+    title: NonEmpty
+    severity: Literal["low", "medium", "high", "critical"]
+    summary: str = ""
+    occurred_at: datetime | None = None
+    created_at: datetime
+    created_by: NonEmpty
+
+
+class KnowledgeFrontMatter(Strict):
+    """`.factory/knowledge/<slug>.md`: the file name is the note's id; only `title` is required."""
+
+    title: NonEmpty
+    tags: list[Slug] = Field(default_factory=list)
+    paths: list[NonEmpty] = Field(default_factory=list, description="gitignore-style globs")
+    review_by: date | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+
+
+class DigestFrontMatter(Strict):
+    """`.factory/digests/<session>.md`: what a session did; the sections follow."""
+
+    session: SessionId
+    actor: NonEmpty
+    role: Slug | None = None
+    started_at: datetime
+    ended_at: datetime
+    manifest_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    commits: list[str] = Field(default_factory=list)

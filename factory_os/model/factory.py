@@ -1,0 +1,49 @@
+"""`.factory/factory.yaml`: the settings of one factory."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from factory_os.model.common import HOOK_STAGES, Slug, Strict
+
+Severity = Literal["block", "warn", "info"]
+HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
+
+
+class Governance(Strict):
+    escalation_sla_minutes: int = Field(30, ge=1, description="Time to answer an escalation.")
+    override_ttl_seconds: int = Field(86400, ge=60, description="How long an override lasts.")
+
+
+class ContextSettings(Strict):
+    budget_tokens: int = Field(8000, ge=200, description="Default budget of `fos context`.")
+    digests: int = Field(3, ge=0, le=50, description="How many latest digests to include.")
+
+
+class IdentityPolicy(Strict):
+    unknown_author: Severity = Field(
+        "block", description="Severity of a commit whose author is no member of the team."
+    )
+    require_signed_commits: bool = False
+    allowed_signers: str | None = Field(
+        None, description="allowed_signers file for SSH signatures, relative to the repository."
+    )
+
+
+class HookSettings(Strict):
+    stages: list[HookStage] = Field(default_factory=lambda: list(HOOK_STAGES[:3]))
+
+
+class FactoryConfig(Strict):
+    """The factory's settings."""
+
+    schema_version: Literal[1] = 1
+    name: Slug
+    description: str = ""
+    packs: list[Slug] = Field(default_factory=lambda: ["core"])
+    governance: Governance = Field(default_factory=Governance)
+    context: ContextSettings = Field(default_factory=ContextSettings)
+    identity: IdentityPolicy = Field(default_factory=IdentityPolicy)
+    hooks: HookSettings = Field(default_factory=HookSettings)

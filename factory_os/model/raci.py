@@ -1,0 +1,39 @@
+"""`.factory/raci.yaml`: lifecycle stage x role, and separation of duties."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from factory_os.model.common import NonEmpty, Slug, Strict
+
+Responsibility = Literal["R", "A", "C", "I", "A/R"]
+
+
+class DutySeparation(Strict):
+    roles: list[Slug] = Field(min_length=2, max_length=2)
+    rule: Literal["never", "low-stakes-with-reason"] = Field(
+        description="`never`: one person never holds both on one piece of work; "
+        "`low-stakes-with-reason`: only for low-stakes work, with a recorded reason."
+    )
+    description: NonEmpty
+
+
+class Raci(Strict):
+    """Who is Responsible, Accountable, Consulted, Informed at each lifecycle stage."""
+
+    roles: list[Slug] = Field(min_length=1)
+    stages: dict[Slug, dict[Slug, Responsibility]] = Field(min_length=1)
+    separation_of_duties: list[DutySeparation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _stages_cover_roles(self) -> Raci:
+        for stage, assignments in self.stages.items():
+            unknown = sorted(set(assignments) - set(self.roles))
+            if unknown:
+                raise ValueError(f"stage {stage!r} names roles not in `roles`: {unknown}")
+        return self
+
+    def accountable(self, stage: str) -> list[str]:
+        return [role for role, value in self.stages.get(stage, {}).items() if "A" in value]

@@ -1,0 +1,302 @@
+"""Finding the factory, reading its files safely, writing them atomically.
+
+The only module that touches ruamel.yaml. Reading is defensive: every file is
+size-limited, must be UTF-8 text, and YAML aliases are never expanded beyond a
+node budget, so a hostile file costs bounded time and memory and is reported as
+`path:line: message` (exit 3) instead of crashing or hanging.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from factory_os import git
+from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+
+FACTORY_DIR = ".factory"
+MAX_FILE_BYTES = 1024 * 1024
+MAX_YAML_NODES = 100_000
+SCHEMA_DIR = "schemas"  # .factory/schemas/: editor schemas written by `fos init`
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Factory:
+    """Where a factory lives: the directory holding `.factory/`, inside a git work tree."""
+
+    root: Path
+    worktree: Path
+
+    @property
+    def dir(self) -> Path:
+        return self.root / FACTORY_DIR
+
+    def rel(self, path: Path) -> str:
+        """PATH as shown to the user: relative to the factory root, with slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_factory(start: Path) -> Factory:
+    """The nearest `.factory/` at or above START, not above its git work tree."""
+    worktree = git.require_toplevel(start)
+    here = start.resolve()
+    while True:
+        if (here / FACTORY_DIR).is_dir():
+            return Factory(root=here, worktree=worktree)
+        if here == worktree or here.parent == here:
+            break
+        here = here.parent
+    raise EnvironmentProblem(
+        f"no {FACTORY_DIR}/ found in {start} or above it in the work tree {worktree}"
+        " (run `fos init` to create one)"
+    )
+
+
+# -- reading ---------------------------------------------------------------
+
+
+def read_text(path: Path, rel: str) -> str:
+    """The file's text, refusing what is too large, binary or not UTF-8."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InvalidInput.one(rel, 0, "file not found") from None
+    except IsADirectoryError:
+        raise InvalidInput.one(rel, 0, "is a directory, not a file") from None
+    except OSError as exc:
+        raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InvalidInput.one(rel, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise InvalidInput.one(rel, line, "binary content (NUL byte); expected UTF-8 text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InvalidInput.one(rel, line, "not valid UTF-8 text") from None
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML document: the round-trip tree (comments kept) and a plain copy."""
+
+    tree: Any
+    plain: Any
+    rel: str
+    line_offset: int = 0
+
+    def line_of(self, loc: tuple[int | str, ...]) -> int:
+        return _line_of(self.tree, loc) + self.line_offset
+
+
+def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
+    """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise InvalidInput.one(
+                rel, number + line_offset, "tab in indentation (YAML indents with spaces)"
+            )
+    try:
+        tree = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark is not None else 0) + line_offset
+        message = exc.problem or exc.context or "invalid YAML"
+        raise InvalidInput.one(rel, line, f"invalid YAML: {message}") from None
+    except YAMLError as exc:
+        raise InvalidInput.one(rel, line_offset, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
+    plain = _to_plain(tree, rel, [0])
+    return YamlDocument(tree=tree, plain=plain, rel=rel, line_offset=line_offset)
+
+
+def load_yaml(path: Path, rel: str) -> YamlDocument:
+    return parse_yaml(read_text(path, rel), rel)
+
+
+def _to_plain(node: Any, rel: str, budget: list[int], depth: int = 0) -> Any:
+    """A plain dict/list copy of a ruamel tree; aliases count against a node budget."""
+    budget[0] += 1
+    if budget[0] > MAX_YAML_NODES or depth > 100:
+        raise InvalidInput.one(
+            rel, 0, "YAML too large or too deep once aliases are expanded (alias bomb?)"
+        )
+    if isinstance(node, Mapping):
+        return {
+            _scalar(key): _to_plain(value, rel, budget, depth + 1) for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_to_plain(item, rel, budget, depth + 1) for item in node]
+    return _scalar(node)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, datetime):
+        return datetime.fromisoformat(value.isoformat()) if hasattr(value, "isoformat") else value
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _line_of(tree: Any, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the deepest part of LOC found in TREE (1 if none)."""
+    line = 0
+    node = tree
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0]
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0]
+            node = node[part]
+        # parts that name no key (union tags like 'path-guard') are passed over
+    return line + 1
+
+
+def split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
+    """(front matter, body, line of the body) of a Markdown file with `---` front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise InvalidInput.one(rel, 1, "missing YAML front matter (the file must start with ---)")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise InvalidInput.one(rel, 1, "front matter is not closed by a --- line")
+
+
+def validate(model: type[M], doc: YamlDocument, *, context: dict[str, Any] | None = None) -> M:
+    """DOC as a MODEL; every schema error becomes a Problem at its line."""
+    if doc.plain is None:
+        raise InvalidInput.one(doc.rel, doc.line_offset + 1, "empty document")
+    try:
+        return model.model_validate(doc.plain, context=context)
+    except ValidationError as exc:
+        raise InvalidInput(problems_of(exc, doc)) from None
+
+
+def problems_of(exc: ValidationError, doc: YamlDocument) -> Iterator[Problem]:
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        where = ".".join(str(part) for part in loc)
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        yield Problem(doc.rel, doc.line_of(loc), f"{where}: {message}" if where else message)
+
+
+# -- writing ---------------------------------------------------------------
+
+
+def dump_yaml(tree: Any, *, schema: str | None = None) -> str:
+    """YAML text for TREE (a plain or round-trip structure), with a schema modeline."""
+    buffer = io.StringIO()
+    if schema is not None:
+        buffer.write(f"# yaml-language-server: $schema={schema}\n")
+    _yaml().dump(_commented(tree), buffer)
+    return buffer.getvalue()
+
+
+def _commented(value: Any) -> Any:
+    if isinstance(value, CommentedMap | CommentedSeq):
+        return value
+    if isinstance(value, Mapping):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = _commented(item)
+        return out
+    if isinstance(value, list | tuple):
+        return CommentedSeq(_commented(item) for item in value)
+    return value
+
+
+def schema_ref(path: Path, factory: Factory, kind: str) -> str:
+    """The relative path from PATH to the editor schema of KIND under .factory/schemas/."""
+    target = factory.dir / SCHEMA_DIR / f"{kind}.schema.json"
+    return Path(os.path.relpath(target, path.parent)).as_posix()
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace PATH with DATA so that readers see the old or the new file, never half."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(Path(tmp))
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_new(path: Path, data: str | bytes) -> None:
+    """Create PATH atomically; fail with FileExistsError if it already exists."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # fails if PATH exists: never overwrite an append-only file
+    finally:
+        _unlink_quietly(Path(tmp))
+    _fsync_dir(path.parent)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,64 @@
+"""Test helpers: real git in temporary directories, and `fos` run in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from factory_os.__main__ import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+def fos(cwd: Path, *args: str) -> Result:
+    """Run `fos -C CWD ARGS...` in this process and capture what it prints."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["-C", str(cwd), *args])
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, input=input
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    return proc.stdout.strip()
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def commit_all(repo: Path, message: str = "change") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ROOT (outside .git) and its bytes: to prove nothing changed."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
