@@ -8,6 +8,7 @@ node budget, so a hostile file costs bounded time and memory and is reported as
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -128,9 +129,9 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
         tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark is not None else 0) + line_offset
+        where = (mark.line + 1 if mark is not None else 0) + line_offset
         message = exc.problem or exc.context or "invalid YAML"
-        raise InvalidInput.one(rel, line, f"invalid YAML: {message}") from None
+        raise InvalidInput.one(rel, where, f"invalid YAML: {message}") from None
     except YAMLError as exc:
         raise InvalidInput.one(rel, line_offset, f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -254,16 +255,37 @@ def schema_ref(path: Path, factory: Factory, kind: str) -> str:
     return Path(os.path.relpath(target, path.parent)).as_posix()
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace PATH with DATA so that readers see the old or the new file, never half."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_temp(path: Path, payload: bytes, mode: int) -> str:
+    """A fully written, fsynced temporary file beside PATH; returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        _unlink_quietly(Path(tmp))
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace PATH with DATA so that readers see the old or the new file, never half."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    tmp = _write_temp(path, payload, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(Path(tmp))
@@ -274,24 +296,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def write_new(path: Path, data: str | bytes) -> None:
     """Create PATH atomically; fail with FileExistsError if it already exists."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _write_temp(path, payload, 0o666 & ~_umask())
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
         os.link(tmp, path)  # fails if PATH exists: never overwrite an append-only file
     finally:
         _unlink_quietly(Path(tmp))
     _fsync_dir(path.parent)
 
 
+def make_dir(path: Path) -> None:
+    """Create PATH with the mode a plain mkdir would give (temporary dirs are 0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o777 & ~_umask())
+
+
 def _unlink_quietly(path: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 def _fsync_dir(directory: Path) -> None:

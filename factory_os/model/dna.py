@@ -110,9 +110,9 @@ def _decision(start: int, lines: list[str]) -> Decision:
         return Decision.model_validate(fields)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        line = status_line if error["loc"][:1] in (("status",), ("superseded_by",)) else start
+        at = status_line if error["loc"][:1] in (("status",), ("superseded_by",)) else start
         where = ".".join(str(part) for part in error["loc"])
-        raise _SectionError(line, f"{heading['id']}: {where}: {error['msg']}") from None
+        raise _SectionError(at, f"{heading['id']}: {where}: {error['msg']}") from None
 
 
 def render_decision(decision: Decision) -> str:

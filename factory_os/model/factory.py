@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from factory_os.model.common import HOOK_STAGES, Slug, Strict
+from factory_os.model.common import Slug, Strict
 
 Severity = Literal["block", "warn", "info"]
 HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
@@ -32,8 +32,12 @@ class IdentityPolicy(Strict):
     )
 
 
+def _default_stages() -> list[HookStage]:
+    return ["pre-commit", "commit-msg", "pre-push"]
+
+
 class HookSettings(Strict):
-    stages: list[HookStage] = Field(default_factory=lambda: list(HOOK_STAGES[:3]))
+    stages: list[HookStage] = Field(default_factory=_default_stages)
 
 
 class FactoryConfig(Strict):

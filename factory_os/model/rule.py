@@ -82,7 +82,13 @@ class Manual(Strict):
 
 
 Check = Annotated[
-    PathGuard | ApprovalRequired | RequiredTrailer | ForbiddenPattern | AppendOnly | Command | Manual,
+    PathGuard
+    | ApprovalRequired
+    | RequiredTrailer
+    | ForbiddenPattern
+    | AppendOnly
+    | Command
+    | Manual,
     Field(discriminator="kind"),
 ]
 

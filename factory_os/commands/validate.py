@@ -1,0 +1,62 @@
+"""`fos validate`: every file under .factory/ against its model, then across files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import click
+
+from factory_os import crossref, memory, store
+from factory_os.cli import Env, emit, format_option
+from factory_os.errors import EXIT_INVALID, EXIT_OK, Problem
+from factory_os.store import Factory
+
+
+@dataclass(frozen=True)
+class Report:
+    files: int
+    problems: list[Problem]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INVALID if self.problems else EXIT_OK
+
+
+def validate_factory(factory: Factory) -> Report:
+    scan = memory.scan(factory)
+    problems = list(scan.problems) + list(crossref.check(scan))
+    problems.sort(key=lambda p: (p.path, p.line, p.message))
+    return Report(files=scan.files, problems=problems)
+
+
+def render(report: Report, output_format: str) -> str:
+    if output_format == "json":
+        body = {
+            "ok": not report.problems,
+            "files": report.files,
+            "problems": [p._asdict() for p in report.problems],
+        }
+        return json.dumps(body, indent=2) + "\n"
+    lines = [str(p) for p in report.problems]
+    count = len(report.problems)
+    lines.append(
+        f"{count} problem{'s' if count != 1 else ''} in {report.files} files"
+        if count
+        else f"ok: {report.files} files valid"
+    )
+    return "\n".join(lines) + "\n"
+
+
+@click.command("validate")
+@format_option("text", "json")
+@click.pass_obj
+def cli(env: Env, output_format: str) -> int:
+    """Check every file under .factory/ against its schema and against each other.
+
+    Each problem is printed as `path:line: message`, all of them in one run;
+    exit 3 when there is any. Nothing is ever written.
+    """
+    report = validate_factory(store.find_factory(env.cwd))
+    emit(render(report, output_format))
+    return report.exit_code

@@ -1,0 +1,161 @@
+"""Checks across files: every name a file uses must exist, every id must be unique."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from factory_os.errors import Problem
+from factory_os.memory import Loaded, Scan
+from factory_os.model.common import LIFECYCLE_STAGES
+from factory_os.packs import available_packs
+
+DNA = ".factory/DNA.md"
+
+
+def check(scan: Scan) -> Iterator[Problem]:
+    roles = set(scan.roles.value.roles) if scan.roles else None
+    yield from _team(scan, roles)
+    yield from _raci(scan, roles)
+    yield from _rules(scan, roles)
+    yield from _file_names(scan)
+    yield from _decisions(scan)
+    yield from _unique_ids(scan)
+
+
+def _team(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+    if scan.team is None:
+        return
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, str] = {}
+    for index, member in enumerate(scan.team.value.members):
+        line = scan.team.line_of("members", index)
+        if member.id in seen_ids:
+            yield Problem(scan.team.rel, line, f"member id {member.id!r} is used twice")
+        seen_ids[member.id] = line
+        for role_index, role in enumerate(member.roles):
+            if roles is not None and role not in roles:
+                yield Problem(
+                    scan.team.rel,
+                    scan.team.line_of("members", index, "roles", role_index),
+                    f"member {member.id!r} has role {role!r}, which roles.yaml does not define",
+                )
+        for email in member.emails:
+            if email in seen_emails and seen_emails[email] != member.id:
+                yield Problem(
+                    scan.team.rel,
+                    line,
+                    f"email {email} belongs to both {seen_emails[email]!r} and {member.id!r}",
+                )
+            seen_emails[email] = member.id
+
+
+def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+    if scan.raci is None:
+        return
+    raci = scan.raci.value
+    for index, role in enumerate(raci.roles):
+        if roles is not None and role not in roles:
+            yield Problem(
+                scan.raci.rel,
+                scan.raci.line_of("roles", index),
+                f"role {role!r} is not defined in roles.yaml",
+            )
+    for stage in raci.stages:
+        line = scan.raci.line_of("stages", stage)
+        if stage not in LIFECYCLE_STAGES:
+            yield Problem(
+                scan.raci.rel,
+                line,
+                f"unknown stage {stage!r} (stages: {', '.join(LIFECYCLE_STAGES)})",
+            )
+        if not raci.accountable(stage):
+            yield Problem(scan.raci.rel, line, f"stage {stage!r} has no one Accountable (A)")
+    for index, duty in enumerate(raci.separation_of_duties):
+        for role in duty.roles:
+            if role not in raci.roles:
+                yield Problem(
+                    scan.raci.rel,
+                    scan.raci.line_of("separation_of_duties", index),
+                    f"separation of duties names role {role!r}, which is not in `roles`",
+                )
+
+
+def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+    incidents = {loaded.value.id for loaded in scan.incidents}
+    rule_ids = {loaded.value.id for loaded in scan.rules}
+    packs = available_packs()
+    for loaded in scan.rules:
+        rule = loaded.value
+        if rule.origin.startswith("pack:"):
+            name, _, _version = rule.origin.removeprefix("pack:").partition("@")
+            if name not in packs:
+                yield Problem(loaded.rel, loaded.line_of("origin"), f"unknown pack {name!r}")
+            elif not rule.id.startswith(f"R-{name}-"):
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("id"),
+                    f"a rule of pack {name!r} has an id R-{name}-...",
+                )
+        elif rule.origin not in incidents:
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("origin"),
+                f"origin {rule.origin} names no incident in .factory/incidents/",
+            )
+        if rule.superseded_by is not None and rule.superseded_by not in rule_ids:
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("superseded_by"),
+                f"superseded_by {rule.superseded_by} names no rule",
+            )
+        approvers: list[str] = getattr(rule.check, "approver_roles", [])
+        for key, names in (("scope", rule.scope.roles), ("check", approvers)):
+            field = "roles" if key == "scope" else "approver_roles"
+            for index, role in enumerate(names):
+                if roles is not None and role not in roles:
+                    yield Problem(
+                        loaded.rel,
+                        loaded.line_of(key, field, index),
+                        f"role {role!r} is not defined in roles.yaml",
+                    )
+
+
+def _file_names(scan: Scan) -> Iterator[Problem]:
+    pairs: list[tuple[Loaded[Any], str]] = [(loaded, loaded.value.id) for loaded in scan.rules]
+    pairs += [(loaded, loaded.value.id) for loaded in scan.incidents]
+    pairs += [(loaded, loaded.value.session) for loaded in scan.digests]
+    for loaded, identifier in pairs:
+        if loaded.stem != identifier:
+            yield Problem(
+                loaded.rel,
+                loaded.doc.line_offset + 1,
+                f"file name must be its id: {identifier}{loaded.path.suffix}",
+            )
+
+
+def _decisions(scan: Scan) -> Iterator[Problem]:
+    by_id = {decision.id: decision for decision in scan.decisions}
+    for decision in scan.decisions:
+        target = decision.superseded_by
+        if target is not None and target not in by_id:
+            yield Problem(
+                DNA, decision.line, f"{decision.id} is superseded by {target}, which does not exist"
+            )
+        elif target == decision.id:
+            yield Problem(DNA, decision.line, f"{decision.id} cannot supersede itself")
+
+
+def _unique_ids(scan: Scan) -> Iterator[Problem]:
+    """Ids are unique across every file: two branches must never mint the same one."""
+    seen: dict[str, str] = {}
+    places = [(DNA, d.line, d.id) for d in scan.decisions]
+    places += [(x.rel, x.doc.line_offset + 1, x.value.id) for x in scan.rules]
+    places += [(x.rel, x.doc.line_offset + 1, x.value.id) for x in scan.incidents]
+    places += [(x.rel, x.doc.line_offset + 1, x.value.session) for x in scan.digests]
+    places += [(x.rel, x.doc.line_offset + 1, x.stem) for x in scan.knowledge]
+    for rel, line, identifier in places:
+        if identifier in seen:
+            yield Problem(rel, line, f"id {identifier} is also used by {seen[identifier]}")
+        else:
+            seen[identifier] = rel

@@ -1,0 +1,198 @@
+"""Reading the factory's documents into validated models.
+
+Every loader raises InvalidInput with `path:line` problems; `scan` reads
+everything and collects the problems of every file instead of stopping at the
+first, which is what `fos validate` needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from factory_os import store
+from factory_os.errors import InvalidInput, Problem
+from factory_os.model.dna import Decision, parse_dna
+from factory_os.model.documents import DigestFrontMatter, IncidentFrontMatter, KnowledgeFrontMatter
+from factory_os.model.factory import FactoryConfig
+from factory_os.model.raci import Raci
+from factory_os.model.rule import Rule
+from factory_os.model.team import Roles, Team
+from factory_os.store import Factory, YamlDocument
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+CONFIG_FILES = {"factory.yaml": FactoryConfig, "team.yaml": Team, "roles.yaml": Roles,
+                "raci.yaml": Raci}  # fmt: skip
+# directories whose files are documents of one kind: (dir, suffix)
+DOCUMENT_DIRS = {"rules": ".yaml", "incidents": ".md", "knowledge": ".md", "digests": ".md"}
+# directories `fos` owns but whose contents are checked elsewhere (ledger: `fos verify`)
+OTHER_DIRS = ("ledger", "specs", "runs", store.SCHEMA_DIR)
+OTHER_FILES = ("DNA.md", ".gitattributes", "README.md")
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A validated document, with where it came from (for messages with lines)."""
+
+    value: M
+    path: Path
+    doc: YamlDocument
+    body: str = ""
+
+    @property
+    def rel(self) -> str:
+        return self.doc.rel
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def line_of(self, *loc: int | str) -> int:
+        return self.doc.line_of(loc)
+
+
+def load_yaml_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
+    doc = store.load_yaml(path, factory.rel(path))
+    return Loaded(store.validate(model, doc), path, doc)
+
+
+def load_markdown_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
+    rel = factory.rel(path)
+    front, body, _body_line = store.split_front_matter(store.read_text(path, rel), rel)
+    doc = store.parse_yaml(front, rel, line_offset=1)
+    return Loaded(store.validate(model, doc), path, doc, body)
+
+
+def load_config(factory: Factory) -> FactoryConfig:
+    return load_yaml_model(factory, factory.dir / "factory.yaml", FactoryConfig).value
+
+
+def load_team(factory: Factory) -> Team:
+    return load_yaml_model(factory, factory.dir / "team.yaml", Team).value
+
+
+def load_roles(factory: Factory) -> Roles:
+    return load_yaml_model(factory, factory.dir / "roles.yaml", Roles).value
+
+
+def load_raci(factory: Factory) -> Raci:
+    return load_yaml_model(factory, factory.dir / "raci.yaml", Raci).value
+
+
+def load_decisions(factory: Factory) -> list[Decision]:
+    path = factory.dir / "DNA.md"
+    if not path.exists():
+        return []
+    rel = factory.rel(path)
+    return parse_dna(store.read_text(path, rel), rel)
+
+
+def document_paths(factory: Factory, directory: str) -> list[Path]:
+    """The document files of DIRECTORY, sorted by name (hidden files are skipped)."""
+    suffix = DOCUMENT_DIRS[directory]
+    folder = factory.dir / directory
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == suffix and not p.name.startswith("."))
+
+
+def load_rules(factory: Factory) -> list[Loaded[Rule]]:
+    return [load_yaml_model(factory, p, Rule) for p in document_paths(factory, "rules")]
+
+
+def load_incidents(factory: Factory) -> list[Loaded[IncidentFrontMatter]]:
+    return [
+        load_markdown_model(factory, p, IncidentFrontMatter)
+        for p in document_paths(factory, "incidents")
+    ]
+
+
+def load_knowledge(factory: Factory) -> list[Loaded[KnowledgeFrontMatter]]:
+    return [
+        load_markdown_model(factory, p, KnowledgeFrontMatter)
+        for p in document_paths(factory, "knowledge")
+    ]
+
+
+def load_digests(factory: Factory) -> list[Loaded[DigestFrontMatter]]:
+    return [
+        load_markdown_model(factory, p, DigestFrontMatter)
+        for p in document_paths(factory, "digests")
+    ]
+
+
+@dataclass
+class Scan:
+    """Everything that could be read, and every problem met on the way."""
+
+    config: Loaded[FactoryConfig] | None = None
+    team: Loaded[Team] | None = None
+    roles: Loaded[Roles] | None = None
+    raci: Loaded[Raci] | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    rules: list[Loaded[Rule]] = field(default_factory=list)
+    incidents: list[Loaded[IncidentFrontMatter]] = field(default_factory=list)
+    knowledge: list[Loaded[KnowledgeFrontMatter]] = field(default_factory=list)
+    digests: list[Loaded[DigestFrontMatter]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+
+def scan(factory: Factory) -> Scan:
+    """Read every file under `.factory/`, collecting problems rather than stopping."""
+    result = Scan()
+
+    def attempt(read: Callable[..., T], *args: Any) -> T | None:
+        result.files += 1
+        try:
+            return read(*args)
+        except InvalidInput as exc:
+            result.problems.extend(exc.problems)
+            return None
+
+    for name, model in CONFIG_FILES.items():
+        path = factory.dir / name
+        if not path.exists():
+            result.problems.append(Problem(factory.rel(path), 0, "file is missing"))
+            continue
+        setattr(result, name.removesuffix(".yaml"), attempt(load_yaml_model, factory, path, model))
+    result.decisions = attempt(load_decisions, factory) or []
+    readers: dict[str, tuple[type[BaseModel], bool]] = {
+        "rules": (Rule, False),
+        "incidents": (IncidentFrontMatter, True),
+        "knowledge": (KnowledgeFrontMatter, True),
+        "digests": (DigestFrontMatter, True),
+    }
+    for directory, (model, markdown) in readers.items():
+        loader = load_markdown_model if markdown else load_yaml_model
+        for path in document_paths(factory, directory):
+            loaded = attempt(loader, factory, path, model)
+            if loaded is not None:
+                getattr(result, directory).append(loaded)
+    result.problems.extend(_strays(factory))
+    return result
+
+
+def _strays(factory: Factory) -> Iterator[Problem]:
+    """Files under .factory/ that no reader claims: a typo in a name, a wrong suffix."""
+    known = set(CONFIG_FILES) | set(DOCUMENT_DIRS) | set(OTHER_DIRS) | set(OTHER_FILES)
+    for entry in sorted(factory.dir.iterdir()):
+        if entry.name not in known and not entry.name.startswith("."):
+            yield Problem(factory.rel(entry), 0, "not a factory file (unknown name)")
+    for directory, suffix in DOCUMENT_DIRS.items():
+        folder = factory.dir / directory
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir() or entry.suffix != suffix:
+                yield Problem(
+                    factory.rel(entry), 0, f"not a {directory} document (expected *{suffix})"
+                )

@@ -1,0 +1,46 @@
+"""JSON Schemas of every file kind, generated from the models.
+
+The committed `schemas/` folder and the copy `fos init` writes under
+`.factory/schemas/` both come from `render_schemas`, so editors validate files
+exactly as `fos validate` does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from factory_os import store
+from factory_os.model import SCHEMAS
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def render_schemas() -> dict[str, str]:
+    """File name -> JSON text, for every model."""
+    out = {}
+    for name, model in SCHEMAS.items():
+        schema = {"$schema": DRAFT, **model.model_json_schema(mode="validation")}
+        out[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=False) + "\n"
+    return out
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write every schema into DIRECTORY; return the files that changed."""
+    changed = []
+    for name, text in render_schemas().items():
+        path = directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            store.write_atomic(path, text)
+            changed.append(path)
+    return changed
+
+
+def stale_schemas(directory: Path) -> list[str]:
+    """Names of schemas in DIRECTORY that differ from the models (or are missing)."""
+    stale = []
+    for name, text in render_schemas().items():
+        path = directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            stale.append(name)
+    return stale
