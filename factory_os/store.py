@@ -16,22 +16,23 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os import git
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+
+if TYPE_CHECKING:
+    # imported where used: finding the factory and writing files must stay cheap
+    # for the paths that never parse YAML (cached reads, the hook fast path)
+    from pydantic import BaseModel, ValidationError
+    from ruamel.yaml import YAML
 
 FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
 SCHEMA_DIR = "schemas"  # .factory/schemas/: editor schemas written by `fos init`
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def read_text(path: Path, rel: str) -> str:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
@@ -119,6 +122,8 @@ class YamlDocument:
 
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
     """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
@@ -178,6 +183,8 @@ def _scalar(value: Any) -> Any:
 
 def _line_of(tree: Any, loc: tuple[int | str, ...]) -> int:
     """The 1-based line of the deepest part of LOC found in TREE (1 if none)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line = 0
     node = tree
     for part in loc:
@@ -204,6 +211,8 @@ def split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
 
 def validate(model: type[M], doc: YamlDocument, *, context: dict[str, Any] | None = None) -> M:
     """DOC as a MODEL; every schema error becomes a Problem at its line."""
+    from pydantic import ValidationError
+
     if doc.plain is None:
         raise InvalidInput.one(doc.rel, doc.line_offset + 1, "empty document")
     try:
@@ -237,6 +246,8 @@ def dump_yaml(tree: Any, *, schema: str | None = None) -> str:
 
 
 def _commented(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(value, CommentedMap | CommentedSeq):
         return value
     if isinstance(value, Mapping):
