@@ -1,0 +1,338 @@
+"""The factory's documents as plain, immutable values, read through the cache.
+
+`memory` validates files into pydantic models; this module turns what it read
+into small frozen dataclasses and caches them (see `doccache`), so that the
+commands an agent runs at every session start (`fos context`, the MCP tools)
+neither parse YAML nor import pydantic unless a file changed. A file that does
+not validate raises InvalidInput (`path:line: message`) exactly as `memory` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from factory_os.doccache import DocumentCache
+from factory_os.store import Factory
+
+# bumped whenever what a reader extracts changes, so old cache entries are ignored
+READER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    title: str
+    statement: str
+    severity: str
+    status: str
+    superseded_by: str | None
+    roles: tuple[str, ...]
+    paths: tuple[str, ...]
+    exclude: tuple[str, ...]
+    check: str
+    rel: str
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    id: str
+    title: str
+    tags: tuple[str, ...]
+    paths: tuple[str, ...]
+    review_by: str | None
+    body: str
+    rel: str
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    id: str
+    title: str
+    status: str
+    superseded_by: str | None
+    paths: tuple[str, ...]
+    date: str | None
+    body: str
+    line: int
+
+
+@dataclass(frozen=True)
+class DigestInfo:
+    session: str
+    actor: str
+    role: str | None
+    started_at: str
+    ended_at: str
+    manifest_hash: str
+    commits: tuple[str, ...]
+    body: str
+    rel: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    budget_tokens: int
+    digests: int
+
+
+class Catalog:
+    """Read access to one factory's documents; call `close()` to keep the cache."""
+
+    def __init__(self, factory: Factory, cache: DocumentCache | None = None) -> None:
+        self.factory = factory
+        self.cache = cache if cache is not None else DocumentCache.for_worktree(factory.worktree)
+        self._rules: list[RuleInfo] | None = None
+
+    def close(self) -> None:
+        self.cache.save()
+
+    def _get(self, kind: str, path: Path) -> Any:
+        return self.cache.get(f"{kind}/{READER_VERSION}", path, lambda p: _READERS[kind](self, p))
+
+    def settings(self) -> Settings:
+        data = self._get("config", self.factory.dir / "factory.yaml")
+        return Settings(budget_tokens=data["budget_tokens"], digests=data["digests"])
+
+    def members(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Member id -> (roles, emails)."""
+        data = self._get("team", self.factory.dir / "team.yaml")
+        return {m: (tuple(v["roles"]), tuple(v["emails"])) for m, v in data.items()}
+
+    def role_names(self) -> tuple[str, ...]:
+        return tuple(self._get("roles", self.factory.dir / "roles.yaml"))
+
+    def decisions(self) -> list[DecisionInfo]:
+        path = self.factory.dir / "DNA.md"
+        if not path.exists():
+            return []
+        return [_decision(d) for d in self._get("dna", path)]
+
+    def rules(self) -> list[RuleInfo]:
+        """Every rule file as written, sorted by file name."""
+        if self._rules is None:
+            self._rules = [_rule(self._get("rule", p)) for p in self.paths("rules", ".yaml")]
+        return self._rules
+
+    def rule_states(self) -> dict[str, tuple[str, str | None]]:
+        """Rule id -> (status, superseded_by): the one place a rule's status is decided.
+
+        A rule file is append-only, so superseding and retiring are ledger
+        events; until those are read here, each file's own status stands.
+        """
+        return {rule.id: (rule.status, rule.superseded_by) for rule in self.rules()}
+
+    def rules_with_status(self) -> list[RuleInfo]:
+        """Every rule, its status and superseded_by as `rule_states` decides them."""
+        rules = self.rules()
+        states = self.rule_states()
+        return [
+            dataclasses.replace(r, status=states[r.id][0], superseded_by=states[r.id][1])
+            if r.id in states
+            else r
+            for r in rules
+        ]
+
+    def notes(self) -> list[NoteInfo]:
+        return [_note(self._get("note", p)) for p in self.paths("knowledge", ".md")]
+
+    def digest_paths(self) -> list[Path]:
+        return self.paths("digests", ".md")
+
+    def latest_digests(self, count: int) -> list[DigestInfo]:
+        """The COUNT latest digests, newest first, reading only those files.
+
+        Session ids begin with the hex start time (see `session.new_session_id`),
+        so file names sort by when each session started.
+        """
+        if count <= 0:
+            return []
+        newest = sorted(self.digest_paths(), key=lambda p: p.name, reverse=True)[:count]
+        return [self.digest(p) for p in newest]
+
+    def digest(self, path: Path) -> DigestInfo:
+        return _digest(self._get("digest", path))
+
+    def paths(self, directory: str, suffix: str) -> list[Path]:
+        folder = self.factory.dir / directory
+        try:
+            names = [e.name for e in os.scandir(folder)]
+        except FileNotFoundError:
+            return []
+        return [
+            folder / name
+            for name in sorted(names)
+            if name.endswith(suffix) and not name.startswith(".")
+        ]
+
+
+# -- readers: run on a cache miss; they validate with the models of `memory` ----
+
+
+def _read_config(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os import memory
+
+    config = memory.load_config(catalog.factory)
+    return {"budget_tokens": config.context.budget_tokens, "digests": config.context.digests}
+
+
+def _read_team(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os import memory
+
+    team = memory.load_team(catalog.factory)
+    return {m.id: {"roles": list(m.roles), "emails": list(m.emails)} for m in team.members}
+
+
+def _read_roles(catalog: Catalog, path: Path) -> list[str]:
+    from factory_os import memory
+
+    return sorted(memory.load_roles(catalog.factory).roles)
+
+
+def _read_dna(catalog: Catalog, path: Path) -> list[dict[str, Any]]:
+    from factory_os import memory
+
+    return [
+        {
+            "id": d.id,
+            "title": d.title,
+            "status": d.status,
+            "superseded_by": d.superseded_by,
+            "paths": list(d.paths),
+            "date": d.date,
+            "body": d.body,
+            "line": d.line,
+        }
+        for d in memory.load_decisions(catalog.factory)
+    ]
+
+
+def _read_rule(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os import memory
+    from factory_os.model.rule import Rule
+
+    loaded = memory.load_yaml_model(catalog.factory, path, Rule)
+    rule = loaded.value
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "statement": rule.statement,
+        "severity": rule.severity,
+        "status": rule.status,
+        "superseded_by": rule.superseded_by,
+        "roles": list(rule.scope.roles),
+        "paths": list(rule.scope.paths),
+        "exclude": list(rule.scope.exclude),
+        "check": rule.check.kind,
+        "rel": loaded.rel,
+    }
+
+
+def _read_note(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os import memory
+    from factory_os.model.documents import KnowledgeFrontMatter
+
+    loaded = memory.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter)
+    note = loaded.value
+    return {
+        "id": path.stem,
+        "title": note.title,
+        "tags": list(note.tags),
+        "paths": list(note.paths),
+        "review_by": note.review_by.isoformat() if note.review_by else None,
+        "body": loaded.body.strip(),
+        "rel": loaded.rel,
+    }
+
+
+def _read_digest(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os import memory
+    from factory_os.model.documents import DigestFrontMatter
+
+    loaded = memory.load_markdown_model(catalog.factory, path, DigestFrontMatter)
+    digest = loaded.value
+    return {
+        "session": digest.session,
+        "actor": digest.actor,
+        "role": digest.role,
+        "started_at": _iso(digest.started_at),
+        "ended_at": _iso(digest.ended_at),
+        "manifest_hash": digest.manifest_hash,
+        "commits": list(digest.commits),
+        "body": loaded.body.strip(),
+        "rel": loaded.rel,
+    }
+
+
+def _iso(value: Any) -> str:
+    text: str = value.isoformat()
+    return text.replace("+00:00", "Z")
+
+
+_READERS: dict[str, Any] = {
+    "config": _read_config,
+    "team": _read_team,
+    "roles": _read_roles,
+    "dna": _read_dna,
+    "rule": _read_rule,
+    "note": _read_note,
+    "digest": _read_digest,
+}
+
+
+def _rule(d: dict[str, Any]) -> RuleInfo:
+    return RuleInfo(
+        id=d["id"],
+        title=d["title"],
+        statement=d["statement"],
+        severity=d["severity"],
+        status=d["status"],
+        superseded_by=d["superseded_by"],
+        roles=tuple(d["roles"]),
+        paths=tuple(d["paths"]),
+        exclude=tuple(d["exclude"]),
+        check=d["check"],
+        rel=d["rel"],
+    )
+
+
+def _note(d: dict[str, Any]) -> NoteInfo:
+    return NoteInfo(
+        id=d["id"],
+        title=d["title"],
+        tags=tuple(d["tags"]),
+        paths=tuple(d["paths"]),
+        review_by=d["review_by"],
+        body=d["body"],
+        rel=d["rel"],
+    )
+
+
+def _decision(d: dict[str, Any]) -> DecisionInfo:
+    return DecisionInfo(
+        id=d["id"],
+        title=d["title"],
+        status=d["status"],
+        superseded_by=d["superseded_by"],
+        paths=tuple(d["paths"]),
+        date=d["date"],
+        body=d["body"],
+        line=d["line"],
+    )
+
+
+def _digest(d: dict[str, Any]) -> DigestInfo:
+    return DigestInfo(
+        session=d["session"],
+        actor=d["actor"],
+        role=d["role"],
+        started_at=d["started_at"],
+        ended_at=d["ended_at"],
+        manifest_hash=d["manifest_hash"],
+        commits=tuple(d["commits"]),
+        body=d["body"],
+        rel=d["rel"],
+    )

@@ -1,0 +1,112 @@
+"""`fos context`: the session-start bundle, as Markdown, JSON or a Claude Code hook answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from factory_os import store
+from factory_os.cli import Env, emit, format_option
+from factory_os.context import ContextBundle, build_context
+from factory_os.errors import EXIT_OK
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def render(bundle: ContextBundle, output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps(bundle.to_json(), indent=2, ensure_ascii=False) + "\n"
+    if output_format == "claude":
+        answer = {
+            "hookSpecificOutput": {
+                "hookEventName": "SessionStart",
+                "additionalContext": bundle.text,
+            }
+        }
+        return json.dumps(answer, ensure_ascii=False) + "\n"
+    return bundle.text
+
+
+def selection_options(command: F) -> F:
+    """--role, --member, --paths, --tag, --budget: shared with `fos session start`."""
+    options = [
+        click.option(
+            "--role",
+            envvar="FOS_ROLE",
+            metavar="ROLE",
+            help="Show what binds this role (default: $FOS_ROLE; none: every role).",
+        ),
+        click.option(
+            "--member",
+            metavar="MEMBER",
+            help="A member id or email from team.yaml; stands for the member's roles.",
+        ),
+        click.option(
+            "--paths",
+            "paths",
+            multiple=True,
+            metavar="GLOB",
+            help="A path or gitignore-style glob the work will touch (repeatable; "
+            "none: every path).",
+        ),
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            metavar="TAG",
+            help="Also show knowledge notes with this tag (repeatable).",
+        ),
+        click.option(
+            "--budget",
+            type=click.IntRange(min=1),
+            metavar="TOKENS",
+            help="Token budget (default: context.budget_tokens in factory.yaml). "
+            "Tokens are estimated as characters / 4.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.command("context")
+@selection_options
+@format_option("markdown", "json", "claude", default="markdown")
+@click.pass_obj
+def cli(
+    env: Env,
+    role: str | None,
+    member: str | None,
+    paths: tuple[str, ...],
+    tags: tuple[str, ...],
+    budget: int | None,
+    output_format: str,
+) -> int:
+    """Print what an agent should know before it starts work.
+
+    In order: the accepted DNA decisions; the active rules that bind the role
+    and the paths (a rule binds when its scope names no role or this role, and
+    no path or one of these paths), blocking ones first; the knowledge notes
+    whose paths or tags match (roles count as tags; notes with neither concern
+    everyone); the latest session digests (context.digests in factory.yaml);
+    open items. Items are taken in that order while they fit the budget; the
+    ones left out are listed by id, so they can be asked for.
+
+    The output is deterministic: the same files give the same bytes. --format
+    json adds the manifest (each item's id and sha256, and one hash over them)
+    that `fos session start` records. --format claude prints the answer a
+    Claude Code SessionStart hook expects (hooks/claude-settings.json).
+    """
+    bundle = build_context(
+        store.find_factory(env.cwd),
+        role=role,
+        member=member,
+        paths=paths,
+        tags=tags,
+        budget=budget,
+    )
+    emit(render(bundle, output_format))
+    return EXIT_OK

@@ -1,0 +1,97 @@
+"""Gitignore-style path matching for scopes, notes and decisions.
+
+Compiling a pattern costs about a hundred times more than matching with it, and
+a factory can hold a thousand scoped rules, so every check first compares the
+patterns' literal directory prefixes: `src/api/**` can never meet `docs/*.md`,
+and neither needs compiling. Compiled specs are memoised per pattern tuple.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+GLOB_CHARS = "*?[\\"
+
+
+def literal_prefix(pattern: str) -> str | None:
+    """The directory part of PATTERN before any glob character, or None when the
+    pattern can match at any depth (a gitignore pattern without an inner slash)."""
+    body = pattern.removeprefix("!").removeprefix("/")
+    if "/" not in body.rstrip("/") and not pattern.startswith("/"):
+        return None
+    cut = min((i for i, ch in enumerate(body) if ch in GLOB_CHARS), default=len(body))
+    head = body[:cut]
+    if cut == len(body):
+        return head  # a plain path: the whole of it is literal
+    return head[: head.rfind("/") + 1]
+
+
+def _may_meet(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a.startswith(b) or b.startswith(a)
+
+
+@lru_cache(maxsize=4096)
+def _spec(patterns: tuple[str, ...]) -> Any:
+    import pathspec
+
+    return pathspec.PathSpec.from_lines("gitignore", patterns)
+
+
+def matches(patterns: Sequence[str], path: str) -> bool:
+    """Whether the concrete PATH is matched by the gitignore-style PATTERNS."""
+    if not patterns:
+        return False
+    prefixes = [literal_prefix(p) for p in patterns]
+    if not any(_may_meet(prefix, path) for prefix in prefixes):
+        return False
+    return bool(_spec(tuple(patterns)).match_file(path))
+
+
+def overlaps(patterns: Sequence[str], selectors: Iterable[str]) -> bool:
+    """Whether PATTERNS concern any of SELECTORS, each a path or a glob.
+
+    Exact for concrete paths; for two globs it asks whether either one matches
+    the other's text, which holds for the usual nesting (`src/**` and
+    `src/api/*.py`) and errs on the side of showing a rule, never of hiding it.
+    """
+    if not patterns:
+        return False
+    prefixes = [literal_prefix(p) for p in patterns]
+    for selector in selectors:
+        selector_prefix = literal_prefix(selector) if is_glob(selector) else selector
+        if not any(_may_meet(prefix, selector_prefix) for prefix in prefixes):
+            continue
+        if _spec(tuple(patterns)).match_file(selector):
+            return True
+        if is_glob(selector) and any(
+            _spec((selector,)).match_file(p.removeprefix("/")) for p in patterns
+        ):
+            return True
+    return False
+
+
+def is_glob(text: str) -> bool:
+    return any(ch in text for ch in GLOB_CHARS) or text.endswith("/")
+
+
+def any_file_matches(patterns: Sequence[str], sorted_files: Sequence[str]) -> bool:
+    """Whether any of SORTED_FILES matches PATTERNS (for drift over `git ls-files`).
+
+    Files sharing a literal prefix are one contiguous run of a sorted list, so
+    an anchored pattern only looks at its own run.
+    """
+    spec = _spec(tuple(patterns))
+    for pattern in patterns:
+        prefix = literal_prefix(pattern)
+        if prefix is None:
+            candidates: Sequence[str] = sorted_files
+        else:
+            start = bisect.bisect_left(sorted_files, prefix)
+            end = bisect.bisect_left(sorted_files, prefix + "\U0010ffff")
+            candidates = sorted_files[start:end]
+        if any(spec.match_file(path) for path in candidates):
+            return True
+    return False
