@@ -90,8 +90,10 @@ class Catalog:
     def close(self) -> None:
         self.cache.save()
 
-    def _get(self, kind: str, path: Path) -> Any:
-        return self.cache.get(f"{kind}/{READER_VERSION}", path, lambda p: _READERS[kind](self, p))
+    def _get(self, kind: str, path: str | Path) -> Any:
+        return self.cache.get(
+            f"{kind}/{READER_VERSION}", str(path), lambda p: _READERS[kind](self, Path(p))
+        )
 
     def settings(self) -> Settings:
         data = self._get("config", self.factory.dir / "factory.yaml")
@@ -114,7 +116,7 @@ class Catalog:
     def rules(self) -> list[RuleInfo]:
         """Every rule file as written, sorted by file name."""
         if self._rules is None:
-            self._rules = [_rule(self._get("rule", p)) for p in self.paths("rules", ".yaml")]
+            self._rules = [_rule(self._get("rule", p)) for p in self._files("rules", ".yaml")]
         return self._rules
 
     def rule_states(self) -> dict[str, tuple[str, str | None]]:
@@ -130,14 +132,14 @@ class Catalog:
         rules = self.rules()
         states = self.rule_states()
         return [
-            dataclasses.replace(r, status=states[r.id][0], superseded_by=states[r.id][1])
-            if r.id in states
-            else r
+            r
+            if states.get(r.id, (r.status, r.superseded_by)) == (r.status, r.superseded_by)
+            else dataclasses.replace(r, status=states[r.id][0], superseded_by=states[r.id][1])
             for r in rules
         ]
 
     def notes(self) -> list[NoteInfo]:
-        return [_note(self._get("note", p)) for p in self.paths("knowledge", ".md")]
+        return [_note(self._get("note", p)) for p in self._files("knowledge", ".md")]
 
     def digest_paths(self) -> list[Path]:
         return self.paths("digests", ".md")
@@ -150,23 +152,25 @@ class Catalog:
         """
         if count <= 0:
             return []
-        newest = sorted(self.digest_paths(), key=lambda p: p.name, reverse=True)[:count]
+        newest = self._files("digests", ".md")[::-1][:count]
         return [self.digest(p) for p in newest]
 
-    def digest(self, path: Path) -> DigestInfo:
+    def digest(self, path: str | Path) -> DigestInfo:
         return _digest(self._get("digest", path))
 
     def paths(self, directory: str, suffix: str) -> list[Path]:
-        folder = self.factory.dir / directory
+        """The documents of DIRECTORY with SUFFIX, sorted by name (hidden ones skipped)."""
+        return [Path(p) for p in self._files(directory, suffix)]
+
+    def _files(self, directory: str, suffix: str) -> list[str]:
+        # strings, not Paths: a thousand Path objects cost more than reading the cache
+        folder = os.path.join(self.factory.dir, directory)
         try:
-            names = [e.name for e in os.scandir(folder)]
+            names = os.listdir(folder)
         except FileNotFoundError:
             return []
-        return [
-            folder / name
-            for name in sorted(names)
-            if name.endswith(suffix) and not name.startswith(".")
-        ]
+        names = sorted(n for n in names if n.endswith(suffix) and not n.startswith("."))
+        return [os.path.join(folder, n) for n in names]
 
 
 # -- readers: run on a cache miss; they validate with the models of `memory` ----

@@ -49,16 +49,17 @@ class DocumentCache:
         except git.GitFailed:
             return cls(None)
 
-    def get(self, kind: str, path: Path, read: Callable[[Path], Any]) -> Any:
+    def get(self, kind: str, path: str, read: Callable[[str], Any]) -> Any:
         """What READ(PATH) returned the last time the file had this content."""
         key = f"{kind}\0{path}"
-        stat = path.stat()
+        stat = os.stat(path)
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
         entry = self._entries.get(key)
         if entry is not None and entry["trusted"] and entry["sig"] == signature:
             return entry["data"]
         now = time.time_ns()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
         if entry is None or entry["sha"] != digest:
             entry = {"sha": digest, "data": read(path)}
         entry.update(sig=signature, trusted=stat.st_mtime_ns < now - RACY_NS)

@@ -16,6 +16,7 @@ from typing import Any
 GLOB_CHARS = "*?[\\"
 
 
+@lru_cache(maxsize=8192)
 def literal_prefix(pattern: str) -> str | None:
     """The directory part of PATTERN before any glob character, or None when the
     pattern can match at any depth (a gitignore pattern without an inner slash)."""
