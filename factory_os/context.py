@@ -128,9 +128,11 @@ def build_context(
     paths: Sequence[str] = (),
     tags: Sequence[str] = (),
     budget: int | None = None,
+    digests: int | None = None,
     catalog: Catalog | None = None,
 ) -> ContextBundle:
-    """The bundle for ROLE / MEMBER working on PATHS, within BUDGET tokens."""
+    """The bundle for ROLE / MEMBER working on PATHS, within BUDGET tokens, with the
+    DIGESTS latest digests (default: context.digests in factory.yaml)."""
     own = catalog is None
     catalog = catalog or Catalog(factory)
     try:
@@ -140,7 +142,10 @@ def build_context(
             *(_decision_item(d) for d in catalog.decisions() if d.status == "accepted"),
             *(_rule_item(r) for r in select_rules(catalog.rules_with_status(), selection)),
             *(_note_item(n) for n in select_notes(catalog.notes(), selection)),
-            *(_digest_item(d) for d in catalog.latest_digests(settings.digests)),
+            *(
+                _digest_item(d)
+                for d in catalog.latest_digests(settings.digests if digests is None else digests)
+            ),
         ]
     finally:
         if own:
