@@ -1,0 +1,158 @@
+"""An MCP server over stdio: the factory's context and memory as tools for agents.
+
+Built on the official `mcp` SDK (the optional extra `factory-os[mcp]`). Every
+call reads the files afresh (through the document cache), so an agent sees
+what is in the work tree now, not what was there when the server started.
+Errors come back as tool errors carrying fos's one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from factory_os import store
+from factory_os.catalog import Catalog, RuleInfo
+from factory_os.context import Selection, build_context, select_rules
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput
+
+INSTALL_HINT = "the MCP server needs the mcp package: pip install 'factory-os[mcp]'"
+INSTRUCTIONS = (
+    "The memory and rules of this repository's factory. Call get_context at the start"
+    " of a session with your role and the paths you will touch; call show with any id"
+    " the context lists as omitted."
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _sdk() -> tuple[Any, type[Exception]]:
+    """The SDK's server class and the error a tool raises to report a failure."""
+    try:
+        from mcp.server.mcpserver import MCPServer
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        return MCPServer, ToolError
+    except ImportError:
+        pass
+    try:  # the SDK's 1.x names
+        from mcp.server.fastmcp import FastMCP  # type: ignore[attr-defined,unused-ignore]
+        from mcp.server.fastmcp.exceptions import (  # type: ignore[import-not-found,unused-ignore]
+            ToolError as ToolError1,
+        )
+
+        return FastMCP, ToolError1
+    except ImportError:
+        raise EnvironmentProblem(INSTALL_HINT) from None
+
+
+def _plain_errors(function: F, tool_error: type[Exception]) -> F:
+    """fos errors reach the client as their one-line message, not as a crash."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except InvalidInput as exc:
+            raise tool_error("\n".join(str(p) for p in exc.problems)) from None
+        except FosError as exc:
+            raise tool_error(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def rule_json(rule: RuleInfo) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "statement": rule.statement,
+        "severity": rule.severity,
+        "status": rule.status,
+        "superseded_by": rule.superseded_by,
+        "scope": {"roles": list(rule.roles), "paths": list(rule.paths)},
+        "check": rule.check,
+        "path": rule.rel,
+    }
+
+
+def show_text(factory: store.Factory, identifier: str) -> str:
+    """The document named IDENTIFIER: a decision, rule, incident, digest or note."""
+    if identifier.startswith("D-"):
+        from factory_os.commands.dna import find_decision
+        from factory_os.model.dna import render_decision
+
+        return render_decision(find_decision(factory, identifier))
+    folders = {"R-": ("rules", ".yaml"), "INC-": ("incidents", ".md"), "S-": ("digests", ".md")}
+    folder, suffix = next(
+        (v for prefix, v in folders.items() if identifier.startswith(prefix)),
+        ("knowledge", ".md"),
+    )
+    if "/" in identifier or "\\" in identifier or identifier.startswith("."):
+        raise FosError(f"{identifier!r} is not an id")
+    path = factory.dir / folder / f"{identifier}{suffix}"
+    if not path.is_file():
+        raise FosError(f"nothing is called {identifier} in .factory/{folder}/")
+    return store.read_text(path, factory.rel(path))
+
+
+def build_server(cwd: Path) -> Any:
+    """The MCP server for the factory found from CWD (looked up on every call)."""
+    server_class, tool_error = _sdk()
+    server = server_class("factory-os", instructions=INSTRUCTIONS)
+
+    def get_context(
+        role: str | None = None,
+        member: str | None = None,
+        paths: list[str] | None = None,
+        tags: list[str] | None = None,
+        budget: int | None = None,
+        format: str = "markdown",
+    ) -> str:
+        """The session-start bundle: accepted decisions, the rules binding the role and
+        paths, matching knowledge, the latest digests, within a token budget. format:
+        "markdown" (the text) or "json" (with the manifest and the omitted ids)."""
+        bundle = build_context(
+            store.find_factory(cwd),
+            role=role,
+            member=member,
+            paths=paths or (),
+            tags=tags or (),
+            budget=budget,
+        )
+        if format == "json":
+            return json.dumps(bundle.to_json(), ensure_ascii=False)
+        return bundle.text
+
+    def list_rules(
+        role: str | None = None, paths: list[str] | None = None, include_inactive: bool = False
+    ) -> str:
+        """The rules as JSON, blocking first. With role or paths, only the active rules
+        that bind them; include_inactive also lists superseded and retired rules."""
+        catalog = Catalog(store.find_factory(cwd))
+        try:
+            rules = catalog.rules_with_status()
+        finally:
+            catalog.close()
+        if role or paths or not include_inactive:
+            selection = Selection(
+                role=role, roles=(role,) if role else (), paths=tuple(paths or ())
+            )
+            rules = select_rules(rules, selection)
+        return json.dumps({"rules": [rule_json(r) for r in rules]}, ensure_ascii=False)
+
+    def show(id: str) -> str:
+        """The full text of a decision (D-...), rule (R-...), incident (INC-...),
+        session digest (S-...) or knowledge note (its slug)."""
+        return show_text(store.find_factory(cwd), id)
+
+    for tool in (get_context, list_rules, show):
+        server.tool()(_plain_errors(tool, tool_error))
+    return server
+
+
+def serve(cwd: Path) -> None:
+    """Run the server on stdin/stdout until the client closes it."""
+    store.find_factory(cwd)  # fail now, with a plain message, outside any factory
+    build_server(cwd).run("stdio")

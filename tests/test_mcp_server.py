@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from tests.documents import write_note, write_rule
+from tests.helpers import fos
+
+mcp = pytest.importorskip("mcp")
+from mcp import ClientSession  # noqa: E402
+from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
+
+
+def _is_error(result: Any) -> bool:
+    return bool(getattr(result, "is_error", None) or getattr(result, "isError", None))
+
+
+def _text(result: Any) -> str:
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+async def _session_calls(repo: Path, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    env = {k: os.environ[k] for k in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "PATH")}
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "factory_os", "-C", str(repo), "mcp"], env=env
+    )
+    results = []
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = await session.list_tools()
+        results.append(sorted(tool.name for tool in tools.tools))
+        for name, arguments in calls:
+            results.append(await session.call_tool(name, arguments))
+    return results
+
+
+@pytest.mark.slow
+def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
+    write_rule(factory_repo, "R-aaaaaa", roles=("builder",), statement="Run the tests.")
+    write_note(factory_repo, "api", paths=("src/api/**",), body="The API speaks JSON.\n")
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("get_context", {"role": "builder", "paths": ["src/api/x.py"], "format": "json"}),
+        ("get_context", {"role": "builder", "paths": ["src/api/x.py"]}),
+        ("list_rules", {"role": "quality"}),
+        ("show", {"id": "R-aaaaaa"}),
+        ("show", {"id": "api"}),
+        ("show", {"id": "D-ffffff"}),
+        ("get_context", {"role": "nobody"}),
+    ]
+    tools, as_json, markdown, rules, rule, note, missing, bad_role = anyio.run(
+        _session_calls, factory_repo, calls
+    )
+    assert {"get_context", "list_rules", "show"} <= set(tools)
+    bundle = json.loads(_text(as_json))
+    cli = json.loads(
+        fos(factory_repo, "context", "--role", "builder", "--paths", "src/api/x.py",
+            "--format", "json").out
+    )  # fmt: skip
+    assert bundle == cli
+    assert _text(markdown) == cli["text"]
+    ids = [r["id"] for r in json.loads(_text(rules))["rules"]]
+    assert "R-core-quality-only-reports" in ids and "R-aaaaaa" not in ids
+    assert "statement: Run the tests." in _text(rule)
+    assert "The API speaks JSON." in _text(note)
+    assert _is_error(missing) and "no decision D-ffffff" in _text(missing)
+    assert _is_error(bad_role) and "unknown role 'nobody'" in _text(bad_role)
+
+
+def test_outside_a_factory_fails_plainly(repo: Path) -> None:
+    result = fos(repo, "mcp")
+    assert result.code == 4 and "fos init" in result.err
+
+
+def test_without_the_sdk_the_error_says_what_to_install(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("mcp", "mcp.server", "mcp.server.mcpserver", "mcp.server.fastmcp"):
+        monkeypatch.setitem(sys.modules, name, None)
+    result = fos(factory_repo, "mcp")
+    assert result.code == 4
+    assert (
+        result.err == "fos: the MCP server needs the mcp package: pip install 'factory-os[mcp]'\n"
+    )
