@@ -28,7 +28,7 @@ from factory_os import __version__, git
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000
-CACHE_FILE = "factory-os/document-cache.json"
+CACHE_FILE = "fos/document-cache.json"
 
 
 class DocumentCache:
