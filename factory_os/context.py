@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from factory_os import pathmatch
@@ -137,7 +139,8 @@ def build_context(
     catalog = catalog or Catalog(factory)
     try:
         settings = catalog.settings()
-        selection = _selection(catalog, role, member, paths, tags)
+        relative = [_relative(factory, p) for p in paths]
+        selection = _selection(catalog, role, member, relative, tags)
         candidates = [
             *(_decision_item(d) for d in catalog.decisions() if d.status == "accepted"),
             *(_rule_item(r) for r in select_rules(catalog.rules_with_status(), selection)),
@@ -151,6 +154,16 @@ def build_context(
         if own:
             catalog.close()
     return _fit(selection, budget or settings.budget_tokens, candidates)
+
+
+def _relative(factory: Factory, path: str) -> str:
+    """PATH relative to the factory root, where scopes are anchored, if it is absolute."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        return Path(path).resolve().relative_to(factory.root.resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def _selection(

@@ -104,6 +104,7 @@ def test_rules_bind_by_path_with_gitignore_globs(factory_repo: Path) -> None:
     assert rules("tests/test_x.py") == {"R-c00004"}  # excluded by the rule's scope
     assert rules("lib/x.go") == {"R-c00004"}
     assert rules("lib/x.go", "docs/a.md") == {"R-c00002", "R-c00004"}
+    assert rules(str(factory_repo / "src" / "api" / "users.py")) == rules("src/api/users.py")
 
 
 def test_blocking_rules_come_first(factory_repo: Path) -> None:

@@ -49,8 +49,8 @@ def selection_options(command: F) -> F:
             "paths",
             multiple=True,
             metavar="GLOB",
-            help="A path or gitignore-style glob the work will touch (repeatable; "
-            "none: every path).",
+            help="A path or gitignore-style glob the work will touch, relative to the "
+            "factory root (repeatable; none: every path).",
         ),
         click.option(
             "--tag",
