@@ -254,3 +254,13 @@ def test_an_invalid_document_is_reported_with_its_line(factory_repo: Path) -> No
 def test_outside_a_factory_is_an_environment_problem(repo: Path) -> None:
     result = fos(repo, "context")
     assert result.code == 4 and "fos init" in result.err
+
+
+def test_a_corrupt_or_foreign_cache_only_costs_time(factory_repo: Path) -> None:
+    expected = fos(factory_repo, "context").out
+    cache = factory_repo / ".git" / "fos" / "document-cache.json"
+    assert cache.is_file()
+    for junk in ("{not json", '{"format": 99, "entries": {}}', "[]"):
+        cache.write_text(junk)
+        assert fos(factory_repo, "context").out == expected
+    assert json.loads(cache.read_text())["format"] == 1
