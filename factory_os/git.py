@@ -173,3 +173,10 @@ def cat_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | Non
         stdout.close()
         proc.wait()
         writer.join()
+
+
+def dirs(cwd: Path) -> tuple[Path, Path]:
+    """(this worktree's git directory, the common one) in one git process."""
+    out = output(["rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd).split("\n")
+    common = Path(out[1])
+    return Path(out[0]), common if common.is_absolute() else (cwd / common).resolve()

@@ -47,7 +47,7 @@ def verify_history(factory: Factory) -> tuple[list[Finding], int]:
     head = git.head_commit(factory.root)
     if head is None:
         return [], 0
-    memory = git.common_dir(factory.root) / "fos" / "history.json"
+    memory = segments.shared_state_dir(factory) / "history.json"
     tips = [t for t in (segments.read_json(memory) or {}).get("tips", []) if isinstance(t, str)]
     findings, count = _walk(factory, [head, "--not", *tips] if tips else [head])
     if not findings:

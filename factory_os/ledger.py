@@ -33,13 +33,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import canonical, dag, git, segments, store
+from factory_os import canonical, dag, segments, store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.ledger_line import KIND, Envelope, encode, parse_envelope, parse_full, parse_refs
-from factory_os.model.ledger import FileRef
 from factory_os.store import Factory
+
+if TYPE_CHECKING:
+    from factory_os.model.ledger import FileRef
 
 LOCK_TIMEOUT_SECONDS = 60
 # Append-only governance files: once written, recorded in the ledger with their
@@ -77,7 +79,7 @@ def locked(factory: Factory) -> Iterator[None]:
     """Hold the ledger's lock: one writer at a time across processes on this machine."""
     from filelock import FileLock, Timeout
 
-    path = git.common_dir(factory.root) / "fos" / "ledger.lock"
+    path = segments.shared_state_dir(factory) / "ledger.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
     try:
@@ -147,7 +149,7 @@ def _fields(
         raise ValueError("a ledger event needs an actor")
     ref_list = []
     for ref in refs:
-        path, sha = (ref.path, ref.sha256) if isinstance(ref, FileRef) else ref
+        path, sha = ref if isinstance(ref, tuple) else (ref.path, ref.sha256)
         ref_list.append({"path": path, "sha256": sha})
     fields = {
         "v": 1,
@@ -251,7 +253,7 @@ def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
 
 
 def _entry(item: _Stored, height: int) -> Entry:
-    fields = parse_full(item.raw, item.envelope)
+    fields = parse_full(item.raw)
     if isinstance(fields, str):
         raise InvalidInput([Problem(item.segment, item.line, f"{fields} (run `fos verify`)")])
     return Entry(

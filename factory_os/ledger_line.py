@@ -122,7 +122,7 @@ def _no_floats(text: str) -> Any:
 _DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
 
 
-def parse_full(line: bytes, envelope: Envelope) -> dict[str, Any] | str:
+def parse_full(line: bytes) -> dict[str, Any] | str:
     """Every field of LINE as JSON, or a sentence saying what is wrong with it."""
     try:
         text = line[ID_HEX + 1 :].decode("utf-8")
@@ -138,11 +138,9 @@ def parse_full(line: bytes, envelope: Envelope) -> dict[str, Any] | str:
         isinstance(fields[key], str) for key in ("at", "actor")
     ):
         return "`data` must be an object and `at`, `actor` strings"
-    if (
-        fields["parents"] != [p.decode("ascii") for p in envelope.parents]
-        or fields["kind"] != envelope.kind.decode("ascii")
-        or fields["subject"] != parse_subject(envelope.subject)
-        or [(r["path"], r["sha256"]) for r in fields["refs"]] != parse_refs(envelope.refs)
-    ):
-        return "JSON disagrees with its canonical frame (not written by fos)"
+    try:
+        if canonical.dumps(fields) != line[ID_HEX + 1 :]:
+            return "not in canonical form (not written by fos)"
+    except canonical.NotCanonical as exc:
+        return f"not in canonical form: {exc}"
     return fields

@@ -13,6 +13,7 @@ last line read. What a mark trusts is written down in `plan`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,7 +49,17 @@ def segment_paths(factory: Factory) -> list[Path]:
 
 def state_dir(factory: Factory) -> Path:
     """Per-worktree state under the worktree's git directory."""
-    return git.git_dir(factory.root) / "fos"
+    return _dirs(factory.root)[0] / "fos"
+
+
+def shared_state_dir(factory: Factory) -> Path:
+    """State shared by all worktrees, under the git common directory."""
+    return _dirs(factory.root)[1] / "fos"
+
+
+@functools.lru_cache(maxsize=64)
+def _dirs(root: Path) -> tuple[Path, Path]:
+    return git.dirs(root)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -225,8 +236,10 @@ def plan(
             return None
         if current == mark.stat and not mark.racy:
             continue
-        if current.size < mark.end or current.ino != mark.stat.ino:
+        if current.ino != mark.stat.ino or current.size < mark.end:
             return None
+        if current.size == mark.stat.size and current != mark.stat:
+            return None  # rewritten in place: nothing appended, something changed
         if not _boundary_holds(path, mark):
             return None
         steps.append((path, mark.end, mark.lines + 1))
