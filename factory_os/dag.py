@@ -25,35 +25,59 @@ class Placement(Generic[K]):
 
 def place(
     parents_of: Mapping[K, Sequence[K]],
-    known: Mapping[K, int] | None = None,
+    heights: dict[K, int] | None = None,
     *,
+    chains: Sequence[Sequence[K]] | None = None,
     ignore_missing: bool = False,
 ) -> Placement[K]:
-    """Heights of every entry of PARENTS_OF (iterated in file order), given the heights
-    KNOWN from an earlier run. With IGNORE_MISSING, a parent that does not exist is
-    passed over (readers place what they can; `fos verify` reports it)."""
-    heights: dict[K, int] = dict(known) if known else {}
+    """Heights of every entry of PARENTS_OF, added to HEIGHTS (those already known).
+
+    CHAINS are the entries of each segment in file order (default: PARENTS_OF's
+    order): within a segment every line descends from the one before, so each
+    chain is placed from where it stopped until it meets a parent in another
+    segment not placed yet, round after round, and every line is looked at
+    about once. What no round can place is sorted out by `_place_rest`. With
+    IGNORE_MISSING, a parent that does not exist is passed over (readers place
+    what they can; `fos verify` reports it).
+    """
+    heights = {} if heights is None else heights
     get = heights.get
-    pending: list[K] = []
-    # One pass in file order places nearly everything: within a segment a parent
-    # is always written before its children.
-    for node, parents in parents_of.items():
-        top = -1
-        for parent in parents:
-            height = get(parent)
-            if height is None:
-                if ignore_missing and parent not in parents_of:
+    sequences = chains if chains is not None else [list(parents_of)]
+    positions = [0] * len(sequences)
+    progress = True
+    while progress:
+        progress = False
+        for index, chain in enumerate(sequences):
+            position = start = positions[index]
+            end = len(chain)
+            while position < end:
+                node = chain[position]
+                top = -1
+                for parent in parents_of[node]:
+                    height = get(parent)
+                    if height is None:
+                        if ignore_missing and parent not in parents_of:
+                            continue
+                        break
+                    if height > top:
+                        top = height
+                else:
+                    heights[node] = top + 1
+                    position += 1
                     continue
                 break
-            if height > top:
-                top = height
-        else:
-            heights[node] = top + 1
-            continue
-        pending.append(node)
+            if position != start:
+                positions[index] = position
+                progress = True
     placement: Placement[K] = Placement(heights)
+    pending = [
+        node
+        for chain, position in zip(sequences, positions, strict=True)
+        for node in chain[position:]
+        if node not in heights
+    ]
     if pending:
-        _place_rest(parents_of, pending, placement, ignore_missing)
+        _place_rest(parents_of, list(dict.fromkeys(pending)), placement, ignore_missing)
     return placement
 
 

@@ -246,7 +246,14 @@ def _read_all(factory: Factory) -> list[_Stored]:
 
 def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
     by_id = {s.envelope.id: s for s in stored}
-    placement = dag.place({s.envelope.id: s.envelope.parents for s in stored}, ignore_missing=True)
+    chains: dict[str, list[bytes]] = {}
+    for item in stored:
+        chains.setdefault(item.segment, []).append(item.envelope.id)
+    placement = dag.place(
+        {s.envelope.id: s.envelope.parents for s in stored},
+        chains=list(chains.values()),
+        ignore_missing=True,
+    )
     last = max(placement.heights.values(), default=-1) + 1
     order = sorted(by_id, key=lambda i: (placement.heights.get(i, last), i))
     return [(by_id[i], placement.heights.get(i, last)) for i in order]

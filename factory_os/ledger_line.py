@@ -27,7 +27,8 @@ from factory_os import canonical
 
 DOMAIN = b"factory-os/ledger/v1\0"
 ID_HEX = 64
-KIND = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
+# `rule.added`, and the undotted `signoff` that DESIGN section 4 also names
+KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)*$")
 
 _START = b'{"actor":"'
 _END = b',"v":1}'
@@ -35,12 +36,11 @@ _SUBJECT = b'],"subject":"'
 _REFS = b'],"refs":['
 _PARENTS = b',"parents":['
 _KIND = b',"kind":"'
-_HEX = re.compile(rb"[0-9a-f]{64}")
 _STR = rb'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
 _REF = rb'\{"path":' + _STR + rb',"sha256":"[0-9a-f]{64}"\}'
 _REFS_BODY = re.compile(rb"(?:" + _REF + rb"(?:," + _REF + rb")*)?")
 _STRING = re.compile(_STR)
-_KIND_BODY = re.compile(rb"[a-z]+(?:\.[a-z_]+)+")
+_KIND_BODY = re.compile(rb"[a-z][a-z_]*(?:\.[a-z_]+)*")
 
 
 class Envelope(NamedTuple):
@@ -76,18 +76,9 @@ def parse_envelope(line: bytes) -> Envelope | str:
     k = line.rfind(_KIND, 0, p)
     if min(u, r, p, k) < 0 or line[p - 1] != 0x22:
         return "not a ledger entry in canonical form"
-    raw = line[p + 12 : r]
-    if len(raw) == 66:  # the common case: one parent
-        if raw[0] != 0x22 or raw[65] != 0x22:
-            return "malformed parents"
-        parents: tuple[bytes, ...] = (raw[1:65],)
-    elif not raw:
-        parents = ()
-    else:
-        items = raw.split(b",")
-        if any(len(item) != 66 or item[0] != 0x22 or item[65] != 0x22 for item in items):
-            return "malformed parents"
-        parents = tuple(item[1:65] for item in items)
+    parents = split_parents(line[p + 12 : r])
+    if parents is None:
+        return "malformed parents"
     refs = line[r + 10 : u]
     if refs and _REFS_BODY.fullmatch(refs) is None:
         return "malformed refs"
@@ -97,8 +88,20 @@ def parse_envelope(line: bytes) -> Envelope | str:
     return Envelope(line[:ID_HEX], parents, line[k + 9 : p - 1], subject, refs)
 
 
-def is_hex_id(value: bytes) -> bool:
-    return _HEX.fullmatch(value) is not None
+def split_parents(raw: bytes) -> tuple[bytes, ...] | None:
+    """The ids in the stored parents list `"<id>","<id>"`; None if it is not one."""
+    if len(raw) == 66:  # the common case: one parent
+        return (raw[1:65],) if raw[0] == 0x22 and raw[65] == 0x22 else None
+    if not raw:
+        return ()
+    items = raw.split(b",")
+    if any(len(item) != 66 or item[0] != 0x22 or item[65] != 0x22 for item in items):
+        return None
+    return tuple(item[1:65] for item in items)
+
+
+def is_refs_body(refs: bytes) -> bool:
+    return _REFS_BODY.fullmatch(refs) is not None
 
 
 def parse_refs(refs: bytes) -> list[tuple[str, str]]:

@@ -183,6 +183,20 @@ def read_from(path: Path, offset: int, start_line: int) -> Chunk:
     return Chunk(path.name, start_line, lines, torn, mark)
 
 
+def make_mark(
+    path: Path, st: os.stat_result, end: int, lines: int, last_line: bytes | None
+) -> SegmentMark:
+    """The mark of a reader that read PATH (stat ST before reading) up to END, where
+    the last complete line, without its newline, is LAST_LINE (None: read nothing new)."""
+    if last_line is not None:
+        tail_start = end - len(last_line) - 1
+        tail = hashlib.sha256(last_line).hexdigest()
+    else:
+        tail_start, tail = _boundary(path, end)
+    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
+    return SegmentMark(Stat.of(st), end, lines, tail_start, tail, racy)
+
+
 def _boundary(path: Path, end: int) -> tuple[int, str]:
     """Start and digest of the complete line ending at END (for a mark with no new lines)."""
     if end == 0:

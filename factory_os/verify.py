@@ -19,14 +19,22 @@ only what was appended since; `--full` ignores all of it but the heads.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from factory_os import dag, git, segments
 from factory_os.ledger import APPEND_ONLY
-from factory_os.ledger_line import DOMAIN, Envelope, parse_envelope, parse_refs
+from factory_os.ledger_line import (
+    DOMAIN,
+    is_refs_body,
+    parse_envelope,
+    parse_refs,
+    split_parents,
+)
 from factory_os.store import Factory
 
 
@@ -74,9 +82,14 @@ class Report:
 class _Scan:
     """What one pass over new lines learned."""
 
-    parents_of: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
-    order: dict[str, list[bytes]] = field(default_factory=dict)  # segment -> ids in file order
+    heights: dict[bytes, int]  # placed in the pass, and what was known before
+    # id -> its parent's id when it has one, else its parents as stored (see `_parents`)
+    parents_of: dict[bytes, bytes] = field(default_factory=dict)
+    order: dict[str, list[bytes]] = field(default_factory=dict)  # segment -> ids (b"": unreadable)
     first_line: dict[str, int] = field(default_factory=dict)
+    blocked: dict[str, int] = field(default_factory=dict)  # segment -> index not placed in-pass
+    named: set[bytes] = field(default_factory=set)  # parents named, but by the line after
+    candidates: list[bytes] = field(default_factory=list)  # may be heads: not named by the next
     refs: dict[str, list[list[Any]]] = field(default_factory=dict)  # path -> [sha, seg, line, id]
     findings: list[Finding] = field(default_factory=list)
     marks: dict[str, segments.SegmentMark] = field(default_factory=dict)
@@ -89,6 +102,18 @@ def _cache_path(factory: Factory) -> Path:
 
 def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool = False) -> Report:
     """Verify the ledger and the append-only files as they are in the work tree."""
+    # Hundreds of thousands of small objects, no reference cycles: the cyclic
+    # collector would only rescan them over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _verify_worktree(factory, full=full, forget_heads=forget_heads)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Report:
     cache_path = _cache_path(factory)
     cache = None if forget_heads else segments.read_json(cache_path)
     if cache is not None and cache.get("v") != 1:
@@ -110,10 +135,9 @@ def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool 
 def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[str, Any]]:
     steps = segments.plan(factory, {})
     assert steps is not None
-    scan = _scan(factory, steps)
+    scan = _scan(factory, steps, {}, {})
     report = Report(findings=scan.findings, read=len(scan.parents_of))
-    placement = _place(scan, {}, {}, report, incremental=False)
-    assert placement is not None
+    _place(scan, {}, report, incremental=False)
     for ident, (_, rel, number) in sorted(remembered.items()):
         if ident.encode() not in scan.parents_of:
             report.findings.append(
@@ -126,15 +150,12 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
                     ident,
                 )
             )
-    named: set[bytes] = set()
-    for parents in scan.parents_of.values():
-        named.update(parents)
-    heads = set(scan.parents_of) - named
+    heads = {ident for ident in scan.candidates if ident not in scan.named}
     state = {
         "v": 1,
         "marks": {name: mark.to_json() for name, mark in scan.marks.items()},
-        "heads": _locate(scan, heads, placement.heights),
-        "last": _last(scan, placement.heights, {}),
+        "heads": _locate(scan, heads, scan.heights),
+        "last": _last(scan, scan.heights, {}),
         "refs": scan.refs,
         "entries": len(scan.parents_of),
     }
@@ -151,30 +172,27 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
     steps = segments.plan(factory, marks)
     if steps is None:
         return None
-    scan = _scan(factory, steps)
-    report = Report(findings=scan.findings, read=len(scan.parents_of))
     known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
     known.update((value[0].encode(), value[1]) for value in cache["last"].values())
+    scan = _scan(factory, steps, dict(known), cache["last"])
+    report = Report(findings=scan.findings, read=len(scan.parents_of))
     for ident in scan.parents_of.keys() & known.keys():
         report.findings.append(
             Finding("(ledger)", 0, "the same entry occurs twice (copied line)", ident.decode())
         )
-    placement = _place(scan, known, cache["last"], report, incremental=True)
-    if placement is None:
+    if not _place(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
-    named: set[bytes] = set()
-    for parents in scan.parents_of.values():
-        named.update(parents)
+    named = scan.named
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
-    new_heads = set(scan.parents_of) - named
+    new_heads = {ident for ident in scan.candidates if ident not in named}
     refs = cache["refs"]
     for path, records in scan.refs.items():
         refs.setdefault(path, []).extend(records)
     state = {
         "v": 1,
         "marks": {**cache["marks"], **{n: m.to_json() for n, m in scan.marks.items()}},
-        "heads": {**old_heads, **_locate(scan, new_heads, placement.heights)},
-        "last": _last(scan, placement.heights, cache["last"]),
+        "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
+        "last": _last(scan, scan.heights, cache["last"]),
         "refs": refs,
         "entries": cache["entries"] + len(scan.parents_of),
         "files": cache.get("files", {}),
@@ -205,45 +223,134 @@ def _last(scan: _Scan, heights: dict[bytes, int], previous: dict[str, Any]) -> d
     return last
 
 
-def _scan(factory: Factory, steps: Any) -> _Scan:
-    scan = _Scan()
+def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[str, Any]) -> _Scan:
+    """Hash and frame every line of STEPS, and place it in the DAG where it can. The hot
+    loop of `fos verify`: one pass, streaming, nothing kept but ids and parents.
+
+    It reads the frame by position like `ledger_line.parse_envelope`, with what
+    integrity needs: the id over every byte, the frame's markers, the parents
+    and the refs. It leaves the JSON inside the frame (kind, subject, data) to
+    the readers, which refuse a line that is not canonical JSON; only a line
+    forged with a recomputed id can be one. `parse_envelope` names what is
+    wrong with a line that has no frame. A line is placed at once when its
+    parents are (usually its only parent is the line before); `_place` does
+    the rest.
+    """
+    scan = _Scan(heights)
     parents_of = scan.parents_of
-    base = hashlib.sha256(DOMAIN)
     findings = scan.findings
+    named_update = scan.named.update
+    candidate = scan.candidates.append
+    height_of = heights.get
+    sha256 = hashlib.sha256
     for seg_path, offset, first in steps:
-        chunk = segments.read_from(seg_path, offset, first)
         rel = factory.rel(seg_path)
         order: list[bytes] = []
+        append = order.append
         scan.order[rel] = order
         scan.first_line[rel] = first
-        scan.marks[chunk.name] = chunk.mark
+        previous = last.get(rel, [None, -1])[1]
+        placing = True
         number = first - 1
-        for raw in chunk.lines:
-            number += 1
-            envelope = parse_envelope(raw)
-            if not isinstance(envelope, Envelope):
-                findings.append(Finding(rel, number, envelope))
-                order.append(b"")
-                continue
-            ident = envelope.id
-            digest = base.copy()
-            digest.update(memoryview(raw)[65:])
-            if digest.hexdigest().encode() != ident:
-                findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
-            if ident in parents_of:
-                findings.append(Finding(rel, number, _TWICE, ident.decode("ascii", "replace")))
-            parents_of[ident] = envelope.parents
-            order.append(ident)
-            if envelope.refs:
-                for ref_path, sha in parse_refs(envelope.refs):
-                    scan.refs.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
-        if chunk.torn:
-            findings.append(Finding(rel, number + 1, _torn(len(chunk.torn))))
+        torn = prev = b""
+        with seg_path.open("rb") as f:
+            stat = os.fstat(f.fileno())
+            f.seek(offset)
+            for number, raw in enumerate(f, first):
+                r = raw.rfind(b'],"refs":[')
+                p = raw.rfind(b',"parents":[', 0, r)
+                if (
+                    p < 65
+                    or not raw.endswith(b',"v":1}\n')
+                    or not raw.startswith(b' {"actor":"', 64)
+                ):
+                    if raw[-1] != 10:
+                        torn = raw
+                        number -= 1
+                        break
+                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1])))
+                    append(b"")
+                    continue
+                ident = raw[:64]
+                if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
+                    findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
+                if not raw.startswith(b'],"subject":"', r + 10):
+                    _record_refs(scan, raw, r, rel, number, ident)
+                append(ident)
+                if r - p == 78 and raw.startswith(prev, p + 13) and prev:
+                    # the common case: the only parent is the line before
+                    if parents_of.setdefault(ident, prev) is not prev:
+                        findings.append(Finding(rel, number, _TWICE, ident.decode()))
+                    if placing:
+                        previous = heights[ident] = previous + 1
+                    prev = ident
+                    continue
+                raw_parents = raw[p + 12 : r]
+                stored = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
+                if parents_of.setdefault(ident, stored) is not stored:
+                    findings.append(Finding(rel, number, _TWICE, ident.decode("ascii", "replace")))
+                if prev:
+                    candidate(prev)
+                prev = ident
+                parents = split_parents(raw_parents)
+                if parents is None:
+                    findings.append(Finding(rel, number, "malformed parents", ident.decode()))
+                    parents_of[ident] = b""
+                    parents = ()
+                named_update(parents)
+                if placing:
+                    top = -1
+                    for parent in parents:
+                        height = height_of(parent)
+                        if height is None:
+                            placing = False
+                            scan.blocked[rel] = len(order) - 1
+                            break
+                        if height > top:
+                            top = height
+                    else:
+                        if top < previous:
+                            findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
+                        previous = heights[ident] = top + 1
+            end = f.tell() - len(torn)
+        if prev:
+            candidate(prev)
+        if torn:
+            findings.append(Finding(rel, number + 1, _torn(len(torn))))
+        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number, None)
     return scan
+
+
+def _parents(stored: bytes) -> tuple[bytes, ...]:
+    """The parents as `_Scan.parents_of` keeps them: one id as it is, several as stored."""
+    if len(stored) == 64:
+        return (stored,)
+    return split_parents(stored) or ()
+
+
+def _what_is_wrong(raw: bytes) -> str:
+    problem = parse_envelope(raw)
+    return problem if isinstance(problem, str) else "not a ledger entry in canonical form"
+
+
+def _record_refs(scan: _Scan, raw: bytes, r: int, rel: str, number: int, ident: bytes) -> None:
+    u = raw.rfind(b'],"subject":"')
+    refs = raw[r + 10 : u]
+    if u < r + 10 or not is_refs_body(refs):
+        scan.findings.append(
+            Finding(rel, number, "malformed refs", ident.decode("ascii", "replace"))
+        )
+        return
+    for ref_path, sha in parse_refs(refs):
+        scan.refs.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
 
 
 _EDITED = "id does not match the line's bytes: the line was edited, or its id forged"
 _TWICE = "the same entry occurs twice (a copied line)"
+_OUT_OF_ORDER = (
+    "line is out of order: it does not descend from the line before it"
+    " (lines reordered, moved or copied?)"
+)
 
 
 def _torn(size: int) -> str:
@@ -253,19 +360,19 @@ def _torn(size: int) -> str:
     )
 
 
-def _place(
-    scan: _Scan,
-    known: dict[bytes, int],
-    last: dict[str, Any],
-    report: Report,
-    *,
-    incremental: bool,
-) -> dag.Placement[bytes] | None:
-    """Heights of the scanned entries and the DAG findings; None when an incremental run
-    meets a parent it cannot see (older than the remembered heads)."""
-    placement = dag.place(scan.parents_of, known)
+def _place(scan: _Scan, last: dict[str, Any], report: Report, *, incremental: bool) -> bool:
+    """Place what the scan could not, and report the DAG's problems; False when an
+    incremental run meets a parent it cannot see (older than the remembered heads)."""
+    if not scan.blocked:
+        return True
+    left = _resume(scan, last, report)
+    if not left:
+        return True
+    chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
+    parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
+    placement = dag.place(parents_of, scan.heights, chains=chains)
     if incremental and (placement.missing or placement.tainted):
-        return None
+        return False
     flagged = set(placement.missing) | set(placement.cyclic)
     where: dict[bytes, tuple[str, int]] = {}
     if flagged:
@@ -283,25 +390,79 @@ def _place(
         report.findings.append(
             Finding(rel, number, "entry is in a cycle of parents", ident.decode())
         )
-    heights = placement.heights
-    for rel, ids in scan.order.items():
-        previous = last.get(rel, [None, -1])[1]
-        for index, ident in enumerate(ids):
-            height = heights.get(ident)
+    heights = scan.heights
+    for rel, start in left.items():
+        ids = scan.order[rel]
+        previous = _height_before(scan, rel, start, last)
+        for index in range(start, len(ids)):
+            height = heights.get(ids[index])
             if height is None:
                 continue
             if height <= previous:
-                report.findings.append(
-                    Finding(rel, scan.first_line[rel] + index, _OUT_OF_ORDER, ident.decode())
-                )
+                number = scan.first_line[rel] + index
+                report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ids[index].decode()))
             previous = height
-    return placement
+    return True
 
 
-_OUT_OF_ORDER = (
-    "line is out of order: it does not descend from the line before it"
-    " (lines reordered, moved or copied?)"
-)
+def _height_before(scan: _Scan, rel: str, index: int, last: dict[str, Any]) -> int:
+    ids = scan.order[rel]
+    for before in range(index - 1, -1, -1):
+        height = scan.heights.get(ids[before])
+        if height is not None:
+            return height
+    return int(last.get(rel, [None, -1])[1])
+
+
+def _resume(scan: _Scan, last: dict[str, Any], report: Report) -> dict[str, int]:
+    """Carry on placing each blocked segment from where the scan stopped, round after
+    round (a segment waits for a merge parent placed in another), as the scan does;
+    what is left (a missing parent, a cycle) goes to `dag.place`."""
+    heights = scan.heights
+    height_of = heights.get
+    parents_of = scan.parents_of
+    positions = dict(scan.blocked)
+    progress = True
+    while progress and positions:
+        progress = False
+        for rel, start in list(positions.items()):
+            ids = scan.order[rel]
+            previous = _height_before(scan, rel, start, last)
+            prev = ids[start - 1] if start else b""
+            index = start
+            for index in range(start, len(ids)):
+                ident = ids[index]
+                if not ident:
+                    continue
+                stored = parents_of[ident]
+                if prev and stored == prev:
+                    previous = heights[ident] = previous + 1
+                    prev = ident
+                    continue
+                top = -1
+                for parent in _parents(stored):
+                    height = height_of(parent)
+                    if height is None:
+                        break
+                    if height > top:
+                        top = height
+                else:
+                    if top < previous:
+                        number = scan.first_line[rel] + index
+                        report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
+                    previous = heights[ident] = top + 1
+                    prev = ident
+                    continue
+                break
+            else:
+                index = len(ids)
+            if index != start:
+                progress = True
+            if index >= len(ids):
+                del positions[rel]
+            else:
+                positions[rel] = index
+    return positions
 
 
 def _matches_append_only(path: str) -> bool:
