@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -83,8 +84,10 @@ class _Scan:
     """What one pass over new lines learned."""
 
     heights: dict[bytes, int]  # placed in the pass, and what was known before
-    # id -> its parent's id when it has one, else its parents as stored (see `_parents`)
+    # Entries not placed in the pass: id -> its parent's id when it has one, else its
+    # parents as stored (see `_parents`). Placed entries are only in `heights`.
     parents_of: dict[bytes, bytes] = field(default_factory=dict)
+    unreadable: int = 0
     order: dict[str, list[bytes]] = field(default_factory=dict)  # segment -> ids (b"": unreadable)
     first_line: dict[str, int] = field(default_factory=dict)
     blocked: dict[str, int] = field(default_factory=dict)  # segment -> index not placed in-pass
@@ -93,6 +96,12 @@ class _Scan:
     refs: dict[str, list[list[Any]]] = field(default_factory=dict)  # path -> [sha, seg, line, id]
     findings: list[Finding] = field(default_factory=list)
     marks: dict[str, segments.SegmentMark] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return sum(len(ids) for ids in self.order.values()) - self.unreadable
+
+    def has(self, ident: bytes) -> bool:
+        return ident in self.heights or ident in self.parents_of
 
 
 def _cache_path(factory: Factory) -> Path:
@@ -118,9 +127,15 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
     cache = None if forget_heads else segments.read_json(cache_path)
     if cache is not None and cache.get("v") != 1:
         cache = None
-    result = None if cache is None or full else _incremental(factory, cache)
+    result = None
+    if cache is not None and not full:
+        try:
+            result = _incremental(factory, cache)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            result = None  # a cache from another version, or damaged: verify everything
     if result is None:
-        result = _full(factory, cache["heads"] if cache else {})
+        remembered = cache.get("heads") if cache else None
+        result = _full(factory, remembered if isinstance(remembered, dict) else {})
     report, state = result
     report.findings.extend(_check_tracked_segments(factory))
     state["files"] = _check_files(factory, state["refs"], state.get("files", {}), report)
@@ -136,10 +151,13 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
     steps = segments.plan(factory, {})
     assert steps is not None
     scan = _scan(factory, steps, {}, {})
-    report = Report(findings=scan.findings, read=len(scan.parents_of))
+    report = Report(findings=scan.findings, read=scan.count())
     _place(scan, {}, report, incremental=False)
-    for ident, (_, rel, number) in sorted(remembered.items()):
-        if ident.encode() not in scan.parents_of:
+    for ident, where in sorted(remembered.items()):
+        if not isinstance(where, list) or len(where) != 3:
+            continue
+        _, rel, number = where
+        if not scan.has(ident.encode()):
             report.findings.append(
                 Finding(
                     rel,
@@ -157,7 +175,7 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
         "heads": _locate(scan, heads, scan.heights),
         "last": _last(scan, scan.heights, {}),
         "refs": scan.refs,
-        "entries": len(scan.parents_of),
+        "entries": scan.count(),
     }
     return report, state
 
@@ -175,11 +193,7 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
     known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
     known.update((value[0].encode(), value[1]) for value in cache["last"].values())
     scan = _scan(factory, steps, dict(known), cache["last"])
-    report = Report(findings=scan.findings, read=len(scan.parents_of))
-    for ident in scan.parents_of.keys() & known.keys():
-        report.findings.append(
-            Finding("(ledger)", 0, "the same entry occurs twice (copied line)", ident.decode())
-        )
+    report = Report(findings=scan.findings, read=scan.count())
     if not _place(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     named = scan.named
@@ -194,7 +208,7 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
         "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
         "last": _last(scan, scan.heights, cache["last"]),
         "refs": refs,
-        "entries": cache["entries"] + len(scan.parents_of),
+        "entries": cache["entries"] + scan.count(),
         "files": cache.get("files", {}),
     }
     return report, state
@@ -270,6 +284,7 @@ def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[st
                         break
                     findings.append(Finding(rel, number, _what_is_wrong(raw[:-1])))
                     append(b"")
+                    scan.unreadable += 1
                     continue
                 ident = raw[:64]
                 if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
@@ -279,15 +294,17 @@ def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[st
                 append(ident)
                 if r - p == 78 and raw.startswith(prev, p + 13) and prev:
                     # the common case: the only parent is the line before
-                    if parents_of.setdefault(ident, prev) is not prev:
-                        findings.append(Finding(rel, number, _TWICE, ident.decode()))
                     if placing:
+                        size = len(heights)
                         previous = heights[ident] = previous + 1
+                        if len(heights) == size:
+                            findings.append(Finding(rel, number, _TWICE, ident.decode()))
+                    elif parents_of.setdefault(ident, prev) is not prev or ident in heights:
+                        findings.append(Finding(rel, number, _TWICE, ident.decode()))
                     prev = ident
                     continue
                 raw_parents = raw[p + 12 : r]
-                stored = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
-                if parents_of.setdefault(ident, stored) is not stored:
+                if ident in heights or ident in parents_of:
                     findings.append(Finding(rel, number, _TWICE, ident.decode("ascii", "replace")))
                 if prev:
                     candidate(prev)
@@ -295,7 +312,7 @@ def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[st
                 parents = split_parents(raw_parents)
                 if parents is None:
                     findings.append(Finding(rel, number, "malformed parents", ident.decode()))
-                    parents_of[ident] = b""
+                    raw_parents = b""
                     parents = ()
                 named_update(parents)
                 if placing:
@@ -312,6 +329,9 @@ def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[st
                         if top < previous:
                             findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
                         previous = heights[ident] = top + 1
+                        continue
+                # not placed yet: keep its parents for `_place`
+                parents_of[ident] = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
             end = f.tell() - len(torn)
         if prev:
             candidate(prev)
@@ -533,8 +553,6 @@ def _check_files(
 
 
 def _racy(stat: segments.Stat) -> bool:
-    import time
-
     return time.time_ns() - max(stat.mtime_ns, stat.ctime_ns) < segments.RACY_NS
 
 

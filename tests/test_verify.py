@@ -371,3 +371,32 @@ def test_any_single_byte_change_to_a_committed_ledger_is_detected(
         assert result.code == 1, (position, value, result.output)
     finally:
         segment.write_bytes(original)
+
+
+def test_what_the_cache_trusts_and_full_does_not(repo: Path) -> None:
+    """An edit before the verified boundary that also appends, in place, is trusted by
+    the incremental run (documented in segments.plan); --full and --history see it."""
+    factory = _populate(repo)
+    time.sleep(0.15)
+    assert fos(repo, "verify").code == 0
+    segment = only_segment(repo)
+    with segment.open("r+b") as f:
+        data = f.read()
+        f.seek(data.index(b'"n":0'))
+        f.write(b'"n":9')
+    ledger.append(factory, kind="test.after", actor="a@x.org")
+    assert fos(repo, "verify").code == 0
+    assert fos(repo, "verify", "--full").code == 1
+    commit_all(repo, "sneaky")
+    assert any(p["commit"] for p in _problems(repo, "--history"))
+
+
+def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
+    _populate(repo)
+    assert fos(repo, "verify").code == 0
+    for cache in (repo / ".git" / "fos" / "verify").iterdir():
+        cache.write_text('{"v": 1, "marks": {"x": 1}, "heads": []}')
+    assert fos(repo, "verify").code == 0
+    lines = _lines(only_segment(repo))
+    only_segment(repo).write_bytes(b"".join(lines[:3]))
+    assert fos(repo, "verify").code == 1

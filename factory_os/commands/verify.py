@@ -108,7 +108,12 @@ def cli(
     segment may only grow, and an append-only file never change.
 
     Each problem is printed as `path:line:` with the entry or commit concerned.
-    Exit 0 when intact, 1 when anything was found.
+    JSON: {"ok", "entries", "segments", "heads", "files", "commits" (null
+    without --history/--range), "problems": [{path, line, entry, commit,
+    message}]}. Exit 0 when intact, 1 when anything was found.
+
+    A run remembers (under .git/) how far it verified, so the next one reads
+    only what was appended; --full reads everything again.
     """
     report = verify(
         cwd=env.cwd,
