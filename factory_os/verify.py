@@ -22,9 +22,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from factory_os import dag, git, segments
@@ -136,8 +137,10 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
     if result is None:
         remembered = cache.get("heads") if cache else None
         result = _full(factory, remembered if isinstance(remembered, dict) else {})
+        # Only a full run looks for tracked segments gone: an incremental run has
+        # just found every segment the last intact run saw still there.
+        result[0].findings.extend(_check_tracked_segments(factory))
     report, state = result
-    report.findings.extend(_check_tracked_segments(factory))
     state["files"] = _check_files(factory, state["refs"], state.get("files", {}), report)
     report.heads = sorted(state["heads"])
     report.entries = state["entries"]
@@ -153,6 +156,7 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
     scan = _scan(factory, steps, {}, {})
     report = Report(findings=scan.findings, read=scan.count())
     _place(scan, {}, report, incremental=False)
+    _find_copies(scan, set(), report)
     for ident, where in sorted(remembered.items()):
         if not isinstance(where, list) or len(where) != 3:
             continue
@@ -196,6 +200,7 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
     report = Report(findings=scan.findings, read=scan.count())
     if not _place(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
+    _find_copies(scan, set(known), report)
     named = scan.named
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
@@ -292,20 +297,15 @@ def _scan(factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[st
                 if not raw.startswith(b'],"subject":"', r + 10):
                     _record_refs(scan, raw, r, rel, number, ident)
                 append(ident)
-                if r - p == 78 and raw.startswith(prev, p + 13) and prev:
+                if prev and r - p == 78 and raw.startswith(prev, p + 13):
                     # the common case: the only parent is the line before
                     if placing:
-                        size = len(heights)
                         previous = heights[ident] = previous + 1
-                        if len(heights) == size:
-                            findings.append(Finding(rel, number, _TWICE, ident.decode()))
-                    elif parents_of.setdefault(ident, prev) is not prev or ident in heights:
-                        findings.append(Finding(rel, number, _TWICE, ident.decode()))
+                    else:
+                        parents_of[ident] = prev
                     prev = ident
                     continue
                 raw_parents = raw[p + 12 : r]
-                if ident in heights or ident in parents_of:
-                    findings.append(Finding(rel, number, _TWICE, ident.decode("ascii", "replace")))
                 if prev:
                     candidate(prev)
                 prev = ident
@@ -425,6 +425,23 @@ def _place(scan: _Scan, last: dict[str, Any], report: Report, *, incremental: bo
     return True
 
 
+def _find_copies(scan: _Scan, known: set[bytes], report: Report) -> None:
+    """Report every entry that occurs twice. The hot loop does not look: when every id is
+    distinct, the entries counted and the ids kept tell it at no cost per line."""
+    waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
+    if scan.count() == len(scan.heights) - len(known) + waiting:
+        return
+    seen = set(known)
+    for rel, ids in scan.order.items():
+        for index, ident in enumerate(ids):
+            if not ident:
+                continue
+            if ident in seen:
+                number = scan.first_line[rel] + index
+                report.findings.append(Finding(rel, number, _TWICE, ident.decode()))
+            seen.add(ident)
+
+
 def _height_before(scan: _Scan, rel: str, index: int, last: dict[str, Any]) -> int:
     ids = scan.order[rel]
     for before in range(index - 1, -1, -1):
@@ -485,8 +502,16 @@ def _resume(scan: _Scan, last: dict[str, Any], report: Report) -> dict[str, int]
     return positions
 
 
+def _glob_regex(pattern: str) -> str:
+    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
+
+
+# APPEND_ONLY as one expression: `*` within one path component, as git globs do
+_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
+
+
 def _matches_append_only(path: str) -> bool:
-    return any(PurePosixPath(path).match(pattern) for pattern in APPEND_ONLY)
+    return _APPEND_ONLY.fullmatch(path) is not None
 
 
 def _check_files(
@@ -514,9 +539,9 @@ def _check_files(
                 )
         target = factory.root / path
         try:
-            stat = segments.Stat.of(target.stat())
+            stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
-            if cached and cached["sha256"] == sha and segments.Stat(**cached["stat"]) == stat:
+            if cached and cached["sha256"] == sha and cached["stat"] == stat.__dict__:
                 intact[path] = cached
                 continue
             actual = hashlib.sha256(target.read_bytes()).hexdigest()
@@ -537,10 +562,14 @@ def _check_files(
             )
         elif not _racy(stat):
             intact[path] = {"sha256": sha, "stat": stat.__dict__}
-    for pattern in APPEND_ONLY:
-        for target in sorted(factory.root.glob(pattern)):
-            rel_path = factory.rel(target)
-            if rel_path not in refs and target.is_file():
+    for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
+        try:
+            found = sorted(e.name for e in os.scandir(factory.root / directory) if e.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in found:
+            rel_path = f"{directory}/{name}"
+            if rel_path not in refs and _matches_append_only(rel_path):
                 report.findings.append(
                     Finding(
                         rel_path,

@@ -400,3 +400,13 @@ def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
     lines = _lines(only_segment(repo))
     only_segment(repo).write_bytes(b"".join(lines[:3]))
     assert fos(repo, "verify").code == 1
+
+
+def test_lines_copied_into_another_segment_are_each_reported(repo: Path) -> None:
+    _populate(repo)
+    lines = _lines(only_segment(repo))
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(b"".join(lines[3:6]))
+    problems = _problems(repo)
+    twice = [(p["path"], p["line"]) for p in problems if "twice" in str(p["message"])]
+    assert twice == [(_rel(repo, copy), n) for n in (1, 2, 3)]
