@@ -25,7 +25,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +42,8 @@ BRANCHES = 4
 
 
 def generate(repo: Path, size: int) -> store.Factory:
-    """A ledger of SIZE entries: BRANCHES side segments forked and merged back."""
+    """A ledger of SIZE entries in the main segment and BRANCHES side segments: ten
+    times over, a side branch forks, both sides write, and the next entry merges."""
     if repo.exists():
         shutil.rmtree(repo)
     (repo / ".factory" / "rules").mkdir(parents=True)
@@ -52,30 +55,32 @@ def generate(repo: Path, size: int) -> store.Factory:
     ledger_dir.mkdir()
     names = ["main"] + [f"side{n}" for n in range(BRANCHES)]
     files = {name: (ledger_dir / f"{name}.jsonl").open("wb") for name in names}
-    head: list[str] = []
-    side_len = size // (BRANCHES * 20)
+    side_length = size // (BRANCHES * 20)
+    heads: list[str] = []
     written = 0
     while written < size:
-        segment = "main"
-        fork = head
-        branch = None
-        if written % (size // 10 or 1) == 0 and written and written + side_len * 2 < size:
-            branch = names[1 + (written // (size // 10)) % BRANCHES]
-        heads = []
-        for name in ([branch, "main"] if branch else ["main"]):
-            chain = fork
-            for _ in range(side_len if branch else 1):
+        fork = written and written % (size // 10) == 0 and written + 2 * side_length < size
+        if not fork:
+            heads = [_write(files["main"], factory, rng, heads, written)]
+            written += 1
+            continue
+        side = names[1 + (written // (size // 10)) % BRANCHES]
+        tips = []
+        for name in (side, "main"):
+            chain = heads
+            for _ in range(side_length):
                 chain = [_write(files[name], factory, rng, chain, written)]
                 written += 1
-            heads.extend(chain)
-        head = sorted(heads)
-        del segment
+            tips.extend(chain)
+        heads = sorted(tips)
     for f in files.values():
         f.close()
     return factory
 
 
-def _write(f: object, factory: store.Factory, rng: random.Random, parents: list[str], n: int) -> str:
+def _write(
+    f: BinaryIO, factory: store.Factory, rng: random.Random, parents: list[str], n: int
+) -> str:
     kind = KINDS[n % len(KINDS)]
     refs = []
     subject = f"S-{n:08x}"
@@ -93,10 +98,10 @@ def _write(f: object, factory: store.Factory, rng: random.Random, parents: list[
         "subject": subject,
         "refs": refs,
         "parents": parents,
-        "data": {"role": "builder", "manifest": "%064x" % rng.getrandbits(256), "n": n},
+        "data": {"role": "builder", "manifest": f"{rng.getrandbits(256):064x}", "n": n},
     }
     ident, line = encode(fields)
-    f.write(line)  # type: ignore[attr-defined]
+    f.write(line)
     return ident
 
 
@@ -109,10 +114,10 @@ def floor(factory: store.Factory) -> float:
     return time.perf_counter() - start
 
 
-def timed(function: object) -> float:
+def timed(function: Callable[[], object]) -> float:
     gc.collect()
     start = time.perf_counter()
-    function()  # type: ignore[operator]
+    function()
     return time.perf_counter() - start
 
 

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 from factory_os import git, segments
 from factory_os.errors import UsageError
 from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger_scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
-from factory_os.verify import Finding
 
 MAX_TIPS = 32
 

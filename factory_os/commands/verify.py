@@ -10,7 +10,8 @@ import click
 from factory_os import history, store
 from factory_os.cli import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.verify import Report, verify_worktree
+from factory_os.ledger_scan import Report
+from factory_os.verify import verify_worktree
 
 
 def verify(
