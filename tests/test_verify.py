@@ -285,8 +285,11 @@ def test_history_walk_uses_a_fixed_number_of_git_processes(repo: Path, tmp_path:
             assert fos(repo, "verify", "--range", "HEAD~" + str(commits) + "..HEAD").code == 0
         finally:
             os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
-        counts.append(len(log.read_text().splitlines()))
-    assert counts[0] == counts[1], counts
+        # other git calls (rev-parse and the like) depend on what the verify cache
+        # trusts, which depends on timing; the claim is about the history walk
+        walk = [c for c in log.read_text().splitlines() if c in ("log", "cat-file")]
+        counts.append(len(walk))
+    assert counts[0] == counts[1] <= 2, counts
 
 
 def _real_git() -> str:
