@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from factory_os.errors import EnvironmentProblem
 
@@ -94,3 +96,87 @@ def config_get(cwd: Path, key: str) -> str | None:
 def head_commit(cwd: Path) -> str | None:
     proc = run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
+    """Paths in the index under PATHSPECS, relative to CWD."""
+    out = run(["ls-files", "-z", "--", *pathspecs], cwd).stdout
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def log_raw(cwd: Path, revs: Sequence[str], pathspecs: Sequence[str]) -> list[RawCommit]:
+    """Every commit of REVS touching PATHSPECS with its raw diff against each parent
+    (merges once per parent), in one `git log` process."""
+    args = ["log", "--raw", "-z", "-m", "--no-renames", "--no-abbrev", "--full-history"]
+    out = run([*args, "--ignore-missing", "--format=%x01%H", *revs, "--", *pathspecs], cwd).stdout
+    commits = []
+    for block in out.split(b"\x01")[1:]:
+        header, _, rest = block.partition(b"\0")
+        tokens = rest.lstrip(b"\n").split(b"\0")
+        changes = []
+        for index in range(0, len(tokens) - 1, 2):
+            meta = tokens[index].lstrip(b"\n")
+            if not meta.startswith(b":"):
+                break
+            _, _, old, new, status = meta.decode("ascii").split(" ")[:5]
+            path = tokens[index + 1].decode("utf-8", "surrogateescape")
+            changes.append(RawChange(status[:1], old, new, path))
+        commits.append(RawCommit(header.decode("ascii").strip(), changes))
+    return commits
+
+
+class RawChange(NamedTuple):
+    status: str  # A, M, D, T, ...
+    old: str  # blob ids; all zeros where there is none
+    new: str
+    path: str  # from the top of the work tree
+
+
+class RawCommit(NamedTuple):
+    commit: str
+    changes: list[RawChange]
+
+
+def cat_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+    """(oid, content) of each of OIDS, in order, from one `git cat-file --batch`;
+    None for an object git does not have."""
+    if not oids:
+        return
+    try:
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed or not on PATH") from None
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def feed() -> None:
+        try:
+            stdin.write("".join(f"{oid}\n" for oid in oids).encode("ascii"))
+            stdin.close()
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for oid in oids:
+            header = stdout.readline().split()
+            if len(header) != 3:
+                yield oid, None
+                continue
+            size = int(header[2])
+            content = stdout.read(size + 1)[:size]
+            yield oid, content
+    finally:
+        stdout.close()
+        proc.wait()
+        writer.join()
+
+
+def dirs(cwd: Path) -> tuple[Path, Path]:
+    """(this worktree's git directory, the common one) in one git process."""
+    out = output(["rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd).split("\n")
+    common = Path(out[1])
+    return Path(out[0]), common if common.is_absolute() else (cwd / common).resolve()

@@ -321,6 +321,32 @@ def make_dir(path: Path) -> None:
     os.chmod(path, 0o777 & ~_umask())
 
 
+def append_line(path: Path, line: bytes, *, set_aside: Path) -> None:
+    """Append LINE (one whole line) to PATH with one write, then fsync.
+
+    Bytes after the file's last newline, left by a write that was cut short, would
+    glue onto LINE: they are first copied to SET_ASIDE and cut off.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = os.pread(fd, size, 0)
+            cut = data.rfind(b"\n") + 1
+            write_new(set_aside, data[cut:])
+            os.ftruncate(fd, cut)
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+
+
 def _unlink_quietly(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()

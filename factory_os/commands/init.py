@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from factory_os import git, store
+from factory_os import __version__, git, ledger, store
 from factory_os.actor import resolve_actor
 from factory_os.cli import Env
 from factory_os.errors import EXIT_OK, UsageError
@@ -53,6 +54,7 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     }
     if not exists:
         _create_atomically(factory, {**files, **rule_files})
+        _record(factory, email, packs, rule_files)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
@@ -65,7 +67,28 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         store.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
+    _record(factory, email, packs, added)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
+
+
+def _record(factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str]) -> None:
+    """The ledger's first entry, then one `rule.added` per pack rule, with its digest."""
+    ledger.append(
+        factory,
+        kind="factory.initialized",
+        actor=actor,
+        data={"packs": packs, "version": __version__},
+    )
+    for rel, text in sorted(rule_files.items()):
+        path = factory.dir / rel
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        ledger.append(
+            factory,
+            kind="rule.added",
+            actor=actor,
+            subject=path.stem,
+            refs=[(factory.rel(path), digest)],
+        )
 
 
 def _rule_ids(rule_files: dict[str, str]) -> list[str]:

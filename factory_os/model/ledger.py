@@ -17,7 +17,7 @@ class FileRef(Strict):
 
 class LedgerEntry(Strict):
     v: Literal[1] = 1
-    kind: str = Field(pattern=r"^[a-z]+(\.[a-z_]+)+$", description="e.g. rule.added")
+    kind: str = Field(pattern=r"^[a-z][a-z_]*(\.[a-z_]+)*$", description="e.g. rule.added, signoff")
     at: str = Field(description="UTC time, informational (RFC 3339).")
     actor: NonEmpty
     subject: str = ""

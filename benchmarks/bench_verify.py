@@ -1,0 +1,175 @@
+"""How fast `fos verify` is, against the floor of reading and hashing the same bytes.
+
+    python benchmarks/bench_verify.py [--sizes 100000,1000000]
+
+For each size it generates a ledger (in benchmarks/.work/, a scratch git
+repository) shaped like a real one: a few branch segments merged into the
+main one, events of the usual kinds with their data, and an append-only file
+recorded every thousand entries. It then measures, in the same run:
+
+  floor        read every segment line by line and sha256 each line (hashlib)
+  full         `fos verify --full`: every id, the DAG, the files, the cache
+  incremental  `fos verify` after one more entry, with the cache of the full run
+
+and prints entries per second, full / floor (target: at most 4) and
+incremental / full (target: under 5%). Times are the best of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from factory_os import ledger, store  # noqa: E402
+from factory_os.ledger_line import encode  # noqa: E402
+from factory_os.verify import verify_worktree  # noqa: E402
+
+WORK = ROOT / "benchmarks" / ".work"
+KINDS = ("session.started", "session.ended", "signoff", "stage.advanced", "escalation.opened")
+BRANCHES = 4
+
+
+def generate(repo: Path, size: int) -> store.Factory:
+    """A ledger of SIZE entries in the main segment and BRANCHES side segments: ten
+    times over, a side branch forks, both sides write, and the next entry merges."""
+    if repo.exists():
+        shutil.rmtree(repo)
+    (repo / ".factory" / "rules").mkdir(parents=True)
+    (repo / ".factory" / "incidents").mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    factory = store.find_factory(repo)
+    rng = random.Random(size)
+    ledger_dir = repo / ".factory" / "ledger"
+    ledger_dir.mkdir()
+    names = ["main"] + [f"side{n}" for n in range(BRANCHES)]
+    files = {name: (ledger_dir / f"{name}.jsonl").open("wb") for name in names}
+    side_length = size // (BRANCHES * 20)
+    heads: list[str] = []
+    written = 0
+    while written < size:
+        fork = written and written % (size // 10) == 0 and written + 2 * side_length < size
+        if not fork:
+            heads = [_write(files["main"], factory, rng, heads, written)]
+            written += 1
+            continue
+        side = names[1 + (written // (size // 10)) % BRANCHES]
+        tips = []
+        for name in (side, "main"):
+            chain = heads
+            for _ in range(side_length):
+                chain = [_write(files[name], factory, rng, chain, written)]
+                written += 1
+            tips.extend(chain)
+        heads = sorted(tips)
+    for f in files.values():
+        f.close()
+    return factory
+
+
+def _write(
+    f: BinaryIO, factory: store.Factory, rng: random.Random, parents: list[str], n: int
+) -> str:
+    kind = KINDS[n % len(KINDS)]
+    refs = []
+    subject = f"S-{n:08x}"
+    if n % 1000 == 0:
+        path = factory.dir / "rules" / f"R-{n:08x}.yaml"
+        content = f"id: R-{n:08x}\ntitle: rule {n}\n".encode()
+        path.write_bytes(content)
+        refs = [{"path": factory.rel(path), "sha256": hashlib.sha256(content).hexdigest()}]
+        kind, subject = "rule.added", path.stem
+    fields = {
+        "v": 1,
+        "kind": kind,
+        "at": "2026-11-23T04:00:00Z",
+        "actor": f"agent-{n % 7}@factory.example",
+        "subject": subject,
+        "refs": refs,
+        "parents": parents,
+        "data": {"role": "builder", "manifest": f"{rng.getrandbits(256):064x}", "n": n},
+    }
+    ident, line = encode(fields)
+    f.write(line)
+    return ident
+
+
+def floor(factory: store.Factory) -> float:
+    start = time.perf_counter()
+    for path in sorted((factory.dir / "ledger").glob("*.jsonl")):
+        with path.open("rb") as f:
+            for line in f:
+                hashlib.sha256(line).digest()
+    return time.perf_counter() - start
+
+
+def timed(function: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def run(size: int, repeat: int) -> dict[str, float]:
+    repo = WORK / f"ledger-{size}"
+    factory = generate(repo, size)
+    floor_s = min(floor(factory) for _ in range(repeat))
+    reports = []
+
+    def full() -> None:
+        reports.append(verify_worktree(factory, full=True))
+
+    full_s = min(timed(full) for _ in range(repeat))
+    assert not reports[-1].findings, reports[-1].findings[:3]
+    assert reports[-1].entries == size
+    time.sleep(0.2)  # let the marks age past the racy window, as between two real runs
+    incremental = []
+    for n in range(repeat):
+        ledger.append(factory, kind="test.one_more", actor="bench@example.com", data={"n": n})
+        time.sleep(0.2)
+
+        def again() -> None:
+            reports.append(verify_worktree(factory))
+
+        incremental.append(timed(again))
+        assert reports[-1].read == 1 and not reports[-1].findings
+    return {"size": size, "floor": floor_s, "full": full_s, "incremental": min(incremental)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="Comma-separated entry counts.")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per figure (best is kept).")
+    parser.add_argument("--keep", action="store_true", help="Keep the generated ledgers.")
+    args = parser.parse_args()
+    rows = [run(int(size), args.repeat) for size in args.sizes.split(",")]
+    print(
+        f"{'entries':>10} {'floor/s':>12} {'full/s':>12} {'full:floor':>11}"
+        f" {'incremental':>12} {'incr:full':>10}"
+    )
+    for row in rows:
+        size = row["size"]
+        print(
+            f"{size:>10,} {size / row['floor']:>12,.0f} {size / row['full']:>12,.0f}"
+            f" {row['full'] / row['floor']:>10.2f}x {row['incremental'] * 1000:>10.1f}ms"
+            f" {row['incremental'] / row['full']:>9.2%}"
+        )
+    print("targets: full:floor <= 4.00x, incr:full < 5%")
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

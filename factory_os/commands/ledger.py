@@ -1,0 +1,69 @@
+"""`fos ledger log`: the governance events, newest first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from factory_os import ledger, store
+from factory_os.cli import Env, emit, format_option
+from factory_os.errors import EXIT_OK
+
+
+def log(*, cwd: Path, kind: str | None = None) -> list[ledger.Entry]:
+    """The entries newest first (reverse replay order), only KIND's if given."""
+    entries = ledger.entries(store.find_factory(cwd))
+    entries.reverse()
+    if kind:
+        entries = [e for e in entries if e.kind == kind or e.kind.startswith(f"{kind}.")]
+    return entries
+
+
+def entry_json(entry: ledger.Entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "parents": list(entry.parents),
+        "kind": entry.kind,
+        "at": entry.at,
+        "actor": entry.actor,
+        "subject": entry.subject,
+        "refs": [{"path": ref.path, "sha256": ref.sha256} for ref in entry.refs],
+        "data": entry.data,
+        "segment": entry.segment,
+        "line": entry.line,
+    }
+
+
+@click.group(name="ledger")
+def cli() -> None:
+    """Read the ledger: the hash-chained log of governance events (`fos verify` checks it)."""
+
+
+@cli.command(name="log")
+@click.option(
+    "--kind",
+    metavar="KIND",
+    help="Only events of this kind (`rule.added`), or of this family (`rule`).",
+)
+@format_option("text", "json")
+@click.pass_obj
+def log_cmd(env: Env, kind: str | None, output_format: str) -> int:
+    """Print the events, newest first.
+
+    Text: one line each, `<id prefix> <at> <kind> <subject> <actor>`. JSON:
+    {"entries": [{id, parents, kind, at, actor, subject, refs, data, segment, line}]}.
+    """
+    entries = log(cwd=env.cwd, kind=kind)
+    if output_format == "json":
+        emit(json.dumps({"entries": [entry_json(e) for e in entries]}, indent=2))
+    elif entries:
+        emit(
+            "\n".join(
+                f"{e.id[:12]}  {e.at}  {e.kind:<20}  {e.subject or '-':<12}  {e.actor}"
+                for e in entries
+            )
+        )
+    return EXIT_OK

@@ -1,0 +1,127 @@
+"""`fos verify`: integrity of the ledger and of the append-only files it records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from factory_os import history, store
+from factory_os.cli import Env, emit, format_option
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from factory_os.ledger_scan import Report
+from factory_os.verify import verify_worktree
+
+
+def verify(
+    *,
+    cwd: Path,
+    history_walk: bool = False,
+    range_spec: str | None = None,
+    full: bool = False,
+    forget_heads: bool = False,
+) -> Report:
+    """Verify the work tree, and the git history when asked; the findings and figures."""
+    if history_walk and range_spec:
+        raise UsageError("pass --history or --range, not both")
+    factory = store.find_factory(cwd)
+    report = verify_worktree(factory, full=full, forget_heads=forget_heads)
+    if range_spec:
+        findings, report.commits = history.verify_range(factory, range_spec)
+        report.findings.extend(findings)
+    elif history_walk:
+        findings, report.commits = history.verify_history(factory)
+        report.findings.extend(findings)
+    return report
+
+
+def render_text(report: Report) -> str:
+    lines = [str(finding) for finding in report.findings]
+    summary = (
+        f"{report.entries} entries in {report.segments} segments, {len(report.heads)} heads,"
+        f" {report.files} append-only files"
+    )
+    if report.commits is not None:
+        summary += f", {report.commits} commits"
+    verdict = f"{len(report.findings)} problems" if report.findings else "intact"
+    lines.append(f"ledger {verdict}: {summary}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(
+        {
+            "ok": not report.findings,
+            "entries": report.entries,
+            "segments": report.segments,
+            "heads": report.heads,
+            "files": report.files,
+            "commits": report.commits,
+            "problems": [finding.to_json() for finding in report.findings],
+        },
+        indent=2,
+    )
+
+
+@click.command(name="verify")
+@click.option(
+    "--history",
+    "history_walk",
+    is_flag=True,
+    help="Also walk all of HEAD's history (what was not walked before): no committed"
+    " ledger line or append-only file may ever have changed or gone.",
+)
+@click.option(
+    "--range",
+    "range_spec",
+    metavar="BASE..HEAD",
+    help="Also check the commits of BASE..HEAD, as a pull-request check does.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Hash every line again instead of trusting what the last run verified.",
+)
+@click.option(
+    "--forget-heads",
+    is_flag=True,
+    help="Forget the heads remembered from earlier runs on this branch (after"
+    " discarding uncommitted ledger entries on purpose).",
+)
+@format_option("text", "json")
+@click.pass_obj
+def cli(
+    env: Env,
+    history_walk: bool,
+    range_spec: str | None,
+    full: bool,
+    forget_heads: bool,
+    output_format: str,
+) -> int:
+    """Check the ledger and the append-only files for tampering.
+
+    Every entry's id must be the hash of its stored bytes, every parent must
+    exist, no line may be moved, copied or cut, every rule and incident file
+    must match the sha256 its ledger entry recorded, and none may be there
+    without one. The heads verified last time on this branch must still exist.
+    With --history or --range, git history is checked too: a committed ledger
+    segment may only grow, and an append-only file never change.
+
+    Each problem is printed as `path:line:` with the entry or commit concerned.
+    JSON: {"ok", "entries", "segments", "heads", "files", "commits" (null
+    without --history/--range), "problems": [{path, line, entry, commit,
+    message}]}. Exit 0 when intact, 1 when anything was found.
+
+    A run remembers (under .git/) how far it verified, so the next one reads
+    only what was appended; --full reads everything again.
+    """
+    report = verify(
+        cwd=env.cwd,
+        history_walk=history_walk,
+        range_spec=range_spec,
+        full=full,
+        forget_heads=forget_heads,
+    )
+    emit(render_json(report) if output_format == "json" else render_text(report))
+    return EXIT_FINDINGS if report.findings else EXIT_OK

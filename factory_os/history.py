@@ -1,0 +1,116 @@
+"""`fos verify --history` and `--range`: was a committed ledger line or append-only file
+ever changed or removed?
+
+Every commit that touches the ledger or an append-only file is compared with each
+of its parents (merges once per parent, so a merge that drops what one side added
+is caught). A segment may only grow: the parent's blob must be a byte prefix of
+the commit's. An append-only file may be added, never modified, deleted or
+renamed. It costs a fixed number of git processes whatever the number of commits:
+one `git log --raw` and one `git cat-file --batch` for the blobs of the segments
+that changed.
+
+`--history` remembers the commits it walked without a finding (in
+`<git common dir>/fos/history.json`; commits never change, so this is safe to
+trust and to share between worktrees) and walks only what is new next time.
+
+What it cannot see: a rewrite of the whole history by someone who controls the
+repository (the rewritten commits are all it has), and history beyond a shallow
+clone's boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from factory_os import git, segments
+from factory_os.errors import UsageError
+from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger_scan import Finding
+from factory_os.store import FACTORY_DIR, Factory
+
+MAX_TIPS = 32
+
+
+def verify_range(factory: Factory, spec: str) -> tuple[list[Finding], int]:
+    """Findings in the commits of BASE..HEAD, and how many commits were examined."""
+    if ".." not in spec or spec.startswith("..") or spec.endswith(".."):
+        raise UsageError(f"--range takes BASE..HEAD, not {spec!r}")
+    try:
+        return _walk(factory, [spec])
+    except git.GitFailed as exc:
+        raise UsageError(f"cannot read the range {spec}: {exc.stderr.strip()}") from None
+
+
+def verify_history(factory: Factory) -> tuple[list[Finding], int]:
+    """Findings in all of HEAD's history not walked before, and the commits examined."""
+    head = git.head_commit(factory.root)
+    if head is None:
+        return [], 0
+    memory = segments.shared_state_dir(factory) / "history.json"
+    tips = [t for t in (segments.read_json(memory) or {}).get("tips", []) if isinstance(t, str)]
+    findings, count = _walk(factory, [head, "--not", *tips] if tips else [head])
+    if not findings:
+        segments.write_json(memory, {"tips": [head, *[t for t in tips if t != head]][:MAX_TIPS]})
+    return findings, count
+
+
+def _walk(factory: Factory, revs: Sequence[str]) -> tuple[list[Finding], int]:
+    prefix = factory.root.relative_to(factory.worktree).as_posix()
+    prefix = "" if prefix == "." else f"{prefix}/"
+    ledger_prefix = f"{FACTORY_DIR}/{segments.LEDGER_DIR}/"
+    append_only_dirs = sorted({str(PurePosixPath(p).parent) for p in APPEND_ONLY})
+    pathspecs = [f"{FACTORY_DIR}/{segments.LEDGER_DIR}", *append_only_dirs]
+    commits = git.log_raw(factory.root, revs, pathspecs)
+    findings: list[Finding] = []
+    grown: list[tuple[str, str, str, str]] = []  # commit, path, old blob, new blob
+    for commit, changes in commits:
+        for change in changes:
+            if not change.path.startswith(prefix):
+                continue
+            path = change.path[len(prefix) :]
+            changed = change.status in "MT" and change.old != change.new
+            if path.startswith(ledger_prefix) and path.endswith(segments.SUFFIX):
+                if change.status == "D":
+                    findings.append(
+                        Finding(
+                            path, 0, "segment deleted: its committed entries removed", None, commit
+                        )
+                    )
+                elif changed:
+                    grown.append((commit, path, change.old, change.new))
+            elif any(PurePosixPath(path).match(p) for p in APPEND_ONLY):
+                if change.status == "D":
+                    findings.append(
+                        Finding(path, 0, "append-only file deleted (or renamed)", None, commit)
+                    )
+                elif changed:
+                    findings.append(Finding(path, 0, "append-only file changed", None, commit))
+    findings.extend(_check_growth(factory.root, grown))
+    return findings, len({c.commit for c in commits})
+
+
+def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Finding]:
+    """Each old blob must be a byte prefix of the new one."""
+    findings = []
+    oids = [oid for _, _, old, new in grown for oid in (old, new)]
+    blobs = git.cat_blobs(cwd, oids)
+    for commit, path, _, _ in grown:
+        (_, old), (_, new) = next(blobs), next(blobs)
+        if old is None or new is None:
+            findings.append(Finding(path, 0, "a blob of this segment is missing", None, commit))
+        elif not new.startswith(old):
+            findings.append(_first_difference(path, old, new, commit))
+    for _ in blobs:  # drain, so git exits
+        pass
+    return findings
+
+
+def _first_difference(path: str, old: bytes, new: bytes, commit: str) -> Finding:
+    new_lines = new.split(b"\n")
+    for index, line in enumerate(old.split(b"\n")):
+        if index >= len(new_lines) or new_lines[index] != line:
+            entry = line[:64].decode("ascii", "replace") or None
+            message = "committed line changed or removed (a segment may only grow)"
+            return Finding(path, index + 1, message, entry, commit)
+    return Finding(path, 0, "committed content changed", None, commit)

@@ -1,0 +1,303 @@
+"""The ledger: an append-only, hash-chained, branch-safe log of governance events.
+
+Layout. `.factory/ledger/<segment>.jsonl`, one segment per clone, worktree and
+branch (see `factory_os.segments`), each line `<id> <canonical JSON>` (see
+`factory_os.ledger_line`). Every entry names as `parents` the heads it saw, across
+all segments, so entries form a DAG like git commits; two branches appending at
+once make two heads, and the next append after a merge names both. Replay order
+is (height, id).
+
+Writing. Appends are serialised between processes by a file lock under the git
+common directory, and each is one write() of a whole line with O_APPEND, then
+fsync. A crash mid-write can at worst leave a torn tail, bytes after the last
+newline: readers ignore it, `fos verify` reports it, and the next append to that
+segment moves it to `<git dir>/fos/torn/` and cuts the segment back to its last
+whole line, so the ledger never stays unreadable. `record_file` writes a new
+governance file and then its entry, under the lock: the ledger line is the commit
+point, and a file left without its entry by a crash is reported as unrecorded.
+
+Rules. A rule file is never rewritten, not even to change its status: superseding
+and retiring are `rule.superseded` and `rule.retired` events, and `rule_states`
+derives a rule's effective status from them. The first such event in replay order
+wins; a later one for the same rule (made on a concurrent branch) does not change
+it. So the file's own `status` is what it was written with, and the ledger is the
+only place a rule's life is told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from factory_os import canonical, dag, segments, store
+from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+from factory_os.ledger_line import KIND, Envelope, encode, parse_envelope, parse_full, parse_refs
+from factory_os.store import Factory
+
+if TYPE_CHECKING:
+    from factory_os.model.ledger import FileRef
+
+LOCK_TIMEOUT_SECONDS = 60
+# Append-only governance files: once written, recorded in the ledger with their
+# sha256 and never changed. Globs relative to the factory root.
+APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md")
+
+
+class Ref(NamedTuple):
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry, where it is stored, and its place in replay order."""
+
+    id: str
+    kind: str
+    at: str
+    actor: str
+    subject: str
+    refs: tuple[Ref, ...]
+    parents: tuple[str, ...]
+    data: dict[str, Any]
+    segment: str
+    line: int
+    height: int
+
+
+# -- writing -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def locked(factory: Factory) -> Iterator[None]:
+    """Hold the ledger's lock: one writer at a time across processes on this machine."""
+    from filelock import FileLock, Timeout
+
+    path = segments.shared_state_dir(factory) / "ledger.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise EnvironmentProblem(
+            f"the ledger has been locked by another fos process for {LOCK_TIMEOUT_SECONDS} s"
+            f" ({path}); try again once it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def append(
+    factory: Factory,
+    *,
+    kind: str,
+    actor: str,
+    subject: str = "",
+    refs: Iterable[FileRef | tuple[str, str]] = (),
+    data: Mapping[str, Any] | None = None,
+) -> str:
+    """Append one event naming the current heads as parents; return its id."""
+    fields = _fields(kind=kind, actor=actor, subject=subject, refs=refs, data=data)
+    with locked(factory):
+        return _append_locked(factory, fields)
+
+
+def record_file(
+    factory: Factory,
+    path: Path,
+    content: str | bytes,
+    *,
+    kind: str,
+    actor: str,
+    subject: str,
+    data: Mapping[str, Any] | None = None,
+) -> str:
+    """Create the new append-only file PATH and its ledger entry as one step; return the id."""
+    payload = content.encode("utf-8") if isinstance(content, str) else content
+    rel = factory.rel(path)
+    ref = Ref(rel, hashlib.sha256(payload).hexdigest())
+    fields = _fields(kind=kind, actor=actor, subject=subject, refs=[ref], data=data)
+    with locked(factory):
+        try:
+            store.write_new(path, payload)
+        except FileExistsError:
+            raise InvalidInput.one(
+                rel, 0, "already exists; an append-only file is never overwritten"
+            ) from None
+        return _append_locked(factory, fields)
+
+
+def _fields(
+    *,
+    kind: str,
+    actor: str,
+    subject: str,
+    refs: Iterable[FileRef | tuple[str, str]],
+    data: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    if not KIND.match(kind):
+        raise ValueError(f"ledger event kind {kind!r} is not like `rule.added`")
+    if not actor.strip():
+        raise ValueError("a ledger event needs an actor")
+    ref_list = []
+    for ref in refs:
+        path, sha = ref if isinstance(ref, tuple) else (ref.path, ref.sha256)
+        ref_list.append({"path": path, "sha256": sha})
+    fields = {
+        "v": 1,
+        "kind": kind,
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "actor": actor,
+        "subject": subject,
+        "refs": ref_list,
+        "parents": [],
+        "data": dict(data or {}),
+    }
+    try:
+        canonical.dumps(fields)
+    except canonical.NotCanonical as exc:
+        raise InvalidInput.one("<ledger entry>", 0, f"cannot be recorded: {exc}") from None
+    return fields
+
+
+def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
+    segment = segments.own_segment(factory)
+    fields["parents"] = current_heads(factory)
+    ident, line = encode(fields)
+    torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
+    store.append_line(segment, line, set_aside=torn)
+    current_heads(factory)  # reads back just this line, so the next append starts there
+    return ident
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def current_heads(factory: Factory) -> list[str]:
+    """The heads across all segments, read incrementally with marks under .git/fos/."""
+    index_path = segments.state_dir(factory) / "ledger-index.json"
+    state = segments.read_json(index_path) or {}
+    marks: dict[str, segments.SegmentMark] = {}
+    heads: set[bytes] = set()
+    steps = None
+    if state.get("v") == 1:
+        for name, value in state.get("marks", {}).items():
+            mark = segments.SegmentMark.from_json(value)
+            if mark is not None:
+                marks[name] = mark
+        steps = segments.plan(factory, marks, trust_racy=True)
+        heads = {h.encode("ascii") for h in state.get("heads", [])}
+    if steps is None:
+        marks, heads = {}, set()
+        steps = segments.plan(factory, {})
+    assert steps is not None
+    new: list[bytes] = []
+    named: set[bytes] = set()
+    for path, offset, first in steps:
+        chunk = segments.read_from(path, offset, first)
+        for raw in chunk.lines:
+            envelope = parse_envelope(raw)
+            if isinstance(envelope, Envelope):  # verify reports the rest
+                new.append(envelope.id)
+                named.update(envelope.parents)
+        marks[chunk.name] = chunk.mark
+    heads = (heads | set(new)) - named
+    result = sorted(h.decode("ascii") for h in heads)
+    segments.write_json(
+        index_path,
+        {"v": 1, "marks": {n: m.to_json() for n, m in marks.items()}, "heads": result},
+    )
+    return result
+
+
+def heads(factory: Factory) -> list[str]:
+    """The ids of the entries nothing names as a parent yet, sorted."""
+    return current_heads(factory)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    envelope: Envelope
+    raw: bytes
+    segment: str
+    line: int
+
+
+def _read_all(factory: Factory) -> list[_Stored]:
+    stored: list[_Stored] = []
+    for path in segments.segment_paths(factory):
+        chunk = segments.read_from(path, 0, 1)
+        rel = factory.rel(path)
+        for number, raw in enumerate(chunk.lines, start=1):
+            envelope = parse_envelope(raw)
+            if isinstance(envelope, str):
+                raise InvalidInput.one(rel, number, f"{envelope} (run `fos verify`)")
+            stored.append(_Stored(envelope, raw, rel, number))
+    return stored
+
+
+def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
+    by_id = {s.envelope.id: s for s in stored}
+    chains: dict[str, list[bytes]] = {}
+    for item in stored:
+        chains.setdefault(item.segment, []).append(item.envelope.id)
+    placement = dag.place(
+        {s.envelope.id: s.envelope.parents for s in stored},
+        chains=list(chains.values()),
+        ignore_missing=True,
+    )
+    last = max(placement.heights.values(), default=-1) + 1
+    order = sorted(by_id, key=lambda i: (placement.heights.get(i, last), i))
+    return [(by_id[i], placement.heights.get(i, last)) for i in order]
+
+
+def _entry(item: _Stored, height: int) -> Entry:
+    fields = parse_full(item.raw)
+    if isinstance(fields, str):
+        raise InvalidInput([Problem(item.segment, item.line, f"{fields} (run `fos verify`)")])
+    return Entry(
+        id=item.envelope.id.decode("ascii"),
+        kind=fields["kind"],
+        at=fields["at"],
+        actor=fields["actor"],
+        subject=fields["subject"],
+        refs=tuple(Ref(p, s) for p, s in parse_refs(item.envelope.refs)),
+        parents=tuple(fields["parents"]),
+        data=fields["data"],
+        segment=item.segment,
+        line=item.line,
+        height=height,
+    )
+
+
+def entries(factory: Factory) -> list[Entry]:
+    """Every entry in replay order (height, then id). A line that cannot be read is
+    InvalidInput; a torn tail is not an entry and is passed over."""
+    return [_entry(item, height) for item, height in _in_replay_order(_read_all(factory))]
+
+
+def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:
+    """rule id -> (effective status, superseded_by) for every rule the ledger knows."""
+    states: dict[str, tuple[str, str | None]] = {}
+    for item, height in _in_replay_order(_read_all(factory)):
+        if not item.envelope.kind.startswith(b"rule."):
+            continue
+        event = _entry(item, height)
+        current = states.get(event.subject)
+        if event.kind == "rule.added" and current is None:
+            states[event.subject] = ("active", None)
+        elif event.kind in ("rule.superseded", "rule.retired") and (
+            current is None or current[0] == "active"
+        ):
+            by = event.data.get("by") if event.kind == "rule.superseded" else None
+            status = "superseded" if event.kind == "rule.superseded" else "retired"
+            states[event.subject] = (status, by if isinstance(by, str) else None)
+    return states

@@ -1,0 +1,149 @@
+"""One ledger line: `<64 hex id> <canonical JSON>\\n`, and how to read one back.
+
+The id is sha256(DOMAIN + JSON bytes). A line is written once and then only ever
+hashed: checking it means hashing the stored bytes, never serialising again.
+
+Reading the DAG does not need a JSON parser either. Canonical JSON sorts the
+top-level keys, so every entry ends with the same fixed frame:
+
+    ...,"kind":"K","parents":["<id>",...],"refs":[{"path":"P","sha256":"<hex>"},...],
+    "subject":"S","v":1}
+
+None of those markers can occur inside a JSON string (they hold an unescaped
+quote), and everything after `"data"` is checked against that frame, so the
+last occurrence of each marker is the top-level one. `parse_envelope` reads
+the frame by position; `parse_full` parses the whole line and refuses one
+whose JSON disagrees with its frame, so the two readings can never differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, NamedTuple
+
+from factory_os import canonical
+
+DOMAIN = b"factory-os/ledger/v1\0"
+ID_HEX = 64
+# `rule.added`, and the undotted `signoff` that DESIGN section 4 also names
+KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)*$")
+
+_START = b'{"actor":"'
+_END = b',"v":1}'
+_SUBJECT = b'],"subject":"'
+_REFS = b'],"refs":['
+_PARENTS = b',"parents":['
+_KIND = b',"kind":"'
+_STR = rb'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
+_REF = rb'\{"path":' + _STR + rb',"sha256":"[0-9a-f]{64}"\}'
+_REFS_BODY = re.compile(rb"(?:" + _REF + rb"(?:," + _REF + rb")*)?")
+_STRING = re.compile(_STR)
+_KIND_BODY = re.compile(rb"[a-z][a-z_]*(?:\.[a-z_]+)*")
+
+
+class Envelope(NamedTuple):
+    """The parts of a line the DAG and the file checks need, as stored bytes."""
+
+    id: bytes
+    parents: tuple[bytes, ...]
+    kind: bytes
+    subject: bytes  # the JSON string, quotes included
+    refs: bytes  # b"" or the JSON objects between the brackets
+
+
+def entry_id(json_bytes: bytes) -> str:
+    return hashlib.sha256(DOMAIN + json_bytes).hexdigest()
+
+
+def encode(fields: dict[str, Any]) -> tuple[str, bytes]:
+    """(id, line) for FIELDS; NotCanonical when they have no canonical form."""
+    body = canonical.dumps(fields)
+    ident = entry_id(body)
+    return ident, ident.encode("ascii") + b" " + body + b"\n"
+
+
+def parse_envelope(line: bytes) -> Envelope | str:
+    """The frame of LINE (without its newline), or a sentence saying what is wrong."""
+    if len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20:
+        return "not a ledger line (`<64 hex id> <JSON>`)"
+    if not (line.startswith(_START, ID_HEX + 1) and line.endswith(_END)):
+        return "not a ledger entry in canonical form"
+    u = line.rfind(_SUBJECT)
+    r = line.rfind(_REFS, 0, u)
+    p = line.rfind(_PARENTS, 0, r)
+    k = line.rfind(_KIND, 0, p)
+    if min(u, r, p, k) < 0 or line[p - 1] != 0x22:
+        return "not a ledger entry in canonical form"
+    parents = split_parents(line[p + 12 : r])
+    if parents is None:
+        return "malformed parents"
+    refs = line[r + 10 : u]
+    if refs and _REFS_BODY.fullmatch(refs) is None:
+        return "malformed refs"
+    subject = line[u + 12 : -7]
+    if _STRING.fullmatch(subject) is None or _KIND_BODY.fullmatch(line, k + 9, p - 1) is None:
+        return "not a ledger entry in canonical form"
+    return Envelope(line[:ID_HEX], parents, line[k + 9 : p - 1], subject, refs)
+
+
+def split_parents(raw: bytes) -> tuple[bytes, ...] | None:
+    """The ids in the stored parents list `"<id>","<id>"`; None if it is not one."""
+    if len(raw) == 66:  # the common case: one parent
+        return (raw[1:65],) if raw[0] == 0x22 and raw[65] == 0x22 else None
+    if not raw:
+        return ()
+    items = raw.split(b",")
+    if any(len(item) != 66 or item[0] != 0x22 or item[65] != 0x22 for item in items):
+        return None
+    return tuple(item[1:65] for item in items)
+
+
+def is_refs_body(refs: bytes) -> bool:
+    return _REFS_BODY.fullmatch(refs) is not None
+
+
+def parse_refs(refs: bytes) -> list[tuple[str, str]]:
+    """(path, sha256) of each ref in an envelope's refs bytes."""
+    if not refs:
+        return []
+    return [(item["path"], item["sha256"]) for item in json.loads(b"[" + refs + b"]")]
+
+
+def parse_subject(subject: bytes) -> str:
+    if b"\\" not in subject:
+        return subject[1:-1].decode("utf-8", "replace")
+    value = json.loads(subject)
+    return value if isinstance(value, str) else ""
+
+
+def _no_floats(text: str) -> Any:
+    raise ValueError(f"float {text} in a ledger entry")
+
+
+_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
+
+
+def parse_full(line: bytes) -> dict[str, Any] | str:
+    """Every field of LINE as JSON, or a sentence saying what is wrong with it."""
+    try:
+        text = line[ID_HEX + 1 :].decode("utf-8")
+        fields, end = _DECODER.raw_decode(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"not valid JSON: {exc}"
+    if end != len(text) or not isinstance(fields, dict):
+        return "not a single JSON object"
+    expected = {"v", "kind", "at", "actor", "subject", "refs", "parents", "data"}
+    if set(fields) != expected:
+        return f"fields are {sorted(fields)}, expected {sorted(expected)}"
+    if not isinstance(fields["data"], dict) or not all(
+        isinstance(fields[key], str) for key in ("at", "actor")
+    ):
+        return "`data` must be an object and `at`, `actor` strings"
+    try:
+        if canonical.dumps(fields) != line[ID_HEX + 1 :]:
+            return "not in canonical form (not written by fos)"
+    except canonical.NotCanonical as exc:
+        return f"not in canonical form: {exc}"
+    return fields

@@ -1,0 +1,271 @@
+"""`fos verify` over the work tree: the ledger's ids, its DAG, and the append-only files.
+
+Checks: every line is `<id> <JSON>` in the canonical frame and its id is the hash
+of its stored bytes; no id occurs twice; every parent exists; no cycle; within a
+segment every line descends from the line before it (an append names all heads,
+so a reordered or moved line shows); no torn tail; every append-only file the
+ledger recorded is there with the recorded sha256, and none is there unrecorded;
+every segment git tracks is still in the work tree; and the heads verified last
+time on this branch still exist, so a deleted or truncated tail is caught
+without looking at history (`factory_os.history` does that).
+
+What is remembered, per worktree and branch, in `<git dir>/fos/verify/`: how far
+each segment was verified (a `segments.SegmentMark`, see `segments.plan` for what
+it trusts), the heads then, the last entry of each segment, the recorded digests,
+and the stat of each append-only file found intact. It is saved only after a run
+that found nothing, so a problem is reported until it is fixed. A re-verify reads
+only what was appended since; `--full` ignores all of it but the heads.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from factory_os import git, segments
+from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger_scan import (
+    Finding,
+    Report,
+    Scan,
+    find_copies,
+    place_rest,
+    scan_lines,
+)
+from factory_os.store import Factory
+
+
+def _cache_path(factory: Factory) -> Path:
+    key = hashlib.sha256(segments.branch_key(factory).encode()).hexdigest()[:32]
+    return segments.state_dir(factory) / "verify" / f"{key}.json"
+
+
+def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool = False) -> Report:
+    """Verify the ledger and the append-only files as they are in the work tree."""
+    # Hundreds of thousands of small objects, no reference cycles: the cyclic
+    # collector would only rescan them over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _verify_worktree(factory, full=full, forget_heads=forget_heads)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Report:
+    cache_path = _cache_path(factory)
+    cache = None if forget_heads else segments.read_json(cache_path)
+    if cache is not None and cache.get("v") != 1:
+        cache = None
+    result = None
+    if cache is not None and not full:
+        try:
+            result = _incremental(factory, cache)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            result = None  # a cache from another version, or damaged: verify everything
+    if result is None:
+        remembered = cache.get("heads") if cache else None
+        result = _full(factory, remembered if isinstance(remembered, dict) else {})
+        # Only a full run looks for tracked segments gone: an incremental run has
+        # just found every segment the last intact run saw still there.
+        result[0].findings.extend(_check_tracked_segments(factory))
+    report, state = result
+    state["files"] = _check_files(factory, state["refs"], state.get("files", {}), report)
+    report.heads = sorted(state["heads"])
+    report.entries = state["entries"]
+    report.segments = len(segments.segment_paths(factory))
+    if not report.findings:
+        segments.write_json(cache_path, state)
+    return report
+
+
+def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[str, Any]]:
+    steps = segments.plan(factory, {})
+    assert steps is not None
+    scan = scan_lines(factory, steps, {}, {})
+    report = Report(findings=scan.findings, read=scan.count())
+    place_rest(scan, {}, report, incremental=False)
+    find_copies(scan, set(), report)
+    for ident, where in sorted(remembered.items()):
+        if not isinstance(where, list) or len(where) != 3:
+            continue
+        _, rel, number = where
+        if not scan.has(ident.encode()):
+            report.findings.append(
+                Finding(
+                    rel,
+                    number,
+                    "entry verified before is gone: ledger lines were deleted or the segment"
+                    " truncated (if you discarded uncommitted entries on purpose, run"
+                    " `fos verify --forget-heads`)",
+                    ident,
+                )
+            )
+    heads = {ident for ident in scan.candidates if ident not in scan.named}
+    state = {
+        "v": 1,
+        "marks": {name: mark.to_json() for name, mark in scan.marks.items()},
+        "heads": _locate(scan, heads, scan.heights),
+        "last": _last(scan, scan.heights, {}),
+        "refs": scan.refs,
+        "entries": scan.count(),
+    }
+    return report, state
+
+
+def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[str, Any]] | None:
+    marks = {}
+    for name, value in cache["marks"].items():
+        mark = segments.SegmentMark.from_json(value)
+        if mark is None:
+            return None
+        marks[name] = mark
+    steps = segments.plan(factory, marks)
+    if steps is None:
+        return None
+    known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
+    known.update((value[0].encode(), value[1]) for value in cache["last"].values())
+    scan = scan_lines(factory, steps, dict(known), cache["last"])
+    report = Report(findings=scan.findings, read=scan.count())
+    if not place_rest(scan, cache["last"], report, incremental=True):
+        return None  # a parent older than the remembered heads: verify everything
+    find_copies(scan, set(known), report)
+    named = scan.named
+    old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
+    new_heads = {ident for ident in scan.candidates if ident not in named}
+    refs = cache["refs"]
+    for path, records in scan.refs.items():
+        refs.setdefault(path, []).extend(records)
+    state = {
+        "v": 1,
+        "marks": {**cache["marks"], **{n: m.to_json() for n, m in scan.marks.items()}},
+        "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
+        "last": _last(scan, scan.heights, cache["last"]),
+        "refs": refs,
+        "entries": cache["entries"] + scan.count(),
+        "files": cache.get("files", {}),
+    }
+    return report, state
+
+
+def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[str, Any]:
+    """id -> [height, segment, line] of the WANTED entries (heads: found near the ends)."""
+    found: dict[str, Any] = {}
+    pending = set(wanted)
+    for rel, ids in scan.order.items():
+        for index in range(len(ids) - 1, -1, -1):
+            if not pending:
+                return found
+            ident = ids[index]
+            if ident in pending:
+                pending.discard(ident)
+                found[ident.decode()] = [heights.get(ident, -1), rel, scan.first_line[rel] + index]
+    return found
+
+
+def _last(scan: Scan, heights: dict[bytes, int], previous: dict[str, Any]) -> dict[str, Any]:
+    last = dict(previous)
+    for rel, ids in scan.order.items():
+        if ids and ids[-1] in heights:
+            last[rel] = [ids[-1].decode(), heights[ids[-1]]]
+    return last
+
+
+def _glob_regex(pattern: str) -> str:
+    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
+
+
+# APPEND_ONLY as one expression: `*` within one path component, as git globs do
+_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
+
+
+def _matches_append_only(path: str) -> bool:
+    return _APPEND_ONLY.fullmatch(path) is not None
+
+
+def _check_files(
+    factory: Factory,
+    refs: dict[str, list[list[Any]]],
+    known: dict[str, Any],
+    report: Report,
+) -> dict[str, Any]:
+    """Each recorded append-only file against its digest; files nobody recorded."""
+    intact: dict[str, Any] = {}
+    for path, records in sorted(refs.items()):
+        if not _matches_append_only(path):
+            continue
+        report.files += 1
+        sha, rel, number, ident = records[0]
+        for other in records[1:]:
+            if other[0] != sha:
+                report.findings.append(
+                    Finding(
+                        other[1],
+                        other[2],
+                        f"records {path} again with another sha256 than {rel}:{number} did",
+                        other[3],
+                    )
+                )
+        target = factory.root / path
+        try:
+            stat = segments.Stat.of(os.stat(target))
+            cached = known.get(path)
+            if cached and cached["sha256"] == sha and cached["stat"] == stat.__dict__:
+                intact[path] = cached
+                continue
+            actual = hashlib.sha256(target.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            report.findings.append(
+                Finding(path, 0, f"recorded by {rel}:{number} but gone (deleted)", ident)
+            )
+            continue
+        if actual != sha:
+            report.findings.append(
+                Finding(
+                    path,
+                    0,
+                    f"changed since {rel}:{number} recorded it"
+                    f" (sha256 {sha[:12]}..., now {actual[:12]}...)",
+                    ident,
+                )
+            )
+        elif not _racy(stat):
+            intact[path] = {"sha256": sha, "stat": stat.__dict__}
+    for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
+        try:
+            found = sorted(e.name for e in os.scandir(factory.root / directory) if e.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in found:
+            rel_path = f"{directory}/{name}"
+            if rel_path not in refs and _matches_append_only(rel_path):
+                report.findings.append(
+                    Finding(
+                        rel_path,
+                        0,
+                        "unrecorded: no ledger entry records this file (written"
+                        " by hand, or its write was interrupted before its entry)",
+                    )
+                )
+    return intact
+
+
+def _racy(stat: segments.Stat) -> bool:
+    return time.time_ns() - max(stat.mtime_ns, stat.ctime_ns) < segments.RACY_NS
+
+
+def _check_tracked_segments(factory: Factory) -> list[Finding]:
+    findings = []
+    prefix = f"{factory.rel(segments.ledger_dir(factory))}/"
+    for path in git.ls_files(factory.root, [prefix]):
+        if path.endswith(segments.SUFFIX) and not (factory.root / path).exists():
+            findings.append(
+                Finding(path, 0, "segment is tracked by git but gone from the work tree")
+            )
+    return findings

@@ -1,0 +1,415 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factory_os import ledger
+from factory_os.store import Factory
+from tests.helpers import commit_all, fos, git
+from tests.ledger_helpers import entry_fields, forge_line, make_factory, only_segment
+
+
+def _populate(repo: Path, events: int = 5) -> Factory:
+    """A factory with a rule file, an incident file and EVENTS more entries, committed."""
+    factory = make_factory(repo)
+    ledger.append(factory, kind="factory.initialized", actor="a@x.org")
+    ledger.record_file(
+        factory,
+        factory.dir / "rules" / "R-aaaaaa.yaml",
+        "id: R-aaaaaa\n",
+        kind="rule.added",
+        actor="a@x.org",
+        subject="R-aaaaaa",
+    )
+    ledger.record_file(
+        factory,
+        factory.dir / "incidents" / "INC-bbbbbb.md",
+        "---\nid: INC-bbbbbb\n---\n",
+        kind="incident.recorded",
+        actor="a@x.org",
+        subject="INC-bbbbbb",
+    )
+    for n in range(events):
+        ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": n})
+    commit_all(repo, "ledger")
+    return factory
+
+
+def _problems(repo: Path, *args: str) -> list[dict[str, object]]:
+    result = fos(repo, "verify", "--format", "json", *args)
+    report = json.loads(result.out)
+    assert result.code == (1 if report["problems"] else 0), result.output
+    return list(report["problems"])
+
+
+def _lines(segment: Path) -> list[bytes]:
+    return segment.read_bytes().splitlines(keepends=True)
+
+
+def _rel(repo: Path, path: Path) -> str:
+    return path.relative_to(repo).as_posix()
+
+
+def test_an_intact_ledger_verifies(repo: Path) -> None:
+    _populate(repo)
+    result = fos(repo, "verify")
+    assert result.code == 0, result.output
+    assert "ledger intact: 8 entries in 1 segments, 1 heads, 2 append-only files" in result.out
+    assert fos(repo, "verify", "--history").code == 0
+
+
+def test_edited_line_is_named_by_segment_line_and_entry(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    victim = lines[4]
+    lines[4] = victim.replace(b'"n":1', b'"n":7')
+    segment.write_bytes(b"".join(lines))
+    result = fos(repo, "verify")
+    assert result.code == 1
+    assert f"{_rel(repo, segment)}:5: entry {victim[:64].decode()}: id does not match" in result.out
+
+
+def test_deleted_middle_line_breaks_its_childs_parent(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    deleted = lines.pop(3)
+    segment.write_bytes(b"".join(lines))
+    (problem,) = _problems(repo)
+    assert problem["path"] == _rel(repo, segment) and problem["line"] == 4
+    assert problem["entry"] == lines[3][:64].decode()
+    assert f"parent {deleted[:64].decode()} does not exist" in str(problem["message"])
+
+
+def test_truncated_tail_is_caught_by_the_remembered_heads(repo: Path) -> None:
+    _populate(repo)
+    assert fos(repo, "verify").code == 0  # remembers the head
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    segment.write_bytes(b"".join(lines[:-2]))
+    (problem,) = _problems(repo)
+    assert problem["entry"] == lines[-1][:64].decode()
+    assert problem["path"] == _rel(repo, segment) and problem["line"] == len(lines)
+    assert "verified before is gone" in str(problem["message"])
+    assert _problems(repo, "--forget-heads") == []
+
+
+def test_truncation_inside_a_line_is_a_torn_tail(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    data = segment.read_bytes()
+    segment.write_bytes(data[:-40])
+    messages = [(p["line"], p["message"]) for p in _problems(repo)]
+    assert (8, messages[0][1]) == messages[0] and "incomplete last line" in str(messages[0][1])
+
+
+def test_reordered_lines_are_out_of_order(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    lines[5], lines[6] = lines[6], lines[5]
+    segment.write_bytes(b"".join(lines))
+    problems = _problems(repo)
+    assert any(
+        p["line"] == 7
+        and "out of order" in str(p["message"])
+        and p["entry"] == lines[6][:64].decode()
+        for p in problems
+    )
+
+
+def test_a_line_copied_again_is_reported(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    segment.write_bytes(b"".join([*lines, lines[2]]))
+    problems = _problems(repo)
+    assert any(p["line"] == 9 and "twice" in str(p["message"]) for p in problems)
+
+
+def test_added_entry_with_a_wrong_id(repo: Path) -> None:
+    factory = _populate(repo)
+    segment = only_segment(repo)
+    line = forge_line(entry_fields(parents=ledger.heads(factory)))
+    wrong = b"0" * 64 + line[64:]
+    with segment.open("ab") as f:
+        f.write(wrong)
+    (problem,) = _problems(repo)
+    assert problem["line"] == 9 and problem["entry"] == "0" * 64
+    assert "id does not match" in str(problem["message"])
+
+
+def test_added_entry_with_a_right_id_and_a_parent_that_does_not_exist(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    line = forge_line(entry_fields(parents=["e" * 64]))
+    with segment.open("ab") as f:
+        f.write(line)
+    problems = _problems(repo)
+    assert any(
+        p["line"] == 9
+        and p["entry"] == line[:64].decode()
+        and f"parent {'e' * 64} does not exist" in str(p["message"])
+        for p in problems
+    )
+
+
+def test_a_line_that_is_not_a_ledger_entry(repo: Path) -> None:
+    _populate(repo)
+    with only_segment(repo).open("ab") as f:
+        f.write(b"hello world\n")
+    (problem,) = _problems(repo)
+    assert problem["line"] == 9 and "not a ledger line" in str(problem["message"])
+
+
+@pytest.mark.parametrize("committed", [False, True])
+def test_edited_append_only_file(repo: Path, committed: bool) -> None:
+    _populate(repo)
+    rule = repo / ".factory" / "rules" / "R-aaaaaa.yaml"
+    rule.write_text("id: R-aaaaaa\nseverity: info\n")
+    commit = commit_all(repo, "loosen the rule") if committed else ""
+    (problem,) = _problems(repo)
+    assert problem["path"] == ".factory/rules/R-aaaaaa.yaml"
+    assert "changed since .factory/ledger/" in str(problem["message"])
+    if committed:
+        history = _problems(repo, "--history")
+        assert {"path": ".factory/rules/R-aaaaaa.yaml", "commit": commit} in [
+            {"path": p["path"], "commit": p["commit"]} for p in history
+        ]
+
+
+@pytest.mark.parametrize("committed", [False, True])
+def test_deleted_append_only_file(repo: Path, committed: bool) -> None:
+    _populate(repo)
+    incident = repo / ".factory" / "incidents" / "INC-bbbbbb.md"
+    incident.unlink()
+    if committed:
+        commit = commit_all(repo, "forget the incident")
+    (problem,) = _problems(repo)
+    assert problem["path"] == ".factory/incidents/INC-bbbbbb.md"
+    assert "but gone" in str(problem["message"])
+    if committed:
+        history = [p for p in _problems(repo, "--history") if p["commit"]]
+        assert history[0]["commit"] == commit and "deleted" in str(history[0]["message"])
+
+
+def test_a_governance_file_without_entry_is_unrecorded(repo: Path) -> None:
+    _populate(repo)
+    (repo / ".factory" / "rules" / "R-cccccc.yaml").write_text("id: R-cccccc\n")
+    (problem,) = _problems(repo)
+    assert problem["path"] == ".factory/rules/R-cccccc.yaml"
+    assert str(problem["message"]).startswith("unrecorded")
+
+
+def test_a_tracked_segment_gone_from_the_work_tree(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    segment.unlink()
+    problems = _problems(repo)
+    assert any(
+        p["path"] == _rel(repo, segment) and "tracked by git but gone" in str(p["message"])
+        for p in problems
+    )
+
+
+def test_committed_line_changed_is_named_by_commit(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    original = lines[2]
+    lines[2] = forge_line(entry_fields(parents=[lines[1][:64].decode()]))
+    segment.write_bytes(b"".join(lines))
+    base = git(repo, "rev-parse", "HEAD")
+    commit = commit_all(repo, "rewrite")
+    for args in (("--history",), ("--range", f"{base}..HEAD")):
+        history = [p for p in _problems(repo, *args) if p["commit"]]
+        assert history == [
+            {
+                "path": _rel(repo, segment),
+                "line": 3,
+                "entry": original[:64].decode(),
+                "commit": commit,
+                "message": "committed line changed or removed (a segment may only grow)",
+            }
+        ]
+
+
+def test_a_merge_that_drops_one_sides_entries_is_caught(repo: Path) -> None:
+    factory = _populate(repo)
+    git(repo, "checkout", "-q", "-b", "side")
+    ledger.append(factory, kind="test.side", actor="a@x.org")
+    commit_all(repo, "side")
+    git(repo, "checkout", "-q", "main")
+    ledger.append(factory, kind="test.main", actor="a@x.org")
+    commit_all(repo, "main")
+    git(repo, "merge", "-q", "--no-commit", "side")
+    side_segment = next(
+        p for p in (repo / ".factory" / "ledger").glob("*.jsonl") if p != only_main(repo)
+    )
+    git(repo, "rm", "-q", "-f", "--", _rel(repo, side_segment))
+    git(repo, "commit", "-q", "--no-verify", "-m", "evil merge")
+    merge = git(repo, "rev-parse", "HEAD")
+    history = [p for p in _problems(repo, "--history") if p["commit"]]
+    assert [(p["path"], p["commit"]) for p in history] == [(_rel(repo, side_segment), merge)]
+
+
+def only_main(repo: Path) -> Path:
+    registry = json.loads((repo / ".git" / "fos" / "segments.json").read_text())
+    return repo / ".factory" / "ledger" / f"{registry['branch:main']}.jsonl"
+
+
+def test_history_walk_uses_a_fixed_number_of_git_processes(repo: Path, tmp_path: Path) -> None:
+    factory = _populate(repo)
+    counter = tmp_path / "bin"
+    counter.mkdir()
+    log = tmp_path / "git-calls"
+    shim = counter / "git"
+    shim.write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {_real_git()} "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    counts = []
+    for commits in (2, 12):
+        for n in range(commits):
+            ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
+            commit_all(repo, f"more {n}")
+        log.write_text("")
+        os.environ["PATH"] = f"{counter}{os.pathsep}{os.environ['PATH']}"
+        try:
+            assert fos(repo, "verify", "--range", "HEAD~" + str(commits) + "..HEAD").code == 0
+        finally:
+            os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
+        # other git calls (rev-parse and the like) depend on what the verify cache
+        # trusts, which depends on timing; the claim is about the history walk
+        walk = [c for c in log.read_text().splitlines() if c in ("log", "cat-file")]
+        counts.append(len(walk))
+    assert counts[0] == counts[1] <= 2, counts
+
+
+def _real_git() -> str:
+    for directory in os.environ["PATH"].split(os.pathsep):
+        candidate = Path(directory) / "git"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise AssertionError("git not found")
+
+
+def test_reverify_reads_only_what_is_new(repo: Path) -> None:
+    factory = _populate(repo, events=50)
+    time.sleep(0.15)  # older than the racy window, so the marks are trusted
+    assert fos(repo, "verify").code == 0
+    ledger.append(factory, kind="test.new", actor="a@x.org")
+    from factory_os.verify import verify_worktree
+
+    report = verify_worktree(factory)
+    assert report.read == 1 and report.entries == 54 and not report.findings
+    full = verify_worktree(factory, full=True)
+    assert full.read == 54
+
+
+def test_an_in_place_edit_after_a_verify_is_still_caught(repo: Path) -> None:
+    _populate(repo)
+    time.sleep(0.15)
+    assert fos(repo, "verify").code == 0
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    lines[3] = lines[3].replace(b'"n":0', b'"n":9')
+    segment.write_bytes(b"".join(lines))
+    assert fos(repo, "verify").code == 1
+
+
+def test_text_output_and_exit_code_for_a_clean_factory_without_ledger(repo: Path) -> None:
+    make_factory(repo)
+    result = fos(repo, "verify")
+    assert (result.code, result.out) == (
+        0,
+        "ledger intact: 0 entries in 0 segments, 0 heads, 0 append-only files\n",
+    )
+    assert fos(repo, "verify", "--history", "--range", "a..b").code == 2
+    assert fos(repo, "verify", "--range", "nonsense").code == 2
+
+
+def test_verify_outside_a_factory_is_an_environment_problem(repo: Path) -> None:
+    result = fos(repo, "verify")
+    assert result.code == 4 and "fos init" in result.err
+
+
+_COMMITTED: dict[str, bytes] = {}
+
+
+@pytest.fixture(scope="module")
+def committed_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("bytes") / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    _populate(repo, events=3)
+    time.sleep(0.15)
+    assert fos(repo, "verify").code == 0  # remembered, so the cached path is exercised too
+    return repo
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_single_byte_change_to_a_committed_ledger_is_detected(
+    committed_ledger: Path, data: st.DataObject
+) -> None:
+    repo = committed_ledger
+    segment = only_segment(repo)
+    original = _COMMITTED.setdefault("segment", segment.read_bytes())
+    position = data.draw(st.integers(0, len(original) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda b: b != original[position]), label="byte")
+    changed = bytearray(original)
+    changed[position] = value
+    segment.write_bytes(bytes(changed))
+    try:
+        result = fos(repo, "verify")
+        assert result.code == 1, (position, value, result.output)
+    finally:
+        segment.write_bytes(original)
+
+
+def test_what_the_cache_trusts_and_full_does_not(repo: Path) -> None:
+    """An edit before the verified boundary that also appends, in place, is trusted by
+    the incremental run (documented in segments.plan); --full and --history see it."""
+    factory = _populate(repo)
+    time.sleep(0.15)
+    assert fos(repo, "verify").code == 0
+    segment = only_segment(repo)
+    with segment.open("r+b") as f:
+        data = f.read()
+        f.seek(data.index(b'"n":0'))
+        f.write(b'"n":9')
+    ledger.append(factory, kind="test.after", actor="a@x.org")
+    assert fos(repo, "verify").code == 0
+    assert fos(repo, "verify", "--full").code == 1
+    commit_all(repo, "sneaky")
+    assert any(p["commit"] for p in _problems(repo, "--history"))
+
+
+def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
+    _populate(repo)
+    assert fos(repo, "verify").code == 0
+    for cache in (repo / ".git" / "fos" / "verify").iterdir():
+        cache.write_text('{"v": 1, "marks": {"x": 1}, "heads": []}')
+    assert fos(repo, "verify").code == 0
+    lines = _lines(only_segment(repo))
+    only_segment(repo).write_bytes(b"".join(lines[:3]))
+    assert fos(repo, "verify").code == 1
+
+
+def test_lines_copied_into_another_segment_are_each_reported(repo: Path) -> None:
+    _populate(repo)
+    lines = _lines(only_segment(repo))
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(b"".join(lines[3:6]))
+    problems = _problems(repo)
+    twice = [(p["path"], p["line"]) for p in problems if "twice" in str(p["message"])]
+    assert twice == [(_rel(repo, copy), n) for n in (1, 2, 3)]
