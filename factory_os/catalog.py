@@ -122,10 +122,15 @@ class Catalog:
     def rule_states(self) -> dict[str, tuple[str, str | None]]:
         """Rule id -> (status, superseded_by): the one place a rule's status is decided.
 
-        A rule file is append-only, so superseding and retiring are ledger
-        events; until those are read here, each file's own status stands.
+        A rule file is append-only, so superseding and retiring are ledger events
+        (`ledger.rule_states`); a rule the ledger does not know keeps the status
+        its file was written with.
         """
-        return {rule.id: (rule.status, rule.superseded_by) for rule in self.rules()}
+        from factory_os import ledger
+
+        states = {rule.id: (rule.status, rule.superseded_by) for rule in self.rules()}
+        states.update(ledger.rule_states(self.factory))
+        return states
 
     def rules_with_status(self) -> list[RuleInfo]:
         """Every rule, its status and superseded_by as `rule_states` decides them."""

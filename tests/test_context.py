@@ -264,3 +264,21 @@ def test_a_corrupt_or_foreign_cache_only_costs_time(factory_repo: Path) -> None:
         cache.write_text(junk)
         assert fos(factory_repo, "context").out == expected
     assert json.loads(cache.read_text())["format"] == 1
+
+
+def test_rules_retired_or_superseded_in_the_ledger_leave_the_context(
+    factory_repo: Path,
+) -> None:
+    before = ids(context(factory_repo), "rule")
+    assert {"R-core-quality-only-reports", "R-core-builder-cannot-deploy"} <= set(before)
+    result = fos(factory_repo, "rule", "retire", "R-core-quality-only-reports", "--reason", "x")
+    assert result.code == 0, result.output
+    result = fos(
+        factory_repo, "rule", "supersede", "R-core-builder-cannot-deploy",
+        "--by", "R-core-devops-no-business-logic",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    after = ids(context(factory_repo), "rule")
+    assert "R-core-quality-only-reports" not in after
+    assert "R-core-builder-cannot-deploy" not in after
+    assert "R-core-devops-no-business-logic" in after
