@@ -1,0 +1,164 @@
+"""`fos session start|end|list`: open a session with its context, close it with a digest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from factory_os import store
+from factory_os.actor import resolve_actor
+from factory_os.cli import Env, emit, format_option
+from factory_os.commands._body import read_body
+from factory_os.commands.context import selection_options
+from factory_os.errors import EXIT_OK, UsageError
+from factory_os.session import digest_body, end_session, sessions, start_session
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group("session")
+def cli() -> None:
+    """Sessions of work: what an agent was shown, and what it left behind.
+
+    `start` prints a session id and the context, and records in the ledger the
+    manifest hash of what was shown. `end` writes the session's digest to
+    .factory/digests/<id>.md, which the next `fos context` shows.
+    """
+
+
+@cli.command("start")
+@selection_options
+@click.option("--actor", metavar="MEMBER", help="Who works (default: FOS_ACTOR, git email).")
+@format_option("text", "json")
+@click.pass_obj
+def start_command(
+    env: Env,
+    role: str | None,
+    member: str | None,
+    paths: tuple[str, ...],
+    tags: tuple[str, ...],
+    budget: int | None,
+    actor: str | None,
+    output_format: str,
+) -> int:
+    """Open a session: print its id (first line) and the context.
+
+    The context is what `fos context` prints for the same options; the
+    ledger's session.started event records its manifest hash, the role and
+    the commit checked out, so `session end` can list the commits made since.
+    """
+    factory = store.find_factory(env.cwd)
+    opened = start_session(
+        factory,
+        actor=resolve_actor(env.cwd, actor or member),
+        role=role,
+        member=member,
+        paths=paths,
+        tags=tags,
+        budget=budget,
+    )
+    if output_format == "json":
+        body = {
+            "session": opened.id,
+            "head": opened.head,
+            "manifest_hash": opened.bundle.manifest_hash,
+            "context": opened.bundle.to_json(),
+        }
+        emit(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    else:
+        emit(f"{opened.id}\n\n{opened.bundle.text}")
+    return EXIT_OK
+
+
+def _item(flag: str, name: str, section: str) -> Callable[[F], F]:
+    return click.option(
+        flag,
+        name,
+        multiple=True,
+        metavar="TEXT",
+        help=f"An item of the digest's '{section}' section (repeatable).",
+    )
+
+
+@cli.command("end")
+@click.option("--session", "session_id", required=True, metavar="ID", help="The session's id.")
+@click.option(
+    "--digest-file",
+    metavar="FILE",
+    help="The digest's Markdown body, written by hand (`-` reads stdin); "
+    "instead of the section options.",
+)
+@_item("--done", "done", "Done")
+@_item("--not-done", "not_done", "Not done")
+@_item("--decision", "decisions", "Decisions")
+@_item("--pitfall", "pitfalls", "Pitfalls")
+@_item("--next", "next_items", "Next")
+@click.option("--actor", metavar="MEMBER", help="Who ends it (default: FOS_ACTOR, git email).")
+@click.pass_obj
+def end_command(
+    env: Env,
+    session_id: str,
+    digest_file: str | None,
+    done: tuple[str, ...],
+    not_done: tuple[str, ...],
+    decisions: tuple[str, ...],
+    pitfalls: tuple[str, ...],
+    next_items: tuple[str, ...],
+    actor: str | None,
+) -> int:
+    """Close a session: write its digest and print the digest's path.
+
+    The digest's front matter (session, actor, role, start, end, the manifest
+    hash recorded at start, the commits made since the start) is written by
+    fos; the body comes from --digest-file or from the section options
+    (--done, --not-done, --decision, --pitfall, --next; each repeatable).
+    """
+    sections = {
+        "done": done,
+        "not_done": not_done,
+        "decisions": decisions,
+        "pitfalls": pitfalls,
+        "next": next_items,
+    }
+    if digest_file is not None and any(sections.values()):
+        raise UsageError("give either --digest-file or the section options, not both")
+    body = read_body(env.cwd, digest_file) if digest_file is not None else digest_body(sections)
+    factory = store.find_factory(env.cwd)
+    rel, _entry = end_session(
+        factory, session_id=session_id, actor=resolve_actor(env.cwd, actor), body=body
+    )
+    click.echo(rel)
+    return EXIT_OK
+
+
+@cli.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only sessions that never ended.")
+@format_option("text", "json")
+@click.pass_obj
+def list_command(env: Env, only_open: bool, output_format: str) -> int:
+    """List the sessions the ledger knows: id, state, actor, role, start."""
+    records = [r for r in sessions(store.find_factory(env.cwd)) if not (only_open and r.ended)]
+    if output_format == "json":
+        rows = [
+            {
+                "session": r.id,
+                "open": not r.ended,
+                "actor": r.actor,
+                "role": r.role,
+                "started_at": r.started_at,
+                "manifest_hash": r.manifest_hash,
+            }
+            for r in records
+        ]
+        emit(json.dumps({"sessions": rows}, indent=2) + "\n")
+        return EXIT_OK
+    lines = [
+        f"{r.id}  {'ended' if r.ended else 'open '}  {r.started_at}  {r.actor}"
+        + (f" as {r.role}" if r.role else "")
+        for r in records
+    ]
+    emit("".join(line + "\n" for line in lines))
+    return EXIT_OK
