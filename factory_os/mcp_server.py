@@ -9,6 +9,7 @@ Errors come back as tool errors carrying fos's one-line message.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -23,7 +24,8 @@ INSTALL_HINT = "the MCP server needs the mcp package: pip install 'factory-os[mc
 INSTRUCTIONS = (
     "The memory and rules of this repository's factory. Call get_context at the start"
     " of a session with your role and the paths you will touch; call show with any id"
-    " the context lists as omitted."
+    " the context lists as omitted; call record_incident when something went wrong, so"
+    " that it can become a rule."
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,6 +99,25 @@ def show_text(factory: store.Factory, identifier: str) -> str:
     return store.read_text(path, factory.rel(path))
 
 
+def record_incident_text(
+    cwd: Path, *, title: str, severity: str, summary: str, narrative: str, actor: str | None
+) -> str:
+    from factory_os.commands.incident import SEVERITIES, add_incident
+
+    if severity not in SEVERITIES:
+        raise FosError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    if not title.strip():
+        raise FosError("an incident needs a title")
+    if not narrative.strip():
+        return add_incident(cwd=cwd, title=title, severity=severity, summary=summary, actor=actor)
+    with tempfile.TemporaryDirectory(prefix="fos-incident-") as tmp:
+        body = Path(tmp) / "narrative.md"
+        body.write_text(narrative, encoding="utf-8")
+        return add_incident(
+            cwd=cwd, title=title, severity=severity, summary=summary, body_file=body, actor=actor
+        )
+
+
 def build_server(cwd: Path) -> Any:
     """The MCP server for the factory found from CWD (looked up on every call)."""
     server_class, tool_error = _sdk()
@@ -147,7 +168,21 @@ def build_server(cwd: Path) -> Any:
         session digest (S-...) or knowledge note (its slug)."""
         return show_text(store.find_factory(cwd), id)
 
-    for tool in (get_context, list_rules, show):
+    def record_incident(
+        title: str,
+        severity: str,
+        summary: str = "",
+        narrative: str = "",
+        actor: str | None = None,
+    ) -> str:
+        """Record an incident (severity: low, medium, high or critical) with its ledger
+        entry; returns its id. narrative: Markdown (what happened, impact, root cause);
+        actor defaults to FOS_ACTOR or git's user.email."""
+        return record_incident_text(
+            cwd, title=title, severity=severity, summary=summary, narrative=narrative, actor=actor
+        )
+
+    for tool in (get_context, list_rules, show, record_incident):
         server.tool()(_plain_errors(tool, tool_error))
     return server
 

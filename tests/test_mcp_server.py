@@ -52,11 +52,15 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
         ("show", {"id": "api"}),
         ("show", {"id": "D-ffffff"}),
         ("get_context", {"role": "nobody"}),
-    ]
-    tools, as_json, markdown, rules, rule, note, missing, bad_role = anyio.run(
-        _session_calls, factory_repo, calls
+        ("record_incident", {"title": "Deployed on a Friday", "severity": "high",
+                             "narrative": "## What happened\n\nIt broke.\n",
+                             "actor": "bob@example.com"}),
+        ("record_incident", {"title": "x", "severity": "apocalyptic"}),
+    ]  # fmt: skip
+    (tools, as_json, markdown, rules, rule, note, missing, bad_role, incident, bad_severity) = (
+        anyio.run(_session_calls, factory_repo, calls)
     )
-    assert {"get_context", "list_rules", "show"} <= set(tools)
+    assert {"get_context", "list_rules", "show", "record_incident"} <= set(tools)
     bundle = json.loads(_text(as_json))
     cli = json.loads(
         fos(factory_repo, "context", "--role", "builder", "--paths", "src/api/x.py",
@@ -70,6 +74,13 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
     assert "The API speaks JSON." in _text(note)
     assert _is_error(missing) and "no decision D-ffffff" in _text(missing)
     assert _is_error(bad_role) and "unknown role 'nobody'" in _text(bad_role)
+    incident_id = _text(incident)
+    shown = fos(factory_repo, "incident", "show", incident_id)
+    assert shown.code == 0 and "Deployed on a Friday" in shown.out and "It broke." in shown.out
+    assert _is_error(bad_severity) and "severity must be one of" in _text(bad_severity)
+    # recorded with its ledger entry (the test's hand-written rule is not, on purpose)
+    assert incident_id not in fos(factory_repo, "verify").out
+    assert incident_id in fos(factory_repo, "ledger", "log").out
 
 
 def test_outside_a_factory_fails_plainly(repo: Path) -> None:
