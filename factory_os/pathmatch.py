@@ -9,6 +9,7 @@ and neither needs compiling. Compiled specs are memoised per pattern tuple.
 from __future__ import annotations
 
 import bisect
+import fnmatch
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -54,24 +55,36 @@ def matches(patterns: Sequence[str], path: str) -> bool:
 def overlaps(patterns: Sequence[str], selectors: Iterable[str]) -> bool:
     """Whether PATTERNS concern any of SELECTORS, each a path or a glob.
 
-    Exact for concrete paths; for two globs it asks whether either one matches
-    the other's text, which holds for the usual nesting (`src/**` and
-    `src/api/*.py`) and errs on the side of showing a rule, never of hiding it.
+    Exact for a concrete path. Two globs cannot be compared exactly, so they are
+    taken to overlap when their literal directory prefixes can meet and their
+    last components can match each other (`src/**` and `src/api/*.py`, `*.py`
+    and `src/**`): this errs on the side of showing a rule, not of hiding it.
     """
     if not patterns:
         return False
     prefixes = [literal_prefix(p) for p in patterns]
     for selector in selectors:
-        selector_prefix = literal_prefix(selector) if is_glob(selector) else selector
-        if not any(_may_meet(prefix, selector_prefix) for prefix in prefixes):
+        if not is_glob(selector):
+            if matches(patterns, selector):
+                return True
             continue
-        if _spec(tuple(patterns)).match_file(selector):
-            return True
-        if is_glob(selector) and any(
-            _spec((selector,)).match_file(p.removeprefix("/")) for p in patterns
-        ):
-            return True
+        selector = selector + "**" if selector.endswith("/") else selector
+        selector_prefix = literal_prefix(selector)
+        selector_name = _last(selector)
+        for pattern, prefix in zip(patterns, prefixes, strict=True):
+            if _may_meet(prefix, selector_prefix) and _names_meet(_last(pattern), selector_name):
+                return True
     return False
+
+
+def _last(pattern: str) -> str:
+    """The last component of PATTERN; a directory pattern (`src/`) stands for `**`."""
+    return "**" if pattern.endswith("/") else pattern.rsplit("/", 1)[-1]
+
+
+def _names_meet(a: str, b: str) -> bool:
+    wild = ("*", "**")
+    return a in wild or b in wild or fnmatch.fnmatchcase(a, b) or fnmatch.fnmatchcase(b, a)
 
 
 def is_glob(text: str) -> bool:

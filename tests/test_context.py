@@ -99,7 +99,12 @@ def test_rules_bind_by_path_with_gitignore_globs(factory_repo: Path) -> None:
         }
 
     assert rules("src/api/users.py") == {"R-c00001", "R-c00003", "R-c00004"}
-    assert rules("src/**") == {"R-c00001", "R-c00004"}
+    assert rules("src/**") == {"R-c00001", "R-c00003", "R-c00004"}
+    assert rules("src/api/") == {"R-c00001", "R-c00003", "R-c00004"}
+    assert rules("src/db/**") == {"R-c00003", "R-c00004"}
+    assert rules("docs/**") == {"R-c00002", "R-c00003", "R-c00004"}  # docs/ may hold .py
+    assert rules("docs/*.md") == {"R-c00002", "R-c00004"}
+    assert rules("lib/*.go") == {"R-c00004"}
     assert rules("docs/guide.md") == {"R-c00002", "R-c00004"}
     assert rules("tests/test_x.py") == {"R-c00004"}  # excluded by the rule's scope
     assert rules("lib/x.go") == {"R-c00004"}
