@@ -94,3 +94,202 @@ def config_get(cwd: Path, key: str) -> str | None:
 def head_commit(cwd: Path) -> str | None:
     proc = run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+# -- plumbing for the rule engine (every call here is one git process) ------
+
+ZERO_OID = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def try_output(args: Sequence[str], cwd: Path) -> str | None:
+    """Standard output of `git ARGS`, or None when git exits non-zero."""
+    proc = run(args, cwd, check=False)
+    return decode(proc.stdout).rstrip("\n") if proc.returncode == 0 else None
+
+
+def rev_parse(cwd: Path, rev: str) -> str | None:
+    """The commit REV names, or None when it names none."""
+    return try_output(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd
+    )
+
+
+def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path] | None:
+    """(work tree, git dir, common dir), in one process where there is a work tree;
+    the work tree is None in a bare repository; None outside any repository."""
+    asks = ["--absolute-git-dir", "--git-common-dir"]
+    proc = run(["rev-parse", *asks, "--show-toplevel"], cwd, check=False)
+    top: Path | None = None
+    if proc.returncode == 0:
+        gdir, common, top_text = decode(proc.stdout).rstrip("\n").split("\n")[:3]
+        top = Path(top_text)
+    else:
+        proc = run(["rev-parse", "--is-bare-repository", *asks], cwd, check=False)
+        if proc.returncode != 0 or not proc.stdout.startswith(b"true"):
+            return None
+        gdir, common = decode(proc.stdout).rstrip("\n").split("\n")[1:3]
+    common_path = Path(common) if Path(common).is_absolute() else (cwd / common).resolve()
+    return top, Path(gdir), common_path
+
+
+def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:
+    """`--raw -z` records as (status, old blob, new blob, path); combined records of a
+    merge (`::...`) are given against the first parent."""
+    fields = data.split(b"\0")
+    out: list[tuple[str, str, str, str]] = []
+    index = 0
+    while index < len(fields):
+        meta = fields[index].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            index += 1
+            continue
+        parents = len(meta) - len(meta.lstrip(b":"))
+        parts = meta.lstrip(b":").split(b" ")
+        old_blob = decode(parts[parents + 1])
+        new_blob = decode(parts[2 * parents + 1])
+        status = decode(parts[2 * parents + 2])[:1]
+        out.append((status, old_blob, new_blob, decode(fields[index + 1])))
+        index += 2
+    return out
+
+
+def staged_changes(cwd: Path, base: str | None) -> list[tuple[str, str, str, str]]:
+    """What the index changes against BASE (a commit, or None before the first)."""
+    args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
+    return raw_entries(run([*args, base or EMPTY_TREE, "--"], cwd).stdout)
+
+
+def tree_entries(cwd: Path, treeish: str, paths: Sequence[str]) -> dict[str, str]:
+    """path -> blob id of the files under PATHS in TREEISH (`:` for the index)."""
+    if treeish == ":":
+        proc = run(["ls-files", "-s", "-z", "--", *paths], cwd)
+        entries = {}
+        for record in proc.stdout.split(b"\0"):
+            if record:
+                meta, _, path = record.partition(b"\t")
+                entries[decode(path)] = decode(meta.split(b" ")[1])
+        return entries
+    proc = run(["ls-tree", "-r", "-z", "--full-tree", treeish, "--", *paths], cwd)
+    entries = {}
+    for record in proc.stdout.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            kind, oid = meta.split(b" ")[1:3]
+            if kind == b"blob":
+                entries[decode(path)] = decode(oid)
+    return entries
+
+
+def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
+    """The contents of blobs OIDS through one `git cat-file --batch`."""
+    unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
+    if not unique:
+        return {}
+    data = run(
+        ["cat-file", "--batch"], cwd, input="".join(f"{o}\n" for o in unique).encode()
+    ).stdout
+    out: dict[str, bytes] = {}
+    pos = 0
+    for oid in unique:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        out[oid] = data[pos : pos + size]
+        pos += size + 1
+    return out
+
+
+def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:
+    """Per commit of REVS, oldest first: [sha, parents, author name, author email,
+    message, trailers (as git itself parses them)]."""
+    fmt = "%H%x00%P%x00%an%x00%ae%x00%B%x00%(trailers:only,unfold)"
+    return _log_fields(cwd, revs, fmt, 6)
+
+
+def log_signatures(
+    cwd: Path, revs: Sequence[str], allowed_signers: Path | None
+) -> dict[str, tuple[str, str]]:
+    """sha -> (git's signature status %G?, signer %GS) for every commit of REVS."""
+    config = (
+        [] if allowed_signers is None else ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
+    )
+    records = _log_fields(cwd, revs, "%H%x00%G?%x00%GS", 3, config=config)
+    return {sha: (status, signer) for sha, status, signer in records}
+
+
+def _log_fields(
+    cwd: Path, revs: Sequence[str], fmt: str, width: int, config: Sequence[str] = ()
+) -> list[list[str]]:
+    args = [*config, "log", "-z", "--reverse", f"--format={fmt}", *revs, "--"]
+    fields = decode(run(args, cwd).stdout).split("\0")
+    if fields and fields[-1] == "":
+        fields.pop()
+    return [fields[i : i + width] for i in range(0, len(fields) - width + 1, width)]
+
+
+def log_raw(cwd: Path, revs: Sequence[str]) -> dict[str, list[tuple[str, str, str, str]]]:
+    """sha -> the files each commit of REVS changes (merges: what they add to every parent)."""
+    args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%x01%H"]
+    data = run([*args, "--diff-merges=dense-combined", "--root", *revs, "--"], cwd).stdout
+    out: dict[str, list[tuple[str, str, str, str]]] = {}
+    for chunk in data.split(b"\x01")[1:]:
+        sha, _, rest = chunk.partition(b"\0")
+        out[decode(sha).strip()] = raw_entries(rest)
+    return out
+
+
+def log_patches(cwd: Path, revs: Sequence[str], paths: Sequence[str]) -> bytes:
+    """Zero-context patches of every commit of REVS, each after a `\\x01<sha>` line."""
+    args = ["-c", "core.quotePath=false", "log", "-p", "-U0", "--no-renames", "--no-color"]
+    args += ["--no-ext-diff", "--no-textconv", "--format=%x01%H", "--diff-merges=dense-combined"]
+    return run([*args, *revs, "--", *_literal(paths)], cwd).stdout
+
+
+def staged_patch(cwd: Path, base: str | None, paths: Sequence[str]) -> bytes:
+    args = ["-c", "core.quotePath=false", "diff-index", "--cached", "-p", "-U0", "--no-renames"]
+    args += ["--no-color", "--no-ext-diff", "--no-textconv", base or EMPTY_TREE, "--"]
+    return run([*args, *_literal(paths)], cwd).stdout
+
+
+def _literal(paths: Sequence[str]) -> list[str]:
+    return [f":(literal){p}" for p in paths]
+
+
+def author_ident(cwd: Path) -> tuple[str, str]:
+    """(name, email) of the author the next commit will have (`git var GIT_AUTHOR_IDENT`)."""
+    ident = output(["var", "GIT_AUTHOR_IDENT"], cwd)
+    name, _, rest = ident.partition(" <")
+    return name, rest.partition(">")[0]
+
+
+def parse_trailers(cwd: Path, message: str) -> str:
+    """The trailers of MESSAGE, unfolded, as git itself parses them."""
+    proc = run(["interpret-trailers", "--parse"], cwd, input=message.encode("utf-8"))
+    return decode(proc.stdout)
+
+
+def hooks_dir(cwd: Path) -> Path:
+    """Where git looks for hooks: core.hooksPath if set, else the common git dir's hooks."""
+    path = Path(output(["rev-parse", "--git-path", "hooks"], cwd))
+    return path if path.is_absolute() else (cwd / path).resolve()
+
+
+def rev_list(cwd: Path, args: Sequence[str]) -> list[str]:
+    return [line for line in output(["rev-list", *args, "--"], cwd).split("\n") if line]
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    return try_output(["merge-base", a, b], cwd)
+
+
+def remote_head(cwd: Path, remote: str) -> str | None:
+    """The remote's default branch as this clone knows it (refs/remotes/R/HEAD)."""
+    return try_output(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd)
