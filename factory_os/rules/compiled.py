@@ -1,0 +1,164 @@
+"""The rules in force, as plain data: what the hook path works with.
+
+A `RuleSet` is assembled from compiled documents (plain JSON-able dicts made by
+`rules.compile` and kept in `rules.cache`), so building one needs neither YAML
+nor pydantic. Scope expressions are compiled on first use only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from factory_os.rules.scope import Scope
+
+# message-dependent kinds: they wait for the commit message (commit-msg stage)
+MESSAGE_KINDS = frozenset({"required-trailer", "approval-required"})
+# kinds that depend on who the member is, re-checked once the message names one
+MEMBER_KINDS = frozenset({"path-guard", "approval-required"})
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    roles: tuple[str, ...]
+    emails: tuple[str, ...]
+    signing_keys: tuple[str, ...] = ()
+    added: bool = False  # added by the change being checked: known, but never an approver
+
+
+class CompiledRule:
+    """One rule, ready to check: its fields, its parameters and its scope."""
+
+    __slots__ = ("_doc", "_scope", "source")
+
+    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
+        self._doc = doc
+        self._scope: Scope | None = None
+        self.source = source  # the rule file, relative to the factory root
+
+    @property
+    def id(self) -> str:
+        return str(self._doc["id"])
+
+    @property
+    def title(self) -> str:
+        return str(self._doc["title"])
+
+    @property
+    def statement(self) -> str:
+        return str(self._doc["statement"])
+
+    @property
+    def severity(self) -> str:
+        return str(self._doc["severity"])
+
+    @property
+    def status(self) -> str:
+        return str(self._doc["status"])
+
+    @property
+    def superseded_by(self) -> str | None:
+        value = self._doc.get("superseded_by")
+        return None if value is None else str(value)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(self._doc["stages"])
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self._doc["roles"])
+
+    @property
+    def kind(self) -> str:
+        return str(self._doc["check"]["kind"])
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        check: Mapping[str, Any] = self._doc["check"]
+        return check
+
+    @property
+    def has_paths(self) -> bool:
+        return bool(self._doc["paths"])
+
+    def in_scope(self, path: str) -> bool:
+        if self._scope is None:
+            self._scope = Scope(
+                [(r, bool(i)) for r, i in self._doc["paths"]],
+                [(r, bool(i)) for r, i in self._doc["exclude"]],
+            )
+        return self._scope(path)
+
+    def binds(self, member: Member | None) -> bool:
+        """Whether the rule's `scope.roles` applies to MEMBER (empty: everyone)."""
+        if not self.roles:
+            return True
+        return member is not None and any(role in self.roles for role in member.roles)
+
+    def runs_at(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+@dataclass
+class RuleSet:
+    """The rules, team, roles and identity policy in force for one check."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    unknown_author: str = "block"
+    require_signed: bool = False
+    allowed_signers: str | None = None
+    hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push")
+
+    def __post_init__(self) -> None:
+        self._by_id = {m.id: m for m in self.members}
+        self._by_email = {e.lower(): m for m in self.members for e in m.emails}
+
+    def member(self, member_id: str) -> Member | None:
+        return self._by_id.get(member_id)
+
+    def member_by_email(self, email: str) -> Member | None:
+        return self._by_email.get(email.strip().lower())
+
+    def named(self, text: str) -> Member | None:
+        """The member TEXT names: an id, an email, or `Name <email>`."""
+        text = text.strip()
+        if "<" in text and text.endswith(">"):
+            text = text[text.rindex("<") + 1 : -1]
+        return self.member(text) or self.member_by_email(text)
+
+
+def members_of(team: Mapping[str, Any] | None) -> list[Member]:
+    if not team:
+        return []
+    return [
+        Member(m["id"], tuple(m["roles"]), tuple(m["emails"]), tuple(m.get("signing_keys", ())))
+        for m in team["members"]
+    ]
+
+
+def assemble(
+    rules: Iterable[CompiledRule],
+    *,
+    team: Mapping[str, Any] | None,
+    extra_members: Iterable[Member] = (),
+    config: Mapping[str, Any] | None,
+) -> RuleSet:
+    members = members_of(team)
+    known = {m.id for m in members} | {e for m in members for e in m.emails}
+    for extra in extra_members:
+        # a member the checked change adds: known, but never with another's email
+        if extra.id not in known and not any(e in known for e in extra.emails):
+            members.append(Member(extra.id, extra.roles, extra.emails, extra.signing_keys, True))
+    identity = (config or {}).get("identity", {})
+    return RuleSet(
+        rules=list(rules),
+        members=members,
+        unknown_author=identity.get("unknown_author", "block"),
+        require_signed=bool(identity.get("require_signed_commits", False)),
+        allowed_signers=identity.get("allowed_signers"),
+        hook_stages=tuple((config or {}).get("hooks", {}).get("stages", RuleSet.hook_stages)),
+    )
