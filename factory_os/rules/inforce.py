@@ -161,12 +161,12 @@ def rules_in_force(
     """(the rule set, findings about the documents themselves, whether founding)."""
     founding = not base.exists
     docs_from = head if founding else base
-    wanted = [("rule", b, p) for p, b in {**base.rules(), **head.rules()}.items()]
+    wanted = [("rule", b, p) for p, b in base.rules().items()]
+    # the head's versions too: added rules apply, and an edited one is reported by id
+    wanted += [("rule", b, p) for p, b in head.rules().items()]
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
     if not founding and DOCUMENTS["team"] in head.blobs:
         wanted.append(("team", head.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
-    # compile base and head rules in one batch (the head version may be needed below)
-    wanted += [("rule", b, p) for p, b in head.rules().items()]
     compiler.load(wanted, [base, head])
 
     findings: list[Finding] = []
