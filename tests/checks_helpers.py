@@ -50,8 +50,12 @@ def commit_as(repo: Path, email: str, message: str = "change", *args: str) -> st
     env = {**os.environ, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_NAME": email.split("@")[0]}
     proc = subprocess.run(
         ["git", "commit", "-q", "--no-verify", "-m", message, *args],
-        cwd=repo, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return git(repo, "rev-parse", "HEAD")
 

@@ -18,8 +18,9 @@ CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
 
 
 def run_git(cwd: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, input=input, check=False
+    )
 
 
 @pytest.fixture
@@ -40,7 +41,10 @@ def test_install_writes_marked_shims_recording_the_python(hooked: Path) -> None:
     assert os.access(shim, os.X_OK)
     status = fos(hooked, "hooks", "status").out
     assert [line.split()[:2] for line in status.splitlines()] == [
-        ["pre-commit", "installed"], ["commit-msg", "installed"], ["pre-push", "installed"]]  # fmt: skip
+        ["pre-commit", "installed"],
+        ["commit-msg", "installed"],
+        ["pre-push", "installed"],
+    ]
 
 
 def test_a_member_bound_by_a_rule_cannot_commit(hooked: Path) -> None:
@@ -66,8 +70,12 @@ def test_commit_all_is_checked_through_the_index_git_hands_the_hook(hooked: Path
 
 
 def test_partial_staging_is_left_untouched(hooked: Path) -> None:
-    add_rule(hooked, "R-abc001", {"kind": "forbidden-pattern", "pattern": "SECRET"},
-             scope={"paths": ["*.txt"]})  # fmt: skip
+    add_rule(
+        hooked,
+        "R-abc001",
+        {"kind": "forbidden-pattern", "pattern": "SECRET"},
+        scope={"paths": ["*.txt"]},
+    )
     write_tree(hooked, {"f.txt": "one\n"})
     commit_all(hooked, "rule")
     write_tree(hooked, {"f.txt": "one\nSECRET staged\n"})
@@ -202,8 +210,14 @@ def test_server_side_pre_receive_refuses_a_bad_push(hooked: Path, tmp_path: Path
     env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
 
     def push(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "push", "--no-verify", "origin", *args], cwd=hooked,
-                              capture_output=True, text=True, env=env, check=False)  # fmt: skip
+        return subprocess.run(
+            ["git", "push", "--no-verify", "origin", *args],
+            cwd=hooked,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
 
     assert push("main").returncode == 0, push("main").stderr
     git(hooked, "config", "user.email", "ceo@example.com")

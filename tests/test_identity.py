@@ -51,8 +51,9 @@ def test_unknown_author_severity_comes_from_factory_yaml(factory_repo: Path) -> 
 
 def test_unsigned_commits_are_refused_when_signing_is_required(factory_repo: Path) -> None:
     config = factory_repo / ".factory" / "factory.yaml"
-    config.write_text(config.read_text().replace("require_signed_commits: false",
-                                                 "require_signed_commits: true"))  # fmt: skip
+    config.write_text(
+        config.read_text().replace("require_signed_commits: false", "require_signed_commits: true")
+    )
     base = commit_all(factory_repo, "require signatures")
     write_tree(factory_repo, {"a.txt": "x\n"})
     commit_as(factory_repo, "test@example.com")

@@ -12,10 +12,15 @@ from tests.helpers import commit_all, fos, git, write_tree
 @pytest.fixture
 def broken(factory_repo: Path) -> tuple[Path, str]:
     """A range with one blocking finding (a secret at line 2) and one warning."""
-    add_rule(factory_repo, "R-aaa100", {"kind": "forbidden-pattern", "pattern": "SECRET"},
-             scope={"paths": ["*.txt"]})  # fmt: skip
-    add_rule(factory_repo, "R-aaa101", {"kind": "required-trailer", "key": "Ticket"},
-             severity="warn")  # fmt: skip
+    add_rule(
+        factory_repo,
+        "R-aaa100",
+        {"kind": "forbidden-pattern", "pattern": "SECRET"},
+        scope={"paths": ["*.txt"]},
+    )
+    add_rule(
+        factory_repo, "R-aaa101", {"kind": "required-trailer", "key": "Ticket"}, severity="warn"
+    )
     base = commit_all(factory_repo, "rules")
     write_tree(factory_repo, {"a.txt": "ok\nSECRET, here: 100%\n"})
     commit_as(factory_repo, "test@example.com", "leak")
@@ -37,8 +42,15 @@ def test_json_output_is_a_stable_object(broken: tuple[Path, str]) -> None:
     data = json.loads(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json").out)
     assert set(data) == {"ok", "stage", "changes", "rules", "blocking", "findings"}
     assert (data["ok"], data["stage"], data["changes"], data["blocking"]) == (False, "ci", 1, 1)
-    assert set(data["findings"][0]) == {"rule_id", "severity", "message", "path", "line",
-                                        "commit", "member"}  # fmt: skip
+    assert set(data["findings"][0]) == {
+        "rule_id",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "commit",
+        "member",
+    }
     assert data["findings"][0]["member"] == "test"
 
 

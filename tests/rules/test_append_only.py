@@ -27,7 +27,10 @@ def test_a_changed_ledger_line_is_found_with_its_line(factory_repo: Path) -> Non
     commit_as(factory_repo, "test@example.com")
     [finding] = _check(factory_repo, base)
     assert (finding["rule_id"], finding["path"], finding["line"]) == (
-        "R-core-governance-append-only", SEGMENT, 2)  # fmt: skip
+        "R-core-governance-append-only",
+        SEGMENT,
+        2,
+    )
 
 
 def test_a_truncated_or_deleted_segment_is_found(factory_repo: Path) -> None:

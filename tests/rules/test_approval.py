@@ -42,8 +42,13 @@ def test_approval_by_the_ceo_passes(factory_repo: Path) -> None:
 def test_self_approval_is_refused(factory_repo: Path) -> None:
     """An owner changing the team cannot approve it themselves."""
     base = _base(factory_repo)
-    set_team(factory_repo, BUILDER, CEO, OWNER2, {"id": "eve", "roles": ["ceo"],
-                                                   "emails": ["eve@example.com"]})  # fmt: skip
+    set_team(
+        factory_repo,
+        BUILDER,
+        CEO,
+        OWNER2,
+        {"id": "eve", "roles": ["ceo"], "emails": ["eve@example.com"]},
+    )
     commit_as(factory_repo, "olga@example.com", "add eve\n\nApproved-by: olga")
     [finding] = _check(factory_repo, base)
     assert finding["rule_id"] == "R-core-team-changes-need-approval"
@@ -52,8 +57,13 @@ def test_self_approval_is_refused(factory_repo: Path) -> None:
 
 def test_approver_without_the_role_or_unknown_is_refused(factory_repo: Path) -> None:
     base = _base(factory_repo)
-    set_team(factory_repo, BUILDER, CEO, OWNER2, {"id": "x", "roles": ["quality"],
-                                                   "emails": ["x@example.com"]})  # fmt: skip
+    set_team(
+        factory_repo,
+        BUILDER,
+        CEO,
+        OWNER2,
+        {"id": "x", "roles": ["quality"], "emails": ["x@example.com"]},
+    )
     commit_as(factory_repo, "olga@example.com", "t\n\nApproved-by: bob\nApproved-by: nobody")
     [finding] = _check(factory_repo, base)
     message = str(finding["message"])
@@ -63,8 +73,13 @@ def test_approver_without_the_role_or_unknown_is_refused(factory_repo: Path) -> 
 
 def test_another_owner_approves_a_team_change(factory_repo: Path) -> None:
     base = _base(factory_repo)
-    set_team(factory_repo, BUILDER, CEO, OWNER2, {"id": "x", "roles": ["quality"],
-                                                   "emails": ["x@example.com"]})  # fmt: skip
+    set_team(
+        factory_repo,
+        BUILDER,
+        CEO,
+        OWNER2,
+        {"id": "x", "roles": ["quality"], "emails": ["x@example.com"]},
+    )
     commit_as(factory_repo, "olga@example.com", "t\n\nApproved-by: test@example.com")
     assert _check(factory_repo, base) == []
 

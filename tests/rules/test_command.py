@@ -7,8 +7,12 @@ from tests.helpers import commit_all, fos, git, write_tree
 
 
 def test_a_failing_command_is_a_finding_with_its_output(factory_repo: Path) -> None:
-    add_rule(factory_repo, "R-ddd444", {"kind": "command", "run": "echo smoke failed; exit 3"},
-             scope={"paths": ["src/"]})  # fmt: skip
+    add_rule(
+        factory_repo,
+        "R-ddd444",
+        {"kind": "command", "run": "echo smoke failed; exit 3"},
+        scope={"paths": ["src/"]},
+    )
     commit_all(factory_repo, "rule")
     write_tree(factory_repo, {"other.txt": "x\n"})
     git(factory_repo, "add", "other.txt")
@@ -23,8 +27,12 @@ def test_a_failing_command_is_a_finding_with_its_output(factory_repo: Path) -> N
 
 def test_a_command_that_passes_or_times_out(factory_repo: Path) -> None:
     add_rule(factory_repo, "R-eee555", {"kind": "command", "run": "true"})
-    add_rule(factory_repo, "R-fff666", {"kind": "command", "run": "sleep 5", "timeout": 1},
-             severity="warn")  # fmt: skip
+    add_rule(
+        factory_repo,
+        "R-fff666",
+        {"kind": "command", "run": "sleep 5", "timeout": 1},
+        severity="warn",
+    )
     commit_all(factory_repo, "rules")
     write_tree(factory_repo, {"a.txt": "x\n"})
     git(factory_repo, "add", "a.txt")
