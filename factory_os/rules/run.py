@@ -7,6 +7,7 @@ prints, and nothing heavy is imported unless a rule document must be compiled.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,8 @@ def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
 def parse_range(cwd: Path, text: str) -> tuple[list[str], str]:
     """`BASE..HEAD` as rev-list arguments and the base commit."""
     base, sep, head = text.partition("..")
+    if "$" in text:
+        raise UsageError(f"--range {text}: an environment variable in it is not set")
     if not sep or head.startswith(".") or not base or not head:
         raise UsageError(f"--range takes BASE..HEAD, not {text!r}")
     base_sha = git.rev_parse(cwd, base)
@@ -272,7 +275,8 @@ def run_check(
     if commit is not None:
         return check_commit(cwd, commit, stage=stage)
     if revision_range is not None:
-        revs, base = parse_range(cwd, revision_range)
+        # `$PRE_COMMIT_FROM_REF..$PRE_COMMIT_TO_REF`, as the pre-commit framework's push hook passes
+        revs, base = parse_range(cwd, os.path.expandvars(revision_range))
         return check_range(cwd, revs, base=base, stage=stage)
     if all_files:
         return check_all(cwd)
