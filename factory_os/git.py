@@ -119,22 +119,26 @@ def rev_parse(cwd: Path, rev: str) -> str | None:
     )
 
 
-def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path] | None:
-    """(work tree, git dir, common dir), in one process where there is a work tree;
-    the work tree is None in a bare repository; None outside any repository."""
+def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path, str | None] | None:
+    """(work tree, git dir, common dir, HEAD commit), in one process where it can:
+    the work tree is None in a bare repository, HEAD None before the first commit;
+    None altogether outside any repository."""
     asks = ["--absolute-git-dir", "--git-common-dir"]
-    proc = run(["rev-parse", *asks, "--show-toplevel"], cwd, check=False)
-    top: Path | None = None
+    proc = run(["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"], cwd, check=False)
     if proc.returncode == 0:
-        gdir, common, top_text = decode(proc.stdout).rstrip("\n").split("\n")[:3]
-        top = Path(top_text)
-    else:
-        proc = run(["rev-parse", "--is-bare-repository", *asks], cwd, check=False)
-        if proc.returncode != 0 or not proc.stdout.startswith(b"true"):
-            return None
-        gdir, common = decode(proc.stdout).rstrip("\n").split("\n")[1:3]
-    common_path = Path(common) if Path(common).is_absolute() else (cwd / common).resolve()
-    return top, Path(gdir), common_path
+        gdir, common, top, head = decode(proc.stdout).split("\n")[:4]
+        return Path(top), Path(gdir), _absolute(cwd, common), head
+    proc = run(["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"], cwd, check=False)
+    lines = decode(proc.stdout).split("\n")
+    if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
+        return Path(lines[3]), Path(lines[1]), _absolute(cwd, lines[2]), None
+    if lines[0] != "true":
+        return None
+    return None, Path(lines[1]), _absolute(cwd, lines[2]), head_commit(cwd)
+
+
+def _absolute(cwd: Path, path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else (cwd / path).resolve()
 
 
 def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:

@@ -9,10 +9,8 @@ replaced atomically, so concurrent hooks at worst compile twice.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ VERSION = f"1/{__version__}"  # the compiled format / the compiler
 
 def blob_id(data: bytes) -> str:
     """git's id of a blob with DATA (so files on disk share the cache with commits)."""
+    import hashlib
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -56,6 +56,8 @@ class Cache:
         if len(entries) > MAX_ENTRIES:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])
         payload = json.dumps({"version": VERSION, "entries": entries}).encode()
+        import tempfile
+
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".compiled.")

@@ -8,7 +8,6 @@ it needs (`Contents.want`), then one git process answers for all commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from factory_os import git
@@ -22,18 +21,32 @@ class FileChange(NamedTuple):
     path: str  # relative to the factory root
 
 
-@dataclass
 class Change:
-    commit: str | None
-    files: list[FileChange]
-    author_name: str = ""
-    author_email: str = ""
-    parents: tuple[str, ...] = ()
-    message: str | None = None  # None: not known yet (pre-commit)
-    trailers: list[tuple[str, str]] = field(default_factory=list)
-    signature: tuple[str, str] | None = None  # git's %G? and %GS, when asked
-    member: Member | None = None
-    founding: bool = False
+    """One commit, the staged change (commit None), or the tree for `--all`."""
+
+    def __init__(
+        self,
+        commit: str | None,
+        files: list[FileChange],
+        author_name: str = "",
+        author_email: str = "",
+        parents: tuple[str, ...] = (),
+        message: str | None = None,  # None: not known yet (pre-commit)
+        trailers: list[tuple[str, str]] | None = None,
+        signature: tuple[str, str] | None = None,  # git's %G? and %GS, when asked
+        member: Member | None = None,
+        founding: bool = False,
+    ) -> None:
+        self.commit = commit
+        self.files = files
+        self.author_name = author_name
+        self.author_email = author_email
+        self.parents = parents
+        self.message = message
+        self.trailers = trailers or []
+        self.signature = signature
+        self.member = member
+        self.founding = founding
 
     def trailer_values(self, key: str) -> list[str]:
         wanted = key.lower()

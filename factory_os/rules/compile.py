@@ -12,7 +12,7 @@ from typing import Any
 
 from factory_os import store
 from factory_os.errors import InvalidInput
-from factory_os.rules.scope import translate
+from factory_os.rules.scope import literal_prefixes, translate
 
 KINDS = ("rule", "team", "roles", "config")
 
@@ -56,4 +56,5 @@ def _rule(doc: store.YamlDocument) -> dict[str, Any]:
     compiled["roles"] = list(rule.scope.roles)
     compiled["paths"] = translate(rule.scope.paths)
     compiled["exclude"] = translate(rule.scope.exclude)
+    compiled["prefixes"] = literal_prefixes(rule.scope.paths) if rule.scope.paths else None
     return compiled

@@ -8,19 +8,18 @@ nor pydantic. Scope expressions are compiled on first use only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from factory_os.rules.scope import Scope
 
+DEFAULT_HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push")
 # message-dependent kinds: they wait for the commit message (commit-msg stage)
 MESSAGE_KINDS = frozenset({"required-trailer", "approval-required"})
 # kinds that depend on who the member is, re-checked once the message names one
 MEMBER_KINDS = frozenset({"path-guard", "approval-required"})
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     id: str
     roles: tuple[str, ...]
     emails: tuple[str, ...]
@@ -81,6 +80,16 @@ class CompiledRule:
         return check
 
     @property
+    def prefixes(self) -> tuple[str, ...] | None:
+        """Literal starts of every path in scope (None: no such filter)."""
+        value = self._doc.get("prefixes")
+        return None if value is None else tuple(value)
+
+    @property
+    def everywhere(self) -> bool:
+        return not self._doc["paths"] and not self._doc["exclude"]
+
+    @property
     def has_paths(self) -> bool:
         return bool(self._doc["paths"])
 
@@ -102,20 +111,27 @@ class CompiledRule:
         return stage in self.stages
 
 
-@dataclass
 class RuleSet:
-    """The rules, team, roles and identity policy in force for one check."""
+    """The rules, team and identity policy in force for one check."""
 
-    rules: list[CompiledRule] = field(default_factory=list)
-    members: list[Member] = field(default_factory=list)
-    unknown_author: str = "block"
-    require_signed: bool = False
-    allowed_signers: str | None = None
-    hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push")
-
-    def __post_init__(self) -> None:
-        self._by_id = {m.id: m for m in self.members}
-        self._by_email = {e.lower(): m for m in self.members for e in m.emails}
+    def __init__(
+        self,
+        rules: list[CompiledRule],
+        members: list[Member],
+        *,
+        unknown_author: str = "block",
+        require_signed: bool = False,
+        allowed_signers: str | None = None,
+        hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push"),
+    ) -> None:
+        self.rules = rules
+        self.members = members
+        self.unknown_author = unknown_author
+        self.require_signed = require_signed
+        self.allowed_signers = allowed_signers
+        self.hook_stages = hook_stages
+        self._by_id = {m.id: m for m in members}
+        self._by_email = {e.lower(): m for m in members for e in m.emails}
 
     def member(self, member_id: str) -> Member | None:
         return self._by_id.get(member_id)
@@ -155,10 +171,10 @@ def assemble(
             members.append(Member(extra.id, extra.roles, extra.emails, extra.signing_keys, True))
     identity = (config or {}).get("identity", {})
     return RuleSet(
-        rules=list(rules),
-        members=members,
+        list(rules),
+        members,
         unknown_author=identity.get("unknown_author", "block"),
         require_signed=bool(identity.get("require_signed_commits", False)),
         allowed_signers=identity.get("allowed_signers"),
-        hook_stages=tuple((config or {}).get("hooks", {}).get("stages", RuleSet.hook_stages)),
+        hook_stages=tuple((config or {}).get("hooks", {}).get("stages", DEFAULT_HOOK_STAGES)),
     )

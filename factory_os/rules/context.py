@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory_os import git
@@ -27,21 +26,31 @@ class Blobs:
         return self._data.get(oid)
 
 
-@dataclass
 class CheckContext:
-    ruleset: RuleSet
-    stage: str
-    contents: Contents
-    blobs: Blobs
-    root: Path
-    run_commands: bool = True  # False in a bare repository: there is no tree to run in
-    _scoped: dict[tuple[int, int], list[FileChange]] = field(default_factory=dict)
+    """What every check kind is given for one check."""
+
+    def __init__(
+        self, ruleset: RuleSet, stage: str, contents: Contents, blobs: Blobs, root: Path
+    ) -> None:
+        self.ruleset = ruleset
+        self.stage = stage
+        self.contents = contents
+        self.blobs = blobs
+        self.root = root
+        self.run_commands = True  # False in a bare repository: there is no tree to run in
+        self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:
         """The files of CHANGE within RULE's paths (memoised: every kind asks)."""
         key = (id(rule), id(change))
         if key not in self._scoped:
-            self._scoped[key] = [f for f in change.files if rule.in_scope(f.path)]
+            files = change.files
+            prefixes = rule.prefixes
+            if prefixes is not None:
+                files = [f for f in files if f.path.startswith(prefixes)]
+            if not rule.everywhere:
+                files = [f for f in files if rule.in_scope(f.path)]
+            self._scoped[key] = files
         return self._scoped[key]
 
 

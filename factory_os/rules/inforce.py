@@ -11,9 +11,8 @@ founding change) there is no base: the founding change's own documents apply.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from factory_os import git
 from factory_os.rules.cache import Cache, blob_id
@@ -31,13 +30,13 @@ IN_FORCE = "fos:rules-in-force"
 INVALID = "fos:invalid-document"
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(NamedTuple):
     """Where the factory is: work tree, git dirs, and the factory root's path in the tree."""
 
     worktree: Path
     git_dir: Path
     common_dir: Path
+    head: str | None = None  # the HEAD commit when the repository was opened
     prefix: str = ""  # "" or "sub/dir/" when .factory/ is not at the top
     bare: bool = False  # no work tree: commands cannot run
 
@@ -59,12 +58,12 @@ def is_rule_file(path: str) -> bool:
     return "/" not in name and not name.startswith(".")
 
 
-@dataclass
 class Snapshot:
     """The factory documents of one tree (a commit, the index, the disk): path -> blob."""
 
-    blobs: dict[str, str] = field(default_factory=dict)
-    contents: dict[str, bytes] = field(default_factory=dict)  # known without git (disk)
+    def __init__(self, blobs: dict[str, str] | None = None) -> None:
+        self.blobs = blobs or {}
+        self.contents: dict[str, bytes] = {}  # known without git (files on disk)
 
     @property
     def exists(self) -> bool:

@@ -38,7 +38,7 @@ def check_paths(
     """
     root = factory if isinstance(factory, Path) else factory.root
     repo = require_repo(root)
-    head = git.head_commit(repo.worktree)
+    head = repo.head
     base = snapshot_at(repo, head)
     staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
     ruleset, _, _ = rules_in_force(Compiler(repo), base, base.changed(staged))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory_os import git
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
 from factory_os.identity import allowed_signers_file
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
+from factory_os.rules.compiled import DEFAULT_HOOK_STAGES
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
 from factory_os.rules.finding import Finding, sort_key
@@ -32,16 +32,24 @@ from factory_os.rules.inforce import (
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
 
 
-@dataclass
 class Report:
     """What a check found, over how many changes, at which stage."""
 
-    findings: list[Finding] = field(default_factory=list)
-    stage: str = "ci"
-    changes: int = 0
-    rules: int = 0
-    commits: list[str] = field(default_factory=list)
-    hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push")  # factory.yaml
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        stage: str = "ci",
+        changes: int = 0,
+        rules: int = 0,
+        commits: list[str] | None = None,
+        hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,  # factory.yaml's hooks.stages
+    ) -> None:
+        self.findings = findings or []
+        self.stage = stage
+        self.changes = changes
+        self.rules = rules
+        self.commits = commits or []
+        self.hook_stages = hook_stages
 
     @property
     def blocking(self) -> list[Finding]:
@@ -59,15 +67,15 @@ def open_repo(cwd: Path) -> Repo | None:
         raise EnvironmentProblem(
             f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
         )
-    top, git_dir, common = dirs
+    top, git_dir, common, head = dirs
     if top is None:  # a bare repository (pre-receive): the factory is at the top of the tree
-        return Repo(git_dir, git_dir, common, bare=True)
+        return Repo(git_dir, git_dir, common, head, bare=True)
     here = cwd.resolve()
     top = top.resolve()
     while True:
         if (here / FACTORY).is_dir():
             prefix = here.relative_to(top).as_posix()
-            return Repo(top, git_dir, common, "" if prefix == "." else prefix + "/")
+            return Repo(top, git_dir, common, head, "" if prefix == "." else prefix + "/")
         if here == top or here.parent == here:
             return None
         here = here.parent
@@ -87,7 +95,7 @@ def _founding(base: Snapshot, files: Sequence[FileChange]) -> bool:
 def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
     repo = require_repo(cwd)
-    head = git.head_commit(repo.worktree)
+    head = repo.head
     files = file_changes(git.staged_changes(repo.worktree, head), repo.local)
     base = snapshot_at(repo, head)
     after = base.changed(files)
@@ -227,7 +235,7 @@ def check_all(cwd: Path) -> Report:
     alone does not say.
     """
     repo = require_repo(cwd)
-    head = git.head_commit(repo.worktree)
+    head = repo.head
     index = {
         local: blob
         for path, blob in git.tree_entries(repo.worktree, ":", ["."]).items()

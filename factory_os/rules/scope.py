@@ -28,6 +28,29 @@ def translate(patterns: Sequence[str]) -> Translated:
     return out
 
 
+GLOB_CHARS = "*?[\\"
+
+
+def literal_prefixes(patterns: Sequence[str]) -> list[str] | None:
+    """Literal starts every path matching PATTERNS must have, or None if some pattern
+    matches at any depth or re-includes (`!`). A cheap filter before any regex."""
+    prefixes = []
+    for pattern in patterns:
+        text = pattern.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith("!"):
+            return None
+        body = text.lstrip("/")
+        if "/" not in body.rstrip("/") and not text.startswith("/"):
+            return None  # no slash before the end: matches at any depth
+        cut = min((i for i, c in enumerate(body) if c in GLOB_CHARS), default=len(body))
+        if cut == 0:
+            return None
+        prefixes.append(body[:cut])
+    return prefixes
+
+
 class Matcher:
     """Whether a path matches an ordered list of translated patterns."""
 
