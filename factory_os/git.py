@@ -162,31 +162,38 @@ def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def staged_changes_args(base: str | None) -> list[str]:
+    args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
+    return [*args, base or EMPTY_TREE, "--"]
+
+
 def staged_changes(cwd: Path, base: str | None) -> list[tuple[str, str, str, str]]:
     """What the index changes against BASE (a commit, or None before the first)."""
-    args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
-    return raw_entries(run([*args, base or EMPTY_TREE, "--"], cwd).stdout)
+    return raw_entries(run(staged_changes_args(base), cwd).stdout)
+
+
+def tree_entries_args(treeish: str, paths: Sequence[str]) -> list[str]:
+    if treeish == ":":
+        return ["ls-files", "-s", "-z", "--", *paths]
+    return ["ls-tree", "-r", "-z", "--full-tree", treeish, "--", *paths]
+
+
+def parse_tree_entries(data: bytes) -> dict[str, str]:
+    """path -> blob id, from `ls-files -s -z` or `ls-tree -r -z` output."""
+    entries = {}
+    for record in data.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            fields = meta.split(b" ")  # ls-tree: mode type oid; ls-files: mode oid stage
+            if fields[1] in (b"tree", b"commit"):
+                continue
+            entries[decode(path)] = decode(fields[2] if fields[1] == b"blob" else fields[1])
+    return entries
 
 
 def tree_entries(cwd: Path, treeish: str, paths: Sequence[str]) -> dict[str, str]:
     """path -> blob id of the files under PATHS in TREEISH (`:` for the index)."""
-    if treeish == ":":
-        proc = run(["ls-files", "-s", "-z", "--", *paths], cwd)
-        entries = {}
-        for record in proc.stdout.split(b"\0"):
-            if record:
-                meta, _, path = record.partition(b"\t")
-                entries[decode(path)] = decode(meta.split(b" ")[1])
-        return entries
-    proc = run(["ls-tree", "-r", "-z", "--full-tree", treeish, "--", *paths], cwd)
-    entries = {}
-    for record in proc.stdout.split(b"\0"):
-        if record:
-            meta, _, path = record.partition(b"\t")
-            kind, oid = meta.split(b" ")[1:3]
-            if kind == b"blob":
-                entries[decode(path)] = decode(oid)
-    return entries
+    return parse_tree_entries(run(tree_entries_args(treeish, paths), cwd).stdout)
 
 
 def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
@@ -263,15 +270,71 @@ def staged_patch(cwd: Path, base: str | None, paths: Sequence[str]) -> bytes:
     return run([*args, *_literal(paths)], cwd).stdout
 
 
+MAX_PATHSPECS = 32
+
+
+MAX_GREP_PATHSPECS = 2000
+
+
+def grep_index(cwd: Path, paths: Sequence[str], literals: Sequence[str]) -> set[str]:
+    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`)."""
+    if len(paths) > MAX_GREP_PATHSPECS:
+        return set(paths)  # too many to name: let every one through
+    args = ["grep", "--cached", "-l", "-z", "-I", "-F", "--no-color", "--no-textconv"]
+    args += [arg for literal in literals for arg in ("-e", literal)]
+    proc = run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
+    if proc.returncode not in (0, 1):
+        return set(paths)
+    return {decode(p) for p in proc.stdout.split(b"\0") if p}
+
+
 def _literal(paths: Sequence[str]) -> list[str]:
+    """PATHS as literal pathspecs, or none at all when there are many: git matches every
+    tree entry against every pathspec, so thousands of them cost more than the diff."""
+    if len(paths) > MAX_PATHSPECS:
+        return []
     return [f":(literal){p}" for p in paths]
+
+
+AUTHOR_IDENT_ARGS = ["var", "GIT_AUTHOR_IDENT"]
+
+
+def parse_ident(data: bytes) -> tuple[str, str]:
+    name, _, rest = decode(data).strip().partition(" <")
+    return name, rest.partition(">")[0]
 
 
 def author_ident(cwd: Path) -> tuple[str, str]:
     """(name, email) of the author the next commit will have (`git var GIT_AUTHOR_IDENT`)."""
-    ident = output(["var", "GIT_AUTHOR_IDENT"], cwd)
-    name, _, rest = ident.partition(" <")
-    return name, rest.partition(">")[0]
+    return parse_ident(run(AUTHOR_IDENT_ARGS, cwd).stdout)
+
+
+def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
+    """The standard output of several git commands run at the same time.
+
+    Only for commands that read nothing from standard input: each is read to its
+    end in turn, which never deadlocks because none waits on another.
+    """
+    try:
+        procs = [
+            subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for args in commands
+        ]
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed or not on PATH") from None
+    outputs = []
+    for args, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitFailed(list(args), proc.returncode, err.decode("utf-8", "replace"))
+        outputs.append(out)
+    return outputs
 
 
 def parse_trailers(cwd: Path, message: str) -> str:

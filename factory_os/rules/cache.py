@@ -18,7 +18,7 @@ from factory_os import __version__
 
 CACHE_NAME = "compiled.json"
 MAX_ENTRIES = 20_000
-VERSION = f"1/{__version__}"  # the compiled format / the compiler
+VERSION = f"2/{__version__}"  # the compiled format / the compiler
 
 
 def blob_id(data: bytes) -> str:

@@ -47,6 +47,14 @@ class Change:
         self.signature = signature
         self.member = member
         self.founding = founding
+        self._by_path: tuple[list[str], list[FileChange]] | None = None
+
+    def by_path(self) -> tuple[list[str], list[FileChange]]:
+        """The paths, sorted, and their file changes in the same order."""
+        if self._by_path is None:
+            ordered = sorted(self.files, key=lambda f: f.path)
+            self._by_path = ([f.path for f in ordered], ordered)
+        return self._by_path
 
     def trailer_values(self, key: str) -> list[str]:
         wanted = key.lower()
@@ -67,18 +75,29 @@ AddedLines = list[tuple[int, str]]
 Fetch = Callable[[list[str | None], list[str]], bytes]
 
 
-class Contents:
-    """Added lines of (commit, path) pairs, fetched in one git call per check."""
+Grep = Callable[[list[str], list[str]], set[str]]
 
-    def __init__(self, fetch: Fetch, to_local: Callable[[str], str | None]) -> None:
+
+class Contents:
+    """Added lines of (commit, path) pairs, fetched in one git call per check.
+
+    A rule may say which text every match contains (its literal); with a GREP
+    (staged changes), files whose new content holds none of the literals asked
+    for are known to add no matching line, and their patch is never made.
+    """
+
+    def __init__(
+        self, fetch: Fetch, to_local: Callable[[str], str | None], grep: Grep | None = None
+    ) -> None:
         self._fetch = fetch
         self._to_local = to_local
-        self._wanted: dict[str | None, set[str]] = {}
+        self._grep = grep
+        self._wanted: dict[str | None, dict[str, set[str]]] = {}
         self._added: dict[tuple[str | None, str], AddedLines] = {}
         self._loaded = False
 
-    def want(self, commit: str | None, path: str) -> None:
-        self._wanted.setdefault(commit, set()).add(path)
+    def want(self, commit: str | None, path: str, literal: str = "") -> None:
+        self._wanted.setdefault(commit, {}).setdefault(path, set()).add(literal)
 
     def added(self, commit: str | None, path: str) -> AddedLines:
         if not self._loaded:
@@ -87,13 +106,28 @@ class Contents:
 
     def _load(self) -> None:
         self._loaded = True
-        if not self._wanted:
+        if self._grep is not None and None in self._wanted:
+            self._narrow(self._wanted[None])
+        wanted = {c: paths for c, paths in self._wanted.items() if paths}
+        if not wanted:
             return
-        paths = sorted({p for paths in self._wanted.values() for p in paths})
-        patch = self._fetch(list(self._wanted), paths)
+        paths = sorted({p for paths in wanted.values() for p in paths})
+        patch = self._fetch(list(wanted), paths)
         for commit, path, lines in parse_patch(patch, self._to_local):
-            if path in self._wanted.get(commit, ()):
+            if path in wanted.get(commit, ()):
                 self._added[(commit, path)] = lines
+
+    def _narrow(self, paths: dict[str, set[str]]) -> None:
+        """Drop the paths whose content contains none of the literals wanted for them."""
+        assert self._grep is not None
+        literal_only = [p for p, literals in paths.items() if "" not in literals]
+        if not literal_only:
+            return
+        literals = sorted({lit for p in literal_only for lit in paths[p]})
+        holding = self._grep(literal_only, literals)
+        for path in literal_only:
+            if path not in holding:
+                del paths[path]
 
 
 def parse_patch(

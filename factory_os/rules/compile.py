@@ -29,6 +29,34 @@ def compile_document(kind: str, text: str, rel: str) -> dict[str, Any]:
         return {"invalid": [[p.line, p.message] for p in exc.problems]}
 
 
+def required_literal(pattern: str) -> str:
+    """A piece of text every match of PATTERN contains ("" when none is known).
+
+    Lines without it cannot match, so the hook path need not even load RE2 for
+    them. Taken from the longest run of plain characters at the top level of the
+    pattern, as Python's own parser reads it; any doubt gives "".
+    """
+    import importlib
+
+    c: Any = importlib.import_module("re._constants")
+    parser: Any = importlib.import_module("re._parser")
+
+    try:
+        parsed = parser.parse(pattern)
+    except Exception:  # RE2 syntax Python does not read: no shortcut
+        return ""
+    if parsed.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE):
+        return ""
+    best, run = "", ""
+    for op, value in parsed.data:
+        if op is c.LITERAL:
+            run += chr(value)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
+
+
 def _model(kind: str) -> Any:
     from factory_os.model.factory import FactoryConfig
     from factory_os.model.team import Roles, Team
@@ -57,4 +85,6 @@ def _rule(doc: store.YamlDocument) -> dict[str, Any]:
     compiled["paths"] = translate(rule.scope.paths)
     compiled["exclude"] = translate(rule.scope.exclude)
     compiled["prefixes"] = literal_prefixes(rule.scope.paths) if rule.scope.paths else None
+    if compiled["check"]["kind"] in ("forbidden-pattern", "required-trailer"):
+        compiled["check"]["literal"] = required_literal(compiled["check"].get("pattern") or "")
     return compiled

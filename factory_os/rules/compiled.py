@@ -30,68 +30,29 @@ class Member(NamedTuple):
 class CompiledRule:
     """One rule, ready to check: its fields, its parameters and its scope."""
 
-    __slots__ = ("_doc", "_scope", "source")
+    __slots__ = ("_doc", "_scope", "everywhere", "has_paths", "id", "kind", "params",
+                 "prefixes", "roles", "severity", "source", "stages", "statement", "status",
+                 "superseded_by", "title")  # fmt: skip
 
     def __init__(self, doc: Mapping[str, Any], source: str) -> None:
         self._doc = doc
         self._scope: Scope | None = None
         self.source = source  # the rule file, relative to the factory root
-
-    @property
-    def id(self) -> str:
-        return str(self._doc["id"])
-
-    @property
-    def title(self) -> str:
-        return str(self._doc["title"])
-
-    @property
-    def statement(self) -> str:
-        return str(self._doc["statement"])
-
-    @property
-    def severity(self) -> str:
-        return str(self._doc["severity"])
-
-    @property
-    def status(self) -> str:
-        return str(self._doc["status"])
-
-    @property
-    def superseded_by(self) -> str | None:
-        value = self._doc.get("superseded_by")
-        return None if value is None else str(value)
-
-    @property
-    def stages(self) -> tuple[str, ...]:
-        return tuple(self._doc["stages"])
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return tuple(self._doc["roles"])
-
-    @property
-    def kind(self) -> str:
-        return str(self._doc["check"]["kind"])
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        check: Mapping[str, Any] = self._doc["check"]
-        return check
-
-    @property
-    def prefixes(self) -> tuple[str, ...] | None:
-        """Literal starts of every path in scope (None: no such filter)."""
-        value = self._doc.get("prefixes")
-        return None if value is None else tuple(value)
-
-    @property
-    def everywhere(self) -> bool:
-        return not self._doc["paths"] and not self._doc["exclude"]
-
-    @property
-    def has_paths(self) -> bool:
-        return bool(self._doc["paths"])
+        self.id: str = doc["id"]
+        self.title: str = doc["title"]
+        self.statement: str = doc["statement"]
+        self.severity: str = doc["severity"]
+        self.status: str = doc["status"]
+        self.superseded_by: str | None = doc.get("superseded_by")
+        self.stages: tuple[str, ...] = tuple(doc["stages"])
+        self.roles: tuple[str, ...] = tuple(doc["roles"])
+        self.params: Mapping[str, Any] = doc["check"]
+        self.kind: str = self.params["kind"]
+        prefixes = doc.get("prefixes")
+        # literal starts of every path in scope (None: no such filter)
+        self.prefixes: tuple[str, ...] | None = None if prefixes is None else tuple(prefixes)
+        self.everywhere = not doc["paths"] and not doc["exclude"]
+        self.has_paths = bool(doc["paths"])
 
     def in_scope(self, path: str) -> bool:
         if self._scope is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from pathlib import Path
 
 from factory_os import git
@@ -43,15 +44,27 @@ class CheckContext:
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:
         """The files of CHANGE within RULE's paths (memoised: every kind asks)."""
         key = (id(rule), id(change))
-        if key not in self._scoped:
-            files = change.files
+        found = self._scoped.get(key)
+        if found is None:
             prefixes = rule.prefixes
-            if prefixes is not None:
-                files = [f for f in files if f.path.startswith(prefixes)]
+            files = change.files if prefixes is None else _starting(change, prefixes)
             if not rule.everywhere:
                 files = [f for f in files if rule.in_scope(f.path)]
-            self._scoped[key] = files
-        return self._scoped[key]
+            found = self._scoped[key] = files
+        return found
+
+
+def _starting(change: Change, prefixes: tuple[str, ...]) -> list[FileChange]:
+    """The files of CHANGE whose paths start with one of PREFIXES, by bisection."""
+    index = change.by_path()
+    paths = index[0]
+    out: list[FileChange] = []
+    for prefix in prefixes:
+        at = bisect_left(paths, prefix)
+        while at < len(paths) and paths[at].startswith(prefix):
+            out.append(index[1][at])
+            at += 1
+    return out if len(prefixes) == 1 else list(dict.fromkeys(out))
 
 
 def who(change: Change) -> str:

@@ -8,31 +8,29 @@ run once per check, after the others.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from types import ModuleType
 
 from factory_os import identity
-from factory_os.rules import (
-    append_only,
-    approval,
-    command,
-    forbidden_pattern,
-    manual,
-    path_guard,
-    required_trailer,
-)
+from factory_os.rules import command
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding, sort_key
 
-KINDS: dict[str, ModuleType] = {
-    "path-guard": path_guard,
-    "approval-required": approval,
-    "required-trailer": required_trailer,
-    "forbidden-pattern": forbidden_pattern,
-    "append-only": append_only,
-    "manual": manual,
+# check kind -> the module under factory_os.rules that checks it (imported when used)
+KINDS: dict[str, str] = {
+    "path-guard": "path_guard",
+    "approval-required": "approval",
+    "required-trailer": "required_trailer",
+    "forbidden-pattern": "forbidden_pattern",
+    "append-only": "append_only",
+    "manual": "manual",
 }
+
+
+def kind_module(kind: str) -> ModuleType:
+    return import_module(f"factory_os.rules.{KINDS[kind]}")
 
 
 def rules_for(rules: Sequence[CompiledRule], stage: str) -> list[CompiledRule]:
@@ -67,13 +65,13 @@ def evaluate(
             findings.extend(identity.resolve(change, ctx.ruleset))
             findings.extend(identity.check_signature(change, ctx.ruleset))
     rules = rules_for(ctx.ruleset.rules, ctx.stage)
-    checked = [r for r in rules if r.kind in KINDS]
+    checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
     for change in changes:
-        for rule in checked:
-            KINDS[rule.kind].plan(rule, change, ctx)
+        for rule, module in checked:
+            module.plan(rule, change, ctx)
     for change in changes:
-        for rule in checked:
-            findings.extend(KINDS[rule.kind].check(rule, change, ctx))
+        for rule, module in checked:
+            findings.extend(module.check(rule, change, ctx))
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue

@@ -27,22 +27,25 @@ def compiled(pattern: str) -> Any:
 
 def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
     if rule.binds(change.member):
+        literal = str(rule.params.get("literal") or "")
         for file in ctx.scoped(rule, change):
             if file.status != "D":
-                ctx.contents.want(change.commit, file.path)
+                ctx.contents.want(change.commit, file.path, literal)
 
 
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     if not rule.binds(change.member):
         return
-    regex = compiled(str(rule.params["pattern"]))
+    literal = str(rule.params.get("literal") or "")
     member = change.member.id if change.member else change.author_email or None
     for file in ctx.scoped(rule, change):
         if file.status == "D":
             continue
         hits = 0
         for number, text in ctx.contents.added(change.commit, file.path):
-            if regex.search(text):
+            if literal not in text:
+                continue  # cannot match: RE2 is not even loaded for it
+            if compiled(str(rule.params["pattern"])).search(text):
                 hits += 1
                 if hits > MAX_PER_FILE:
                     break

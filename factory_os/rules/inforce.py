@@ -64,13 +64,16 @@ class Snapshot:
     def __init__(self, blobs: dict[str, str] | None = None) -> None:
         self.blobs = blobs or {}
         self.contents: dict[str, bytes] = {}  # known without git (files on disk)
+        self._rules: dict[str, str] | None = None
 
     @property
     def exists(self) -> bool:
         return DOCUMENTS["team"] in self.blobs or DOCUMENTS["config"] in self.blobs
 
     def rules(self) -> dict[str, str]:
-        return {p: b for p, b in self.blobs.items() if is_rule_file(p)}
+        if self._rules is None:
+            self._rules = {p: b for p, b in self.blobs.items() if is_rule_file(p)}
+        return self._rules
 
     def key(self) -> str:
         return ",".join(f"{p}={b}" for p, b in sorted(self.blobs.items()))
@@ -92,18 +95,26 @@ def _is_document(path: str) -> bool:
     return is_rule_file(path) or path in DOCUMENTS.values()
 
 
-def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
-    """The documents at TREEISH (a commit, `:` for the index; None: nothing yet)."""
-    if treeish is None:
-        return Snapshot()
+def snapshot_args(repo: Repo, treeish: str) -> list[str]:
     wanted = [repo.prefix + RULES_DIR, *(repo.prefix + p for p in DOCUMENTS.values())]
-    entries = git.tree_entries(repo.worktree, treeish, wanted)
+    return git.tree_entries_args(treeish, wanted)
+
+
+def snapshot_of(repo: Repo, data: bytes) -> Snapshot:
+    """The snapshot in the output of `snapshot_args`' command."""
     blobs = {}
-    for path, blob in entries.items():
+    for path, blob in git.parse_tree_entries(data).items():
         local = repo.local(path)
         if local is not None and _is_document(local):
             blobs[local] = blob
     return Snapshot(blobs)
+
+
+def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
+    """The documents at TREEISH (a commit, `:` for the index; None: nothing yet)."""
+    if treeish is None:
+        return Snapshot()
+    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.worktree).stdout)
 
 
 def snapshot_disk(root: Path) -> Snapshot:
@@ -134,6 +145,7 @@ class Compiler:
         """Make sure every (kind, blob, path) of WANTED is compiled."""
         missing = [(k, b, p) for k, b, p in wanted if self.cache.get(k, b) is None]
         if not missing:
+            self.cache.save()  # whatever else was learnt (a tree's documents)
             return
         known: dict[str, bytes] = {}
         for snap in snaps:

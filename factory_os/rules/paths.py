@@ -13,7 +13,7 @@ from factory_os.rules.append_only import is_segment
 from factory_os.rules.change import Change, Contents, FileChange, file_changes
 from factory_os.rules.compiled import Member
 from factory_os.rules.context import Blobs, CheckContext
-from factory_os.rules.engine import KINDS
+from factory_os.rules.engine import kind_module
 from factory_os.rules.finding import Finding, sort_key
 from factory_os.rules.inforce import Compiler, rules_in_force, snapshot_at
 from factory_os.rules.run import require_repo
@@ -68,7 +68,7 @@ def check_paths(
     )
     findings: list[Finding] = []
     for rule in ruleset.rules:
-        for finding in KINDS[rule.kind].check(rule, change, ctx):
+        for finding in kind_module(rule.kind).check(rule, change, ctx):
             # a ledger segment may grow; whether a write only appends cannot be known here
             if not (rule.kind == "append-only" and finding.path and is_segment(finding.path)):
                 findings.append(finding)

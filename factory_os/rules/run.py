@@ -26,7 +26,9 @@ from factory_os.rules.inforce import (
     Repo,
     Snapshot,
     rules_in_force,
+    snapshot_args,
     snapshot_at,
+    snapshot_of,
 )
 
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
@@ -96,12 +98,23 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
     repo = require_repo(cwd)
     head = repo.head
-    files = file_changes(git.staged_changes(repo.worktree, head), repo.local)
-    base = snapshot_at(repo, head)
+    compiler = Compiler(repo)
+    # HEAD's documents are cached by commit id: a commit never changes
+    key = f"{head}:{repo.prefix}"
+    known = compiler.get("tree", key) if head is not None else {}
+    # independent questions, asked at the same time
+    commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
+    if known is None:
+        commands.append(snapshot_args(repo, str(head)))
+    outputs = git.parallel(repo.worktree, *commands)
+    files = file_changes(git.raw_entries(outputs[0]), repo.local)
+    name, email = git.parse_ident(outputs[1])
+    base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
+    if known is None:
+        compiler.cache.put("tree", key, base.blobs)
     after = base.changed(files)
-    ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base, after)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, after)
     stage = "pre-commit" if message is None else "commit-msg"
-    name, email = git.author_ident(repo.worktree)
     change = Change(
         None, files, name, email, (head,) if head else (), message, founding=_founding(base, files)
     )
@@ -111,7 +124,12 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
         return git.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
 
-    ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
+    def grep(paths: list[str], literals: list[str]) -> set[str]:
+        found = git.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
+        return {local for p in found if (local := repo.local(p)) is not None}
+
+    contents = Contents(fetch, repo.local, grep)
+    ctx = CheckContext(ruleset, stage, contents, Blobs(repo.worktree), repo.root)
     findings = evaluate([change], ctx)
     if stage != "commit-msg":
         findings = doc_findings + findings
