@@ -14,8 +14,13 @@ HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
 
 
 def _imported(repo: Path, *args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "factory_os", *args],
-                          cwd=repo, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "factory_os", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     names = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     return {name.split(".")[0] for name in names}
 
