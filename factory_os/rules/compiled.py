@@ -30,7 +30,7 @@ class Member(NamedTuple):
 class CompiledRule:
     """One rule, ready to check: its fields, its parameters and its scope."""
 
-    __slots__ = ("_doc", "_scope", "everywhere", "has_paths", "id", "kind", "params",
+    __slots__ = ("_doc", "_scope", "added", "everywhere", "has_paths", "id", "kind", "params",
                  "prefixes", "roles", "severity", "source", "stages", "statement", "status",
                  "superseded_by", "title")  # fmt: skip
 
@@ -53,6 +53,7 @@ class CompiledRule:
         self.prefixes: tuple[str, ...] | None = None if prefixes is None else tuple(prefixes)
         self.everywhere = not doc["paths"] and not doc["exclude"]
         self.has_paths = bool(doc["paths"])
+        self.added = False  # added by the change being checked, not in force at its base
 
     def in_scope(self, path: str) -> bool:
         if self._scope is None:

@@ -39,6 +39,9 @@ class CheckContext:
         self.blobs = blobs
         self.root = root
         self.run_commands = True  # False in a bare repository: there is no tree to run in
+        # a command rule the checked commits add is their author's code: never run it
+        # on someone else's machine (CI, a push) before it is merged
+        self.run_added_commands = True
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:

@@ -75,6 +75,8 @@ def evaluate(
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue
+        if rule.added and not ctx.run_added_commands:
+            continue
         touching = [
             c
             for c in changes

@@ -197,7 +197,9 @@ def rules_in_force(
         if "invalid" in compiled:
             findings.extend(_invalid(path, compiled))
         else:
-            rules.append(CompiledRule(compiled, path))
+            rule = CompiledRule(compiled, path)
+            rule.added = path not in base.blobs
+            rules.append(rule)
     docs: dict[str, Mapping[str, Any] | None] = {}
     for kind, path in DOCUMENTS.items():
         compiled = compiler.get(kind, docs_from.blobs[path]) if path in docs_from.blobs else None

@@ -189,6 +189,7 @@ def check_range(
 
     ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare
+    ctx.run_added_commands = False
     findings = doc_findings + evaluate(changes, ctx)
     return Report(
         sorted(findings, key=sort_key),

@@ -49,3 +49,19 @@ def test_manual_rules_never_find_anything(factory_repo: Path) -> None:
     commit_all(factory_repo, "a")
     result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
     assert result.code == 0 and findings(result.out) == []
+
+
+def test_a_command_rule_a_range_adds_never_runs_on_the_checker(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """A pull request must not get its own code run in CI by adding a command rule."""
+    marker = tmp_path / "ran"
+    base = git(factory_repo, "rev-parse", "HEAD")
+    add_rule(factory_repo, "R-abc778", {"kind": "command", "run": f"touch '{marker}'; exit 1"})
+    commit_all(factory_repo, "rule")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD")
+    assert result.code == 0 and not marker.exists()
+    write_tree(factory_repo, {"x.txt": "x\n"})
+    commit_all(factory_repo, "after the merge, it applies")
+    assert fos(factory_repo, "check", "--commit", "HEAD").code == 1
+    assert marker.exists()
