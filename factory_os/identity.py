@@ -19,7 +19,7 @@ from factory_os.rules.finding import Finding
 TRAILER = "Factory-Member"
 RULE_ID = "fos:identity"
 SIGNATURE_RULE_ID = "fos:signature"
-GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg)
+GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg only)
 
 
 def resolve(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
@@ -78,15 +78,22 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
         return
     status, signer = change.signature
     who = change.member.id if change.member else change.author_email
+    member = change.member
+    principals = {p.strip().lower() for p in signer.split(",")} if signer else set()
+    if status == "U" and not principals:
+        # SSH: a sound signature by a key that allowed_signers does not list
+        status = "E"
     if status not in GOOD_SIGNATURES:
-        reason = {
+        reasons = {
             "N": "is not signed",
             "B": "has a bad signature",
-            "E": "has a signature git cannot check (is the signer in allowed_signers?)",
+            "E": "has a signature git cannot check against the allowed signers"
+            " (is the key in team.yaml or identity.allowed_signers?)",
             "X": "has an expired signature",
             "Y": "is signed by an expired key",
             "R": "is signed by a revoked key",
-        }.get(status, f"has signature status {status}")
+        }
+        reason = reasons.get(status, f"has signature status {status}")
         yield Finding(
             SIGNATURE_RULE_ID,
             "block",
@@ -95,13 +102,11 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
             member=who,
         )
         return
-    member = change.member
-    principals = {p.strip().lower() for p in signer.split(",")} if signer else set()
-    if member is not None and signer and not principals & set(member.emails):
+    if member is not None and not principals & set(member.emails):
         yield Finding(
             SIGNATURE_RULE_ID,
             "block",
-            f"commit is signed by {signer}, not by {member.id}",
+            f"commit is signed by {signer or 'an unknown key'}, not by {member.id}",
             commit=change.commit,
             member=member.id,
         )
