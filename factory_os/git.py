@@ -239,7 +239,7 @@ def log_signatures(
 def _log_fields(
     cwd: Path, revs: Sequence[str], fmt: str, width: int, config: Sequence[str] = ()
 ) -> list[list[str]]:
-    args = [*config, "log", "-z", "--reverse", f"--format={fmt}", *revs, "--"]
+    args = [*config, "log", "-z", "--reverse", "--topo-order", f"--format={fmt}", *revs, "--"]
     fields = decode(run(args, cwd).stdout).split("\0")
     if fields and fields[-1] == "":
         fields.pop()

@@ -95,13 +95,17 @@ def _pushed(cwd: Path, line: list[str], remote: str) -> Report:
     if local == git.ZERO_OID:
         return Report(stage="pre-push")  # a deletion pushes no commits
     if remote_sha != git.ZERO_OID and git.rev_parse(cwd, remote_sha):
-        return check_range(cwd, [f"{remote_sha}..{local}"], base=remote_sha, stage="pre-push")
+        return check_range(
+            cwd, [f"{remote_sha}..{local}"], base=remote_sha, head=local, stage="pre-push"
+        )
     default = git.remote_head(cwd, remote)
     base = git.merge_base(cwd, default, local) if default else None
     if base:
-        return check_range(cwd, [f"{base}..{local}"], base=base, stage="pre-push")
+        return check_range(cwd, [f"{base}..{local}"], base=base, head=local, stage="pre-push")
     # a new branch with no known default: every commit no remote ref has yet
-    return check_range(cwd, [local, "--not", "--remotes"], stage="pre-push", derive_base=True)
+    return check_range(
+        cwd, [local, "--not", "--remotes"], head=local, stage="pre-push", derive_base=True
+    )
 
 
 def _received(cwd: Path, line: list[str]) -> Report:
@@ -110,5 +114,5 @@ def _received(cwd: Path, line: list[str]) -> Report:
     if new == git.ZERO_OID:
         return Report(stage="ci")
     if old != git.ZERO_OID:
-        return check_range(cwd, [f"{old}..{new}"], base=old, stage="ci")
-    return check_range(cwd, [new, "--not", "--all"], stage="ci", derive_base=True)
+        return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci")
+    return check_range(cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)

@@ -143,11 +143,13 @@ def check_range(
     revs: Sequence[str],
     *,
     base: str | None = None,
+    head: str | None = None,
     stage: str = "ci",
     derive_base: bool = False,
 ) -> Report:
-    """Every commit of REVS (git rev-list arguments). The rules in force are BASE's
-    plus those the range adds; with DERIVE_BASE, BASE is the oldest commit's parent."""
+    """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
+    force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
+    commit's parent."""
     repo = require_repo(cwd)
     records = git.log_records(repo.worktree, revs)
     if not records:
@@ -155,7 +157,7 @@ def check_range(
     if derive_base:
         first_parents = records[0][1].split()
         base = first_parents[0] if first_parents else None
-    head = records[-1][0]
+    head = head or records[-1][0]
     base_snap = snapshot_at(repo, base)
     ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base_snap, snapshot_at(repo, head))
     signatures: dict[str, tuple[str, str]] = {}
@@ -206,11 +208,11 @@ def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
     sha = git.rev_parse(repo.worktree, rev)
     if sha is None:
         raise UsageError(f"{rev} names no commit")
-    return check_range(cwd, ["-1", sha], stage=stage, derive_base=True)
+    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True)
 
 
-def parse_range(cwd: Path, text: str) -> tuple[list[str], str]:
-    """`BASE..HEAD` as rev-list arguments and the base commit."""
+def parse_range(cwd: Path, text: str) -> tuple[list[str], str, str]:
+    """`BASE..HEAD` as rev-list arguments, the base commit and the head commit."""
     base, sep, head = text.partition("..")
     if "$" in text:
         raise UsageError(f"--range {text}: an environment variable in it is not set")
@@ -222,7 +224,7 @@ def parse_range(cwd: Path, text: str) -> tuple[list[str], str]:
         if sha is None:
             raise UsageError(f"{name} names no commit")
     assert base_sha is not None and head_sha is not None
-    return [f"{base_sha}..{head_sha}"], base_sha
+    return [f"{base_sha}..{head_sha}"], base_sha, head_sha
 
 
 class WholeFiles(Contents):
@@ -303,8 +305,8 @@ def run_check(
         return check_commit(cwd, commit, stage=stage)
     if revision_range is not None:
         # `$PRE_COMMIT_FROM_REF..$PRE_COMMIT_TO_REF`, as the pre-commit framework's push hook passes
-        revs, base = parse_range(cwd, os.path.expandvars(revision_range))
-        return check_range(cwd, revs, base=base, stage=stage)
+        revs, base, head = parse_range(cwd, os.path.expandvars(revision_range))
+        return check_range(cwd, revs, base=base, head=head, stage=stage)
     if all_files:
         return check_all(cwd)
     if message_file is not None:
