@@ -123,7 +123,8 @@ def rule(index: int) -> dict[str, object]:
 
 
 def fast_import(repo: Path, commits: list[dict[str, bytes]], start_mark: int = 1) -> None:
-    """Commits of full file contents through one `git fast-import` on main."""
+    """Commits of full file contents on main, through one `git fast-import`
+    (marks from START_MARK; above 1, the commits continue the existing main)."""
     stream = bytearray()
     when = 1_700_000_000
     for number, files in enumerate(commits, start=start_mark):
@@ -132,9 +133,7 @@ def fast_import(repo: Path, commits: list[dict[str, bytes]], start_mark: int = 1
         stream += b"committer Test <test@example.com> %d +0000\n" % (when + number)
         message = b"change %d\n" % number
         stream += b"data %d\n%s" % (len(message), message)
-        if number == 1 and start_mark == 1:
-            pass
-        elif number == start_mark:
+        if number == start_mark > 1:  # continue the branch the repository already has
             stream += b"from refs/heads/main^0\n"
         for path, data in files.items():
             stream += b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data)
@@ -208,8 +207,11 @@ def range_rows() -> list[tuple[str, Timing, str]]:
     repo = make_repo("range", 40)
     sh(repo, "git", "commit", "-q", "--no-verify", "-m", "staged")
     base = sh(repo, "git", "rev-parse", "HEAD").decode().strip()
-    commits = [{f"pkg{(n * 7 + k) % 50}/mod{(n * 7 + k) % FILES}.py": b"v = %d\n" % n
-                for k in range(3)} for n in range(COMMITS)]  # fmt: skip
+    # each commit rewrites three files
+    commits = [
+        {f"pkg{(n * 7 + k) % 50}/mod{(n * 7 + k) % FILES}.py": b"v = %d\n" % n for k in range(3)}
+        for n in range(COMMITS)
+    ]
     fast_import(repo, commits, start_mark=2)
     head = sh(repo, "git", "rev-parse", "main").decode().strip()
     check = [FOS, "check", "--range", f"{base}..{head}"]

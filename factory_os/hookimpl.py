@@ -85,8 +85,9 @@ def _check(cwd: Path, hook_type: str, args: Sequence[str], stdin: bytes) -> list
 
 
 def _lines(stdin: bytes) -> list[list[str]]:
-    return [line.split() for line in git.decode(stdin).splitlines() if len(line.split()) == 4 or
-            len(line.split()) == 3]  # fmt: skip
+    """The ref lines git gives pre-push (four fields) and pre-receive (three)."""
+    fields = [line.split() for line in git.decode(stdin).splitlines()]
+    return [f for f in fields if len(f) in (3, 4)]
 
 
 def _pushed(cwd: Path, line: list[str], remote: str) -> Report:

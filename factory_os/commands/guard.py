@@ -59,9 +59,10 @@ def guard(cwd: Path, *, paths: list[str], member: str | None, role: str | None) 
     "PreToolUse hook's JSON on standard input.",
 )
 @click.option(
-    "--member", metavar="MEMBER", help="Who writes: member id or email (default: FOS_ACTOR, "
-    "then git's user.email).",
-)  # fmt: skip
+    "--member",
+    metavar="MEMBER",
+    help="Who writes: member id or email (default: FOS_ACTOR, then git's user.email).",
+)
 @click.option("--role", metavar="ROLE", help="Judge the write as made in this role only.")
 @click.pass_obj
 def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) -> int:

@@ -30,9 +30,25 @@ class Member(NamedTuple):
 class CompiledRule:
     """One rule, ready to check: its fields, its parameters and its scope."""
 
-    __slots__ = ("_doc", "_scope", "added", "everywhere", "has_paths", "id", "kind", "params",
-                 "prefixes", "roles", "severity", "source", "stages", "statement", "status",
-                 "superseded_by", "title")  # fmt: skip
+    __slots__ = (
+        "_doc",
+        "_scope",
+        "added",
+        "everywhere",
+        "has_paths",
+        "id",
+        "kind",
+        "params",
+        "prefixes",
+        "roles",
+        "severity",
+        "source",
+        "stages",
+        "statement",
+        "status",
+        "superseded_by",
+        "title",
+    )
 
     def __init__(self, doc: Mapping[str, Any], source: str) -> None:
         self._doc = doc
