@@ -18,6 +18,7 @@ from factory_os import __version__
 
 CACHE_NAME = "compiled.json"
 MAX_ENTRIES = 20_000
+MAX_TREES = 8
 VERSION = f"2/{__version__}"  # the compiled format / the compiler
 
 
@@ -46,12 +47,18 @@ class Cache:
         return self.entries.get(f"{kind}:{blob}")
 
     def put(self, kind: str, blob: str, compiled: Any) -> None:
-        self.entries[f"{kind}:{blob}"] = compiled
+        key = f"{kind}:{blob}"
+        self.entries.pop(key, None)  # the newest entries come last
+        self.entries[key] = compiled
         self.dirty = True
 
     def save(self) -> None:
         if not self.dirty or self.path is None:
             return
+        # a commit's documents are worth keeping only while it is recent (HEAD, mostly)
+        trees = [key for key in self.entries if key.startswith("tree:")]
+        for key in trees[:-MAX_TREES]:
+            del self.entries[key]
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])

@@ -126,3 +126,16 @@ def test_the_founding_commit_passes_its_own_rules(repo: Path) -> None:
     commit_as(repo, "test@example.com", "add x")
     result = fos(repo, "check", "--commit", "HEAD", "--format", "json")
     assert rule_ids(result.out) == ["R-core-team-changes-need-approval"]
+
+
+def test_the_cache_keeps_few_commit_snapshots(factory_repo: Path) -> None:
+    cache = factory_repo / ".git" / "factory-os" / "compiled.json"
+    for n in range(12):
+        write_tree(factory_repo, {f"n{n}.txt": "x\n"})
+        git(factory_repo, "add", "-A")
+        assert fos(factory_repo, "check", "--staged").code == 0
+        commit_all(factory_repo, f"c{n}")
+    trees = [k for k in json.loads(cache.read_text())["entries"] if k.startswith("tree:")]
+    assert len(trees) == 8
+    head = git(factory_repo, "rev-parse", "HEAD~1")
+    assert trees[-1].startswith(f"tree:{head}")
