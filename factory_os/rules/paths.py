@@ -48,14 +48,18 @@ def check_paths(
         raise UsageError(f"{member} is no member of team.yaml")
     if role is not None:
         acting = Member(acting.id if acting else who, (role,), acting.emails if acting else ())
-    tracked = git.tree_entries(repo.worktree, head, [repo.prefix or "."]) if head else {}
-    files = []
-    for path in paths:
-        local = _local(repo.root, path)
-        if local is None:
-            continue
-        status = "M" if repo.prefix + local in tracked else "A"
-        files.append(FileChange(status, git.ZERO_OID, git.ZERO_OID, local))
+    locals_ = [local for path in paths if (local := _local(repo.root, path)) is not None]
+    if not locals_:
+        return []
+    # ls-tree takes paths literally: what it lists of them exists at HEAD
+    wanted = [repo.prefix + local for local in locals_]
+    tracked = git.tree_entries(repo.worktree, head, wanted) if head else {}
+    files = [
+        FileChange(
+            "M" if repo.prefix + local in tracked else "A", git.ZERO_OID, git.ZERO_OID, local
+        )
+        for local in locals_
+    ]
     email = acting.emails[0] if acting and acting.emails else who
     change = Change(None, files, author_email=email, member=acting)
     ruleset.rules = [r for r in ruleset.rules if r.kind in GUARD_KINDS]
