@@ -25,6 +25,16 @@ def compiled(pattern: str) -> Any:
     return re2.compile(pattern)
 
 
+def searchable(text: str) -> str:
+    """TEXT as RE2 can take it: bytes that were not UTF-8 (kept by git.decode as
+    surrogates) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
 def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
     if rule.binds(change.member):
         literal = str(rule.params.get("literal") or "")
@@ -45,7 +55,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
         for number, text in ctx.contents.added(change.commit, file.path):
             if literal not in text:
                 continue  # cannot match: RE2 is not even loaded for it
-            if compiled(str(rule.params["pattern"])).search(text):
+            if compiled(str(rule.params["pattern"])).search(searchable(text)):
                 hits += 1
                 if hits > MAX_PER_FILE:
                     break

@@ -8,7 +8,7 @@ from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding
-from factory_os.rules.forbidden_pattern import compiled
+from factory_os.rules.forbidden_pattern import compiled, searchable
 
 
 def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
@@ -26,7 +26,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
     member = change.member.id if change.member else change.author_email or None
     if not values:
         message = f"the commit message has no {key}: trailer: {rule.statement}"
-    elif pattern and not any(compiled(str(pattern)).search(v) for v in values):
+    elif pattern and not any(compiled(str(pattern)).search(searchable(v)) for v in values):
         message = (
             f"no {key}: trailer matches {pattern} (found: {', '.join(values)}): {rule.statement}"
         )

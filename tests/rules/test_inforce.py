@@ -139,3 +139,34 @@ def test_the_cache_keeps_few_commit_snapshots(factory_repo: Path) -> None:
     assert len(trees) == 8
     head = git(factory_repo, "rev-parse", "HEAD~1")
     assert trees[-1].startswith(f"tree:{head}")
+
+
+def test_bad_documents_are_findings_at_their_line(factory_repo: Path) -> None:
+    team = factory_repo / ".factory" / "team.yaml"
+    team.write_text(
+        "members:\n  - id: x\n    name: x\n    kind: robot\n    roles: [owner]\n"
+        "    emails: [x@example.com]\n"
+    )
+    add_rule(factory_repo, "R-aaa009", {"kind": "path-guard"}, colour="red")
+    git(factory_repo, "add", "-A")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 1, result.output
+    invalid = [
+        (f["path"], f["line"])
+        for f in findings(result.out)
+        if f["rule_id"] == "fos:invalid-document"
+    ]
+    rule_lines = [line for path, line in invalid if path == ".factory/rules/R-aaa009.yaml"]
+    assert rule_lines and all(rule_lines)  # the unknown key, at its line
+    # team.yaml changed in the staged change: the base's team still decides,
+    # and the broken new version is reported
+    assert any(path == ".factory/team.yaml" and line == 4 for path, line in invalid)
+
+
+def test_binary_and_non_utf8_files_do_not_break_the_check(factory_repo: Path) -> None:
+    add_rule(factory_repo, "R-aaa010", {"kind": "forbidden-pattern", "pattern": "SECRET"})
+    commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"blob.bin": b"\0\1SECRET\xff", "latin.txt": b"caf\xe9 SECRET\n"})
+    git(factory_repo, "add", "-A")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert [(f["path"], f["line"]) for f in findings(result.out)] == [("latin.txt", 1)]
