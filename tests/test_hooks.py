@@ -228,3 +228,26 @@ def test_server_side_pre_receive_refuses_a_bad_push(hooked: Path, tmp_path: Path
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
     proc = push("main:refs/heads/other")
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
+
+
+def test_merging_anothers_work_is_not_writing_it(hooked: Path) -> None:
+    """The CEO may merge the builder's code: a merge answers only for what it adds itself."""
+    git(hooked, "checkout", "-q", "-b", "feature")
+    git(hooked, "config", "user.email", "bob@example.com")
+    write_tree(hooked, {"src/app.py": "x = 1\n"})
+    git(hooked, "add", "-A")
+    assert run_git(hooked, "commit", "-q", "-m", "code").returncode == 0
+    git(hooked, "checkout", "-q", "main")
+    git(hooked, "config", "user.email", "ceo@example.com")
+    write_tree(hooked, {"docs/plan.md": "plan\n"})
+    git(hooked, "add", "-A")
+    assert run_git(hooked, "commit", "-q", "-m", "plan").returncode == 0
+    proc = run_git(hooked, "merge", "--no-ff", "-m", "merge feature", "feature")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # but code the CEO writes into a merge is the CEO's
+    git(hooked, "reset", "-q", "--hard", "HEAD~1")
+    git(hooked, "merge", "-q", "--no-ff", "--no-commit", "feature")
+    write_tree(hooked, {"src/app.py": "x = 2\n"})
+    git(hooked, "add", "-A")
+    proc = run_git(hooked, "commit", "-m", "merge and edit")
+    assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr

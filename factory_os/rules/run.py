@@ -94,6 +94,15 @@ def _founding(base: Snapshot, files: Sequence[FileChange]) -> bool:
     return not base.exists and any(f.path == DOCUMENTS["team"] and f.status == "A" for f in files)
 
 
+def _merge_heads(repo: Repo) -> list[str]:
+    """The other parents of the merge being concluded (MERGE_HEAD), if any."""
+    try:
+        with open(repo.git_dir / "MERGE_HEAD", encoding="ascii") as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError:
+        return []
+
+
 def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
     repo = require_repo(cwd)
@@ -106,10 +115,19 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
     if known is None:
         commands.append(snapshot_args(repo, str(head)))
+    merging = _merge_heads(repo)
+    commands += [git.staged_changes_args(other) for other in merging]
     outputs = git.parallel(repo.worktree, *commands)
     files = file_changes(git.raw_entries(outputs[0]), repo.local)
+    if merging:
+        # concluding a merge: like a merge commit in a range, it answers only for
+        # what is new against every parent, not for the work it brings in
+        for output in outputs[-len(merging) :]:
+            differs = {path for _s, _o, _n, path in git.raw_entries(output)}
+            files = [f for f in files if repo.prefix + f.path in differs]
     name, email = git.parse_ident(outputs[1])
     base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
+    # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
     if known is None:
         compiler.cache.put("tree", key, base.blobs)
     after = base.changed(files)
