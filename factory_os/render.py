@@ -20,7 +20,13 @@ GITHUB_COMMANDS = {"block": "error", "warn": "warning", "info": "notice"}
 
 
 def render(report: Report, output_format: str) -> str:
+    """REPORT in one of FORMATS."""
     return {"text": text, "json": as_json, "sarif": sarif, "github": github}[output_format](report)
+
+
+def render_findings(findings: list[Finding], output_format: str, *, stage: str = "ci") -> str:
+    """Findings that did not come from a check run (e.g. `check_paths`), in FORMATS."""
+    return render(Report(findings, stage, 1), output_format)
 
 
 def text(report: Report) -> str:

@@ -125,3 +125,15 @@ def test_a_commit_by_a_member_of_a_subdirectory_factory(tmp_path: Path, repo: Pa
     commit_as(repo, "ceo@example.com")
     result = fos(sub, "check", "--range", f"{base}..HEAD", "--format", "json")
     assert [f["path"] for f in json.loads(result.out)["findings"]] == ["src/x.py"]
+
+
+def test_render_findings_of_check_paths(factory_repo: Path) -> None:
+    from factory_os.render import render_findings
+    from factory_os.rules import Finding, check_paths
+
+    set_team(factory_repo, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
+    commit_all(factory_repo, "team")
+    found = check_paths(factory_repo, member="ceo", role=None, paths=["src/x.py", "docs/a.md"])
+    assert [f.path for f in found] == ["src/x.py"] and isinstance(found[0], Finding)
+    data = json.loads(render_findings(found, "json", stage="pre-commit"))
+    assert data["ok"] is False and data["findings"][0]["rule_id"] == "R-core-ceo-never-writes-code"
