@@ -104,24 +104,16 @@ def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def log_raw(cwd: Path, revs: Sequence[str], pathspecs: Sequence[str]) -> list[RawCommit]:
+def log_raw_per_parent(cwd: Path, revs: Sequence[str], pathspecs: Sequence[str]) -> list[RawCommit]:
     """Every commit of REVS touching PATHSPECS with its raw diff against each parent
-    (merges once per parent), in one `git log` process."""
+    (a merge appears once per parent), in one `git log` process."""
     args = ["log", "--raw", "-z", "-m", "--no-renames", "--no-abbrev", "--full-history"]
     out = run([*args, "--ignore-missing", "--format=%x01%H", *revs, "--", *pathspecs], cwd).stdout
     commits = []
     for block in out.split(b"\x01")[1:]:
-        header, _, rest = block.partition(b"\0")
-        tokens = rest.lstrip(b"\n").split(b"\0")
-        changes = []
-        for index in range(0, len(tokens) - 1, 2):
-            meta = tokens[index].lstrip(b"\n")
-            if not meta.startswith(b":"):
-                break
-            _, _, old, new, status = meta.decode("ascii").split(" ")[:5]
-            path = tokens[index + 1].decode("utf-8", "surrogateescape")
-            changes.append(RawChange(status[:1], old, new, path))
-        commits.append(RawCommit(header.decode("ascii").strip(), changes))
+        sha, _, rest = block.partition(b"\0")
+        changes = [RawChange(*entry) for entry in raw_entries(rest)]
+        commits.append(RawCommit(decode(sha).strip(), changes))
     return commits
 
 
@@ -137,9 +129,9 @@ class RawCommit(NamedTuple):
     changes: list[RawChange]
 
 
-def cat_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-    """(oid, content) of each of OIDS, in order, from one `git cat-file --batch`;
-    None for an object git does not have."""
+def iter_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+    """(oid, content) of each of OIDS, in order, streamed from one `git cat-file --batch`
+    (never all in memory at once); None for an object git does not have."""
     if not oids:
         return
     try:
@@ -180,3 +172,253 @@ def dirs(cwd: Path) -> tuple[Path, Path]:
     out = output(["rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd).split("\n")
     common = Path(out[1])
     return Path(out[0]), common if common.is_absolute() else (cwd / common).resolve()
+
+
+# -- plumbing for the rule engine (every call here is one git process) ------
+
+ZERO_OID = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def try_output(args: Sequence[str], cwd: Path) -> str | None:
+    """Standard output of `git ARGS`, or None when git exits non-zero."""
+    proc = run(args, cwd, check=False)
+    return decode(proc.stdout).rstrip("\n") if proc.returncode == 0 else None
+
+
+def rev_parse(cwd: Path, rev: str) -> str | None:
+    """The commit REV names, or None when it names none."""
+    return try_output(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd
+    )
+
+
+def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path, str | None] | None:
+    """(work tree, git dir, common dir, HEAD commit), in one process where it can:
+    the work tree is None in a bare repository, HEAD None before the first commit;
+    None altogether outside any repository."""
+    asks = ["--absolute-git-dir", "--git-common-dir"]
+    proc = run(["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"], cwd, check=False)
+    if proc.returncode == 0:
+        gdir, common, top, head = decode(proc.stdout).split("\n")[:4]
+        return Path(top), Path(gdir), _absolute(cwd, common), head
+    proc = run(["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"], cwd, check=False)
+    lines = decode(proc.stdout).split("\n")
+    if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
+        return Path(lines[3]), Path(lines[1]), _absolute(cwd, lines[2]), None
+    if lines[0] != "true":
+        return None
+    return None, Path(lines[1]), _absolute(cwd, lines[2]), head_commit(cwd)
+
+
+def _absolute(cwd: Path, path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else (cwd / path).resolve()
+
+
+def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:
+    """`--raw -z` records as (status, old blob, new blob, path); combined records of a
+    merge (`::...`) are given against the first parent."""
+    fields = data.split(b"\0")
+    out: list[tuple[str, str, str, str]] = []
+    index = 0
+    while index < len(fields):
+        meta = fields[index].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            index += 1
+            continue
+        parents = len(meta) - len(meta.lstrip(b":"))
+        parts = meta.lstrip(b":").split(b" ")
+        old_blob = decode(parts[parents + 1])
+        new_blob = decode(parts[2 * parents + 1])
+        status = decode(parts[2 * parents + 2])[:1]
+        out.append((status, old_blob, new_blob, decode(fields[index + 1])))
+        index += 2
+    return out
+
+
+def staged_changes_args(base: str | None) -> list[str]:
+    args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
+    return [*args, base or EMPTY_TREE, "--"]
+
+
+def staged_changes(cwd: Path, base: str | None) -> list[tuple[str, str, str, str]]:
+    """What the index changes against BASE (a commit, or None before the first)."""
+    return raw_entries(run(staged_changes_args(base), cwd).stdout)
+
+
+def tree_entries_args(treeish: str, paths: Sequence[str]) -> list[str]:
+    if treeish == ":":
+        return ["ls-files", "-s", "-z", "--", *paths]
+    return ["ls-tree", "-r", "-z", "--full-tree", treeish, "--", *paths]
+
+
+def parse_tree_entries(data: bytes) -> dict[str, str]:
+    """path -> blob id, from `ls-files -s -z` or `ls-tree -r -z` output."""
+    entries = {}
+    for record in data.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            fields = meta.split(b" ")  # ls-tree: mode type oid; ls-files: mode oid stage
+            if fields[1] in (b"tree", b"commit"):
+                continue
+            entries[decode(path)] = decode(fields[2] if fields[1] == b"blob" else fields[1])
+    return entries
+
+
+def tree_entries(cwd: Path, treeish: str, paths: Sequence[str]) -> dict[str, str]:
+    """path -> blob id of the files under PATHS in TREEISH (`:` for the index)."""
+    return parse_tree_entries(run(tree_entries_args(treeish, paths), cwd).stdout)
+
+
+def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
+    """oid -> content of the blobs OIDS git has, through one `git cat-file --batch`."""
+    unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
+    return {oid: data for oid, data in iter_blobs(cwd, unique) if data is not None}
+
+
+def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:
+    """Per commit of REVS, oldest first: [sha, parents, author name, author email,
+    message, trailers (as git itself parses them)]."""
+    fmt = "%H%x00%P%x00%an%x00%ae%x00%B%x00%(trailers:only,unfold)"
+    return _log_fields(cwd, revs, fmt, 6)
+
+
+def log_signatures(
+    cwd: Path, revs: Sequence[str], allowed_signers: Path | None
+) -> dict[str, tuple[str, str]]:
+    """sha -> (git's signature status %G?, signer %GS) for every commit of REVS."""
+    config = (
+        [] if allowed_signers is None else ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
+    )
+    records = _log_fields(cwd, revs, "%H%x00%G?%x00%GS", 3, config=config)
+    return {sha: (status, signer) for sha, status, signer in records}
+
+
+def _log_fields(
+    cwd: Path, revs: Sequence[str], fmt: str, width: int, config: Sequence[str] = ()
+) -> list[list[str]]:
+    args = [*config, "log", "-z", "--reverse", "--topo-order", f"--format={fmt}", *revs, "--"]
+    fields = decode(run(args, cwd).stdout).split("\0")
+    if fields and fields[-1] == "":
+        fields.pop()
+    return [fields[i : i + width] for i in range(0, len(fields) - width + 1, width)]
+
+
+def log_raw(cwd: Path, revs: Sequence[str]) -> dict[str, list[tuple[str, str, str, str]]]:
+    """sha -> the files each commit of REVS changes (merges: what they add to every parent)."""
+    args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%x01%H"]
+    data = run([*args, "--diff-merges=dense-combined", "--root", *revs, "--"], cwd).stdout
+    out: dict[str, list[tuple[str, str, str, str]]] = {}
+    for chunk in data.split(b"\x01")[1:]:
+        sha, _, rest = chunk.partition(b"\0")
+        out[decode(sha).strip()] = raw_entries(rest)
+    return out
+
+
+def log_patches(cwd: Path, revs: Sequence[str], paths: Sequence[str]) -> bytes:
+    """Zero-context patches of every commit of REVS, each after a `\\x01<sha>` line."""
+    args = ["-c", "core.quotePath=false", "log", "-p", "-U0", "--no-renames", "--no-color"]
+    args += ["--no-ext-diff", "--no-textconv", "--format=%x01%H", "--diff-merges=dense-combined"]
+    return run([*args, *revs, "--", *_literal(paths)], cwd).stdout
+
+
+def staged_patch(cwd: Path, base: str | None, paths: Sequence[str]) -> bytes:
+    args = ["-c", "core.quotePath=false", "diff-index", "--cached", "-p", "-U0", "--no-renames"]
+    args += ["--no-color", "--no-ext-diff", "--no-textconv", base or EMPTY_TREE, "--"]
+    return run([*args, *_literal(paths)], cwd).stdout
+
+
+MAX_PATHSPECS = 32
+
+
+MAX_GREP_PATHSPECS = 2000
+
+
+def grep_index(cwd: Path, paths: Sequence[str], literals: Sequence[str]) -> set[str]:
+    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`)."""
+    if len(paths) > MAX_GREP_PATHSPECS:
+        return set(paths)  # too many to name: let every one through
+    args = ["grep", "--cached", "-l", "-z", "-I", "-F", "--no-color", "--no-textconv"]
+    args += [arg for literal in literals for arg in ("-e", literal)]
+    proc = run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
+    if proc.returncode not in (0, 1):
+        return set(paths)
+    return {decode(p) for p in proc.stdout.split(b"\0") if p}
+
+
+def _literal(paths: Sequence[str]) -> list[str]:
+    """PATHS as literal pathspecs, or none at all when there are many: git matches every
+    tree entry against every pathspec, so thousands of them cost more than the diff."""
+    if len(paths) > MAX_PATHSPECS:
+        return []
+    return [f":(literal){p}" for p in paths]
+
+
+AUTHOR_IDENT_ARGS = ["var", "GIT_AUTHOR_IDENT"]
+
+
+def parse_ident(data: bytes) -> tuple[str, str]:
+    name, _, rest = decode(data).strip().partition(" <")
+    return name, rest.partition(">")[0]
+
+
+def author_ident(cwd: Path) -> tuple[str, str]:
+    """(name, email) of the author the next commit will have (`git var GIT_AUTHOR_IDENT`)."""
+    return parse_ident(run(AUTHOR_IDENT_ARGS, cwd).stdout)
+
+
+def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
+    """The standard output of several git commands run at the same time.
+
+    Only for commands that read nothing from standard input: each is read to its
+    end in turn, which never deadlocks because none waits on another.
+    """
+    try:
+        procs = [
+            subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for args in commands
+        ]
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed or not on PATH") from None
+    outputs = []
+    for args, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitFailed(list(args), proc.returncode, err.decode("utf-8", "replace"))
+        outputs.append(out)
+    return outputs
+
+
+def parse_trailers(cwd: Path, message: str) -> str:
+    """The trailers of MESSAGE, unfolded, as git itself parses them."""
+    proc = run(["interpret-trailers", "--parse"], cwd, input=message.encode("utf-8"))
+    return decode(proc.stdout)
+
+
+def hooks_dir(cwd: Path) -> Path:
+    """Where git looks for hooks: core.hooksPath if set, else the common git dir's hooks."""
+    path = Path(output(["rev-parse", "--git-path", "hooks"], cwd))
+    return path if path.is_absolute() else (cwd / path).resolve()
+
+
+def rev_list(cwd: Path, args: Sequence[str]) -> list[str]:
+    return [line for line in output(["rev-list", *args, "--"], cwd).split("\n") if line]
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    return try_output(["merge-base", a, b], cwd)
+
+
+def remote_head(cwd: Path, remote: str) -> str | None:
+    """The remote's default branch as this clone knows it (refs/remotes/R/HEAD)."""
+    return try_output(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd)

@@ -61,7 +61,7 @@ def _walk(factory: Factory, revs: Sequence[str]) -> tuple[list[Finding], int]:
     ledger_prefix = f"{FACTORY_DIR}/{segments.LEDGER_DIR}/"
     append_only_dirs = sorted({str(PurePosixPath(p).parent) for p in APPEND_ONLY})
     pathspecs = [f"{FACTORY_DIR}/{segments.LEDGER_DIR}", *append_only_dirs]
-    commits = git.log_raw(factory.root, revs, pathspecs)
+    commits = git.log_raw_per_parent(factory.root, revs, pathspecs)
     findings: list[Finding] = []
     grown: list[tuple[str, str, str, str]] = []  # commit, path, old blob, new blob
     for commit, changes in commits:
@@ -94,7 +94,7 @@ def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Fin
     """Each old blob must be a byte prefix of the new one."""
     findings = []
     oids = [oid for _, _, old, new in grown for oid in (old, new)]
-    blobs = git.cat_blobs(cwd, oids)
+    blobs = git.iter_blobs(cwd, oids)
     for commit, path, _, _ in grown:
         (_, old), (_, new) = next(blobs), next(blobs)
         if old is None or new is None:

@@ -1,12 +1,138 @@
 """The hook fast path: invocations the git hooks make on every commit.
 
-Whatever is handled here must not import click, pydantic, jsonschema or
-gitpython (DESIGN section 7). `try_run` returns None for anything it does not
-handle, and the full CLI takes over.
+Whatever is handled here must not import click, pydantic, jsonschema, ruamel or
+gitpython (DESIGN section 7): `fos check` with its plain options, and
+`fos hook-impl`, which the installed hook shims call. `try_run` returns None for
+anything it does not handle (help, a typo, an unknown option), and the full CLI
+takes over, with its usage messages.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+CHECK_VALUE_OPTIONS = {"--message-file", "--format", "--commit", "--range", "--stage"}
+CHECK_FLAGS = {"--staged", "--all"}
+FORMATS = ("text", "json", "sarif", "github")
+
 
 def try_run(args: list[str]) -> int | None:
+    import gc
+
+    gc.disable()  # a short-lived process: collecting cycles only costs time
+    try:
+        return _dispatch(args)
+    finally:
+        gc.enable()
+
+
+def _dispatch(args: list[str]) -> int | None:
+    cwd, debug, rest = _root_options(args)
+    if cwd is None or not rest:
+        return None
+    if rest[0] == "hook-impl":
+        from factory_os import hookimpl
+
+        return _guarded(lambda: hookimpl.main(cwd, rest[1:]), debug)
+    if rest[0] == "check":
+        options = _check_options(rest[1:])
+        if options is None:
+            return None
+        return _guarded(lambda: _check(cwd, options), debug)
     return None
+
+
+def _root_options(args: list[str]) -> tuple[Path | None, bool, list[str]]:
+    cwd = Path.cwd()
+    debug = False
+    index = 0
+    while index < len(args):
+        if args[index] == "-C" and index + 1 < len(args):
+            cwd = (cwd / args[index + 1]).resolve()
+            index += 2
+        elif args[index].startswith("-C") and len(args[index]) > 2:
+            cwd = (cwd / args[index][2:]).resolve()
+            index += 1
+        elif args[index] == "--debug":
+            debug = True
+            index += 1
+        elif args[index].startswith("-"):
+            return None, debug, []
+        else:
+            break
+    return cwd, debug, args[index:]
+
+
+def _check_options(args: list[str]) -> dict[str, str | bool] | None:
+    options: dict[str, str | bool] = {}
+    index = 0
+    while index < len(args):
+        name, eq, value = args[index].partition("=")
+        if name in CHECK_FLAGS and not eq:
+            options[name] = True
+            index += 1
+        elif name in CHECK_VALUE_OPTIONS:
+            if not eq:
+                if index + 1 >= len(args):
+                    return None
+                value = args[index + 1]
+                index += 1
+            index += 1
+            if name in options:
+                return None
+            options[name] = value
+        else:
+            return None
+    if options.get("--format", "text") not in FORMATS:
+        return None
+    return options
+
+
+def _check(cwd: Path, options: dict[str, str | bool]) -> int:
+    from factory_os.render import render
+    from factory_os.rules.run import run_check
+
+    def text(name: str) -> str | None:
+        value = options.get(name)
+        return value if isinstance(value, str) else None
+
+    message = text("--message-file")
+    report = run_check(
+        cwd,
+        staged=bool(options.get("--staged")),
+        message_file=None if message is None else cwd / message,
+        commit=text("--commit"),
+        revision_range=text("--range"),
+        all_files=bool(options.get("--all")),
+        stage=text("--stage"),
+    )
+    sys.stdout.write(render(report, text("--format") or "text"))
+    sys.stdout.flush()
+    return report.exit_code
+
+
+def _guarded(action: object, debug: bool) -> int:
+    """The error boundary of the fast path, as in the CLI: one line, never a traceback."""
+    from factory_os.errors import EXIT_FINDINGS, FosError, InvalidInput
+
+    try:
+        return int(action())  # type: ignore[operator]
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return exc.exit_code
+    except FosError as exc:
+        print(f"fos: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        print(
+            f"fos: unexpected error: {type(exc).__name__}: {exc}"
+            " (run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS

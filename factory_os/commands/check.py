@@ -1,0 +1,90 @@
+"""`fos check`: evaluate the rules in force against a change; exit 1 on a blocking finding.
+
+The git hooks reach the same logic through `factory_os.hot` without loading
+click; this module is the documented, `--help`-able face of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from factory_os.cli import Env, emit, format_option
+from factory_os.render import FORMATS, render
+from factory_os.rules.run import RANGE_STAGES, run_check
+
+
+@click.command("check")
+@click.option("--staged", is_flag=True, help="Check the staged change (the default).")
+@click.option(
+    "--message-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Check the staged change with this commit message (the commit-msg stage): "
+    "trailers, approvals and the member a Factory-Member: trailer names.",
+)
+@click.option("--commit", "commit", metavar="REV", help="Check one commit.")
+@click.option(
+    "--range",
+    "revision_range",
+    metavar="BASE..HEAD",
+    help="Check every commit in BASE..HEAD, as a pull-request check does.",
+)
+@click.option(
+    "--all",
+    "all_files",
+    is_flag=True,
+    help="Check every file in the index as if just added: content rules only "
+    "(forbidden-pattern, command) that bind every role.",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(RANGE_STAGES),
+    help="With --commit or --range: the stage whose rules run (default: ci).",
+)
+@format_option(*FORMATS)
+@click.pass_obj
+def cli(
+    env: Env,
+    staged: bool,
+    message_file: Path | None,
+    commit: str | None,
+    revision_range: str | None,
+    all_files: bool,
+    stage: str | None,
+    output_format: str,
+) -> int:
+    """Evaluate the rules in force; exit 1 on a blocking finding.
+
+    \b
+    The rules in force are those of the base (HEAD for a staged change, the
+    first parent for --commit, BASE for --range) plus the rules the change
+    itself adds. A rule file the change deletes or edits is a finding, and its
+    earlier version still applies. The team and the identity policy are also
+    the base's. The founding change, the one that creates .factory/ with
+    team.yaml, is checked against its own rules and team, and its .factory/
+    files need no approval: there is no one yet to give it.
+
+    \b
+    --staged        pre-commit stage: author from `git var GIT_AUTHOR_IDENT`;
+                    rules about the message wait for commit-msg
+    --message-file  commit-msg stage: the staged change with its message
+    --commit REV    one commit, against its first parent
+    --range B..H    every commit of B..H (pull requests, pre-push)
+    --all           every file in the index as if added, for content rules
+
+    Formats: text, json (a stable object), sarif (SARIF 2.1.0), github
+    (workflow commands that annotate a pull request).
+    """
+    report = run_check(
+        env.cwd,
+        staged=staged,
+        message_file=message_file,
+        commit=commit,
+        revision_range=revision_range,
+        all_files=all_files,
+        stage=stage,
+    )
+    emit(render(report, output_format))
+    return report.exit_code

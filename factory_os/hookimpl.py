@@ -1,0 +1,119 @@
+"""What the installed hook shims run: `fos hook-impl --hook-type T --hook-dir D -- ARGS`.
+
+It first runs the hook that was there before (`T.legacy`, moved aside by
+`fos hooks install`) with the same arguments and standard input, then checks
+the change for T's stage. The hook fails when either fails. It never touches
+the work tree or the index, and it stays on the fast path (no click, no
+pydantic, no YAML unless a rule document changed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from factory_os import git
+from factory_os.errors import UsageError
+from factory_os.render import render
+from factory_os.rules.run import Report, check_range, check_staged, open_repo, read_message
+
+HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push", "pre-receive")
+
+
+def main(cwd: Path, args: Sequence[str]) -> int:
+    hook_type, hook_dir, rest = _parse(args)
+    stdin = sys.stdin.buffer.read() if hook_type in ("pre-push", "pre-receive") else b""
+    legacy = run_legacy(hook_dir, hook_type, rest, stdin)
+    if open_repo(cwd) is None:
+        return legacy  # no factory here: nothing to check
+    reports = _check(cwd, hook_type, rest, stdin)
+    code = 0
+    for report in reports:
+        if hook_type != "pre-receive" and report.stage not in report.hook_stages:
+            continue  # factory.yaml turned this hook stage off
+        sys.stdout.write(render(report, "text"))
+        if report.blocking:
+            code = 1
+    if code:
+        sys.stdout.write(f"factory-os: {hook_type} refused by the rules in force\n")
+    sys.stdout.flush()
+    return legacy or code
+
+
+def _parse(args: Sequence[str]) -> tuple[str, Path | None, list[str]]:
+    hook_type = None
+    hook_dir = None
+    rest: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            rest = list(args[index + 1 :])
+            break
+        name, _, value = arg.partition("=")
+        if name == "--hook-type":
+            hook_type = value
+        elif name == "--hook-dir":
+            hook_dir = Path(value)
+        else:
+            raise UsageError(f"hook-impl: unexpected argument {arg}")
+    if hook_type not in HOOK_TYPES:
+        raise UsageError(f"hook-impl: --hook-type is one of {', '.join(HOOK_TYPES)}")
+    return hook_type, hook_dir, rest
+
+
+def run_legacy(hook_dir: Path | None, hook_type: str, args: Sequence[str], stdin: bytes) -> int:
+    if hook_dir is None:
+        return 0
+    legacy = hook_dir / f"{hook_type}.legacy"
+    if not legacy.is_file() or not os.access(legacy, os.X_OK):
+        return 0
+    return subprocess.run([str(legacy), *args], input=stdin, check=False).returncode
+
+
+def _check(cwd: Path, hook_type: str, args: Sequence[str], stdin: bytes) -> list[Report]:
+    if hook_type == "pre-commit":
+        return [check_staged(cwd)]
+    if hook_type == "commit-msg":
+        if not args:
+            raise UsageError("commit-msg: git passes the message file; none was given")
+        return [check_staged(cwd, message=read_message(cwd / args[0]))]
+    if hook_type == "pre-push":
+        return [_pushed(cwd, line, args[0] if args else "origin") for line in _lines(stdin)]
+    return [_received(cwd, line) for line in _lines(stdin)]
+
+
+def _lines(stdin: bytes) -> list[list[str]]:
+    """The ref lines git gives pre-push (four fields) and pre-receive (three)."""
+    fields = [line.split() for line in git.decode(stdin).splitlines()]
+    return [f for f in fields if len(f) in (3, 4)]
+
+
+def _pushed(cwd: Path, line: list[str], remote: str) -> Report:
+    """One ref of a push: `<local ref> <local sha> <remote ref> <remote sha>`."""
+    _local_ref, local, _remote_ref, remote_sha = line
+    if local == git.ZERO_OID:
+        return Report(stage="pre-push")  # a deletion pushes no commits
+    if remote_sha != git.ZERO_OID and git.rev_parse(cwd, remote_sha):
+        return check_range(
+            cwd, [f"{remote_sha}..{local}"], base=remote_sha, head=local, stage="pre-push"
+        )
+    default = git.remote_head(cwd, remote)
+    base = git.merge_base(cwd, default, local) if default else None
+    if base:
+        return check_range(cwd, [f"{base}..{local}"], base=base, head=local, stage="pre-push")
+    # a new branch with no known default: every commit no remote ref has yet
+    return check_range(
+        cwd, [local, "--not", "--remotes"], head=local, stage="pre-push", derive_base=True
+    )
+
+
+def _received(cwd: Path, line: list[str]) -> Report:
+    """One ref of a receive: `<old sha> <new sha> <ref>`; new refs: what no ref has."""
+    old, new, _ref = line
+    if new == git.ZERO_OID:
+        return Report(stage="ci")
+    if old != git.ZERO_OID:
+        return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci")
+    return check_range(cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)

@@ -1,0 +1,131 @@
+"""Who made a change (DESIGN section 3, Identity).
+
+A `Factory-Member:` trailer names the member, and must match one of that
+member's emails in team.yaml; without it the author email decides. An author
+who is no member is a finding whose severity factory.yaml sets. Where
+factory.yaml asks for signed commits, git's own verification decides (`%G?`,
+with `gpg.ssh.allowedSignersFile`), and the signer must be the member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from factory_os.rules.change import Change
+from factory_os.rules.compiled import RuleSet
+from factory_os.rules.finding import Finding
+
+TRAILER = "Factory-Member"
+RULE_ID = "fos:identity"
+SIGNATURE_RULE_ID = "fos:signature"
+GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg only)
+
+
+def resolve(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
+    """Set CHANGE.member, and yield what is wrong with the identity it claims."""
+    email = change.author_email.strip().lower()
+    by_email = ruleset.member_by_email(email) if email else None
+    claims = change.trailer_values(TRAILER)
+    change.member = by_email
+    commit = change.commit
+    if len(set(claims)) > 1:
+        yield Finding(
+            RULE_ID,
+            "block",
+            f"more than one {TRAILER} trailer: {', '.join(claims)}",
+            member=email or None,
+            commit=commit,
+        )
+        return
+    if claims:
+        claimed = ruleset.member(claims[0])
+        if claimed is None:
+            yield Finding(
+                RULE_ID,
+                "block",
+                f"{TRAILER}: {claims[0]} names no member of team.yaml",
+                member=email or None,
+                commit=commit,
+            )
+            return
+        if email not in claimed.emails:
+            yield Finding(
+                RULE_ID,
+                "block",
+                f"{TRAILER}: {claimed.id} does not match the author email {email or '(none)'}"
+                f" ({claimed.id}'s emails: {', '.join(claimed.emails)})",
+                member=claimed.id,
+                commit=commit,
+            )
+            return
+        change.member = claimed
+        return
+    if by_email is None and ruleset.members:
+        yield Finding(
+            RULE_ID,
+            ruleset.unknown_author,
+            f"author {email or '(no email)'} is not a member of team.yaml"
+            f" (add the email to a member, or name one with a {TRAILER}: trailer)",
+            member=email or None,
+            commit=commit,
+        )
+
+
+def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
+    """The commit's signature, as git verified it, must be good and the member's."""
+    if not ruleset.require_signed or change.commit is None or change.signature is None:
+        return
+    status, signer = change.signature
+    who = change.member.id if change.member else change.author_email
+    member = change.member
+    principals = {p.strip().lower() for p in signer.split(",")} if signer else set()
+    if status == "U" and not principals:
+        # SSH: a sound signature by a key that allowed_signers does not list
+        status = "E"
+    if status not in GOOD_SIGNATURES:
+        reasons = {
+            "N": "is not signed",
+            "B": "has a bad signature",
+            "E": "has a signature git cannot check against the allowed signers"
+            " (is the key in team.yaml or identity.allowed_signers?)",
+            "X": "has an expired signature",
+            "Y": "is signed by an expired key",
+            "R": "is signed by a revoked key",
+        }
+        reason = reasons.get(status, f"has signature status {status}")
+        yield Finding(
+            SIGNATURE_RULE_ID,
+            "block",
+            f"commit {reason}; factory.yaml requires signed commits",
+            commit=change.commit,
+            member=who,
+        )
+        return
+    if member is not None and not principals & set(member.emails):
+        yield Finding(
+            SIGNATURE_RULE_ID,
+            "block",
+            f"commit is signed by {signer or 'an unknown key'}, not by {member.id}",
+            commit=change.commit,
+            member=member.id,
+        )
+
+
+def allowed_signers_file(ruleset: RuleSet, root: Path, git_dir: Path) -> Path | None:
+    """The allowed_signers file git should verify SSH signatures with.
+
+    factory.yaml's identity.allowed_signers when set; otherwise one written under
+    the git directory from the members' signing keys in team.yaml.
+    """
+    if ruleset.allowed_signers:
+        return (root / ruleset.allowed_signers).resolve()
+    lines = [
+        f"{email} {key}" for m in ruleset.members for key in m.signing_keys for email in m.emails
+    ]
+    if not lines:
+        return None
+    path = git_dir / "factory-os" / "allowed_signers"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

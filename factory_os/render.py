@@ -1,0 +1,121 @@
+"""Findings as text, JSON, SARIF 2.1.0, or GitHub workflow commands.
+
+The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
+"findings": [{"rule_id", "severity", "message", "path", "line", "commit",
+"member"}]}. Paths are relative to the factory root.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from factory_os import __version__
+from factory_os.rules.finding import Finding
+from factory_os.rules.run import Report
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}
+GITHUB_COMMANDS = {"block": "error", "warn": "warning", "info": "notice"}
+
+
+def render(report: Report, output_format: str) -> str:
+    """REPORT in one of FORMATS."""
+    return {"text": text, "json": as_json, "sarif": sarif, "github": github}[output_format](report)
+
+
+def render_findings(findings: list[Finding], output_format: str, *, stage: str = "ci") -> str:
+    """Findings that did not come from a check run (e.g. `check_paths`), in FORMATS."""
+    return render(Report(findings, stage, 1), output_format)
+
+
+def text(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        where = f"{f.path}:{f.line}: " if f.path and f.line else f"{f.path}: " if f.path else ""
+        commit = f" [{f.commit[:10]}]" if f.commit else ""
+        lines.append(f"{where}{f.severity}: {f.message} ({f.rule_id}){commit}")
+    blocking = len(report.blocking)
+    if report.findings:
+        lines.append(
+            f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
+            f" ({blocking} blocking) at {report.stage}"
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def as_json(report: Report) -> str:
+    body = {
+        "ok": not report.blocking,
+        "stage": report.stage,
+        "changes": report.changes,
+        "rules": report.rules,
+        "blocking": len(report.blocking),
+        "findings": [f.as_json() for f in report.findings],
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def sarif(report: Report) -> str:
+    rule_ids = sorted({f.rule_id for f in report.findings})
+    results = [_sarif_result(f, rule_ids.index(f.rule_id)) for f in report.findings]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "factory-os",
+                        "version": __version__,
+                        "informationUri": "https://github.com/factory-os/factory-os",
+                        "rules": [{"id": rule_id} for rule_id in rule_ids],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _sarif_result(f: Finding, index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": SARIF_LEVELS.get(f.severity, "note"),
+        "message": {"text": f.message},
+    }
+    if f.path:
+        location: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
+        if f.line:
+            location["region"] = {"startLine": f.line}
+        result["locations"] = [{"physicalLocation": location}]
+    properties = {k: v for k, v in (("commit", f.commit), ("member", f.member)) if v}
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def github(report: Report) -> str:
+    """Workflow commands: GitHub shows each as an annotation on the pull request."""
+    lines = []
+    for f in report.findings:
+        params = []
+        if f.path:
+            params.append(f"file={_escape_property(f.path)}")
+            if f.line:
+                params.append(f"line={f.line}")
+        params.append(f"title={_escape_property(f.rule_id)}")
+        commit = f" (commit {f.commit[:10]})" if f.commit else ""
+        command = GITHUB_COMMANDS.get(f.severity, "notice")
+        lines.append(f"::{command} {','.join(params)}::{_escape_data(f.message + commit)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")

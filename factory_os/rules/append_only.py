@@ -1,0 +1,83 @@
+"""`append-only`: files in `scope.paths` are never modified, deleted or renamed.
+
+Ledger segments (`.factory/ledger/*.jsonl`) are the one exception that may
+grow: their new content must start with every byte of the old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from factory_os.rules.change import Change
+from factory_os.rules.compiled import CompiledRule
+from factory_os.rules.context import CheckContext
+from factory_os.rules.finding import Finding
+
+LEDGER_DIR = ".factory/ledger/"
+
+
+def is_segment(path: str) -> bool:
+    return (
+        path.startswith(LEDGER_DIR)
+        and path.endswith(".jsonl")
+        and "/" not in path[len(LEDGER_DIR) :]
+    )
+
+
+def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
+    if not rule.binds(change.member):
+        return
+    for file in ctx.scoped(rule, change):
+        if file.status == "M" and is_segment(file.path):
+            ctx.blobs.want(file.old_blob, file.new_blob)
+
+
+def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
+    if not rule.binds(change.member):
+        return
+    member = change.member.id if change.member else change.author_email or None
+    for file in ctx.scoped(rule, change):
+        if file.status == "A":
+            continue
+        if file.status == "D":
+            what = "deleted (or renamed)"
+        elif file.status == "M" and is_segment(file.path):
+            line = _first_changed_line(ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob))
+            if line is None:
+                continue
+            yield Finding(
+                rule.id,
+                rule.severity,
+                f"ledger segment {file.path} changed or lost line {line}; it may only"
+                f" gain lines: {rule.statement}",
+                file.path,
+                line,
+                change.commit,
+                member,
+            )
+            continue
+        else:
+            what = "modified"
+        yield Finding(
+            rule.id,
+            rule.severity,
+            f"{file.path} is append-only and was {what}: {rule.statement}",
+            file.path,
+            None,
+            change.commit,
+            member,
+        )
+
+
+def _first_changed_line(old: bytes | None, new: bytes | None) -> int | None:
+    """None when NEW is OLD plus whole lines; else the first line of OLD not kept."""
+    if old is None or new is None:
+        return 1
+    if new.startswith(old) and (not old or old.endswith(b"\n")):
+        return None
+    old_lines = old.split(b"\n")
+    new_lines = new.split(b"\n")
+    for number, line in enumerate(old_lines, start=1):
+        if number > len(new_lines) or new_lines[number - 1] != line:
+            return number
+    return len(old_lines)

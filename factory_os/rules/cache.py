@@ -1,0 +1,74 @@
+"""The compiled-documents cache: JSON under the git directory, keyed on blob ids.
+
+A blob id names a file's exact content, so an entry never goes stale: when a
+rule, team.yaml, roles.yaml or factory.yaml changes, its new blob simply misses
+and is compiled once. The file is shared by all worktrees of a clone and
+replaced atomically, so concurrent hooks at worst compile twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from factory_os import __version__
+
+CACHE_NAME = "compiled.json"
+MAX_ENTRIES = 20_000
+MAX_TREES = 8
+VERSION = f"2/{__version__}"  # the compiled format / the compiler
+
+
+def blob_id(data: bytes) -> str:
+    """git's id of a blob with DATA (so files on disk share the cache with commits)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: Path | None) -> None:
+        self.path = None if directory is None else directory / "factory-os" / CACHE_NAME
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("version") == VERSION:
+            self.entries = data.get("entries", {})
+
+    def get(self, kind: str, blob: str) -> Any:
+        return self.entries.get(f"{kind}:{blob}")
+
+    def put(self, kind: str, blob: str, compiled: Any) -> None:
+        key = f"{kind}:{blob}"
+        self.entries.pop(key, None)  # the newest entries come last
+        self.entries[key] = compiled
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        # a commit's documents are worth keeping only while it is recent (HEAD, mostly)
+        trees = [key for key in self.entries if key.startswith("tree:")]
+        for key in trees[:-MAX_TREES]:
+            del self.entries[key]
+        entries = self.entries
+        if len(entries) > MAX_ENTRIES:
+            entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])
+        payload = json.dumps({"version": VERSION, "entries": entries}).encode()
+        import tempfile
+
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".compiled.")
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+            os.replace(tmp, self.path)
+        self.dirty = False

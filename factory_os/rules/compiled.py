@@ -1,0 +1,158 @@
+"""The rules in force, as plain data: what the hook path works with.
+
+A `RuleSet` is assembled from compiled documents (plain JSON-able dicts made by
+`rules.compile` and kept in `rules.cache`), so building one needs neither YAML
+nor pydantic. Scope expressions are compiled on first use only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from factory_os.rules.scope import Scope
+
+DEFAULT_HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push")
+# message-dependent kinds: they wait for the commit message (commit-msg stage)
+MESSAGE_KINDS = frozenset({"required-trailer", "approval-required"})
+# kinds that depend on who the member is, re-checked once the message names one
+MEMBER_KINDS = frozenset({"path-guard", "approval-required"})
+
+
+class Member(NamedTuple):
+    id: str
+    roles: tuple[str, ...]
+    emails: tuple[str, ...]
+    signing_keys: tuple[str, ...] = ()
+    added: bool = False  # added by the change being checked: known, but never an approver
+
+
+class CompiledRule:
+    """One rule, ready to check: its fields, its parameters and its scope."""
+
+    __slots__ = (
+        "_doc",
+        "_scope",
+        "added",
+        "everywhere",
+        "has_paths",
+        "id",
+        "kind",
+        "params",
+        "prefixes",
+        "roles",
+        "severity",
+        "source",
+        "stages",
+        "statement",
+        "status",
+        "superseded_by",
+        "title",
+    )
+
+    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
+        self._doc = doc
+        self._scope: Scope | None = None
+        self.source = source  # the rule file, relative to the factory root
+        self.id: str = doc["id"]
+        self.title: str = doc["title"]
+        self.statement: str = doc["statement"]
+        self.severity: str = doc["severity"]
+        self.status: str = doc["status"]
+        self.superseded_by: str | None = doc.get("superseded_by")
+        self.stages: tuple[str, ...] = tuple(doc["stages"])
+        self.roles: tuple[str, ...] = tuple(doc["roles"])
+        self.params: Mapping[str, Any] = doc["check"]
+        self.kind: str = self.params["kind"]
+        prefixes = doc.get("prefixes")
+        # literal starts of every path in scope (None: no such filter)
+        self.prefixes: tuple[str, ...] | None = None if prefixes is None else tuple(prefixes)
+        self.everywhere = not doc["paths"] and not doc["exclude"]
+        self.has_paths = bool(doc["paths"])
+        self.added = False  # added by the change being checked, not in force at its base
+
+    def in_scope(self, path: str) -> bool:
+        if self._scope is None:
+            self._scope = Scope(
+                [(r, bool(i)) for r, i in self._doc["paths"]],
+                [(r, bool(i)) for r, i in self._doc["exclude"]],
+            )
+        return self._scope(path)
+
+    def binds(self, member: Member | None) -> bool:
+        """Whether the rule's `scope.roles` applies to MEMBER (empty: everyone)."""
+        if not self.roles:
+            return True
+        return member is not None and any(role in self.roles for role in member.roles)
+
+    def runs_at(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+class RuleSet:
+    """The rules, team and identity policy in force for one check."""
+
+    def __init__(
+        self,
+        rules: list[CompiledRule],
+        members: list[Member],
+        *,
+        unknown_author: str = "block",
+        require_signed: bool = False,
+        allowed_signers: str | None = None,
+        hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push"),
+    ) -> None:
+        self.rules = rules
+        self.members = members
+        self.unknown_author = unknown_author
+        self.require_signed = require_signed
+        self.allowed_signers = allowed_signers
+        self.hook_stages = hook_stages
+        self._by_id = {m.id: m for m in members}
+        self._by_email = {e.lower(): m for m in members for e in m.emails}
+
+    def member(self, member_id: str) -> Member | None:
+        return self._by_id.get(member_id)
+
+    def member_by_email(self, email: str) -> Member | None:
+        return self._by_email.get(email.strip().lower())
+
+    def named(self, text: str) -> Member | None:
+        """The member TEXT names: an id, an email, or `Name <email>`."""
+        text = text.strip()
+        if "<" in text and text.endswith(">"):
+            text = text[text.rindex("<") + 1 : -1]
+        return self.member(text) or self.member_by_email(text)
+
+
+def members_of(team: Mapping[str, Any] | None) -> list[Member]:
+    if not team:
+        return []
+    return [
+        Member(m["id"], tuple(m["roles"]), tuple(m["emails"]), tuple(m.get("signing_keys", ())))
+        for m in team["members"]
+    ]
+
+
+def assemble(
+    rules: Iterable[CompiledRule],
+    *,
+    team: Mapping[str, Any] | None,
+    extra_members: Iterable[Member] = (),
+    config: Mapping[str, Any] | None,
+) -> RuleSet:
+    members = members_of(team)
+    known = {m.id for m in members} | {e for m in members for e in m.emails}
+    for extra in extra_members:
+        # a member the checked change adds: known, but never with another's email
+        if extra.id not in known and not any(e in known for e in extra.emails):
+            members.append(Member(extra.id, extra.roles, extra.emails, extra.signing_keys, True))
+    identity = (config or {}).get("identity", {})
+    return RuleSet(
+        list(rules),
+        members,
+        unknown_author=identity.get("unknown_author", "block"),
+        require_signed=bool(identity.get("require_signed_commits", False)),
+        allowed_signers=identity.get("allowed_signers"),
+        hook_stages=tuple((config or {}).get("hooks", {}).get("stages", DEFAULT_HOOK_STAGES)),
+    )

@@ -1,0 +1,90 @@
+"""Evaluating the rules in force against changes.
+
+Two passes: every rule first says what content it needs (`plan`), which is then
+fetched in bulk, and only then are the rules checked (`check`). Command rules
+run once per check, after the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import import_module
+from types import ModuleType
+
+from factory_os import identity
+from factory_os.rules import command
+from factory_os.rules.change import Change
+from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
+from factory_os.rules.context import CheckContext
+from factory_os.rules.finding import Finding, sort_key
+
+# check kind -> the module under factory_os.rules that checks it (imported when used)
+KINDS: dict[str, str] = {
+    "path-guard": "path_guard",
+    "approval-required": "approval",
+    "required-trailer": "required_trailer",
+    "forbidden-pattern": "forbidden_pattern",
+    "append-only": "append_only",
+    "manual": "manual",
+}
+
+
+def kind_module(kind: str) -> ModuleType:
+    return import_module(f"factory_os.rules.{KINDS[kind]}")
+
+
+def rules_for(rules: Sequence[CompiledRule], stage: str) -> list[CompiledRule]:
+    """The rules that run at STAGE.
+
+    At pre-commit the message is not written yet, so message rules wait for
+    commit-msg; at commit-msg only the rules that depend on the message or on the
+    member it names run again, plus those that do not run at pre-commit at all.
+    """
+    chosen = []
+    for rule in rules:
+        if not rule.runs_at(stage):
+            continue
+        if stage == "pre-commit" and rule.kind in MESSAGE_KINDS:
+            continue
+        if (
+            stage == "commit-msg"
+            and rule.kind not in MESSAGE_KINDS | MEMBER_KINDS
+            and rule.runs_at("pre-commit")
+        ):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+def evaluate(
+    changes: Sequence[Change], ctx: CheckContext, *, with_identity: bool = True
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if with_identity:
+        for change in changes:
+            findings.extend(identity.resolve(change, ctx.ruleset))
+            findings.extend(identity.check_signature(change, ctx.ruleset))
+    rules = rules_for(ctx.ruleset.rules, ctx.stage)
+    checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
+    for change in changes:
+        for rule, module in checked:
+            module.plan(rule, change, ctx)
+    for change in changes:
+        for rule, module in checked:
+            findings.extend(module.check(rule, change, ctx))
+    for rule in rules:
+        if rule.kind != "command" or not ctx.run_commands:
+            continue
+        if rule.added and not ctx.run_added_commands:
+            continue
+        touching = [
+            c
+            for c in changes
+            if rule.binds(c.member) and (not rule.has_paths or ctx.scoped(rule, c))
+        ]
+        if touching:
+            member = touching[-1].member.id if touching[-1].member else None
+            finding = command.run(rule, ctx.root, member)
+            if finding is not None:
+                findings.append(finding)
+    return sorted(dict.fromkeys(findings), key=sort_key)

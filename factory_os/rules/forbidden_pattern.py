@@ -1,0 +1,71 @@
+"""`forbidden-pattern`: no added line in `scope.paths` matches `pattern`.
+
+Patterns run on RE2, whose matching time is linear in the input: a rule can
+never hang a hook, whatever the pattern and the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from factory_os.rules.change import Change
+from factory_os.rules.compiled import CompiledRule
+from factory_os.rules.context import CheckContext
+from factory_os.rules.finding import Finding
+
+MAX_PER_FILE = 20
+
+
+@cache
+def compiled(pattern: str) -> Any:
+    import re2
+
+    return re2.compile(pattern)
+
+
+def searchable(text: str) -> str:
+    """TEXT as RE2 can take it: bytes that were not UTF-8 (kept by git.decode as
+    surrogates) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
+    if rule.binds(change.member):
+        literal = str(rule.params.get("literal") or "")
+        for file in ctx.scoped(rule, change):
+            if file.status != "D":
+                ctx.contents.want(change.commit, file.path, literal)
+
+
+def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
+    if not rule.binds(change.member):
+        return
+    literal = str(rule.params.get("literal") or "")
+    member = change.member.id if change.member else change.author_email or None
+    for file in ctx.scoped(rule, change):
+        if file.status == "D":
+            continue
+        hits = 0
+        for number, text in ctx.contents.added(change.commit, file.path):
+            if literal not in text:
+                continue  # cannot match: RE2 is not even loaded for it
+            if compiled(str(rule.params["pattern"])).search(searchable(text)):
+                hits += 1
+                if hits > MAX_PER_FILE:
+                    break
+                yield Finding(
+                    rule.id,
+                    rule.severity,
+                    f"added line matches the forbidden pattern {rule.params['pattern']}:"
+                    f" {rule.statement}",
+                    file.path,
+                    number,
+                    change.commit,
+                    member,
+                )

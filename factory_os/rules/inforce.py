@@ -1,0 +1,248 @@
+"""Which rules are in force (DESIGN section 3): the base's, plus those the change adds.
+
+A rule file that a change deletes or alters is reported, and its version at the
+base keeps applying, so a pull request cannot remove a rule and break it in one
+go. The team, roles and identity policy are also the base's; members the change
+adds are known (by their own emails only) so their commits are attributed, but
+only the base's members count as approvers. Before a factory exists (the
+founding change) there is no base: the founding change's own documents apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from factory_os import git
+from factory_os.rules.cache import Cache, blob_id
+from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
+from factory_os.rules.finding import Finding
+
+FACTORY = ".factory"
+RULES_DIR = f"{FACTORY}/rules/"
+DOCUMENTS = {
+    "team": f"{FACTORY}/team.yaml",
+    "roles": f"{FACTORY}/roles.yaml",
+    "config": f"{FACTORY}/factory.yaml",
+}
+IN_FORCE = "fos:rules-in-force"
+INVALID = "fos:invalid-document"
+
+
+class Repo(NamedTuple):
+    """Where the factory is: work tree, git dirs, and the factory root's path in the tree."""
+
+    worktree: Path
+    git_dir: Path
+    common_dir: Path
+    head: str | None = None  # the HEAD commit when the repository was opened
+    prefix: str = ""  # "" or "sub/dir/" when .factory/ is not at the top
+    bare: bool = False  # no work tree: commands cannot run
+
+    @property
+    def root(self) -> Path:
+        return self.worktree / self.prefix if self.prefix else self.worktree
+
+    def local(self, path: str) -> str | None:
+        """PATH (from git, relative to the top) relative to the factory root; None outside."""
+        if not self.prefix:
+            return path
+        return path[len(self.prefix) :] if path.startswith(self.prefix) else None
+
+
+def is_rule_file(path: str) -> bool:
+    if not path.startswith(RULES_DIR) or not path.endswith(".yaml"):
+        return False
+    name = path[len(RULES_DIR) :]
+    return "/" not in name and not name.startswith(".")
+
+
+class Snapshot:
+    """The factory documents of one tree (a commit, the index, the disk): path -> blob."""
+
+    def __init__(self, blobs: dict[str, str] | None = None) -> None:
+        self.blobs = blobs or {}
+        self.contents: dict[str, bytes] = {}  # known without git (files on disk)
+        self._rules: dict[str, str] | None = None
+
+    @property
+    def exists(self) -> bool:
+        return DOCUMENTS["team"] in self.blobs or DOCUMENTS["config"] in self.blobs
+
+    def rules(self) -> dict[str, str]:
+        if self._rules is None:
+            self._rules = {p: b for p, b in self.blobs.items() if is_rule_file(p)}
+        return self._rules
+
+    def key(self) -> str:
+        return ",".join(f"{p}={b}" for p, b in sorted(self.blobs.items()))
+
+    def changed(self, changes: Iterable[tuple[str, str, str, str]]) -> Snapshot:
+        """This snapshot after CHANGES, given as (status, old, new, local path)."""
+        blobs = dict(self.blobs)
+        for status, _old, new, path in changes:
+            if not _is_document(path):
+                continue
+            if status == "D":
+                blobs.pop(path, None)
+            else:
+                blobs[path] = new
+        return Snapshot(blobs)
+
+
+def _is_document(path: str) -> bool:
+    return is_rule_file(path) or path in DOCUMENTS.values()
+
+
+def snapshot_args(repo: Repo, treeish: str) -> list[str]:
+    wanted = [repo.prefix + RULES_DIR, *(repo.prefix + p for p in DOCUMENTS.values())]
+    return git.tree_entries_args(treeish, wanted)
+
+
+def snapshot_of(repo: Repo, data: bytes) -> Snapshot:
+    """The snapshot in the output of `snapshot_args`' command."""
+    blobs = {}
+    for path, blob in git.parse_tree_entries(data).items():
+        local = repo.local(path)
+        if local is not None and _is_document(local):
+            blobs[local] = blob
+    return Snapshot(blobs)
+
+
+def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
+    """The documents at TREEISH (a commit, `:` for the index; None: nothing yet)."""
+    if treeish is None:
+        return Snapshot()
+    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.worktree).stdout)
+
+
+def snapshot_disk(root: Path) -> Snapshot:
+    """The documents as they are on disk under ROOT (what an editor sees)."""
+    snap = Snapshot()
+    paths = [root / p for p in DOCUMENTS.values()]
+    rules_dir = root / RULES_DIR
+    if rules_dir.is_dir():
+        paths += sorted(rules_dir.iterdir())
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        if not _is_document(rel) or not path.is_file():
+            continue
+        data = path.read_bytes()
+        snap.blobs[rel] = blob_id(data)
+        snap.contents[snap.blobs[rel]] = data
+    return snap
+
+
+class Compiler:
+    """Compiled documents by blob id, from the cache or compiled on a miss."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.cache = Cache(repo.common_dir)
+
+    def load(self, wanted: Iterable[tuple[str, str, str]], snaps: Iterable[Snapshot]) -> None:
+        """Make sure every (kind, blob, path) of WANTED is compiled."""
+        missing = [(k, b, p) for k, b, p in wanted if self.cache.get(k, b) is None]
+        if not missing:
+            self.cache.save()  # whatever else was learnt (a tree's documents)
+            return
+        known: dict[str, bytes] = {}
+        for snap in snaps:
+            known.update(snap.contents)
+        fetched = git.cat_blobs(self.repo.worktree, [b for _, b, _ in missing if b not in known])
+        from factory_os.rules.compile import compile_document  # the slow side, on a miss only
+
+        for kind, blob, path in missing:
+            data = known.get(blob, fetched.get(blob))
+            if data is None:
+                compiled: Any = {"invalid": [[0, "content not found in git"]]}
+            else:
+                compiled = compile_document(kind, data.decode("utf-8", "replace"), path)
+            self.cache.put(kind, blob, compiled)
+        self.cache.save()
+
+    def get(self, kind: str, blob: str) -> Any:
+        return self.cache.get(kind, blob)
+
+
+def rules_in_force(
+    compiler: Compiler, base: Snapshot, head: Snapshot
+) -> tuple[RuleSet, list[Finding], bool]:
+    """(the rule set, findings about the documents themselves, whether founding)."""
+    founding = not base.exists
+    docs_from = head if founding else base
+    wanted = [("rule", b, p) for p, b in base.rules().items()]
+    # the head's versions too: added rules apply, and an edited one is reported by id
+    wanted += [("rule", b, p) for p, b in head.rules().items()]
+    wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
+    if not founding and DOCUMENTS["team"] in head.blobs:
+        wanted.append(("team", head.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
+    compiler.load(wanted, [base, head])
+
+    findings: list[Finding] = []
+    chosen: dict[str, tuple[str, str]] = {}
+    for path, blob in sorted(base.rules().items()):
+        chosen[path] = (blob, path)
+        if path not in head.blobs:
+            findings.append(_in_force(compiler, blob, path, "was deleted"))
+        elif head.blobs[path] != blob:
+            findings.append(_in_force(compiler, blob, path, "was changed"))
+    for path, blob in sorted(head.rules().items()):
+        chosen.setdefault(path, (blob, path))
+
+    rules = []
+    for path, (blob, _) in sorted(chosen.items()):
+        compiled = compiler.get("rule", blob)
+        if "invalid" in compiled:
+            findings.extend(_invalid(path, compiled))
+        else:
+            rule = CompiledRule(compiled, path)
+            rule.added = path not in base.blobs
+            rules.append(rule)
+    docs: dict[str, Mapping[str, Any] | None] = {}
+    for kind, path in DOCUMENTS.items():
+        compiled = compiler.get(kind, docs_from.blobs[path]) if path in docs_from.blobs else None
+        if compiled is not None and "invalid" in compiled:
+            findings.extend(_invalid(path, compiled))
+            compiled = None
+        docs[kind] = compiled
+    extra = []
+    if not founding and DOCUMENTS["team"] in head.blobs:
+        head_team = compiler.get("team", head.blobs[DOCUMENTS["team"]])
+        if head_team is not None and "invalid" not in head_team:
+            extra = members_of(head_team)
+        elif head_team is not None:
+            findings.extend(_invalid(DOCUMENTS["team"], head_team))
+    states = rule_states(rules)
+    active = [r for r in rules if states.get(r.id, ("active", None))[0] == "active"]
+    ruleset = assemble(active, team=docs["team"], extra_members=extra, config=docs["config"])
+    return ruleset, findings, founding
+
+
+def rule_states(rules: Iterable[CompiledRule]) -> dict[str, tuple[str, str | None]]:
+    """rule id -> (status, superseded_by): the one place a rule's status is decided.
+
+    Superseding and retiring are ledger events; until the ledger answers this,
+    the status written in the rule file is what counts.
+    """
+    return {rule.id: (rule.status, rule.superseded_by) for rule in rules}
+
+
+def _in_force(compiler: Compiler, blob: str, path: str, what: str) -> Finding:
+    compiled = compiler.get("rule", blob)
+    rule_id = compiled.get("id", IN_FORCE) if "invalid" not in compiled else IN_FORCE
+    return Finding(
+        rule_id,
+        "block",
+        f"rule file {path} {what}; rules are never deleted or edited (supersede or retire"
+        " them with fos), and its earlier version still applies",
+        path,
+    )
+
+
+def _invalid(path: str, compiled: Mapping[str, Any]) -> list[Finding]:
+    return [
+        Finding(INVALID, "block", f"invalid document: {message}", path, line or None)
+        for line, message in compiled["invalid"]
+    ]

@@ -1,0 +1,95 @@
+"""`check_paths`: would a member writing these paths break a rule? (`fos guard`, MCP)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from factory_os import git
+from factory_os.actor import resolve_actor
+from factory_os.errors import UsageError
+from factory_os.rules.append_only import is_segment
+from factory_os.rules.change import Change, Contents, FileChange, file_changes
+from factory_os.rules.compiled import Member
+from factory_os.rules.context import Blobs, CheckContext
+from factory_os.rules.engine import kind_module
+from factory_os.rules.finding import Finding, sort_key
+from factory_os.rules.inforce import Compiler, rules_in_force, snapshot_at
+from factory_os.rules.run import require_repo
+
+GUARD_KINDS = ("path-guard", "append-only")
+
+
+class HasRoot(Protocol):
+    @property
+    def root(self) -> Path: ...
+
+
+def check_paths(
+    factory: HasRoot | Path, *, member: str | None, role: str | None, paths: Sequence[str]
+) -> list[Finding]:
+    """The findings a change writing PATHS (relative to the factory root, or absolute)
+    by MEMBER (an id or email; default: FOS_ACTOR, then git's user.email) would get
+    from the path rules in force: path-guard, and append-only for files that exist.
+
+    With ROLE, the member is taken to act in that role only. The rules in force are
+    those of HEAD plus those the index adds, as for the commit hook.
+    """
+    root = factory if isinstance(factory, Path) else factory.root
+    repo = require_repo(root)
+    head = repo.head
+    base = snapshot_at(repo, head)
+    staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
+    ruleset, _, _ = rules_in_force(Compiler(repo), base, base.changed(staged))
+    who = member or resolve_actor(repo.root)
+    acting = ruleset.named(who)
+    if acting is None and member is not None and role is None:
+        raise UsageError(f"{member} is no member of team.yaml")
+    if role is not None:
+        acting = Member(acting.id if acting else who, (role,), acting.emails if acting else ())
+    locals_ = [local for path in paths if (local := _local(repo.root, path)) is not None]
+    if not locals_:
+        return []
+    # ls-tree takes paths literally: what it lists of them exists at HEAD
+    wanted = [repo.prefix + local for local in locals_]
+    tracked = git.tree_entries(repo.worktree, head, wanted) if head else {}
+    files = [
+        FileChange(
+            "M" if repo.prefix + local in tracked else "A", git.ZERO_OID, git.ZERO_OID, local
+        )
+        for local in locals_
+    ]
+    email = acting.emails[0] if acting and acting.emails else who
+    change = Change(None, files, author_email=email, member=acting)
+    ruleset.rules = [r for r in ruleset.rules if r.kind in GUARD_KINDS]
+    ctx = CheckContext(
+        ruleset,
+        "pre-commit",
+        Contents(lambda _c, _p: b"", repo.local),
+        Blobs(repo.worktree),
+        repo.root,
+    )
+    findings: list[Finding] = []
+    for rule in ruleset.rules:
+        for finding in kind_module(rule.kind).check(rule, change, ctx):
+            # a ledger segment may grow; whether a write only appends cannot be known here
+            if not (rule.kind == "append-only" and finding.path and is_segment(finding.path)):
+                findings.append(finding)
+    return sorted(findings, key=sort_key)
+
+
+def _local(root: Path, path: str) -> str | None:
+    """PATH relative to ROOT with slashes; None when it lies outside."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else root / candidate
+    try:
+        return Path(_normalise(absolute)).relative_to(_normalise(root)).as_posix()
+    except ValueError:
+        return None
+
+
+def _normalise(path: Path) -> str:
+    import os
+
+    return os.path.normpath(os.path.realpath(path))

@@ -1,0 +1,339 @@
+"""`fos check`'s logic, without click: what the hooks and the CLI both call.
+
+Each function gathers the changes with a fixed number of git processes, works
+out the rules in force, evaluates them and returns a `Report`. Nothing here
+prints, and nothing heavy is imported unless a rule document must be compiled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from factory_os import git
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
+from factory_os.identity import allowed_signers_file
+from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
+from factory_os.rules.compiled import DEFAULT_HOOK_STAGES
+from factory_os.rules.context import Blobs, CheckContext
+from factory_os.rules.engine import evaluate
+from factory_os.rules.finding import Finding, sort_key
+from factory_os.rules.inforce import (
+    DOCUMENTS,
+    FACTORY,
+    Compiler,
+    Repo,
+    Snapshot,
+    rules_in_force,
+    snapshot_args,
+    snapshot_at,
+    snapshot_of,
+)
+
+CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
+
+
+class Report:
+    """What a check found, over how many changes, at which stage."""
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        stage: str = "ci",
+        changes: int = 0,
+        rules: int = 0,
+        commits: list[str] | None = None,
+        hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,  # factory.yaml's hooks.stages
+    ) -> None:
+        self.findings = findings or []
+        self.stage = stage
+        self.changes = changes
+        self.rules = rules
+        self.commits = commits or []
+        self.hook_stages = hook_stages
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FINDINGS if self.blocking else EXIT_OK
+
+
+def open_repo(cwd: Path) -> Repo | None:
+    """The repository and factory around CWD; None when there is no `.factory/`."""
+    dirs = git.repo_dirs(cwd)
+    if dirs is None:
+        raise EnvironmentProblem(
+            f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
+        )
+    top, git_dir, common, head = dirs
+    if top is None:  # a bare repository (pre-receive): the factory is at the top of the tree
+        return Repo(git_dir, git_dir, common, head, bare=True)
+    here = cwd.resolve()
+    top = top.resolve()
+    while True:
+        if (here / FACTORY).is_dir():
+            prefix = here.relative_to(top).as_posix()
+            return Repo(top, git_dir, common, head, "" if prefix == "." else prefix + "/")
+        if here == top or here.parent == here:
+            return None
+        here = here.parent
+
+
+def require_repo(cwd: Path) -> Repo:
+    repo = open_repo(cwd)
+    if repo is None:
+        raise EnvironmentProblem(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
+    return repo
+
+
+def _founding(base: Snapshot, files: Sequence[FileChange]) -> bool:
+    return not base.exists and any(f.path == DOCUMENTS["team"] and f.status == "A" for f in files)
+
+
+def _merge_heads(repo: Repo) -> list[str]:
+    """The other parents of the merge being concluded (MERGE_HEAD), if any."""
+    try:
+        with open(repo.git_dir / "MERGE_HEAD", encoding="ascii") as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError:
+        return []
+
+
+def check_staged(cwd: Path, *, message: str | None = None) -> Report:
+    """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
+    repo = require_repo(cwd)
+    head = repo.head
+    compiler = Compiler(repo)
+    # HEAD's documents are cached by commit id: a commit never changes
+    key = f"{head}:{repo.prefix}"
+    known = compiler.get("tree", key) if head is not None else {}
+    # independent questions, asked at the same time
+    commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
+    if known is None:
+        commands.append(snapshot_args(repo, str(head)))
+    merging = _merge_heads(repo)
+    commands += [git.staged_changes_args(other) for other in merging]
+    outputs = git.parallel(repo.worktree, *commands)
+    files = file_changes(git.raw_entries(outputs[0]), repo.local)
+    if merging:
+        # concluding a merge: like a merge commit in a range, it answers only for
+        # what is new against every parent, not for the work it brings in
+        for output in outputs[-len(merging) :]:
+            differs = {path for _s, _o, _n, path in git.raw_entries(output)}
+            files = [f for f in files if repo.prefix + f.path in differs]
+    name, email = git.parse_ident(outputs[1])
+    base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
+    # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
+    if known is None:
+        compiler.cache.put("tree", key, base.blobs)
+    after = base.changed(files)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, after)
+    stage = "pre-commit" if message is None else "commit-msg"
+    change = Change(
+        None, files, name, email, (head,) if head else (), message, founding=_founding(base, files)
+    )
+    if message is not None:
+        change.trailers = parse_trailers(git.parse_trailers(repo.worktree, message))
+
+    def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
+        return git.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
+
+    def grep(paths: list[str], literals: list[str]) -> set[str]:
+        found = git.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
+        return {local for p in found if (local := repo.local(p)) is not None}
+
+    contents = Contents(fetch, repo.local, grep)
+    ctx = CheckContext(ruleset, stage, contents, Blobs(repo.worktree), repo.root)
+    findings = evaluate([change], ctx)
+    if stage != "commit-msg":
+        findings = doc_findings + findings
+    return Report(
+        sorted(findings, key=sort_key), stage, 1, len(ruleset.rules), [], ruleset.hook_stages
+    )
+
+
+def check_range(
+    cwd: Path,
+    revs: Sequence[str],
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    stage: str = "ci",
+    derive_base: bool = False,
+) -> Report:
+    """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
+    force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
+    commit's parent."""
+    repo = require_repo(cwd)
+    records = git.log_records(repo.worktree, revs)
+    if not records:
+        return Report(stage=stage)
+    if derive_base:
+        first_parents = records[0][1].split()
+        base = first_parents[0] if first_parents else None
+    head = head or records[-1][0]
+    base_snap = snapshot_at(repo, base)
+    ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base_snap, snapshot_at(repo, head))
+    signatures: dict[str, tuple[str, str]] = {}
+    if ruleset.require_signed:
+        signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
+        signatures = git.log_signatures(repo.worktree, revs, signers)
+    raw = git.log_raw(repo.worktree, revs)
+    changes = []
+    founded = False
+    for record in records:
+        sha, parents, name, email, message, trailers = record
+        files = file_changes(raw.get(sha, []), repo.local)
+        founding = not founded and _founding(base_snap, files)
+        founded = founded or founding
+        changes.append(
+            Change(
+                sha,
+                files,
+                name,
+                email,
+                tuple(parents.split()),
+                message,
+                parse_trailers(trailers),
+                signatures.get(sha),
+                founding=founding,
+            )
+        )
+
+    def fetch(commits: list[str | None], paths: list[str]) -> bytes:
+        return git.log_patches(repo.worktree, revs, [repo.prefix + p for p in paths])
+
+    ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
+    ctx.run_commands = not repo.bare
+    ctx.run_added_commands = False
+    findings = doc_findings + evaluate(changes, ctx)
+    return Report(
+        sorted(findings, key=sort_key),
+        stage,
+        len(changes),
+        len(ruleset.rules),
+        [c.commit or "" for c in changes],
+        ruleset.hook_stages,
+    )
+
+
+def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
+    repo = require_repo(cwd)
+    sha = git.rev_parse(repo.worktree, rev)
+    if sha is None:
+        raise UsageError(f"{rev} names no commit")
+    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True)
+
+
+def parse_range(cwd: Path, text: str) -> tuple[list[str], str, str]:
+    """`BASE..HEAD` as rev-list arguments, the base commit and the head commit."""
+    base, sep, head = text.partition("..")
+    if "$" in text:
+        raise UsageError(f"--range {text}: an environment variable in it is not set")
+    if not sep or head.startswith(".") or not base or not head:
+        raise UsageError(f"--range takes BASE..HEAD, not {text!r}")
+    base_sha = git.rev_parse(cwd, base)
+    head_sha = git.rev_parse(cwd, head)
+    for name, sha in ((base, base_sha), (head, head_sha)):
+        if sha is None:
+            raise UsageError(f"{name} names no commit")
+    assert base_sha is not None and head_sha is not None
+    return [f"{base_sha}..{head_sha}"], base_sha, head_sha
+
+
+class WholeFiles(Contents):
+    """Every line of each file counts as added: for `--all`."""
+
+    def __init__(self, worktree: Path, blobs: dict[str, str]) -> None:
+        super().__init__(lambda _c, _p: b"", lambda p: p)
+        self._worktree = worktree
+        self._blobs = blobs
+
+    def _load(self) -> None:
+        self._loaded = True
+        wanted = sorted({p for paths in self._wanted.values() for p in paths})
+        data = git.cat_blobs(self._worktree, [self._blobs[p] for p in wanted])
+        for path in wanted:
+            content = data.get(self._blobs[path], b"")
+            if b"\0" in content[:8000]:
+                continue  # binary
+            lines = git.decode(content).split("\n")
+            self._added[(None, path)] = list(enumerate(lines, start=1))
+
+
+def check_all(cwd: Path) -> Report:
+    """Every file in the index, as if added in one change by no one in particular.
+
+    Only the rules about content run (forbidden-pattern, command), and only those
+    that bind every role: path-guard, approval-required, append-only and
+    required-trailer concern who changed what and in which commit, which a tree
+    alone does not say.
+    """
+    repo = require_repo(cwd)
+    head = repo.head
+    index = {
+        local: blob
+        for path, blob in git.tree_entries(repo.worktree, ":", ["."]).items()
+        if (local := repo.local(path)) is not None
+    }
+    files = [FileChange("A", git.ZERO_OID, blob, path) for path, blob in sorted(index.items())]
+    base = snapshot_at(repo, head)
+    staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
+    ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base, base.changed(staged))
+    ruleset.rules = [r for r in ruleset.rules if r.kind in CONTENT_KINDS]
+    ctx = CheckContext(
+        ruleset, "ci", WholeFiles(repo.worktree, index), Blobs(repo.worktree), repo.root
+    )
+    findings = doc_findings + evaluate([Change(None, files)], ctx, with_identity=False)
+    return Report(sorted(findings, key=sort_key), "ci", 1, len(ruleset.rules))
+
+
+RANGE_STAGES = ("ci", "pre-push", "pre-receive")
+
+
+def run_check(
+    cwd: Path,
+    *,
+    staged: bool = False,
+    message_file: Path | None = None,
+    commit: str | None = None,
+    revision_range: str | None = None,
+    all_files: bool = False,
+    stage: str | None = None,
+) -> Report:
+    """`fos check` with its options: one of staged (default), commit, range, all."""
+    modes = [
+        staged or message_file is not None,
+        commit is not None,
+        revision_range is not None,
+        all_files,
+    ]
+    if sum(modes) > 1:
+        raise UsageError("give one of --staged/--message-file, --commit, --range, --all")
+    if stage is not None and not (commit or revision_range):
+        raise UsageError("--stage goes with --commit or --range")
+    if stage is not None and stage not in RANGE_STAGES:
+        raise UsageError(f"--stage is one of {', '.join(RANGE_STAGES)}")
+    stage = "ci" if stage in (None, "pre-receive") else stage
+    if commit is not None:
+        return check_commit(cwd, commit, stage=stage)
+    if revision_range is not None:
+        # `$PRE_COMMIT_FROM_REF..$PRE_COMMIT_TO_REF`, as the pre-commit framework's push hook passes
+        revs, base, head = parse_range(cwd, os.path.expandvars(revision_range))
+        return check_range(cwd, revs, base=base, head=head, stage=stage)
+    if all_files:
+        return check_all(cwd)
+    if message_file is not None:
+        return check_staged(cwd, message=read_message(message_file))
+    return check_staged(cwd)
+
+
+def read_message(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read the message file {path}: {exc.strerror}") from None

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.checks_helpers import add_rule, commit_as, set_team
+from tests.helpers import commit_all, fos, git, write_tree
+
+
+@pytest.fixture
+def broken(factory_repo: Path) -> tuple[Path, str]:
+    """A range with one blocking finding (a secret at line 2) and one warning."""
+    add_rule(
+        factory_repo,
+        "R-aaa100",
+        {"kind": "forbidden-pattern", "pattern": "SECRET"},
+        scope={"paths": ["*.txt"]},
+    )
+    add_rule(
+        factory_repo, "R-aaa101", {"kind": "required-trailer", "key": "Ticket"}, severity="warn"
+    )
+    base = commit_all(factory_repo, "rules")
+    write_tree(factory_repo, {"a.txt": "ok\nSECRET, here: 100%\n"})
+    commit_as(factory_repo, "test@example.com", "leak")
+    return factory_repo, base
+
+
+def test_text_output_and_exit_code(broken: tuple[Path, str]) -> None:
+    repo, base = broken
+    result = fos(repo, "check", "--range", f"{base}..HEAD")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0].startswith("a.txt:2: block: added line matches the forbidden pattern SECRET")
+    assert lines[1].startswith("warn: the commit message has no Ticket: trailer")
+    assert lines[-1] == "2 findings (1 blocking) at ci"
+
+
+def test_json_output_is_a_stable_object(broken: tuple[Path, str]) -> None:
+    repo, base = broken
+    data = json.loads(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json").out)
+    assert set(data) == {"ok", "stage", "changes", "rules", "blocking", "findings"}
+    assert (data["ok"], data["stage"], data["changes"], data["blocking"]) == (False, "ci", 1, 1)
+    assert set(data["findings"][0]) == {
+        "rule_id",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "commit",
+        "member",
+    }
+    assert data["findings"][0]["member"] == "test"
+
+
+def test_sarif_output(broken: tuple[Path, str]) -> None:
+    repo, base = broken
+    sarif = json.loads(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "sarif").out)
+    assert sarif["version"] == "2.1.0"
+    [run] = sarif["runs"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["R-aaa100", "R-aaa101"]
+    error, warning = run["results"]
+    assert error["level"] == "error" and warning["level"] == "warning"
+    location = error["locations"][0]["physicalLocation"]
+    assert location == {"artifactLocation": {"uri": "a.txt"}, "region": {"startLine": 2}}
+
+
+def test_github_workflow_commands(broken: tuple[Path, str]) -> None:
+    repo, base = broken
+    out = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "github").out
+    first, second = out.splitlines()
+    assert first.startswith("::error file=a.txt,line=2,title=R-aaa100::added line matches")
+    assert second.startswith("::warning title=R-aaa101::")
+
+
+def test_commit_checks_one_commit_against_its_parent(broken: tuple[Path, str]) -> None:
+    repo, _ = broken
+    assert fos(repo, "check", "--commit", "HEAD").code == 1
+    assert fos(repo, "check", "--commit", "HEAD~1").code == 0  # adds the rules only
+
+
+def test_clean_staged_change_prints_nothing(factory_repo: Path) -> None:
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "a.txt")
+    result = fos(factory_repo, "check")
+    assert (result.code, result.out) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--range", "main"], "--range takes BASE..HEAD"),
+        (["--range", "nope..main"], "nope names no commit"),
+        (["--commit", "nope"], "nope names no commit"),
+        (["--staged", "--all"], "give one of"),
+        (["--stage", "ci"], "--stage goes with --commit or --range"),
+    ],
+)
+def test_usage_errors_exit_2(factory_repo: Path, args: list[str], needle: str) -> None:
+    result = fos(factory_repo, "check", *args)
+    assert result.code == 2 and needle in result.err, result.output
+
+
+def test_outside_a_factory_or_repository_exits_4(tmp_path: Path, repo: Path) -> None:
+    result = fos(repo, "check")
+    assert result.code == 4 and "run `fos init`" in result.err
+    assert fos(tmp_path, "check").code == 4
+
+
+def test_help_explains_the_modes(factory_repo: Path) -> None:
+    result = fos(factory_repo, "check", "--help")
+    assert result.code == 0
+    assert "founding change" in result.out and "--message-file" in result.out
+
+
+def test_a_commit_by_a_member_of_a_subdirectory_factory(tmp_path: Path, repo: Path) -> None:
+    sub = repo / "team-a"
+    sub.mkdir()
+    assert fos(repo, "init").code == 0
+    (repo / ".factory").rename(sub / ".factory")
+    set_team(sub, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
+    base = commit_all(repo, "factory in a subdirectory")
+    write_tree(repo, {"team-a/src/x.py": "x\n", "elsewhere/y.py": "y\n"})
+    commit_as(repo, "ceo@example.com")
+    result = fos(sub, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert [f["path"] for f in json.loads(result.out)["findings"]] == ["src/x.py"]
+
+
+def test_render_findings_of_check_paths(factory_repo: Path) -> None:
+    from factory_os.render import render_findings
+    from factory_os.rules import Finding, check_paths
+
+    set_team(factory_repo, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
+    commit_all(factory_repo, "team")
+    found = check_paths(factory_repo, member="ceo", role=None, paths=["src/x.py", "docs/a.md"])
+    assert [f.path for f in found] == ["src/x.py"] and isinstance(found[0], Finding)
+    data = json.loads(render_findings(found, "json", stage="pre-commit"))
+    assert data["ok"] is False and data["findings"][0]["rule_id"] == "R-core-ceo-never-writes-code"

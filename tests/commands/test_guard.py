@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.checks_helpers import set_team
+from tests.helpers import commit_all, fos
+
+BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
+CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
+
+
+@pytest.fixture
+def team_repo(factory_repo: Path) -> Path:
+    set_team(factory_repo, BUILDER, CEO)
+    commit_all(factory_repo, "team")
+    return factory_repo
+
+
+def test_refuses_what_the_role_may_not_write(team_repo: Path) -> None:
+    result = fos(team_repo, "guard", "--path", "src/app.py", "--member", "ceo")
+    assert result.code == 1
+    assert result.err.startswith("fos guard: refused by R-core-ceo-never-writes-code: ceo (ceo)")
+    assert len(result.err.splitlines()) == 1
+    assert fos(team_repo, "guard", "--path", "docs/plan.md", "--member", "ceo").code == 0
+    assert fos(team_repo, "guard", "--path", "src/app.py", "--member", "bob").code == 0
+
+
+def test_role_and_default_member(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1
+    monkeypatch.setenv("FOS_ACTOR", "bob@example.com")
+    assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
+    monkeypatch.setenv("FOS_ACTOR", "ceo")
+    assert fos(team_repo, "guard", "--path", "deploy/x").code == 1  # "*" covers it
+    assert fos(team_repo, "guard", "--path", "README.md").code == 0
+
+
+def test_existing_rule_files_are_append_only(team_repo: Path) -> None:
+    existing = ".factory/rules/R-core-builder-cannot-deploy.yaml"
+    result = fos(team_repo, "guard", "--path", existing, "--member", "bob")
+    assert result.code == 1 and "R-core-governance-append-only" in result.err
+    assert fos(team_repo, "guard", "--path", ".factory/rules/R-new.yaml").code == 0
+    assert fos(team_repo, "guard", "--path", ".factory/ledger/seg.jsonl").code == 0
+
+
+def test_unknown_member_is_a_usage_error(team_repo: Path) -> None:
+    result = fos(team_repo, "guard", "--path", "a", "--member", "nobody")
+    assert result.code == 2 and "nobody is no member" in result.err
+
+
+def _hook(repo: Path, monkeypatch: pytest.MonkeyPatch, payload: object) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
+    result = fos(repo, "guard", "--member", "ceo")
+    return result.code, result.out
+
+
+def test_claude_pre_tool_use_hook(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = {
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "cwd": str(team_repo),
+        "tool_input": {"file_path": str(team_repo / "src" / "app.py"), "content": "x"},
+    }
+    code, out = _hook(team_repo, monkeypatch, payload)
+    assert code == 0
+    decision = json.loads(out)["hookSpecificOutput"]
+    assert decision["hookEventName"] == "PreToolUse"
+    assert decision["permissionDecision"] == "deny"
+    assert "R-core-ceo-never-writes-code" in decision["permissionDecisionReason"]
+    payload["tool_input"] = {"file_path": str(team_repo / "docs" / "a.md")}
+    assert _hook(team_repo, monkeypatch, payload) == (0, "")
+    payload["tool_input"] = {"command": "ls"}
+    assert _hook(team_repo, monkeypatch, payload) == (0, "")
+    payload["tool_input"] = {"file_path": "/elsewhere/x.py"}
+    assert _hook(team_repo, monkeypatch, payload) == (0, "")
+
+
+def test_bad_hook_input_is_refused(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("{not json"))
+    result = fos(team_repo, "guard")
+    assert result.code == 2 and "not the hook's JSON" in result.err

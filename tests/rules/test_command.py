@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.checks_helpers import add_rule, findings
+from tests.helpers import commit_all, fos, git, write_tree
+
+
+def test_a_failing_command_is_a_finding_with_its_output(factory_repo: Path) -> None:
+    add_rule(
+        factory_repo,
+        "R-ddd444",
+        {"kind": "command", "run": "echo smoke failed; exit 3"},
+        scope={"paths": ["src/"]},
+    )
+    commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"other.txt": "x\n"})
+    git(factory_repo, "add", "other.txt")
+    assert fos(factory_repo, "check", "--staged").code == 0  # outside its paths: not run
+    write_tree(factory_repo, {"src/a.py": "x\n"})
+    git(factory_repo, "add", "src/a.py")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 1
+    [finding] = findings(result.out)
+    assert "exited with 3" in finding["message"] and "smoke failed" in finding["message"]
+
+
+def test_a_command_that_passes_or_times_out(factory_repo: Path) -> None:
+    add_rule(factory_repo, "R-eee555", {"kind": "command", "run": "true"})
+    add_rule(
+        factory_repo,
+        "R-fff666",
+        {"kind": "command", "run": "sleep 5", "timeout": 1},
+        severity="warn",
+    )
+    commit_all(factory_repo, "rules")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "a.txt")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 0  # a warning does not block
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "R-fff666" and "did not finish within 1s" in finding["message"]
+
+
+def test_manual_rules_never_find_anything(factory_repo: Path) -> None:
+    add_rule(factory_repo, "R-abc777", {"kind": "manual"}, scope={"paths": ["*"]})
+    base = commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_all(factory_repo, "a")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 0 and findings(result.out) == []
+
+
+def test_a_command_rule_a_range_adds_never_runs_on_the_checker(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """A pull request must not get its own code run in CI by adding a command rule."""
+    marker = tmp_path / "ran"
+    base = git(factory_repo, "rev-parse", "HEAD")
+    add_rule(factory_repo, "R-abc778", {"kind": "command", "run": f"touch '{marker}'; exit 1"})
+    commit_all(factory_repo, "rule")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD")
+    assert result.code == 0 and not marker.exists()
+    write_tree(factory_repo, {"x.txt": "x\n"})
+    commit_all(factory_repo, "after the merge, it applies")
+    assert fos(factory_repo, "check", "--commit", "HEAD").code == 1
+    assert marker.exists()

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.checks_helpers import add_rule, commit_as, findings
+from tests.helpers import commit_all, fos, git, write_tree
+
+SECRET = {"kind": "forbidden-pattern", "pattern": r"AKIA[0-9A-Z]{16}"}
+
+
+def _rule(repo: Path, **scope: list[str]) -> str:
+    add_rule(repo, "R-bbb222", SECRET, scope=scope or {"paths": ["*.py"]})
+    return commit_all(repo, "rule")
+
+
+def test_added_line_matches_with_its_line_number(factory_repo: Path) -> None:
+    base = _rule(factory_repo)
+    write_tree(factory_repo, {"app/keys.py": "a = 1\nKEY = 'AKIAABCDEFGHIJKLMNOP'\n"})
+    sha = commit_as(factory_repo, "test@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1
+    [finding] = findings(result.out)
+    assert (finding["path"], finding["line"], finding["commit"]) == ("app/keys.py", 2, sha)
+
+
+def test_only_added_lines_count(factory_repo: Path) -> None:
+    write_tree(factory_repo, {"k.py": "KEY = 'AKIAABCDEFGHIJKLMNOP'\n"})
+    base = _rule(factory_repo)
+    write_tree(factory_repo, {"k.py": "KEY = 'AKIAABCDEFGHIJKLMNOP'\nb = 2\n"})
+    commit_as(factory_repo, "test@example.com")
+    assert fos(factory_repo, "check", "--range", f"{base}..HEAD").code == 0
+
+
+def test_out_of_scope_files_are_not_searched(factory_repo: Path) -> None:
+    base = _rule(factory_repo)
+    write_tree(factory_repo, {"notes.txt": "AKIAABCDEFGHIJKLMNOP\n"})
+    commit_as(factory_repo, "test@example.com")
+    assert fos(factory_repo, "check", "--range", f"{base}..HEAD").code == 0
+
+
+def test_staged_change_is_checked_from_the_index(factory_repo: Path) -> None:
+    _rule(factory_repo)
+    write_tree(factory_repo, {"x.py": "clean = 1\n"})
+    git(factory_repo, "add", "x.py")
+    # the work tree gains a secret that is not staged: not part of the commit
+    write_tree(factory_repo, {"x.py": "clean = 1\nAKIAABCDEFGHIJKLMNOP\n"})
+    assert fos(factory_repo, "check", "--staged").code == 0
+    git(factory_repo, "add", "x.py")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 1
+    assert findings(result.out)[0]["line"] == 2
+
+
+def test_a_secret_added_by_a_merge_itself_is_found(factory_repo: Path) -> None:
+    base = _rule(factory_repo)
+    git(factory_repo, "checkout", "-q", "-b", "side")
+    write_tree(factory_repo, {"side.py": "s = 1\n"})
+    commit_as(factory_repo, "test@example.com")
+    git(factory_repo, "checkout", "-q", "main")
+    write_tree(factory_repo, {"main.py": "m = 1\n"})
+    commit_as(factory_repo, "test@example.com")
+    git(factory_repo, "merge", "-q", "--no-commit", "--no-ff", "side")
+    write_tree(factory_repo, {"side.py": "s = 1\nAKIAABCDEFGHIJKLMNOP\n"})
+    git(factory_repo, "add", "side.py")
+    git(factory_repo, "commit", "-q", "--no-verify", "-m", "merge")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    [finding] = findings(result.out)
+    assert (finding["path"], finding["line"]) == ("side.py", 2)
+
+
+def test_all_checks_every_tracked_file(factory_repo: Path) -> None:
+    write_tree(factory_repo, {"old.py": "x\nAKIAABCDEFGHIJKLMNOP\n"})
+    _rule(factory_repo)
+    result = fos(factory_repo, "check", "--all", "--format", "json")
+    assert result.code == 1
+    assert [(f["path"], f["line"]) for f in findings(result.out)] == [("old.py", 2)]
+
+
+def test_pathological_pattern_runs_in_linear_time(factory_repo: Path) -> None:
+    add_rule(factory_repo, "R-ccc333", {"kind": "forbidden-pattern", "pattern": "(a+)+$"})
+    base = commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"evil.txt": "a" * 50_000 + "!\n"})
+    commit_as(factory_repo, "test@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD")
+    assert result.code == 0, result.output

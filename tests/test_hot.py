@@ -1,0 +1,46 @@
+"""The hook path stays light: nothing heavy is imported (DESIGN section 7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git, write_tree
+
+HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
+
+
+def _imported(repo: Path, *args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "factory_os", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    names = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    return {name.split(".")[0] for name in names}
+
+
+@pytest.mark.parametrize("args", [["check", "--staged"], ["check", "--format", "json"]])
+def test_check_staged_imports_nothing_heavy(factory_repo: Path, args: list[str]) -> None:
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "a.txt")
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
+    imported = _imported(factory_repo, *args)  # second run: the compiled cache is warm
+    assert "factory_os" in imported
+    assert not imported & set(HEAVY), imported & set(HEAVY)
+
+
+def test_commit_msg_hook_imports_nothing_heavy(factory_repo: Path) -> None:
+    (factory_repo / "MSG").write_text("subject\n")
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
+    imported = _imported(factory_repo, "hook-impl", "--hook-type=commit-msg", "--", "MSG")
+    assert not imported & set(HEAVY), imported & set(HEAVY)
+
+
+def test_anything_else_goes_to_the_full_cli(factory_repo: Path) -> None:
+    assert "click" in _imported(factory_repo, "check", "--help")

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.checks_helpers import commit_as, findings, set_team
+from tests.helpers import commit_all, fos, git, write_tree
+
+BOB = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
+CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
+
+
+def _range(repo: Path, base: str) -> list[dict[str, object]]:
+    return findings(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json").out)
+
+
+def test_claiming_another_members_identity_is_blocked(factory_repo: Path) -> None:
+    set_team(factory_repo, BOB, CEO)
+    base = commit_all(factory_repo, "team")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_as(factory_repo, "bob@example.com", "x\n\nFactory-Member: ceo")
+    [finding] = _range(factory_repo, base)
+    assert finding["rule_id"] == "fos:identity" and finding["severity"] == "block"
+    assert "Factory-Member: ceo does not match the author email bob@example.com" in str(
+        finding["message"]
+    )
+
+
+def test_a_matching_trailer_names_the_member(factory_repo: Path) -> None:
+    set_team(factory_repo, BOB, {"id": "bot", "roles": ["ceo"], "emails": ["bob@example.com"]})
+    base = commit_all(factory_repo, "team")
+    write_tree(factory_repo, {"src/x.py": "x\n"})
+    commit_as(factory_repo, "bob@example.com", "x\n\nFactory-Member: bob")
+    assert _range(factory_repo, base) == []
+
+
+def test_unknown_author_severity_comes_from_factory_yaml(factory_repo: Path) -> None:
+    base = git(factory_repo, "rev-parse", "HEAD")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_as(factory_repo, "stranger@example.com")
+    [finding] = _range(factory_repo, base)
+    assert (finding["rule_id"], finding["severity"]) == ("fos:identity", "block")
+    config = factory_repo / ".factory" / "factory.yaml"
+    config.write_text(config.read_text().replace("unknown_author: block", "unknown_author: warn"))
+    base = commit_all(factory_repo, "relax")
+    write_tree(factory_repo, {"b.txt": "x\n"})
+    commit_as(factory_repo, "stranger@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 0
+    assert [f["severity"] for f in findings(result.out)] == ["warn"]
+
+
+def test_unsigned_commits_are_refused_when_signing_is_required(factory_repo: Path) -> None:
+    config = factory_repo / ".factory" / "factory.yaml"
+    config.write_text(
+        config.read_text().replace("require_signed_commits: false", "require_signed_commits: true")
+    )
+    base = commit_all(factory_repo, "require signatures")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_as(factory_repo, "test@example.com")
+    [finding] = _range(factory_repo, base)
+    assert finding["rule_id"] == "fos:signature" and "is not signed" in str(finding["message"])
+
+
+def _signing_key(tmp_path: Path, name: str) -> tuple[Path, str]:
+    key = tmp_path / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    return key, (tmp_path / f"{name}.pub").read_text().strip()
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_ssh_signatures_are_verified_against_the_team_keys(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    key, public = _signing_key(tmp_path, "bob")
+    other, _ = _signing_key(tmp_path, "mallory")
+    team = factory_repo / ".factory" / "team.yaml"
+    set_team(factory_repo, BOB)
+    team.write_text(team.read_text() + f"    signing_keys: [{json.dumps(public)}]\n")
+    config = factory_repo / ".factory" / "factory.yaml"
+    config.write_text(
+        config.read_text().replace("require_signed_commits: false", "require_signed_commits: true")
+    )
+    base = commit_all(factory_repo, "keys")
+    git(factory_repo, "config", "gpg.format", "ssh")
+    git(factory_repo, "config", "user.signingkey", str(key))
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_as(factory_repo, "bob@example.com", "signed", "-S")
+    assert _range(factory_repo, base) == []
+    git(factory_repo, "config", "user.signingkey", str(other))
+    write_tree(factory_repo, {"b.txt": "x\n"})
+    commit_as(factory_repo, "bob@example.com", "signed by another key", "-S")
+    [finding] = _range(factory_repo, base)
+    assert finding["rule_id"] == "fos:signature"
+    assert "git cannot check" in str(finding["message"])
