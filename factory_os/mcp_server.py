@@ -24,8 +24,8 @@ INSTALL_HINT = "the MCP server needs the mcp package: pip install 'factory-os[mc
 INSTRUCTIONS = (
     "The memory and rules of this repository's factory. Call get_context at the start"
     " of a session with your role and the paths you will touch; call show with any id"
-    " the context lists as omitted; call record_incident when something went wrong, so"
-    " that it can become a rule."
+    " the context lists as omitted; call check_paths before writing files; call"
+    " record_incident when something went wrong, so that it can become a rule."
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,6 +99,21 @@ def show_text(factory: store.Factory, identifier: str) -> str:
     return store.read_text(path, factory.rel(path))
 
 
+def check_paths_text(cwd: Path, *, paths: list[str], member: str | None, role: str | None) -> str:
+    from factory_os.rules import check_paths
+
+    if not paths:
+        raise FosError("name at least one path")
+    factory = store.find_factory(cwd)
+    absolute = [p if Path(p).is_absolute() else str(factory.root / p) for p in paths]
+    findings = check_paths(factory, member=member, role=role, paths=absolute)
+    body = {
+        "allowed": not any(f.blocking for f in findings),
+        "findings": [f.as_json() for f in findings],
+    }
+    return json.dumps(body, ensure_ascii=False)
+
+
 def record_incident_text(
     cwd: Path, *, title: str, severity: str, summary: str, narrative: str, actor: str | None
 ) -> str:
@@ -168,6 +183,12 @@ def build_server(cwd: Path) -> Any:
         session digest (S-...) or knowledge note (its slug)."""
         return show_text(store.find_factory(cwd), id)
 
+    def check_paths(paths: list[str], member: str | None = None, role: str | None = None) -> str:
+        """Would writing PATHS (relative to the repository, or absolute) break a path rule
+        for MEMBER (default: FOS_ACTOR or git's user.email), acting as ROLE if given?
+        JSON: allowed (no blocking finding) and the findings, each with its rule id."""
+        return check_paths_text(cwd, paths=paths, member=member, role=role)
+
     def record_incident(
         title: str,
         severity: str,
@@ -182,7 +203,7 @@ def build_server(cwd: Path) -> Any:
             cwd, title=title, severity=severity, summary=summary, narrative=narrative, actor=actor
         )
 
-    for tool in (get_context, list_rules, show, record_incident):
+    for tool in (get_context, list_rules, show, check_paths, record_incident):
         server.tool()(_plain_errors(tool, tool_error))
     return server
 

@@ -29,7 +29,7 @@ def test_snippet_wires_session_start_and_file_writes() -> None:
         'cd "$CLAUDE_PROJECT_DIR" && fos context --format claude'
     ]
     assert hook_commands("PreToolUse") == [
-        ("Write|Edit|MultiEdit", 'cd "$CLAUDE_PROJECT_DIR" && fos guard')
+        ("Write|Edit|MultiEdit|NotebookEdit", 'cd "$CLAUDE_PROJECT_DIR" && fos guard')
     ]
 
 

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from tests.documents import write_note, write_rule
-from tests.helpers import fos
+from tests.helpers import commit_all, fos
 
 mcp = pytest.importorskip("mcp")
 from mcp import ClientSession  # noqa: E402
@@ -44,6 +44,12 @@ async def _session_calls(repo: Path, calls: list[tuple[str, dict[str, Any]]]) ->
 def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
     write_rule(factory_repo, "R-aaaaaa", roles=("builder",), statement="Run the tests.")
     write_note(factory_repo, "api", paths=("src/api/**",), body="The API speaks JSON.\n")
+    team = factory_repo / ".factory" / "team.yaml"
+    team.write_text(
+        team.read_text() + "  - id: carla\n    name: Carla\n    kind: human\n"
+        "    roles: [ceo]\n    emails: [carla@example.com]\n"
+    )
+    commit_all(factory_repo, "carla joins as ceo")
     calls: list[tuple[str, dict[str, Any]]] = [
         ("get_context", {"role": "builder", "paths": ["src/api/x.py"], "format": "json"}),
         ("get_context", {"role": "builder", "paths": ["src/api/x.py"]}),
@@ -56,11 +62,14 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
                              "narrative": "## What happened\n\nIt broke.\n",
                              "actor": "bob@example.com"}),
         ("record_incident", {"title": "x", "severity": "apocalyptic"}),
+        ("check_paths", {"paths": ["src/app.py"], "member": "carla"}),
+        ("check_paths", {"paths": ["docs/plan.md"], "member": "carla"}),
     ]  # fmt: skip
-    (tools, as_json, markdown, rules, rule, note, missing, bad_role, incident, bad_severity) = (
-        anyio.run(_session_calls, factory_repo, calls)
-    )
-    assert {"get_context", "list_rules", "show", "record_incident"} <= set(tools)
+    (
+        tools, as_json, markdown, rules, rule, note, missing, bad_role, incident, bad_severity,
+        refused, allowed,
+    ) = anyio.run(_session_calls, factory_repo, calls)  # fmt: skip
+    assert {"get_context", "list_rules", "show", "check_paths", "record_incident"} <= set(tools)
     bundle = json.loads(_text(as_json))
     cli = json.loads(
         fos(factory_repo, "context", "--role", "builder", "--paths", "src/api/x.py",
@@ -78,6 +87,10 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
     shown = fos(factory_repo, "incident", "show", incident_id)
     assert shown.code == 0 and "Deployed on a Friday" in shown.out and "It broke." in shown.out
     assert _is_error(bad_severity) and "severity must be one of" in _text(bad_severity)
+    verdict = json.loads(_text(refused))
+    assert verdict["allowed"] is False
+    assert [f["rule_id"] for f in verdict["findings"]] == ["R-core-ceo-never-writes-code"]
+    assert json.loads(_text(allowed)) == {"allowed": True, "findings": []}
     # recorded with its ledger entry (the test's hand-written rule is not, on purpose)
     assert incident_id not in fos(factory_repo, "verify").out
     assert incident_id in fos(factory_repo, "ledger", "log").out

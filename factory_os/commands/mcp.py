@@ -14,7 +14,8 @@ def cli(env: Env) -> int:
     """Run an MCP server on stdin/stdout for the factory found here.
 
     Tools: get_context (the session-start bundle), list_rules, show (any
-    decision, rule, incident, digest or note by id), record_incident. Register it with an MCP
+    decision, rule, incident, digest or note by id), check_paths (would a
+    write break a path rule?), record_incident. Register it with an MCP
     client as the command `fos -C /path/to/repo mcp`. Needs the optional
     extra: pip install 'factory-os[mcp]'.
     """
