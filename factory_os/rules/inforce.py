@@ -200,6 +200,7 @@ def rules_in_force(
             rule = CompiledRule(compiled, path)
             rule.added = path not in base.blobs
             rules.append(rule)
+    findings.extend(_misnamed(rules))
     docs: dict[str, Mapping[str, Any] | None] = {}
     for kind, path in DOCUMENTS.items():
         compiled = compiler.get(kind, docs_from.blobs[path]) if path in docs_from.blobs else None
@@ -214,8 +215,11 @@ def rules_in_force(
             extra = members_of(head_team)
         elif head_team is not None:
             findings.extend(_invalid(DOCUMENTS["team"], head_team))
-    states = rule_states(rules)
-    active = [r for r in rules if states.get(r.id, ("active", None))[0] == "active"]
+    # a rule's status is looked up by its id only when its file bears that id:
+    # otherwise a new file reusing the id of a rule in force could retire it
+    named = [r for r in rules if r.id == rule_file_id(r.source)]
+    states = rule_states(named)
+    active = [r for r in rules if _state(r, states) == "active"]
     ruleset = assemble(active, team=docs["team"], extra_members=extra, config=docs["config"])
     return ruleset, findings, founding
 
@@ -227,6 +231,40 @@ def rule_states(rules: Iterable[CompiledRule]) -> dict[str, tuple[str, str | Non
     the status written in the rule file is what counts.
     """
     return {rule.id: (rule.status, rule.superseded_by) for rule in rules}
+
+
+def rule_file_id(path: str) -> str:
+    """The id a rule file must bear: its file name without `.yaml`."""
+    return path.rpartition("/")[2].removesuffix(".yaml")
+
+
+def _state(rule: CompiledRule, states: Mapping[str, tuple[str, str | None]]) -> str:
+    if rule.id != rule_file_id(rule.source):
+        return rule.status  # its own status, and never another rule's
+    return states.get(rule.id, ("active", None))[0]
+
+
+def _misnamed(rules: Iterable[CompiledRule]) -> list[Finding]:
+    """A rule file whose id is not its file name, or is another rule's id."""
+    files: dict[str, list[str]] = {}
+    for rule in rules:
+        files.setdefault(rule.id, []).append(rule.source)
+    findings = []
+    for rule in rules:
+        if rule.id == rule_file_id(rule.source):
+            continue
+        others = [p for p in files[rule.id] if p != rule.source]
+        also = f", the id of {', '.join(others)} too" if others else ""
+        findings.append(
+            Finding(
+                IN_FORCE,
+                "block",
+                f"rule file {rule.source} declares the id {rule.id}{also}; a rule's id is"
+                f" its file name ({rule_file_id(rule.source)}), and one id names one rule",
+                rule.source,
+            )
+        )
+    return findings
 
 
 def _in_force(compiler: Compiler, blob: str, path: str, what: str) -> Finding:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.checks_helpers import add_rule, commit_as, findings, rule_ids, set_team
 from tests.helpers import commit_all, fos, git, write_tree
 
@@ -170,3 +172,48 @@ def test_binary_and_non_utf8_files_do_not_break_the_check(factory_repo: Path) ->
     git(factory_repo, "add", "-A")
     result = fos(factory_repo, "check", "--staged", "--format", "json")
     assert [(f["path"], f["line"]) for f in findings(result.out)] == [("latin.txt", 1)]
+
+
+CEO = {"id": "ceo", "roles": ["owner", "ceo"], "emails": ["ceo@example.com"]}
+
+
+def test_a_new_file_reusing_a_rule_id_cannot_retire_that_rule(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_team(factory_repo, CEO)
+    base = commit_all(factory_repo, "team")
+    retire = {
+        "id": "R-core-ceo-never-writes-code",
+        "title": "gone",
+        "statement": "Nothing.",
+        "origin": "INC-abc123",
+        "status": "retired",
+        "created_at": "2026-01-01T00:00:00Z",
+        "created_by": "ceo",
+        "check": {"kind": "manual"},
+    }
+    write_tree(
+        factory_repo,
+        {".factory/rules/R-zz-retire.yaml": json.dumps(retire), "src/app.py": "x = 1\n"},
+    )
+    git(factory_repo, "add", "-A")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ceo@example.com")
+    staged = fos(factory_repo, "check", "--staged", "--format", "json")
+    commit_as(factory_repo, "ceo@example.com", "retire by the back door")
+    code, found = _range(factory_repo, base)
+    for result_code, result in ((staged.code, findings(staged.out)), (code, found)):
+        assert result_code == 1
+        where = {(f["rule_id"], f["path"]) for f in result}
+        assert ("R-core-ceo-never-writes-code", "src/app.py") in where
+        assert ("fos:rules-in-force", ".factory/rules/R-zz-retire.yaml") in where
+
+
+def test_a_rule_file_whose_id_is_not_its_name_is_a_finding(factory_repo: Path) -> None:
+    path = add_rule(factory_repo, "R-aaa011", {"kind": "manual"})
+    path.rename(path.with_name("R-aaa012.yaml"))
+    git(factory_repo, "add", "-A")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 1
+    [finding] = findings(result.out)
+    assert finding["path"] == ".factory/rules/R-aaa012.yaml"
+    assert "declares the id R-aaa011" in finding["message"]
