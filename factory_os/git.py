@@ -319,17 +319,28 @@ def log_raw(cwd: Path, revs: Sequence[str]) -> dict[str, list[tuple[str, str, st
     return out
 
 
+# Every file as text: an attribute or a NUL byte must not hide content from a rule.
+PATCH_OPTIONS = [
+    "-p",
+    "-U0",
+    "--text",
+    "--no-renames",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+]
+
+
 def log_patches(cwd: Path, revs: Sequence[str], paths: Sequence[str]) -> bytes:
     """Zero-context patches of every commit of REVS, each after a `\\x01<sha>` line."""
-    args = ["-c", "core.quotePath=false", "log", "-p", "-U0", "--no-renames", "--no-color"]
-    args += ["--no-ext-diff", "--no-textconv", "--format=%x01%H", "--diff-merges=dense-combined"]
+    args = ["-c", "core.quotePath=false", "log", *PATCH_OPTIONS, "--format=%x01%H"]
+    args += ["--diff-merges=dense-combined"]
     return run([*args, *revs, "--", *_literal(paths)], cwd).stdout
 
 
 def staged_patch(cwd: Path, base: str | None, paths: Sequence[str]) -> bytes:
-    args = ["-c", "core.quotePath=false", "diff-index", "--cached", "-p", "-U0", "--no-renames"]
-    args += ["--no-color", "--no-ext-diff", "--no-textconv", base or EMPTY_TREE, "--"]
-    return run([*args, *_literal(paths)], cwd).stdout
+    args = ["-c", "core.quotePath=false", "diff-index", "--cached", *PATCH_OPTIONS]
+    return run([*args, base or EMPTY_TREE, "--", *_literal(paths)], cwd).stdout
 
 
 MAX_PATHSPECS = 32
@@ -342,7 +353,7 @@ def grep_index(cwd: Path, paths: Sequence[str], literals: Sequence[str]) -> set[
     """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`)."""
     if len(paths) > MAX_GREP_PATHSPECS:
         return set(paths)  # too many to name: let every one through
-    args = ["grep", "--cached", "-l", "-z", "-I", "-F", "--no-color", "--no-textconv"]
+    args = ["grep", "--cached", "-l", "-z", "-F", "--no-color", "--no-textconv"]
     args += [arg for literal in literals for arg in ("-e", literal)]
     proc = run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
     if proc.returncode not in (0, 1):

@@ -259,8 +259,6 @@ class WholeFiles(Contents):
         data = git.cat_blobs(self._worktree, [self._blobs[p] for p in wanted])
         for path in wanted:
             content = data.get(self._blobs[path], b"")
-            if b"\0" in content[:8000]:
-                continue  # binary
             lines = git.decode(content).split("\n")
             self._added[(None, path)] = list(enumerate(lines, start=1))
 

@@ -83,3 +83,27 @@ def test_pathological_pattern_runs_in_linear_time(factory_repo: Path) -> None:
     commit_as(factory_repo, "test@example.com")
     result = fos(factory_repo, "check", "--range", f"{base}..HEAD")
     assert result.code == 0, result.output
+
+
+KEY = "AKIAABCDEFGHIJKLMNOP"
+
+
+def test_gitattributes_cannot_switch_the_check_off(factory_repo: Path) -> None:
+    base = _rule(factory_repo, paths=["*.txt"])
+    write_tree(
+        factory_repo,
+        {".gitattributes": "notes.txt binary\nother.txt -diff\n", "notes.txt": f"{KEY}\n"},
+    )
+    write_tree(factory_repo, {"other.txt": f"x\n{KEY}\n"})
+    git(factory_repo, "add", "-A")
+    staged = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert [(f["path"], f["line"]) for f in findings(staged.out)] == [
+        ("notes.txt", 1),
+        ("other.txt", 2),
+    ]
+    commit_as(factory_repo, "test@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert [(f["path"], f["line"]) for f in findings(result.out)] == [
+        ("notes.txt", 1),
+        ("other.txt", 2),
+    ]

@@ -171,7 +171,12 @@ def test_binary_and_non_utf8_files_do_not_break_the_check(factory_repo: Path) ->
     write_tree(factory_repo, {"blob.bin": b"\0\1SECRET\xff", "latin.txt": b"caf\xe9 SECRET\n"})
     git(factory_repo, "add", "-A")
     result = fos(factory_repo, "check", "--staged", "--format", "json")
-    assert [(f["path"], f["line"]) for f in findings(result.out)] == [("latin.txt", 1)]
+    # a secret in a binary file is still a secret
+    assert [(f["path"], f["line"]) for f in findings(result.out)] == [
+        ("blob.bin", 1),
+        ("latin.txt", 1),
+    ]
+    assert fos(factory_repo, "check", "--all").code == 1
 
 
 CEO = {"id": "ceo", "roles": ["owner", "ceo"], "emails": ["ceo@example.com"]}
