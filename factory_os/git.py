@@ -319,7 +319,10 @@ def log_raw(cwd: Path, revs: Sequence[str]) -> dict[str, list[tuple[str, str, st
     return out
 
 
-# Every file as text: an attribute or a NUL byte must not hide content from a rule.
+# Patches as the rule engine parses them, whatever the user's configuration
+# (diff.noprefix, diff.mnemonicPrefix, external diffs) or .gitattributes say: every
+# file as text (an attribute or a NUL byte must not hide content from a rule),
+# with a/ and b/ prefixes.
 PATCH_OPTIONS = [
     "-p",
     "-U0",
@@ -328,12 +331,15 @@ PATCH_OPTIONS = [
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--no-relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
 ]
 
 
 def log_patches(cwd: Path, revs: Sequence[str], paths: Sequence[str]) -> bytes:
     """Zero-context patches of every commit of REVS, each after a `\\x01<sha>` line."""
-    args = ["-c", "core.quotePath=false", "log", *PATCH_OPTIONS, "--format=%x01%H"]
+    args = ["-c", "core.quotePath=false", "log", *PATCH_OPTIONS, "--root", "--format=%x01%H"]
     args += ["--diff-merges=dense-combined"]
     return run([*args, *revs, "--", *_literal(paths)], cwd).stdout
 

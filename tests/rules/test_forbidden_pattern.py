@@ -107,3 +107,20 @@ def test_gitattributes_cannot_switch_the_check_off(factory_repo: Path) -> None:
         ("notes.txt", 1),
         ("other.txt", 2),
     ]
+
+
+def test_the_users_diff_configuration_changes_nothing(factory_repo: Path) -> None:
+    base = _rule(factory_repo)
+    for key, value in (
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("log.showRoot", "false"),
+        ("diff.relative", "true"),
+    ):
+        git(factory_repo, "config", key, value)
+    write_tree(factory_repo, {"k.py": f"KEY = '{KEY}'\n"})
+    git(factory_repo, "add", "-A")
+    assert fos(factory_repo, "check", "--staged").code == 1
+    commit_as(factory_repo, "test@example.com")
+    assert fos(factory_repo, "check", "--range", f"{base}..HEAD").code == 1
+    assert fos(factory_repo, "check", "--commit", "HEAD").code == 1
