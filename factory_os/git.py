@@ -289,13 +289,14 @@ def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:
 
 def log_signatures(
     cwd: Path, revs: Sequence[str], allowed_signers: Path | None
-) -> dict[str, tuple[str, str]]:
-    """sha -> (git's signature status %G?, signer %GS) for every commit of REVS."""
+) -> dict[str, tuple[str, str, str, str]]:
+    """sha -> (git's signature status %G?, signer %GS, key fingerprint %GF, primary
+    key fingerprint %GP) for every commit of REVS."""
     config = (
         [] if allowed_signers is None else ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
     )
-    records = _log_fields(cwd, revs, "%H%x00%G?%x00%GS", 3, config=config)
-    return {sha: (status, signer) for sha, status, signer in records}
+    records = _log_fields(cwd, revs, "%H%x00%G?%x00%GS%x00%GF%x00%GP", 5, config=config)
+    return {sha: (status, signer, fpr, primary) for sha, status, signer, fpr, primary in records}
 
 
 def _log_fields(

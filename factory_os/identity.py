@@ -9,17 +9,19 @@ with `gpg.ssh.allowedSignersFile`), and the signer must be the member.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from factory_os.rules.change import Change
-from factory_os.rules.compiled import RuleSet
+from factory_os.rules.compiled import Member, RuleSet
 from factory_os.rules.finding import Finding
 
 TRAILER = "Factory-Member"
 RULE_ID = "fos:identity"
 SIGNATURE_RULE_ID = "fos:signature"
 GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg only)
+GPG_KEY = re.compile(r"[0-9A-F]{16}(?:[0-9A-F]{24})?")  # a long key id or a fingerprint
 
 
 def resolve(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
@@ -76,10 +78,10 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
     """The commit's signature, as git verified it, must be good and the member's."""
     if not ruleset.require_signed or change.commit is None or change.signature is None:
         return
-    status, signer = change.signature
+    status, signer, fingerprint, primary = change.signature
     who = change.member.id if change.member else change.author_email
     member = change.member
-    principals = {p.strip().lower() for p in signer.split(",")} if signer else set()
+    principals = signer_emails(signer)
     if status == "U" and not principals:
         # SSH: a sound signature by a key that allowed_signers does not list
         status = "E"
@@ -102,7 +104,7 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
             member=who,
         )
         return
-    if member is not None and not principals & set(member.emails):
+    if member is not None and not _signed_by(member, principals, fingerprint, primary):
         yield Finding(
             SIGNATURE_RULE_ID,
             "block",
@@ -110,6 +112,34 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
             commit=change.commit,
             member=member.id,
         )
+
+
+def signer_emails(signer: str) -> set[str]:
+    """The emails git's %GS names: SSH gives the allowed_signers principals
+    (comma-separated), GPG the key's user id (`Name <email>`)."""
+    emails = set()
+    for part in signer.split(","):
+        text = part.strip()
+        if "<" in text and text.endswith(">"):
+            text = text[text.rindex("<") + 1 : -1]
+        if text:
+            emails.add(text.lower())
+    return emails
+
+
+def _fingerprint(text: str) -> str:
+    text = text.replace(" ", "").upper()
+    return text[2:] if text.startswith("0X") else text
+
+
+def _signed_by(member: Member, principals: set[str], fingerprint: str, primary: str) -> bool:
+    """Whether the signature is MEMBER's: by one of their GPG keys (fingerprint or
+    long key id) where team.yaml lists any, else by one of their emails."""
+    gpg_keys = {_fingerprint(k) for k in member.signing_keys if GPG_KEY.fullmatch(_fingerprint(k))}
+    if gpg_keys:
+        signed = {_fingerprint(f) for f in (fingerprint, primary) if f}
+        return any(s.endswith(k) for s in signed for k in gpg_keys)
+    return bool(principals & {e.lower() for e in member.emails})
 
 
 def allowed_signers_file(ruleset: RuleSet, root: Path, git_dir: Path) -> Path | None:
@@ -121,7 +151,11 @@ def allowed_signers_file(ruleset: RuleSet, root: Path, git_dir: Path) -> Path | 
     if ruleset.allowed_signers:
         return (root / ruleset.allowed_signers).resolve()
     lines = [
-        f"{email} {key}" for m in ruleset.members for key in m.signing_keys for email in m.emails
+        f"{email} {key}"
+        for m in ruleset.members
+        for key in m.signing_keys
+        if not GPG_KEY.fullmatch(_fingerprint(key))  # SSH keys only
+        for email in m.emails
     ]
     if not lines:
         return None

@@ -97,3 +97,54 @@ def test_ssh_signatures_are_verified_against_the_team_keys(
     [finding] = _range(factory_repo, base)
     assert finding["rule_id"] == "fos:signature"
     assert "git cannot check" in str(finding["message"])
+
+
+def _gpg_key(home: Path, uid: str) -> str:
+    """A new GPG signing key for UID in HOME's keyring; its fingerprint."""
+    gpg = ["gpg", "--homedir", str(home), "--batch", "--passphrase", ""]
+    subprocess.run([*gpg, "--quick-gen-key", uid, "ed25519", "sign", "never"], check=True)
+    listing = subprocess.run(
+        [*gpg, "--with-colons", "--list-secret-keys", uid],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+
+
+@pytest.mark.skipif(shutil.which("gpg") is None, reason="needs gpg")
+def test_gpg_signatures_are_matched_by_email_or_by_fingerprint(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="gpg", dir="/tmp"))  # short: gpg-agent's socket
+    home.chmod(0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    olga = _gpg_key(home, "Olga <olga@example.com>")
+    other = _gpg_key(home, "Olga Again <olga@example.com>")
+    try:
+        set_team(factory_repo, {"id": "olga", "roles": ["owner"], "emails": ["olga@example.com"]})
+        config = factory_repo / ".factory" / "factory.yaml"
+        config.write_text(
+            config.read_text().replace(
+                "require_signed_commits: false", "require_signed_commits: true"
+            )
+        )
+        base = commit_all(factory_repo, "require signatures")
+        git(factory_repo, "config", "user.signingkey", olga)
+        write_tree(factory_repo, {"a.txt": "x\n"})
+        commit_as(factory_repo, "olga@example.com", "signed", "-S")
+        assert _range(factory_repo, base) == []  # %GS is `Olga <olga@example.com>`
+        # with keys in team.yaml, the fingerprint decides, not the user id
+        team = factory_repo / ".factory" / "team.yaml"
+        team.write_text(team.read_text() + f"    signing_keys: [{olga}]\n")
+        base = commit_all(factory_repo, "olga's key")
+        git(factory_repo, "config", "user.signingkey", other)
+        write_tree(factory_repo, {"b.txt": "x\n"})
+        commit_as(factory_repo, "olga@example.com", "signed by another key", "-S")
+        [finding] = _range(factory_repo, base)
+        assert finding["rule_id"] == "fos:signature" and "not by olga" in str(finding["message"])
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)

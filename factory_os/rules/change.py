@@ -33,7 +33,7 @@ class Change:
         parents: tuple[str, ...] = (),
         message: str | None = None,  # None: not known yet (pre-commit)
         trailers: list[tuple[str, str]] | None = None,
-        signature: tuple[str, str] | None = None,  # git's %G? and %GS, when asked
+        signature: tuple[str, str, str, str] | None = None,  # %G?, %GS, %GF, %GP
         member: Member | None = None,
         founding: bool = False,
     ) -> None:

@@ -178,7 +178,7 @@ def check_range(
     head = head or records[-1][0]
     base_snap = snapshot_at(repo, base)
     ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base_snap, snapshot_at(repo, head))
-    signatures: dict[str, tuple[str, str]] = {}
+    signatures: dict[str, tuple[str, str, str, str]] = {}
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
         signatures = git.log_signatures(repo.worktree, revs, signers)
