@@ -161,6 +161,8 @@ def parse_patch(
             header = raw[at:].split(b" ")
             new = next(part for part in header if part.startswith(b"+"))
             number = int(new[1:].split(b",")[0])
+        elif raw.startswith(b"\\"):
+            continue  # "\ No newline at end of file": a remark on the line before
         elif path is not None and columns and len(raw) >= columns and number:
             prefix = raw[:columns]
             if b"-" in prefix:

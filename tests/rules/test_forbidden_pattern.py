@@ -124,3 +124,15 @@ def test_the_users_diff_configuration_changes_nothing(factory_repo: Path) -> Non
     commit_as(factory_repo, "test@example.com")
     assert fos(factory_repo, "check", "--range", f"{base}..HEAD").code == 1
     assert fos(factory_repo, "check", "--commit", "HEAD").code == 1
+
+
+def test_line_numbers_after_a_missing_final_newline(factory_repo: Path) -> None:
+    write_tree(factory_repo, {"k.py": "a = 1"})
+    base = _rule(factory_repo)
+    write_tree(factory_repo, {"k.py": f"a = 1\nb = 2\nKEY = '{KEY}'"})
+    git(factory_repo, "add", "-A")
+    staged = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert [f["line"] for f in findings(staged.out)] == [3]
+    commit_as(factory_repo, "test@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert [f["line"] for f in findings(result.out)] == [3]
