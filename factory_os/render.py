@@ -16,6 +16,7 @@ from factory_os.rules.run import Report
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}
+SARIF_BASE = "%SRCROOT%"  # paths are relative to the checkout's root
 GITHUB_COMMANDS = {"block": "error", "warn": "warning", "info": "notice"}
 
 
@@ -87,7 +88,11 @@ def _sarif_result(f: Finding, index: int) -> dict[str, Any]:
         "message": {"text": f.message},
     }
     if f.path:
-        location: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
+        from urllib.parse import quote  # SARIF only: off the hook path
+
+        # a URI reference (RFC 3986): a space or `#` in a path must be percent-encoded
+        artifact = {"uri": quote(f.path, safe="/"), "uriBaseId": SARIF_BASE}
+        location: dict[str, Any] = {"artifactLocation": artifact}
         if f.line:
             location["region"] = {"startLine": f.line}
         result["locations"] = [{"physicalLocation": location}]

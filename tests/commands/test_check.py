@@ -63,7 +63,23 @@ def test_sarif_output(broken: tuple[Path, str]) -> None:
     error, warning = run["results"]
     assert error["level"] == "error" and warning["level"] == "warning"
     location = error["locations"][0]["physicalLocation"]
-    assert location == {"artifactLocation": {"uri": "a.txt"}, "region": {"startLine": 2}}
+    assert location == {
+        "artifactLocation": {"uri": "a.txt", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 2},
+    }
+
+
+def test_sarif_uris_are_percent_encoded(broken: tuple[Path, str]) -> None:
+    repo, base = broken
+    write_tree(repo, {"my notes#1%.txt": "SECRET\n", "caf\u00e9.txt": "SECRET\n"})
+    commit_as(repo, "test@example.com", "more")
+    sarif = json.loads(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "sarif").out)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+        if "locations" in r
+    }
+    assert uris == {"a.txt", "my%20notes%231%25.txt", "caf%C3%A9.txt"}
 
 
 def test_github_workflow_commands(broken: tuple[Path, str]) -> None:
