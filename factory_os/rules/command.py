@@ -8,6 +8,9 @@ tree as it is: the hooks never stash or modify it.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -20,17 +23,21 @@ TAIL_LINES = 15
 def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
     command = str(rule.params["run"])
     timeout = int(rule.params.get("timeout", 60))
+    # its own process group, so a timeout ends the whole command, not only `sh`
+    proc = subprocess.Popen(
+        ["sh", "-c", command],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            ["sh", "-c", command],
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
-        )
+        out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return Finding(
             rule.id,
             rule.severity,
@@ -39,7 +46,7 @@ def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
         )
     if proc.returncode == 0:
         return None
-    tail = proc.stdout.decode("utf-8", "replace").rstrip().splitlines()[-TAIL_LINES:]
+    tail = out.decode("utf-8", "replace").rstrip().splitlines()[-TAIL_LINES:]
     output = ("\n" + "\n".join(f"    {line}" for line in tail)) if tail else ""
     return Finding(
         rule.id,

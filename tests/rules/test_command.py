@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.checks_helpers import add_rule, findings
@@ -65,3 +66,33 @@ def test_a_command_rule_a_range_adds_never_runs_on_the_checker(
     commit_all(factory_repo, "after the merge, it applies")
     assert fos(factory_repo, "check", "--commit", "HEAD").code == 1
     assert marker.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_timeout_ends_the_commands_children_too(factory_repo: Path, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    add_rule(
+        factory_repo,
+        "R-abc779",
+        {"kind": "command", "run": f"sleep 20 & echo $! > '{pid_file}'; wait", "timeout": 1},
+    )
+    commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "a.txt")
+    started = time.monotonic()
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert time.monotonic() - started < 10
+    assert result.code == 1 and "did not finish within 1s" in result.out
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    assert not _alive(pid)
