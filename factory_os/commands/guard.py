@@ -63,7 +63,11 @@ def guard(cwd: Path, *, paths: list[str], member: str | None, role: str | None) 
     metavar="MEMBER",
     help="Who writes: member id or email (default: FOS_ACTOR, then git's user.email).",
 )
-@click.option("--role", metavar="ROLE", help="Judge the write as made in this role only.")
+@click.option(
+    "--role",
+    metavar="ROLE",
+    help="Judge the write as made in this role only (one the member holds).",
+)
 @click.pass_obj
 def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) -> int:
     """Refuse a write that the member's role may not make (exit 1), else exit 0.

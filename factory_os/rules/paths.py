@@ -9,6 +9,7 @@ from typing import Protocol
 from factory_os import git
 from factory_os.actor import resolve_actor
 from factory_os.errors import UsageError
+from factory_os.identity import RULE_ID as UNKNOWN_RULE_ID
 from factory_os.rules.append_only import is_segment
 from factory_os.rules.change import Change, Contents, FileChange, file_changes
 from factory_os.rules.compiled import Member
@@ -33,7 +34,9 @@ def check_paths(
     by MEMBER (an id or email; default: FOS_ACTOR, then git's user.email) would get
     from the path rules in force: path-guard, and append-only for files that exist.
 
-    With ROLE, the member is taken to act in that role only. The rules in force are
+    With ROLE, the member is taken to act in that role only, which must be one of
+    theirs (else a UsageError). An actor who is no member gets the finding
+    identity.unknown_author sets, as their commit would. The rules in force are
     those of HEAD plus those the index adds, as for the commit hook.
     """
     root = factory if isinstance(factory, Path) else factory.root
@@ -44,13 +47,31 @@ def check_paths(
     ruleset, _, _ = rules_in_force(Compiler(repo), base, base.changed(staged))
     who = member or resolve_actor(repo.root)
     acting = ruleset.named(who)
-    if acting is None and member is not None and role is None:
+    if acting is None and member is not None:
         raise UsageError(f"{member} is no member of team.yaml")
-    if role is not None:
-        acting = Member(acting.id if acting else who, (role,), acting.emails if acting else ())
+    if role is not None and acting is not None:
+        if role not in acting.roles:
+            raise UsageError(
+                f"{acting.id} does not hold the role {role}"
+                f" (their roles: {', '.join(acting.roles) or 'none'})"
+            )
+        acting = Member(acting.id, (role,), acting.emails)
+    unknown: list[Finding] = []
+    if acting is None and ruleset.members:
+        # as the commit hook would treat a commit by this author
+        unknown.append(
+            Finding(
+                UNKNOWN_RULE_ID,
+                ruleset.unknown_author,
+                f"{who} is not a member of team.yaml (identity.unknown_author:"
+                f" {ruleset.unknown_author}); set FOS_ACTOR or --member to a member",
+                member=who,
+            )
+        )
     locals_ = [local for path in paths if (local := _local(repo.root, path)) is not None]
     if not locals_:
         return []
+    findings: list[Finding] = unknown
     # ls-tree takes paths literally: what it lists of them exists at HEAD
     wanted = [repo.prefix + local for local in locals_]
     tracked = git.tree_entries(repo.worktree, head, wanted) if head else {}
@@ -70,7 +91,6 @@ def check_paths(
         Blobs(repo.worktree),
         repo.root,
     )
-    findings: list[Finding] = []
     for rule in ruleset.rules:
         for finding in kind_module(rule.kind).check(rule, change, ctx):
             # a ledger segment may grow; whether a write only appends cannot be known here

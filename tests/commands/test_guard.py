@@ -31,8 +31,8 @@ def test_refuses_what_the_role_may_not_write(team_repo: Path) -> None:
 
 
 def test_role_and_default_member(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1
     monkeypatch.setenv("FOS_ACTOR", "bob@example.com")
+    assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1
     assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
     monkeypatch.setenv("FOS_ACTOR", "ceo")
     assert fos(team_repo, "guard", "--path", "deploy/x").code == 1  # "*" covers it
@@ -83,3 +83,28 @@ def test_bad_hook_input_is_refused(team_repo: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(sys, "stdin", io.StringIO("{not json"))
     result = fos(team_repo, "guard")
     assert result.code == 2 and "not the hook's JSON" in result.err
+
+
+def test_a_role_the_member_does_not_hold_is_refused(team_repo: Path) -> None:
+    args = ("guard", "--path", "src/app.py", "--member", "ceo", "--role", "builder")
+    result = fos(team_repo, *args)
+    assert result.code == 2 and "ceo does not hold the role builder" in result.err
+    # narrowing to a role held still works
+    assert (
+        fos(team_repo, "guard", "--path", "src/app.py", "--member", "ceo", "--role", "ceo").code
+        == 1
+    )
+
+
+def test_an_unknown_actor_is_judged_by_the_identity_policy(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_ACTOR", "stranger@example.com")
+    result = fos(team_repo, "guard", "--path", "deploy/x.sh")
+    assert result.code == 1 and "stranger@example.com is not a member" in result.err
+    result = fos(team_repo, "guard", "--path", "deploy/x.sh", "--role", "builder")
+    assert result.code == 1
+    config = team_repo / ".factory" / "factory.yaml"
+    config.write_text(config.read_text().replace("unknown_author: block", "unknown_author: warn"))
+    commit_all(team_repo, "unknown authors only warn")
+    assert fos(team_repo, "guard", "--path", "deploy/x.sh").code == 0
