@@ -309,15 +309,69 @@ def _log_fields(
     return [fields[i : i + width] for i in range(0, len(fields) - width + 1, width)]
 
 
-def log_raw(cwd: Path, revs: Sequence[str]) -> dict[str, list[tuple[str, str, str, str]]]:
-    """sha -> the files each commit of REVS changes (merges: what they add to every parent)."""
+def log_raw(
+    cwd: Path, revs: Sequence[str], *, combined: bool = False
+) -> dict[str, list[tuple[str, str, str, str]]]:
+    """sha -> the files each commit of REVS changes: a merge against its first parent,
+    or with COMBINED (merges only) the files that differ from every parent."""
     args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%x01%H"]
-    data = run([*args, "--diff-merges=dense-combined", "--root", *revs, "--"], cwd).stdout
+    args += ["--merges", "--diff-merges=dense-combined"] if combined else ["--root"]
+    args += [] if combined else ["--diff-merges=first-parent"]
+    data = run([*args, *revs, "--"], cwd).stdout
     out: dict[str, list[tuple[str, str, str, str]]] = {}
     for chunk in data.split(b"\x01")[1:]:
         sha, _, rest = chunk.partition(b"\0")
         out[decode(sha).strip()] = raw_entries(rest)
     return out
+
+
+def diff_pairs(
+    cwd: Path, pairs: Sequence[tuple[str, str]]
+) -> list[list[tuple[str, str, str, str]]]:
+    """The files that differ from OLD to NEW, for each (old, new) of PAIRS (commits),
+    in one `git diff-tree --stdin`."""
+    if not pairs:
+        return []
+    feed = "".join(f"{new} {old}\n" for old, new in pairs).encode("ascii")
+    args = ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", "--always"]
+    fields = run(args, cwd, input=feed).stdout.split(b"\0")
+    out: list[list[tuple[str, str, str, str]]] = []
+    index = 0
+    while index < len(fields):
+        field = fields[index].lstrip(b"\n")
+        if field.startswith(b":"):
+            out[-1].extend(raw_entries(b"\0".join(fields[index : index + 2])))
+            index += 2
+            continue
+        if field:
+            out.append([])  # the header naming NEW: one per pair (--always)
+        index += 1
+    return out
+
+
+def combined_patches(cwd: Path, revs: Sequence[str]) -> bytes:
+    """The dense combined diffs (`--cc`) of the merges of REVS: what each merge adds
+    beyond what its parents bring, each after a `\\x01<sha>` line."""
+    args = ["-c", "core.quotePath=false", "log", "--merges", *PATCH_OPTIONS, "--cc"]
+    return run([*args, "--format=%x01%H", *revs, "--"], cwd).stdout
+
+
+def first_parent_patches(cwd: Path, commits: Sequence[str], paths: Sequence[str]) -> bytes:
+    """Zero-context patches of COMMITS, merges against their first parent."""
+    if not commits:
+        return b""
+    args = ["-c", "core.quotePath=false", "log", "--no-walk=unsorted", *PATCH_OPTIONS]
+    args += ["--format=%x01%H", "--diff-merges=first-parent", *commits, "--"]
+    return run([*args, *_literal(paths)], cwd).stdout
+
+
+def merge_tree(cwd: Path, ours: str, theirs: str) -> str | None:
+    """The tree git's own merge of OURS and THEIRS gives (conflicts left marked),
+    written to the object store only; None when git cannot say."""
+    proc = run(["merge-tree", "--write-tree", "--no-messages", ours, theirs], cwd, check=False)
+    if proc.returncode not in (0, 1):
+        return None
+    return decode(proc.stdout).split("\n", 1)[0].strip() or None
 
 
 # Patches as the rule engine parses them, whatever the user's configuration

@@ -176,6 +176,20 @@ def parse_patch(
         yield commit, path, lines
 
 
+def combined_paths(data: bytes) -> dict[str, set[str]]:
+    """merge -> the paths its dense combined diff (`--cc`) shows, from `\\x01<sha>`
+    lines and `diff --cc PATH` headers."""
+    out: dict[str, set[str]] = {}
+    commit = ""
+    for raw in data.split(b"\n"):
+        if raw.startswith(b"\x01"):
+            commit = git.decode(raw[1:]).strip()
+            out.setdefault(commit, set())
+        elif raw.startswith(b"diff --cc "):
+            out.setdefault(commit, set()).add(_unquote(raw[len(b"diff --cc ") :]))
+    return out
+
+
 def _unquote(raw: bytes) -> str:
     """A path as git prints it in a patch header: C-quoted when unusual."""
     text = raw.rstrip(b"\t")

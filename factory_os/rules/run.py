@@ -30,6 +30,7 @@ from factory_os.rules.inforce import (
     snapshot_at,
     snapshot_of,
 )
+from factory_os.rules.merges import answered
 
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
 
@@ -103,6 +104,20 @@ def _merge_heads(repo: Repo) -> list[str]:
         return []
 
 
+def _own_resolutions(
+    repo: Repo, head: str, other: str, files: list[FileChange]
+) -> list[FileChange]:
+    """The FILES of a merge being concluded that differ from git's own merge of HEAD
+    and OTHER: a clean merge brings only what the parents' commits answer for; a
+    conflict resolved, or an edit slipped into the merge, is the merger's."""
+    tree = git.merge_tree(repo.worktree, head, other)
+    if tree is None:
+        return files
+    paths = [repo.prefix + f.path for f in files]
+    merged = git.tree_entries(repo.worktree, tree, paths if len(paths) <= 1000 else [])
+    return [f for f in files if merged.get(repo.prefix + f.path, git.ZERO_OID) != f.new_blob]
+
+
 def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
     repo = require_repo(cwd)
@@ -125,6 +140,8 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
         for output in outputs[-len(merging) :]:
             differs = {path for _s, _o, _n, path in git.raw_entries(output)}
             files = [f for f in files if repo.prefix + f.path in differs]
+        if len(merging) == 1 and head is not None and files:
+            files = _own_resolutions(repo, head, merging[0], files)
     name, email = git.parse_ident(outputs[1])
     base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
     # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
@@ -182,7 +199,8 @@ def check_range(
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
         signatures = git.log_signatures(repo.worktree, revs, signers)
-    raw = git.log_raw(repo.worktree, revs)
+    commits = [(record[0], record[1].split()) for record in records]
+    raw, whole = answered(repo.worktree, revs, commits, base)
     changes = []
     founded = False
     for record in records:
@@ -204,8 +222,16 @@ def check_range(
             )
         )
 
-    def fetch(commits: list[str | None], paths: list[str]) -> bytes:
-        return git.log_patches(repo.worktree, revs, [repo.prefix + p for p in paths])
+    def fetch(wanted: list[str | None], paths: list[str]) -> bytes:
+        top = [repo.prefix + p for p in paths]
+        # a merge's own patch, then (read later, so it wins) the first-parent patch of
+        # the merges that answer for more than their combined diff
+        opened = [sha for sha in whole if sha in wanted]
+        return (
+            git.log_patches(repo.worktree, revs, top)
+            + b"\n"
+            + git.first_parent_patches(repo.worktree, opened, top)
+        )
 
     ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare
