@@ -67,6 +67,13 @@ def cli(
     files need no approval: there is no one yet to give it.
 
     \b
+    With --range BASE..HEAD where HEAD does not descend from BASE (a pull
+    request whose base branch moved on after the fork), the range is taken
+    from the merge base of BASE and HEAD: the rules in force are those at the
+    merge base plus those the range adds, and only HEAD's own commits are
+    checked, never what the base branch gained meanwhile.
+
+    \b
     --staged        pre-commit stage: author from `git var GIT_AUTHOR_IDENT`;
                     rules about the message wait for commit-msg
     --message-file  commit-msg stage: the staged change with its message

@@ -184,8 +184,15 @@ def check_range(
 ) -> Report:
     """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
     force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
-    commit's parent."""
+    commit's parent. When HEAD does not descend from BASE, the range is taken from
+    their merge base instead."""
     repo = require_repo(cwd)
+    if base is not None and head is not None:
+        # a base the head does not descend from (a pull request's base branch moved on
+        # after the fork): what the head changes is measured from where they meet
+        fork = git.merge_base(repo.worktree, base, head)
+        if fork is not None and fork != base:
+            base, revs = fork, [f"{fork}..{head}"]
     records = git.log_records(repo.worktree, revs)
     if not records:
         return Report(stage=stage)

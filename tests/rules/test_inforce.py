@@ -222,3 +222,18 @@ def test_a_rule_file_whose_id_is_not_its_name_is_a_finding(factory_repo: Path) -
     [finding] = findings(result.out)
     assert finding["path"] == ".factory/rules/R-aaa012.yaml"
     assert "declares the id R-aaa011" in finding["message"]
+
+
+def test_a_base_that_moved_on_after_the_fork(factory_repo: Path) -> None:
+    """action.yml passes the pull request's base sha: main may have gained commits."""
+    fork = git(factory_repo, "rev-parse", "HEAD")
+    git(factory_repo, "checkout", "-q", "-b", "feature")
+    write_tree(factory_repo, {"a.txt": "feature work\n"})
+    commit_as(factory_repo, "test@example.com", "feature")
+    git(factory_repo, "checkout", "-q", "main")
+    add_rule(factory_repo, "R-aaa013", NO_TODO)
+    main = commit_all(factory_repo, "a new rule on main")
+    result = fos(factory_repo, "check", "--range", f"{main}..feature", "--format", "json")
+    assert result.code == 0, result.out
+    assert findings(result.out) == []
+    assert fos(factory_repo, "check", "--range", f"{fork}..feature").code == 0
