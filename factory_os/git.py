@@ -487,6 +487,15 @@ def rev_list(cwd: Path, args: Sequence[str]) -> list[str]:
     return [line for line in output(["rev-list", *args, "--"], cwd).split("\n") if line]
 
 
+def tracked_paths(cwd: Path, head: str | None, paths: Sequence[str]) -> set[str]:
+    """Which of PATHS (from the top) the index or the commit HEAD holds."""
+    literal = [f":(top,literal){p}" for p in paths]
+    commands: list[Sequence[str]] = [["ls-files", "-z", "--cached", "--", *literal]]
+    if head is not None:
+        commands.append(["ls-tree", "-r", "-z", "--name-only", "--full-tree", head, "--", *paths])
+    return {decode(p) for out in parallel(cwd, *commands) for p in out.split(b"\0") if p}
+
+
 def merge_base(cwd: Path, a: str, b: str) -> str | None:
     return try_output(["merge-base", a, b], cwd)
 

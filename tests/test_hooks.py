@@ -251,3 +251,19 @@ def test_merging_anothers_work_is_not_writing_it(hooked: Path) -> None:
     git(hooked, "add", "-A")
     proc = run_git(hooked, "commit", "-m", "merge and edit")
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
+
+
+def test_moving_the_factory_aside_does_not_switch_the_hooks_off(
+    hooked: Path, tmp_path: Path
+) -> None:
+    git(hooked, "config", "user.email", "ceo@example.com")
+    write_tree(hooked, {"src/app.py": "x = 1\n"})
+    git(hooked, "add", "src/app.py")
+    shutil.move(hooked / ".factory", tmp_path / "aside")
+    try:
+        proc = run_git(hooked, "commit", "-m", "ceo codes while no one looks")
+    finally:
+        shutil.move(tmp_path / "aside", hooked / ".factory")
+    assert proc.returncode != 0
+    assert "R-core-ceo-never-writes-code" in proc.stdout + proc.stderr
+    assert git(hooked, "log", "--format=%s", "-1") == "team"

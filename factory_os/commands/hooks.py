@@ -42,6 +42,11 @@ def cli() -> None:
     core.hooksPath set, the hooks go there. Client hooks can be skipped with
     `git commit --no-verify`: the pull-request check (`fos check --range`) and
     the server-side hooks/pre-receive are the real gate.
+
+    The commit hooks check what a commit changes against HEAD; `git commit
+    --amend` is checked against the commit it replaces, so an amend that takes
+    over someone else's change (with --reset-author) is not seen at commit
+    time: the push and pull-request checks see the amended commit whole.
     """
 
 

@@ -75,13 +75,23 @@ def open_repo(cwd: Path) -> Repo | None:
         return Repo(git_dir, git_dir, common, head, bare=True)
     here = cwd.resolve()
     top = top.resolve()
+    candidates = []
     while True:
+        prefix = here.relative_to(top).as_posix() if here != top else ""
+        prefix = "" if prefix in ("", ".") else prefix + "/"
         if (here / FACTORY).is_dir():
-            prefix = here.relative_to(top).as_posix()
-            return Repo(top, git_dir, common, head, "" if prefix == "." else prefix + "/")
+            return Repo(top, git_dir, common, head, prefix)
+        candidates.append(prefix)
         if here == top or here.parent == here:
-            return None
+            break
         here = here.parent
+    # not on disk: moving .factory/ aside must not switch the hooks off while git
+    # still has it, in HEAD or in the index
+    tracked = git.tracked_paths(top, head, [p + d for p in candidates for d in DOCUMENTS.values()])
+    for prefix in candidates:
+        if any(prefix + d in tracked for d in DOCUMENTS.values()):
+            return Repo(top, git_dir, common, head, prefix)
+    return None
 
 
 def require_repo(cwd: Path) -> Repo:
