@@ -79,7 +79,7 @@ def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
     if not ruleset.require_signed or change.commit is None or change.signature is None:
         return
     status, signer, fingerprint, primary = change.signature
-    who = change.member.id if change.member else change.author_email
+    who = change.member_name
     member = change.member
     principals = signer_emails(signer)
     if status == "U" and not principals:

@@ -50,6 +50,38 @@ class RequiredTrailer(Strict):
     key: NonEmpty
     pattern: str | None = Field(None, description="The trailer's value must match (RE2 syntax).")
 
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else _re2_pattern(pattern)
+
+
+def _re2_pattern(pattern: str) -> str:
+    """PATTERN if RE2 compiles it. RE2 logs its parse errors to file descriptor 2
+    itself (through absl), so that is pointed at /dev/null meanwhile: the error is
+    reported once, as a schema problem at its line."""
+    import os
+
+    import re2
+
+    saved = os.dup(2)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        try:
+            re2.compile(pattern)
+        finally:
+            os.dup2(saved, 2)
+    except Exception as exc:  # re2 raises its own error type
+        message = exc.args[0] if exc.args else exc
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        raise ValueError(f"not a valid RE2 pattern: {message}") from None
+    finally:
+        os.close(saved)
+    return pattern
+
 
 class ForbiddenPattern(Strict):
     kind: Literal["forbidden-pattern"]
@@ -58,13 +90,7 @@ class ForbiddenPattern(Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
-        import re2
-
-        try:
-            re2.compile(pattern)
-        except Exception as exc:  # re2 raises its own error type
-            raise ValueError(f"not a valid RE2 pattern: {exc}") from None
-        return pattern
+        return _re2_pattern(pattern)
 
 
 class AppendOnly(Strict):

@@ -35,7 +35,7 @@ def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     if not rule.binds(change.member):
         return
-    member = change.member.id if change.member else change.author_email or None
+    member = change.member_name
     for file in ctx.scoped(rule, change):
         if file.status == "A":
             continue

@@ -44,7 +44,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             reasons.append(f"{approver.id} holds none of the roles {', '.join(roles)}")
         else:
             return
-    member = change.member.id if change.member else change.author_email or None
+    member = change.member_name
     why = f" ({'; '.join(reasons)})" if reasons else ""
     yield Finding(
         rule.id,

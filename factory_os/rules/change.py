@@ -56,6 +56,11 @@ class Change:
             self._by_path = ([f.path for f in ordered], ordered)
         return self._by_path
 
+    @property
+    def member_name(self) -> str | None:
+        """Who a finding names: the member id, else the author email (None if empty)."""
+        return self.member.id if self.member else self.author_email or None
+
     def trailer_values(self, key: str) -> list[str]:
         wanted = key.lower()
         return [value for name, value in self.trailers if name.lower() == wanted]

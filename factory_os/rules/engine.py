@@ -83,7 +83,7 @@ def evaluate(
             if rule.binds(c.member) and (not rule.has_paths or ctx.scoped(rule, c))
         ]
         if touching:
-            member = touching[-1].member.id if touching[-1].member else None
+            member = touching[-1].member_name
             finding = command.run(rule, ctx.root, member)
             if finding is not None:
                 findings.append(finding)

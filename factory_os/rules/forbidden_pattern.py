@@ -47,7 +47,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
     if not rule.binds(change.member):
         return
     literal = str(rule.params.get("literal") or "")
-    member = change.member.id if change.member else change.author_email or None
+    member = change.member_name
     for file in ctx.scoped(rule, change):
         if file.status == "D":
             continue
@@ -58,7 +58,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             if compiled(str(rule.params["pattern"])).search(searchable(text)):
                 hits += 1
                 if hits > MAX_PER_FILE:
-                    break
+                    continue  # counted, not listed
                 yield Finding(
                     rule.id,
                     rule.severity,
@@ -69,3 +69,15 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
                     change.commit,
                     member,
                 )
+        if hits > MAX_PER_FILE:
+            yield Finding(
+                rule.id,
+                rule.severity,
+                f"{hits - MAX_PER_FILE} more added lines match the forbidden pattern"
+                f" {rule.params['pattern']} (only the first {MAX_PER_FILE} of a file are"
+                f" listed): {rule.statement}",
+                file.path,
+                None,
+                change.commit,
+                member,
+            )

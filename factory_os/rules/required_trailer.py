@@ -23,7 +23,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
     key = str(rule.params["key"])
     pattern = rule.params.get("pattern")
     values = change.trailer_values(key)
-    member = change.member.id if change.member else change.author_email or None
+    member = change.member_name
     if not values:
         message = f"the commit message has no {key}: trailer: {rule.statement}"
     elif pattern and not any(compiled(str(pattern)).search(searchable(v)) for v in values):

@@ -177,7 +177,7 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     ctx = CheckContext(ruleset, stage, contents, Blobs(repo.worktree), repo.root)
     findings = evaluate([change], ctx)
     if stage != "commit-msg":
-        findings = doc_findings + findings
+        findings = attributed(doc_findings, [change]) + findings
     return Report(
         sorted(findings, key=sort_key), stage, 1, len(ruleset.rules), [], ruleset.hook_stages
     )
@@ -253,7 +253,8 @@ def check_range(
     ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare
     ctx.run_added_commands = False
-    findings = doc_findings + evaluate(changes, ctx)
+    findings = evaluate(changes, ctx)
+    findings = attributed(doc_findings, changes) + findings
     return Report(
         sorted(findings, key=sort_key),
         stage,
@@ -262,6 +263,20 @@ def check_range(
         [c.commit or "" for c in changes],
         ruleset.hook_stages,
     )
+
+
+def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Finding]:
+    """FINDINGS about the factory's documents, with the commit and member of the last
+    of CHANGES (their members resolved) that touched the document."""
+    out = []
+    for finding in findings:
+        last = next(
+            (c for c in reversed(changes) if any(f.path == finding.path for f in c.files)), None
+        )
+        if last is not None and finding.path is not None:
+            finding = finding._replace(commit=last.commit, member=last.member_name)
+        out.append(finding)
+    return out
 
 
 def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:

@@ -136,3 +136,14 @@ def test_line_numbers_after_a_missing_final_newline(factory_repo: Path) -> None:
     commit_as(factory_repo, "test@example.com")
     result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
     assert [f["line"] for f in findings(result.out)] == [3]
+
+
+def test_a_file_with_many_matches_says_how_many_more(factory_repo: Path) -> None:
+    base = _rule(factory_repo)
+    write_tree(factory_repo, {"k.py": "".join(f"K{n} = '{KEY}'\n" for n in range(25))})
+    commit_as(factory_repo, "test@example.com")
+    result = fos(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    found = findings(result.out)
+    assert len(found) == 21
+    assert [f["line"] for f in found if f["line"] is None] == [None]
+    assert any("5 more added lines match" in str(f["message"]) for f in found)

@@ -237,3 +237,34 @@ def test_a_base_that_moved_on_after_the_fork(factory_repo: Path) -> None:
     assert result.code == 0, result.out
     assert findings(result.out) == []
     assert fos(factory_repo, "check", "--range", f"{fork}..feature").code == 0
+
+
+def test_a_deleted_rule_file_is_charged_to_its_commit_and_member(factory_repo: Path) -> None:
+    rule = add_rule(factory_repo, "R-aaa014", {"kind": "manual"})
+    base = commit_all(factory_repo, "rule")
+    rule.unlink()
+    sha = commit_as(factory_repo, "test@example.com", "drop the rule")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_as(factory_repo, "test@example.com", "later")
+    code, found = _range(factory_repo, base)
+    assert code == 1
+    [deleted] = [f for f in found if str(f["message"]).startswith("rule file")]
+    assert (deleted["commit"], deleted["member"]) == (sha, "test")
+
+
+def test_an_invalid_pattern_is_reported_once_without_noise(
+    factory_repo: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    add_rule(factory_repo, "R-aaa015", {"kind": "forbidden-pattern", "pattern": "a("})
+    add_rule(factory_repo, "R-aaa016", {"kind": "required-trailer", "key": "T", "pattern": "b("})
+    git(factory_repo, "add", "-A")
+    capfd.readouterr()
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert result.code == 1
+    invalid = [f for f in findings(result.out) if f["rule_id"] == "fos:invalid-document"]
+    assert {f["path"] for f in invalid} == {
+        ".factory/rules/R-aaa015.yaml",
+        ".factory/rules/R-aaa016.yaml",
+    }
+    assert all("not a valid RE2 pattern: missing )" in str(f["message"]) for f in invalid)
+    assert "re2.cc" not in capfd.readouterr().err
