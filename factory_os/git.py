@@ -438,11 +438,6 @@ def parse_ident(data: bytes) -> tuple[str, str]:
     return name, rest.partition(">")[0]
 
 
-def author_ident(cwd: Path) -> tuple[str, str]:
-    """(name, email) of the author the next commit will have (`git var GIT_AUTHOR_IDENT`)."""
-    return parse_ident(run(AUTHOR_IDENT_ARGS, cwd).stdout)
-
-
 def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
     """The standard output of several git commands run at the same time.
 
@@ -481,10 +476,6 @@ def hooks_dir(cwd: Path) -> Path:
     """Where git looks for hooks: core.hooksPath if set, else the common git dir's hooks."""
     path = Path(output(["rev-parse", "--git-path", "hooks"], cwd))
     return path if path.is_absolute() else (cwd / path).resolve()
-
-
-def rev_list(cwd: Path, args: Sequence[str]) -> list[str]:
-    return [line for line in output(["rev-list", *args, "--"], cwd).split("\n") if line]
 
 
 def tracked_paths(cwd: Path, head: str | None, paths: Sequence[str]) -> set[str]:

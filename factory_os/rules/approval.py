@@ -17,10 +17,6 @@ from factory_os.rules.finding import Finding
 FACTORY_DIR = ".factory/"
 
 
-def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
-    return None
-
-
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     if change.message is None or not rule.binds(change.member):
         return

@@ -85,6 +85,6 @@ def _rule(doc: store.YamlDocument) -> dict[str, Any]:
     compiled["paths"] = translate(rule.scope.paths)
     compiled["exclude"] = translate(rule.scope.exclude)
     compiled["prefixes"] = literal_prefixes(rule.scope.paths) if rule.scope.paths else None
-    if compiled["check"]["kind"] in ("forbidden-pattern", "required-trailer"):
+    if compiled["check"]["kind"] == "forbidden-pattern":
         compiled["check"]["literal"] = required_literal(compiled["check"].get("pattern") or "")
     return compiled

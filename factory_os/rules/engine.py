@@ -66,9 +66,11 @@ def evaluate(
             findings.extend(identity.check_signature(change, ctx.ruleset))
     rules = rules_for(ctx.ruleset.rules, ctx.stage)
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
+    # the kinds that read content say what they need first (`plan`), fetched in bulk
+    planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
     for change in changes:
-        for rule, module in checked:
-            module.plan(rule, change, ctx)
+        for rule, plan in planning:
+            plan(rule, change, ctx)
     for change in changes:
         for rule, module in checked:
             findings.extend(module.check(rule, change, ctx))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from factory_os import git
-from factory_os.rules.cache import Cache, blob_id
+from factory_os.rules.cache import Cache
 from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
 from factory_os.rules.finding import Finding
 
@@ -63,7 +63,6 @@ class Snapshot:
 
     def __init__(self, blobs: dict[str, str] | None = None) -> None:
         self.blobs = blobs or {}
-        self.contents: dict[str, bytes] = {}  # known without git (files on disk)
         self._rules: dict[str, str] | None = None
 
     @property
@@ -117,23 +116,6 @@ def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
     return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.worktree).stdout)
 
 
-def snapshot_disk(root: Path) -> Snapshot:
-    """The documents as they are on disk under ROOT (what an editor sees)."""
-    snap = Snapshot()
-    paths = [root / p for p in DOCUMENTS.values()]
-    rules_dir = root / RULES_DIR
-    if rules_dir.is_dir():
-        paths += sorted(rules_dir.iterdir())
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        if not _is_document(rel) or not path.is_file():
-            continue
-        data = path.read_bytes()
-        snap.blobs[rel] = blob_id(data)
-        snap.contents[snap.blobs[rel]] = data
-    return snap
-
-
 class Compiler:
     """Compiled documents by blob id, from the cache or compiled on a miss."""
 
@@ -141,20 +123,17 @@ class Compiler:
         self.repo = repo
         self.cache = Cache(repo.common_dir)
 
-    def load(self, wanted: Iterable[tuple[str, str, str]], snaps: Iterable[Snapshot]) -> None:
+    def load(self, wanted: Iterable[tuple[str, str, str]]) -> None:
         """Make sure every (kind, blob, path) of WANTED is compiled."""
         missing = [(k, b, p) for k, b, p in wanted if self.cache.get(k, b) is None]
         if not missing:
             self.cache.save()  # whatever else was learnt (a tree's documents)
             return
-        known: dict[str, bytes] = {}
-        for snap in snaps:
-            known.update(snap.contents)
-        fetched = git.cat_blobs(self.repo.worktree, [b for _, b, _ in missing if b not in known])
+        fetched = git.cat_blobs(self.repo.worktree, [b for _, b, _ in missing])
         from factory_os.rules.compile import compile_document  # the slow side, on a miss only
 
         for kind, blob, path in missing:
-            data = known.get(blob, fetched.get(blob))
+            data = fetched.get(blob)
             if data is None:
                 compiled: Any = {"invalid": [[0, "content not found in git"]]}
             else:
@@ -178,7 +157,7 @@ def rules_in_force(
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
     if not founding and DOCUMENTS["team"] in head.blobs:
         wanted.append(("team", head.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
-    compiler.load(wanted, [base, head])
+    compiler.load(wanted)
 
     findings: list[Finding] = []
     chosen: dict[str, tuple[str, str]] = {}

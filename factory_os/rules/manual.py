@@ -10,9 +10,5 @@ from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding
 
 
-def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
-    return None
-
-
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     return iter(())

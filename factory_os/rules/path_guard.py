@@ -12,10 +12,6 @@ from factory_os.rules.finding import Finding
 VERBS = {"A": "add", "M": "modify", "D": "delete", "T": "modify"}
 
 
-def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
-    return None
-
-
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     if not rule.binds(change.member):
         return

@@ -11,10 +11,6 @@ from factory_os.rules.finding import Finding
 from factory_os.rules.forbidden_pattern import compiled, searchable
 
 
-def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
-    return None
-
-
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
     if change.message is None or not rule.binds(change.member):
         return
