@@ -18,9 +18,11 @@ from pathlib import Path
 from factory_os import git
 from factory_os.errors import UsageError
 from factory_os.render import render
-from factory_os.rules.run import Report, check_range, check_staged, open_repo, read_message
+from factory_os.rules.report import Report
+from factory_os.rules.run import check_range, check_staged, open_repo, read_message
 
-HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push", "pre-receive")
+CLIENT_HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")  # what `fos hooks install` writes
+HOOK_TYPES = (*CLIENT_HOOK_TYPES, "pre-receive")  # and the server side's hooks/pre-receive
 
 
 def main(cwd: Path, args: Sequence[str]) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from factory_os import __version__
 from factory_os.rules.finding import Finding
-from factory_os.rules.run import Report
+from factory_os.rules.report import Report
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}

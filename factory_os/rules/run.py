@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from factory_os import git
-from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
+from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.identity import allowed_signers_file
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
-from factory_os.rules.compiled import DEFAULT_HOOK_STAGES
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
 from factory_os.rules.finding import Finding, sort_key
@@ -31,36 +30,9 @@ from factory_os.rules.inforce import (
     snapshot_of,
 )
 from factory_os.rules.merges import answered
+from factory_os.rules.report import Report
 
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
-
-
-class Report:
-    """What a check found, over how many changes, at which stage."""
-
-    def __init__(
-        self,
-        findings: list[Finding] | None = None,
-        stage: str = "ci",
-        changes: int = 0,
-        rules: int = 0,
-        commits: list[str] | None = None,
-        hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,  # factory.yaml's hooks.stages
-    ) -> None:
-        self.findings = findings or []
-        self.stage = stage
-        self.changes = changes
-        self.rules = rules
-        self.commits = commits or []
-        self.hook_stages = hook_stages
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.blocking else EXIT_OK
 
 
 def open_repo(cwd: Path) -> Repo | None:
