@@ -1,0 +1,375 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import fos, snapshot, write_tree
+
+INCIDENT = (
+    "---\n"
+    "id: INC-abc123\n"
+    "title: The deploy went out untested\n"
+    "severity: high\n"
+    "created_at: 2026-01-02T03:04:05Z\n"
+    "created_by: alice@example.com\n"
+    "---\n"
+    "What happened.\n"
+)
+KNOWLEDGE = "---\ntitle: How we deploy\ntags: [deploy]\npaths: [deploy/**]\n---\nBody.\n"
+DIGEST = (
+    "---\n"
+    "session: S-abc123\n"
+    "actor: alice@example.com\n"
+    "started_at: 2026-01-02T03:04:05Z\n"
+    "ended_at: 2026-01-02T04:04:05Z\n"
+    f"manifest_hash: {'ab' * 32}\n"
+    "---\n"
+    "## Done\n"
+)
+RULE = (
+    "id: R-abc123\n"
+    "title: No secrets\n"
+    "statement: Never commit a secret.\n"
+    "origin: INC-abc123\n"
+    "created_at: 2026-01-02T03:04:05Z\n"
+    "created_by: alice@example.com\n"
+    "scope:\n"
+    "  roles: [builder]\n"
+    "check:\n"
+    "  kind: forbidden-pattern\n"
+    "  pattern: 'AKIA[0-9A-Z]{16}'\n"
+)
+
+
+def check_invalid(repo: Path, files: dict[str, str | bytes], expected: list[str]) -> None:
+    """Write FILES under .factory/, run validate, expect exactly EXPECTED and no change."""
+    write_tree(repo / ".factory", files)
+    before = snapshot(repo)
+    result = fos(repo, "validate")
+    assert snapshot(repo) == before
+    assert result.code == 3, result.output
+    assert "Traceback" not in result.output
+    problems = [line for line in result.out.splitlines() if not line.endswith(" files")]
+    assert problems == expected
+
+
+def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
+    write_tree(
+        factory_repo / ".factory",
+        {
+            "incidents/INC-abc123.md": INCIDENT,
+            "knowledge/deploying.md": KNOWLEDGE,
+            "digests/S-abc123.md": DIGEST,
+            "rules/R-abc123.yaml": RULE,
+            "ledger/seg.jsonl": "",
+            "specs/agent-a/spec.md": "anything\n",
+            "runs/run_0123abcd/plan.json": "{}\n",
+        },
+    )
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+    assert result.out == "ok: 17 files valid\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {"factory.yaml": "schema_version: 1\nname: [unclosed\n"},
+            [".factory/factory.yaml:3: invalid YAML: expected ',' or ']', but got '<stream end>'"],
+            id="malformed-yaml",
+        ),
+        pytest.param(
+            {"team.yaml": "members:\n  - id: a\n\troles: [owner]\n"},
+            [".factory/team.yaml:3: tab in indentation (YAML indents with spaces)"],
+            id="tab",
+        ),
+        pytest.param(
+            {"factory.yaml": "schema_version: 1\nname: f\ncontext:\n  budget_tokens: [8000]\n"},
+            [".factory/factory.yaml:4: context.budget_tokens: Input should be a valid integer"],
+            id="wrong-type",
+        ),
+        pytest.param(
+            {"factory.yaml": "schema_version: 1\nname: f\nhooks:\n  stages: []\n  colour: red\n"},
+            [".factory/factory.yaml:5: hooks.colour: unknown key"],
+            id="unknown-key",
+        ),
+        pytest.param(
+            {"factory.yaml": "schema_version: 1\nname: f\nname: g\n"},
+            [
+                '.factory/factory.yaml:3: invalid YAML: found duplicate key "name" with value "g"'
+                ' (original value: "f")'
+            ],
+            id="duplicate-key",
+        ),
+        pytest.param(
+            {"roles.yaml": b"roles:\n  ceo:\n    description: \x00\x01\x02\n"},
+            [".factory/roles.yaml:3: binary content (NUL byte); expected UTF-8 text"],
+            id="binary",
+        ),
+        pytest.param(
+            {"roles.yaml": b"roles:\n  ceo:\n    description: caf\xe9\n"},
+            [".factory/roles.yaml:3: not valid UTF-8 text"],
+            id="not-utf8",
+        ),
+        pytest.param(
+            {"team.yaml": "# padding\n" * 120_000},
+            [".factory/team.yaml:0: file is larger than 1024 KiB"],
+            id="too-large",
+        ),
+        pytest.param(
+            {"team.yaml": ""},
+            [".factory/team.yaml:1: empty document"],
+            id="empty-file",
+        ),
+        pytest.param(
+            {"incidents/INC-abc123.md": "# no front matter\n"},
+            [
+                ".factory/incidents/INC-abc123.md:1: missing YAML front matter"
+                " (the file must start with ---)"
+            ],
+            id="front-matter-missing",
+        ),
+        pytest.param(
+            {"knowledge/deploying.md": "---\ntitle: x\n\nbody without an end\n"},
+            [".factory/knowledge/deploying.md:1: front matter is not closed by a --- line"],
+            id="front-matter-unclosed",
+        ),
+        pytest.param(
+            {"digests/S-abc123.md": DIGEST.replace("actor: alice@example.com\n", "actor: ''\n")},
+            [".factory/digests/S-abc123.md:3: actor: String should have at least 1 character"],
+            id="front-matter-bad-value",
+        ),
+        pytest.param(
+            {"incidents/INC-abc123.md": INCIDENT.replace("severity: high", "severity: severe")},
+            [
+                ".factory/incidents/INC-abc123.md:4: severity: Input should be"
+                " 'low', 'medium', 'high' or 'critical'"
+            ],
+            id="incident-severity",
+        ),
+        pytest.param(
+            {"DNA.md": "# DNA\n\n## Decision one\nStatus: accepted\n"},
+            [".factory/DNA.md:3: a section heading must read `## D-<6+ hex>: Title` (a decision)"],
+            id="dna-heading",
+        ),
+        pytest.param(
+            {"DNA.md": "# DNA\n\n## D-abc123: Money in minor units\nStatus: approved\n"},
+            [
+                ".factory/DNA.md:4: D-abc123: status: Input should be"
+                " 'proposed', 'accepted' or 'superseded'"
+            ],
+            id="dna-status",
+        ),
+        pytest.param(
+            {"DNA.md": "## D-abc123: Money in minor units\nprose first\nStatus: accepted\n"},
+            [".factory/DNA.md:1: D-abc123: missing `Status:` line under the heading"],
+            id="dna-no-status",
+        ),
+        pytest.param(
+            {"notes.txt": "stray\n"},
+            [".factory/notes.txt:0: not a factory file (unknown name)"],
+            id="stray-file",
+        ),
+        pytest.param(
+            {"rules/R-abc123.yml": RULE},
+            [".factory/rules/R-abc123.yml:0: not a rules document (expected *.yaml)"],
+            id="stray-suffix",
+        ),
+    ],
+)
+def test_bad_input_is_reported_at_its_line(
+    factory_repo: Path, files: dict[str, str | bytes], expected: list[str]
+) -> None:
+    check_invalid(factory_repo, files, expected)
+
+
+def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
+    (factory_repo / ".factory" / "roles.yaml").unlink()
+    result = fos(factory_repo, "validate")
+    assert result.code == 3
+    assert ".factory/roles.yaml:0: file is missing" in result.out
+
+
+def test_every_problem_of_every_file_in_one_run(factory_repo: Path) -> None:
+    check_invalid(
+        factory_repo,
+        {
+            "factory.yaml": "schema_version: 2\nname: f\n",
+            "team.yaml": "members:\n  - id: a\n    name: A\n    kind: human\n"
+            "    roles: [owner, wizard]\n    emails: [a@example.com]\n",
+            "incidents/INC-abc123.md": "no front matter\n",
+            "rules/R-abc123.yaml": RULE,
+            "DNA.md": "## D-abc123: A\nStatus: superseded by D-fff000\n",
+        },
+        [
+            ".factory/DNA.md:1: D-abc123 is superseded by D-fff000, which does not exist",
+            ".factory/factory.yaml:1: schema_version: Input should be 1",
+            ".factory/incidents/INC-abc123.md:1: missing YAML front matter"
+            " (the file must start with ---)",
+            ".factory/rules/R-abc123.yaml:4: origin INC-abc123 names no incident"
+            " in .factory/incidents/",
+            ".factory/team.yaml:5: member 'a' has role 'wizard', which roles.yaml does not define",
+        ],
+    )
+
+
+# -- cross-references ------------------------------------------------------
+
+
+def test_raci_roles_must_exist_and_every_stage_needs_an_a(factory_repo: Path) -> None:
+    raci = (factory_repo / ".factory" / "raci.yaml").read_text()
+    raci = raci.replace("roles: [owner, builder,", "roles: [owner, tester, builder,")
+    old = "rank:     {owner: C, builder: C, reviewer: I, safety-lead: C, sponsor: A/R}"
+    raci = raci.replace(old, old.replace("A/R", "R"))
+    check_invalid(
+        factory_repo,
+        {"raci.yaml": raci},
+        [
+            ".factory/raci.yaml:4: role 'tester' is not defined in roles.yaml",
+            ".factory/raci.yaml:7: stage 'rank' has no one Accountable (A)",
+        ],
+    )
+
+
+def test_a_rules_roles_and_approvers_must_exist(factory_repo: Path) -> None:
+    rule = RULE.replace("origin: INC-abc123", "origin: pack:core@1").replace(
+        "id: R-abc123", "id: R-core-extra"
+    )
+    rule = rule.replace(
+        "check:\n  kind: forbidden-pattern\n  pattern: 'AKIA[0-9A-Z]{16}'\n",
+        "check:\n  kind: approval-required\n  approver_roles:\n    - ceo\n    - boss\n",
+    )
+    rule = rule.replace("roles: [builder]", "roles: [builder, intern]")
+    check_invalid(
+        factory_repo,
+        {"rules/R-core-extra.yaml": rule},
+        [
+            ".factory/rules/R-core-extra.yaml:8: role 'intern' is not defined in roles.yaml",
+            ".factory/rules/R-core-extra.yaml:13: role 'boss' is not defined in roles.yaml",
+        ],
+    )
+
+
+def test_a_rule_from_an_unknown_pack_is_reported(factory_repo: Path) -> None:
+    rule = RULE.replace("origin: INC-abc123", "origin: pack:nowhere@1")
+    check_invalid(
+        factory_repo,
+        {"rules/R-abc123.yaml": rule},
+        [".factory/rules/R-abc123.yaml:4: unknown pack 'nowhere'"],
+    )
+
+
+def test_a_rule_from_an_existing_incident_is_valid(factory_repo: Path) -> None:
+    write_tree(
+        factory_repo / ".factory",
+        {"incidents/INC-abc123.md": INCIDENT, "rules/R-abc123.yaml": RULE},
+    )
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+
+
+def test_ids_are_unique_across_files(factory_repo: Path) -> None:
+    check_invalid(
+        factory_repo,
+        {
+            "incidents/INC-abc123.md": INCIDENT,
+            "rules/R-abc123.yaml": RULE,
+            "digests/S-abc123.md": DIGEST,
+            "knowledge/INC-abc123.md": "---\ntitle: clashes with an incident\n---\n",
+        },
+        [
+            ".factory/knowledge/INC-abc123.md:2: id INC-abc123 is also used by"
+            " .factory/incidents/INC-abc123.md"
+        ],
+    )
+
+
+def test_a_document_is_named_after_its_id(factory_repo: Path) -> None:
+    check_invalid(
+        factory_repo,
+        {"incidents/INC-abc999.md": INCIDENT},
+        [".factory/incidents/INC-abc999.md:2: file name must be its id: INC-abc123.md"],
+    )
+
+
+def test_ids_have_the_branch_safe_form(factory_repo: Path) -> None:
+    check_invalid(
+        factory_repo,
+        {"rules/R-0007.yaml": RULE.replace("id: R-abc123", "id: R-0007")},
+        [
+            ".factory/rules/R-0007.yaml:1: id: String should match pattern"
+            " '^R-([0-9a-f]{6,}|[a-z][a-z0-9]*(-[a-z0-9]+)+)$'"
+        ],
+    )
+
+
+def test_member_ids_and_emails_are_unique(factory_repo: Path) -> None:
+    member = (
+        "  - id: {id}\n    name: X\n    kind: agent\n    roles: [builder]\n    emails: [{email}]\n"
+    )
+    team = "members:\n" + member.format(id="a", email="a@example.com")
+    team += member.format(id="a", email="b@example.com")
+    team += member.format(id="c", email="A@example.com")
+    check_invalid(
+        factory_repo,
+        {"team.yaml": team},
+        [
+            ".factory/team.yaml:7: member id 'a' is used twice",
+            ".factory/team.yaml:12: email a@example.com belongs to both 'a' and 'c'",
+        ],
+    )
+
+
+def test_decision_supersede_links_resolve(factory_repo: Path) -> None:
+    dna = (
+        "# DNA\n\n"
+        "## D-abc123: Old\nStatus: superseded by D-abc124\n\nprose\n\n"
+        "## D-abc124: New\nStatus: accepted\n\n"
+        "## D-abc125: Self\nStatus: superseded by D-abc125\n\n"
+        "## D-abc126: Dangling\nStatus: superseded by D-999999\n"
+    )
+    check_invalid(
+        factory_repo,
+        {"DNA.md": dna},
+        [
+            ".factory/DNA.md:11: D-abc125 cannot supersede itself",
+            ".factory/DNA.md:14: D-abc126 is superseded by D-999999, which does not exist",
+        ],
+    )
+
+
+# -- output ----------------------------------------------------------------
+
+
+def test_json_output_is_a_stable_object(factory_repo: Path) -> None:
+    result = fos(factory_repo, "validate", "--format", "json")
+    assert result.code == 0
+    assert json.loads(result.out) == {"ok": True, "files": 13, "problems": []}
+    write_tree(factory_repo / ".factory", {"notes.txt": "x", "team.yaml": "members: 3\n"})
+    result = fos(factory_repo, "validate", "--format", "json")
+    assert result.code == 3
+    assert json.loads(result.out) == {
+        "ok": False,
+        "files": 13,
+        "problems": [
+            {
+                "path": ".factory/notes.txt",
+                "line": 0,
+                "message": "not a factory file (unknown name)",
+            },
+            {
+                "path": ".factory/team.yaml",
+                "line": 1,
+                "message": "members: Input should be a valid list",
+            },
+        ],
+    }
+
+
+def test_validate_without_a_factory_is_an_environment_problem(repo: Path) -> None:
+    result = fos(repo, "validate")
+    assert result.code == 4
+    assert "fos init" in result.err
