@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from factory_os import git
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
@@ -126,14 +128,23 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
                 rel, number + line_offset, "tab in indentation (YAML indents with spaces)"
             )
     try:
-        tree = _yaml().load(text)
+        with warnings.catch_warnings():
+            # ruamel warns on stderr about legal YAML (a reused anchor name): not our output
+            warnings.simplefilter("ignore")
+            tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1 if mark is not None else 0) + line_offset
-        message = exc.problem or exc.context or "invalid YAML"
+        message = (exc.problem or exc.context or "").strip().split("\n")[0] or "syntax error"
         raise InvalidInput.one(rel, where, f"invalid YAML: {message}") from None
+    except ReaderError as exc:
+        # a control character YAML forbids; its position is an index into TEXT
+        where = text.count("\n", 0, max(exc.position, 0)) + 1 + line_offset
+        message = f"invalid YAML: control character U+{exc.character:04X} is not allowed"
+        raise InvalidInput.one(rel, where, message) from None
     except YAMLError as exc:
-        raise InvalidInput.one(rel, line_offset, f"invalid YAML: {exc}") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput.one(rel, line_offset, f"invalid YAML: {first}") from None
     except RecursionError:
         raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
     plain = _to_plain(tree, rel, [0])

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,12 +119,27 @@ def test_read_text_reports_missing_files_and_directories(tmp_path: Path) -> None
         ("a: 1\n  b: 2\n", "f:2: invalid YAML:"),
         ("a: 1\n---\nb: 2\n", "f:2: invalid YAML:"),
         ("a: *nowhere\n", "f:1: invalid YAML: found undefined alias"),
+        ("a: 1\n\nb: x\x07y\n", "f:3: invalid YAML: control character U+0007 is not allowed"),
     ],
 )
 def test_parse_yaml_reports_the_line_of_the_problem(text: str, expected: str) -> None:
     with pytest.raises(InvalidInput) as excinfo:
         store.parse_yaml(text, "f")
     assert problem_of(excinfo).startswith(expected)
+
+
+def test_parse_yaml_problems_are_one_line_each() -> None:
+    for text in ("a: \x1b\n", "a: 1\na: 2\n", "a: [\n"):
+        with pytest.raises(InvalidInput) as excinfo:
+            store.parse_yaml(text, "f")
+        assert "\n" not in problem_of(excinfo)
+
+
+def test_parse_yaml_does_not_warn_about_legal_yaml() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        doc = store.parse_yaml("a: &x 1\nb: &x 2\nc: *x\n", "f")
+    assert doc.plain == {"a": 1, "b": 2, "c": 2}
 
 
 def test_parse_yaml_adds_the_line_offset_of_front_matter() -> None:

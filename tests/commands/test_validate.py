@@ -105,6 +105,11 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             id="duplicate-key",
         ),
         pytest.param(
+            {"roles.yaml": "roles:\n  ceo:\n    description: \x1b[31mred\n"},
+            [".factory/roles.yaml:3: invalid YAML: control character U+001B is not allowed"],
+            id="control-character",
+        ),
+        pytest.param(
             {"roles.yaml": b"roles:\n  ceo:\n    description: \x00\x01\x02\n"},
             [".factory/roles.yaml:3: binary content (NUL byte); expected UTF-8 text"],
             id="binary",
