@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
@@ -31,6 +32,7 @@ from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 100
 SCHEMA_DIR = "schemas"  # .factory/schemas/: editor schemas written by `fos init`
 
 M = TypeVar("M", bound=BaseModel)
@@ -97,8 +99,31 @@ def read_text(path: Path, rel: str) -> str:
         raise InvalidInput.one(rel, line, "not valid UTF-8 text") from None
 
 
+class _DepthLimitedComposer(Composer):
+    """Refuses nesting deeper than MAX_YAML_DEPTH before it costs a deep recursion.
+
+    Without it, `[[[[...` a few thousand levels deep runs into RecursionError
+    only after seconds of work, and without a line to report.
+    """
+
+    _nesting = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._nesting += 1
+        try:
+            if self._nesting > MAX_YAML_DEPTH:
+                mark = self.parser.peek_event().start_mark
+                raise ComposerError(
+                    None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._nesting -= 1
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Composer = _DepthLimitedComposer
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -158,7 +183,7 @@ def load_yaml(path: Path, rel: str) -> YamlDocument:
 def _to_plain(node: Any, rel: str, budget: list[int], depth: int = 0) -> Any:
     """A plain dict/list copy of a ruamel tree; aliases count against a node budget."""
     budget[0] += 1
-    if budget[0] > MAX_YAML_NODES or depth > 100:
+    if budget[0] > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
         raise InvalidInput.one(
             rel, 0, "YAML too large or too deep once aliases are expanded (alias bomb?)"
         )

@@ -158,6 +158,28 @@ def test_parse_yaml_stops_an_alias_bomb_quickly() -> None:
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: 1\nb: " + "[" * 200_000 + "]" * 200_000 + "\n", 2),
+        ("a:\n" + "".join("  " * depth + "-\n" for depth in range(1, 5000)), 101),
+        ("a:\n" + "".join("  " * depth + f"k{depth}:\n" for depth in range(1, 5000)), 100),
+    ],
+    ids=["flow", "block-sequence", "block-mapping"],
+)
+def test_parse_yaml_refuses_deep_nesting_quickly_at_its_line(text: str, line: int) -> None:
+    started = time.monotonic()
+    with pytest.raises(InvalidInput) as excinfo:
+        store.parse_yaml(text, "f")
+    assert time.monotonic() - started < 3
+    assert problem_of(excinfo) == f"f:{line}: invalid YAML: nesting deeper than 100 levels"
+
+
+def test_parse_yaml_accepts_nesting_up_to_the_limit() -> None:
+    doc = store.parse_yaml("a: " + "[" * 98 + "1" + "]" * 98 + "\n", "f")
+    assert doc.plain is not None
+
+
 def test_validate_reports_each_schema_error_at_its_line() -> None:
     from factory_os.model.team import Team
 

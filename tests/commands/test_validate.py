@@ -125,6 +125,11 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             id="too-large",
         ),
         pytest.param(
+            {"team.yaml": "members:\n  - " + "[" * 100_000 + "]" * 100_000 + "\n"},
+            [".factory/team.yaml:2: invalid YAML: nesting deeper than 100 levels"],
+            id="deep-nesting",
+        ),
+        pytest.param(
             {"team.yaml": ""},
             [".factory/team.yaml:1: empty document"],
             id="empty-file",
