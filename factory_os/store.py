@@ -172,7 +172,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
         raise InvalidInput.one(rel, line_offset, f"invalid YAML: {first}") from None
     except RecursionError:
         raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
-    plain = _to_plain(tree, rel, [0])
+    plain = _to_plain(tree, _Expansion(rel, offset=line_offset, line=line_offset + 1))
     return YamlDocument(tree=tree, plain=plain, rel=rel, line_offset=line_offset)
 
 
@@ -180,20 +180,50 @@ def load_yaml(path: Path, rel: str) -> YamlDocument:
     return parse_yaml(read_text(path, rel), rel)
 
 
-def _to_plain(node: Any, rel: str, budget: list[int], depth: int = 0) -> Any:
+@dataclass
+class _Expansion:
+    """The node budget of one document, and the line of the top-level entry being expanded."""
+
+    rel: str
+    offset: int
+    line: int = 0
+    nodes: int = 0
+
+
+def _to_plain(node: Any, expansion: _Expansion, depth: int = 0) -> Any:
     """A plain dict/list copy of a ruamel tree; aliases count against a node budget."""
-    budget[0] += 1
-    if budget[0] > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+    expansion.nodes += 1
+    if expansion.nodes > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
         raise InvalidInput.one(
-            rel, 0, "YAML too large or too deep once aliases are expanded (alias bomb?)"
+            expansion.rel,
+            expansion.line,
+            "YAML too large or too deep once aliases are expanded (alias bomb?)",
         )
     if isinstance(node, Mapping):
-        return {
-            _scalar(key): _to_plain(value, rel, budget, depth + 1) for key, value in node.items()
-        }
+        out = {}
+        for key, value in node.items():
+            if depth == 0:
+                expansion.line = _entry_line(node, key, expansion)
+            out[_scalar(key)] = _to_plain(value, expansion, depth + 1)
+        return out
     if isinstance(node, list):
-        return [_to_plain(item, rel, budget, depth + 1) for item in node]
+        items = []
+        for index, item in enumerate(node):
+            if depth == 0:
+                expansion.line = _entry_line(node, index, expansion)
+            items.append(_to_plain(item, expansion, depth + 1))
+        return items
     return _scalar(node)
+
+
+def _entry_line(node: Any, key: Any, expansion: _Expansion) -> int:
+    """The line of KEY in NODE as the file numbers it (merged `<<` keys keep the last)."""
+    lc: Any = getattr(node, "lc", None)
+    try:
+        position = lc.item(key) if isinstance(node, CommentedSeq) else lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return expansion.line
+    return expansion.offset + int(position[0]) + 1
 
 
 def _scalar(value: Any) -> Any:

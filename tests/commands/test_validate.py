@@ -42,6 +42,11 @@ RULE = (
     "  pattern: 'AKIA[0-9A-Z]{16}'\n"
 )
 
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'lol'] * 10)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
 
 def check_invalid(repo: Path, files: dict[str, str | bytes], expected: list[str]) -> None:
     """Write FILES under .factory/, run validate, expect exactly EXPECTED and no change."""
@@ -128,6 +133,14 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             {"team.yaml": "members:\n  - " + "[" * 100_000 + "]" * 100_000 + "\n"},
             [".factory/team.yaml:2: invalid YAML: nesting deeper than 100 levels"],
             id="deep-nesting",
+        ),
+        pytest.param(
+            {"team.yaml": BOMB},
+            [
+                ".factory/team.yaml:5: YAML too large or too deep once aliases are expanded"
+                " (alias bomb?)"
+            ],
+            id="alias-bomb",
         ),
         pytest.param(
             {"team.yaml": ""},
