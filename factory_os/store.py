@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from factory_os import git
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
@@ -229,6 +230,8 @@ def _entry_line(node: Any, key: Any, expansion: _Expansion) -> int:
 def _scalar(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, ScalarBoolean):  # an anchored `true` is an int subclass
+        return bool(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

@@ -88,6 +88,35 @@ def test_the_schemas_accept_valid_front_matter(factory_repo: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "settings",
+    [
+        "governance: {escalation_sla_minutes: 45}",
+        "governance: {escalation_sla_minutes: '45'}",
+        "governance: {escalation_sla_minutes: 45.0}",
+        "governance: {escalation_sla_minutes: true}",
+        "governance: {escalation_sla_minutes: 45.5}",
+        "identity: {require_signed_commits: yes}",
+        "identity: {require_signed_commits: 1}",
+        "identity: {require_signed_commits: false}",
+        "schema_version: true",
+        "schema_version: 1.0",
+        "context: {budget_tokens: 100}",
+        "context: {digests: '3'}",
+        "hooks: {stages: [ci]}",
+        "hooks: {stages: [deploy]}",
+    ],
+)
+def test_editors_and_validate_agree_on_factory_settings(factory_repo: Path, settings: str) -> None:
+    text = f"name: f\n{settings}\n"
+    write_tree(factory_repo / ".factory", {"factory.yaml": text})
+    rejected_by_fos = fos(factory_repo, "validate").code == 3
+    rejected_by_schema = bool(
+        schema_errors(ROOT / "schemas" / "factory.schema.json", YAML(typ="safe").load(text))
+    )
+    assert rejected_by_fos == rejected_by_schema
+
+
+@pytest.mark.parametrize(
     ("schema", "document"),
     [
         ("factory", {"name": "f", "colour": "red"}),

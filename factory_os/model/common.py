@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
 # Rules from a built-in pack are namespaced by the pack instead: R-<pack>-<slug>.
@@ -25,6 +26,18 @@ SessionId = Annotated[str, Field(pattern=SESSION_ID)]
 Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _whole_number(value: object) -> object:
+    """A whole number as JSON Schema (and so an editor) sees it: `45` or `45.0`, never
+    `true` or `"45"`, which pydantic would quietly turn into 1 and 45."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
 LIFECYCLE_STAGES = (
     "intake",

@@ -19,6 +19,7 @@ from factory_os.model.common import (
     RuleId,
     Slug,
     Strict,
+    WholeNumber,
 )
 
 Severity = Literal["block", "warn", "info"]
@@ -74,7 +75,7 @@ class AppendOnly(Strict):
 class Command(Strict):
     kind: Literal["command"]
     run: NonEmpty = Field(description="Run with sh -c in the repository root.")
-    timeout: int = Field(60, ge=1, le=3600, description="Seconds.")
+    timeout: WholeNumber = Field(60, ge=1, le=3600, description="Seconds.")
 
 
 class Manual(Strict):

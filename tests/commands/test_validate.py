@@ -97,6 +97,36 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             id="wrong-type",
         ),
         pytest.param(
+            {"factory.yaml": "name: f\ngovernance:\n  escalation_sla_minutes: '30'\n"},
+            [
+                ".factory/factory.yaml:3: governance.escalation_sla_minutes:"
+                " Input should be a valid integer"
+            ],
+            id="string-for-integer",
+        ),
+        pytest.param(
+            {"factory.yaml": "schema_version: true\nname: f\ncontext:\n  digests: 2.5\n"},
+            [
+                ".factory/factory.yaml:1: schema_version: Input should be a valid integer",
+                ".factory/factory.yaml:4: context.digests: Input should be a valid integer,"
+                " got a number with a fractional part",
+            ],
+            id="bool-and-fraction-for-integer",
+        ),
+        pytest.param(
+            {"factory.yaml": "name: f\nidentity:\n  require_signed_commits: yes\n"},
+            [
+                ".factory/factory.yaml:3: identity.require_signed_commits:"
+                " Input should be a valid boolean"
+            ],
+            id="string-for-boolean",
+        ),
+        pytest.param(
+            {"roles.yaml": "roles:\n  ceo:\n    description: CEO\n    approver: 1\n"},
+            [".factory/roles.yaml:4: roles.ceo.approver: Input should be a valid boolean"],
+            id="integer-for-boolean",
+        ),
+        pytest.param(
             {"factory.yaml": "schema_version: 1\nname: f\nhooks:\n  stages: []\n  colour: red\n"},
             [".factory/factory.yaml:5: hooks.colour: unknown key"],
             id="unknown-key",
@@ -207,6 +237,15 @@ def test_bad_input_is_reported_at_its_line(
     factory_repo: Path, files: dict[str, str | bytes], expected: list[str]
 ) -> None:
     check_invalid(factory_repo, files, expected)
+
+
+def test_an_anchored_boolean_is_still_a_boolean(factory_repo: Path) -> None:
+    write_tree(
+        factory_repo / ".factory",
+        {"factory.yaml": "name: f\nidentity:\n  require_signed_commits: &signed true\n"},
+    )
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
 
 
 def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
