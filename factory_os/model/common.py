@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
@@ -36,7 +37,22 @@ def _whole_number(value: object) -> object:
     return value
 
 
+def _not_a_number(example: str) -> BeforeValidator:
+    """pydantic reads a number as seconds since 1970; in a file it is a typo for a date."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bool | int | float):
+            raise PydanticCustomError("datetime_type", f"Input should be written as {example}")
+        return value
+
+    return BeforeValidator(check)
+
+
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+# RFC 3339, as the JSON Schema's `date-time` says: with its offset (2026-01-31T09:00:00Z), so
+# times from different members and machines compare.
+Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
+Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
 LIFECYCLE_STAGES = (

@@ -7,7 +7,6 @@ the `status` and `superseded_by` fields hold what the file was written with.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -19,6 +18,7 @@ from factory_os.model.common import (
     RuleId,
     Slug,
     Strict,
+    Timestamp,
     WholeNumber,
 )
 
@@ -108,7 +108,7 @@ class Rule(Strict):
     severity: Severity = "block"
     status: Status = "active"
     superseded_by: RuleId | None = None
-    created_at: datetime
+    created_at: Timestamp
     created_by: NonEmpty
     scope: Scope = Field(default_factory=Scope)
     stages: list[Stage] = Field(default_factory=lambda: list(ALL_STAGES))

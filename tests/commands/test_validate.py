@@ -222,6 +222,24 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             id="dna-no-status",
         ),
         pytest.param(
+            {"rules/R-abc123.yaml": RULE.replace("2026-01-02T03:04:05Z", "1767323045")},
+            [
+                ".factory/rules/R-abc123.yaml:5: created_at:"
+                " Input should be written as 2026-01-31T09:00:00Z"
+            ],
+            id="number-for-timestamp",
+        ),
+        pytest.param(
+            {"incidents/INC-abc123.md": INCIDENT.replace("03:04:05Z", "03:04:05")},
+            [".factory/incidents/INC-abc123.md:5: created_at: Input should have timezone info"],
+            id="timestamp-without-offset",
+        ),
+        pytest.param(
+            {"knowledge/deploying.md": "---\ntitle: T\nreview_by: 0\n---\n"},
+            [".factory/knowledge/deploying.md:3: review_by: Input should be written as 2026-01-31"],
+            id="number-for-date",
+        ),
+        pytest.param(
             {"notes.txt": "stray\n"},
             [".factory/notes.txt:0: not a factory file (unknown name)"],
             id="stray-file",
@@ -244,6 +262,13 @@ def test_an_anchored_boolean_is_still_a_boolean(factory_repo: Path) -> None:
         factory_repo / ".factory",
         {"factory.yaml": "name: f\nidentity:\n  require_signed_commits: &signed true\n"},
     )
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+
+
+def test_quoted_timestamps_with_an_offset_are_valid(factory_repo: Path) -> None:
+    incident = INCIDENT.replace("2026-01-02T03:04:05Z", "'2026-01-02T05:04:05+02:00'")
+    write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": incident})
     result = fos(factory_repo, "validate")
     assert result.code == 0, result.output
 
