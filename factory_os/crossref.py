@@ -61,8 +61,22 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                 scan.raci.line_of("roles", index),
                 f"role {role!r} is not defined in roles.yaml",
             )
-    for stage in raci.stages:
+    for stage in LIFECYCLE_STAGES:
+        if stage not in raci.stages:
+            yield Problem(
+                scan.raci.rel,
+                scan.raci.line_of("stages"),
+                f"stage {stage!r} is missing (every lifecycle stage needs an Accountable)",
+            )
+    for stage, assignments in raci.stages.items():
         line = scan.raci.line_of("stages", stage)
+        for role in assignments:
+            if role not in raci.roles:
+                yield Problem(
+                    scan.raci.rel,
+                    scan.raci.line_of("stages", stage, role),
+                    f"stage {stage!r} names role {role!r}, which is not in `roles`",
+                )
         if stage not in LIFECYCLE_STAGES:
             yield Problem(
                 scan.raci.rel,

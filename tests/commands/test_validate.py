@@ -321,6 +321,36 @@ def test_raci_roles_must_exist_and_every_stage_needs_an_a(factory_repo: Path) ->
     )
 
 
+def test_a_raci_stage_names_only_roles_of_the_matrix(factory_repo: Path) -> None:
+    raci = (factory_repo / ".factory" / "raci.yaml").read_text()
+    raci = raci.replace("  port:     {owner: I,", "  port:     {ghost: R, owner: I,")
+    check_invalid(
+        factory_repo,
+        {"raci.yaml": raci},
+        [".factory/raci.yaml:12: stage 'port' names role 'ghost', which is not in `roles`"],
+    )
+
+
+def test_every_lifecycle_stage_is_in_the_raci(factory_repo: Path) -> None:
+    raci = (factory_repo / ".factory" / "raci.yaml").read_text()
+    raci = "".join(
+        line for line in raci.splitlines(keepends=True) if not line.startswith("  red-team:")
+    )
+    raci = raci.replace("  port:", "  porting:")
+    check_invalid(
+        factory_repo,
+        {"raci.yaml": raci},
+        [
+            ".factory/raci.yaml:5: stage 'port' is missing"
+            " (every lifecycle stage needs an Accountable)",
+            ".factory/raci.yaml:5: stage 'red-team' is missing"
+            " (every lifecycle stage needs an Accountable)",
+            ".factory/raci.yaml:11: unknown stage 'porting' (stages: intake, rank, spec,"
+            " build, eval, red-team, port, launch, maintain)",
+        ],
+    )
+
+
 def test_a_rules_roles_and_approvers_must_exist(factory_repo: Path) -> None:
     rule = RULE.replace("origin: INC-abc123", "origin: pack:core@1").replace(
         "id: R-abc123", "id: R-core-extra"
