@@ -158,6 +158,24 @@ def _decisions(scan: Scan) -> Iterator[Problem]:
             )
         elif target == decision.id:
             yield Problem(DNA, decision.line, f"{decision.id} cannot supersede itself")
+    reported: set[str] = set()
+    for decision in scan.decisions:
+        chain = [decision.id]
+        target = decision.superseded_by
+        while target in by_id and target not in chain:
+            chain.append(target)
+            target = by_id[target].superseded_by
+        if target is None or target == chain[-1] or target not in chain:
+            continue  # ends in a decision in force, a dangling link or a self link (above)
+        cycle = chain[chain.index(target) :]
+        if not reported.intersection(cycle):
+            reported.update(cycle)
+            first = min((by_id[i] for i in cycle), key=lambda d: d.line)
+            yield Problem(
+                DNA,
+                first.line,
+                f"supersede links go round in a circle: {' -> '.join([*cycle, cycle[0]])}",
+            )
 
 
 def _unique_ids(scan: Scan) -> Iterator[Problem]:

@@ -458,6 +458,23 @@ def test_decision_supersede_links_resolve(factory_repo: Path) -> None:
     )
 
 
+def test_decision_supersede_links_do_not_go_round_in_circles(factory_repo: Path) -> None:
+    dna = (
+        "## D-aaa111: A\nStatus: superseded by D-bbb222\n\n"
+        "## D-bbb222: B\nStatus: superseded by D-ccc333\n\n"
+        "## D-ccc333: C\nStatus: superseded by D-aaa111\n\n"
+        "## D-ddd444: D\nStatus: superseded by D-bbb222\n"
+    )
+    check_invalid(
+        factory_repo,
+        {"DNA.md": dna},
+        [
+            ".factory/DNA.md:1: supersede links go round in a circle:"
+            " D-aaa111 -> D-bbb222 -> D-ccc333 -> D-aaa111"
+        ],
+    )
+
+
 # -- output ----------------------------------------------------------------
 
 

@@ -83,6 +83,19 @@ def test_a_superseding_id_must_be_a_decision_id() -> None:
     ]
 
 
+def test_superseded_without_a_successor_is_refused() -> None:
+    assert problems("# DNA\n\n## D-abc123: A\nStatus: superseded\n") == [
+        "DNA.md:4: D-abc123: say which decision supersedes it: superseded by D-<id>"
+    ]
+
+
+def test_a_decision_is_superseded_exactly_when_it_names_a_successor() -> None:
+    with pytest.raises(ValueError, match="superseded_by exactly when"):
+        Decision(id="D-abc123", title="T", status="superseded")
+    with pytest.raises(ValueError, match="superseded_by exactly when"):
+        Decision(id="D-abc123", title="T", status="accepted", superseded_by="D-abc124")
+
+
 def test_render_decision_reads_back_the_same() -> None:
     decisions = parse_dna(DNA, "DNA.md")
     text = "\n".join(render_decision(d) for d in decisions)
