@@ -147,7 +147,7 @@ class YamlDocument:
 
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
     """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             raise InvalidInput.one(
@@ -160,12 +160,12 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
             tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1 if mark is not None else 0) + line_offset
+        where = (_line_at(text, mark.index) if mark is not None else 0) + line_offset
         message = (exc.problem or exc.context or "").strip().split("\n")[0] or "syntax error"
         raise InvalidInput.one(rel, where, f"invalid YAML: {message}") from None
     except ReaderError as exc:
         # a control character YAML forbids; its position is an index into TEXT
-        where = text.count("\n", 0, max(exc.position, 0)) + 1 + line_offset
+        where = _line_at(text, exc.position) + line_offset
         message = f"invalid YAML: control character U+{exc.character:04X} is not allowed"
         raise InvalidInput.one(rel, where, message) from None
     except YAMLError as exc:
@@ -175,6 +175,13 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
         raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
     plain = _to_plain(tree, _Expansion(rel, offset=line_offset, line=line_offset + 1))
     return YamlDocument(tree=tree, plain=plain, rel=rel, line_offset=line_offset)
+
+
+def _line_at(text: str, index: int) -> int:
+    """The line of character INDEX, counting only \\n as editors and `grep -n` do (ruamel's
+    own line numbers also count U+0085, U+2028 and U+2029, which text pasted from the web
+    carries)."""
+    return text.count("\n", 0, max(index, 0)) + 1
 
 
 def load_yaml(path: Path, rel: str) -> YamlDocument:
@@ -262,12 +269,13 @@ def _line_of(tree: Any, loc: tuple[int | str, ...]) -> int:
 
 def split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
     """(front matter, body, line of the body) of a Markdown file with `---` front matter."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != "---":
+    lines = text.split("\n")  # not splitlines(): it also breaks at \f, \x1c, U+2028...
+    if lines[0].rstrip("\r") != "---":
         raise InvalidInput.one(rel, 1, "missing YAML front matter (the file must start with ---)")
     for index in range(1, len(lines)):
-        if lines[index].rstrip("\r\n") in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+        if lines[index].rstrip("\r") in ("---", "..."):
+            front = "".join(line + "\n" for line in lines[1:index])
+            return front, "\n".join(lines[index + 1 :]), index + 2
     raise InvalidInput.one(rel, 1, "front matter is not closed by a --- line")
 
 

@@ -135,6 +135,23 @@ def test_parse_yaml_problems_are_one_line_each() -> None:
         assert "\n" not in problem_of(excinfo)
 
 
+def test_split_front_matter_returns_front_body_and_the_body_line() -> None:
+    text = "---\ntitle: T\u2028U\r\ntags: [a]\n---\nBody\fwith a form feed\n\nend\n"
+    assert store.split_front_matter(text, "f.md") == (
+        "title: T\u2028U\r\ntags: [a]\n",
+        "Body\fwith a form feed\n\nend\n",
+        5,
+    )
+
+
+def test_front_matter_problems_are_at_the_line_editors_show() -> None:
+    text = "---\nsummary: 'pasted\u2028text'\ntitle: a\ntitle: b\n---\n"
+    front, _body, _line = store.split_front_matter(text, "f.md")
+    with pytest.raises(InvalidInput) as excinfo:
+        store.parse_yaml(front, "f.md", line_offset=1)
+    assert problem_of(excinfo).startswith("f.md:4: invalid YAML: found duplicate key")
+
+
 def test_parse_yaml_does_not_warn_about_legal_yaml() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -50,7 +50,8 @@ def parse_dna(text: str, rel: str) -> list[Decision]:
     problems: list[Problem] = []
     sections: list[tuple[int, list[str]]] = []
     in_fence = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split at \n only: splitlines() also breaks at \f, \x1c, U+2028..., which shifts lines
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if FENCE.match(line):
             in_fence = not in_fence
         if not in_fence and line.startswith("## "):

@@ -77,6 +77,19 @@ def test_parse_dna_reports_every_bad_section_at_its_line() -> None:
     ]
 
 
+@pytest.mark.parametrize("separator", ["\f", "\x1c", "\u2028", "\x85"])
+def test_lines_are_counted_as_editors_count_them(separator: str) -> None:
+    text = f"# DNA\n\nPasted{separator}prose.\n\n## D-abc123: A\nStatus: maybe\n"
+    assert problems(text) == [
+        "DNA.md:6: D-abc123: status: Input should be 'proposed', 'accepted' or 'superseded'"
+    ]
+
+
+def test_windows_line_endings_are_read() -> None:
+    (decision,) = parse_dna("## D-abc123: A\r\nStatus: accepted\r\n\r\nProse.\r\n", "DNA.md")
+    assert (decision.title, decision.status, decision.body) == ("A", "accepted", "Prose.")
+
+
 def test_a_superseding_id_must_be_a_decision_id() -> None:
     assert problems("## D-abc123: A\nStatus: superseded by R-abc123\n") == [
         "DNA.md:2: D-abc123: superseded_by: String should match pattern '^D-[0-9a-f]{6,}$'"
