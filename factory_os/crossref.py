@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from factory_os.errors import Problem
 from factory_os.memory import Loaded, Scan
-from factory_os.model.common import LIFECYCLE_STAGES
+from factory_os.model.common import LIFECYCLE_STAGES, SLUG, SLUG_MAX
 from factory_os.packs import available_packs
 
 DNA = ".factory/DNA.md"
@@ -139,6 +140,14 @@ def _file_names(scan: Scan) -> Iterator[Problem]:
     pairs: list[tuple[Loaded[Any], str]] = [(loaded, loaded.value.id) for loaded in scan.rules]
     pairs += [(loaded, loaded.value.id) for loaded in scan.incidents]
     pairs += [(loaded, loaded.value.session) for loaded in scan.digests]
+    for note in scan.knowledge:  # a note's id is its file name
+        if not re.match(SLUG, note.stem) or len(note.stem) > SLUG_MAX:
+            yield Problem(
+                note.rel,
+                0,
+                "a knowledge note's file name is its id: lowercase letters, digits,"
+                " '.', '_' and '-' (for instance deploying-to-staging.md)",
+            )
     for loaded, identifier in pairs:
         if loaded.stem != identifier:
             yield Problem(

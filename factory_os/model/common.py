@@ -18,13 +18,14 @@ DECISION_ID = rf"^D-{HEX_SUFFIX}$"
 SESSION_ID = rf"^S-{HEX_SUFFIX}$"
 RUN_ID = r"^run_[0-9a-f]{8}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
+SLUG_MAX = 80
 PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
 
 RuleId = Annotated[str, Field(pattern=RULE_ID)]
 IncidentId = Annotated[str, Field(pattern=INCIDENT_ID)]
 DecisionId = Annotated[str, Field(pattern=DECISION_ID)]
 SessionId = Annotated[str, Field(pattern=SESSION_ID)]
-Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
+Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=SLUG_MAX)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[str, Field(min_length=1)]
 

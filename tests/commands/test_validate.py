@@ -394,12 +394,14 @@ def test_ids_are_unique_across_files(factory_repo: Path) -> None:
         {
             "incidents/INC-abc123.md": INCIDENT,
             "rules/R-abc123.yaml": RULE,
+            "rules/R-abc124.yaml": RULE,  # a copy that kept the id it was copied from
             "digests/S-abc123.md": DIGEST,
-            "knowledge/INC-abc123.md": "---\ntitle: clashes with an incident\n---\n",
+            "knowledge/inc-abc123.md": "---\ntitle: not an id of the same form\n---\n",
         },
         [
-            ".factory/knowledge/INC-abc123.md:2: id INC-abc123 is also used by"
-            " .factory/incidents/INC-abc123.md"
+            ".factory/rules/R-abc124.yaml:1: file name must be its id: R-abc123.yaml",
+            ".factory/rules/R-abc124.yaml:1: id R-abc123 is also used by"
+            " .factory/rules/R-abc123.yaml",
         ],
     )
 
@@ -419,6 +421,18 @@ def test_ids_have_the_branch_safe_form(factory_repo: Path) -> None:
         [
             ".factory/rules/R-0007.yaml:1: id: String should match pattern"
             " '^R-([0-9a-f]{6,}|[a-z][a-z0-9]*(-[a-z0-9]+)+)$'"
+        ],
+    )
+
+
+@pytest.mark.parametrize("name", ["How We Deploy.md", "_draft.md", "Deploying.md"])
+def test_a_knowledge_note_is_named_by_a_slug(factory_repo: Path, name: str) -> None:
+    check_invalid(
+        factory_repo,
+        {f"knowledge/{name}": KNOWLEDGE},
+        [
+            f".factory/knowledge/{name}:0: a knowledge note's file name is its id:"
+            " lowercase letters, digits, '.', '_' and '-' (for instance deploying-to-staging.md)"
         ],
     )
 
