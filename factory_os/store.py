@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
@@ -80,14 +81,31 @@ def find_factory(start: Path) -> Factory:
 def read_text(path: Path, rel: str) -> str:
     """The file's text, refusing what is too large, binary or not UTF-8."""
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+        # O_NONBLOCK: a FIFO (or a symlink to one, or to /dev/stdin) must not hang us
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InvalidInput.one(rel, 0, "file not found") from None
-    except IsADirectoryError:
-        raise InvalidInput.one(rel, 0, "is a directory, not a file") from None
     except OSError as exc:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise InvalidInput.one(rel, 0, "is a directory, not a file")
+        if not stat.S_ISREG(kind):
+            raise InvalidInput.one(rel, 0, "not a regular file (a device, FIFO or socket)")
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput.one(rel, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if b"\0" in raw:

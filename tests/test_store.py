@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -108,6 +109,42 @@ def test_read_text_reports_missing_files_and_directories(tmp_path: Path) -> None
         store.read_text(tmp_path / "nope", "nope")
     with pytest.raises(InvalidInput, match="is a directory"):
         store.read_text(tmp_path, "dir")
+
+
+def test_read_text_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "team.yaml"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            store.read_text(fifo, "team.yaml")
+        except BaseException as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive():  # unblock the reader so the test run can end
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("read_text blocked on a FIFO")
+    assert [str(exc) for exc in outcome] == [
+        "team.yaml:0: not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_read_text_refuses_a_symlink_to_a_device(tmp_path: Path) -> None:
+    link = tmp_path / "team.yaml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InvalidInput, match="not a regular file"):
+        store.read_text(link, "team.yaml")
+
+
+def test_read_text_follows_a_symlink_to_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "real.yaml").write_text("a: 1\n")
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    assert store.read_text(tmp_path / "link.yaml", "link.yaml") == "a: 1\n"
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,6 +274,22 @@ def test_quoted_timestamps_with_an_offset_are_valid(factory_repo: Path) -> None:
     write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": incident})
     result = fos(factory_repo, "validate")
     assert result.code == 0, result.output
+
+
+def test_a_fifo_in_the_factory_is_reported_not_waited_on(factory_repo: Path) -> None:
+    team = factory_repo / ".factory" / "team.yaml"
+    team.unlink()
+    os.mkfifo(team)
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "validate"],
+        cwd=factory_repo,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 3
+    assert ".factory/team.yaml:0: not a regular file (a device, FIFO or socket)" in proc.stdout
 
 
 def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
