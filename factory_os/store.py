@@ -287,7 +287,8 @@ def _line_of(tree: Any, loc: tuple[int | str, ...]) -> int:
 
 def split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
     """(front matter, body, line of the body) of a Markdown file with `---` front matter."""
-    lines = text.split("\n")  # not splitlines(): it also breaks at \f, \x1c, U+2028...
+    # a byte order mark, as some Windows editors write, is not part of the first line
+    lines = text.removeprefix("\ufeff").split("\n")  # not splitlines(): see _line_at
     if lines[0].rstrip("\r") != "---":
         raise InvalidInput.one(rel, 1, "missing YAML front matter (the file must start with ---)")
     for index in range(1, len(lines)):

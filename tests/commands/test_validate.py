@@ -269,6 +269,12 @@ def test_an_anchored_boolean_is_still_a_boolean(factory_repo: Path) -> None:
     assert result.code == 0, result.output
 
 
+def test_front_matter_after_a_byte_order_mark_is_read(factory_repo: Path) -> None:
+    write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": "\ufeff" + INCIDENT})
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+
+
 def test_quoted_timestamps_with_an_offset_are_valid(factory_repo: Path) -> None:
     incident = INCIDENT.replace("2026-01-02T03:04:05Z", "'2026-01-02T05:04:05+02:00'")
     write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": incident})
