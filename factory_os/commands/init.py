@@ -34,13 +34,14 @@ class InitResult:
 
 
 def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None) -> InitResult:
-    top = git.require_toplevel(cwd)
-    factory = Factory(root=top, worktree=top)
     unknown = sorted(set(packs) - set(available_packs()))
     if unknown:
         raise UsageError(
             f"unknown pack {', '.join(unknown)} (available: {', '.join(available_packs())})"
         )
+    packs = list(dict.fromkeys(packs))  # `--pack core --pack core` names it once
+    top = git.require_toplevel(cwd)
+    factory = Factory(root=top, worktree=top)
     exists = factory.dir.exists()
     if exists and not force:
         return InitResult(factory, created=False)

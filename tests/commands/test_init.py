@@ -229,3 +229,15 @@ def test_init_does_not_commit_or_stage_anything(repo: Path) -> None:
     fos(repo, "init")
     assert git(repo, "status", "--porcelain") == "?? .factory/"
     assert git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False) == ""
+
+
+def test_unknown_pack_is_a_usage_error_even_outside_git(tmp_path: Path) -> None:
+    result = fos(tmp_path, "init", "--pack", "no-such-pack")
+    assert result.code == 2
+    assert "unknown pack no-such-pack" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pack_named_twice_is_recorded_once(repo: Path) -> None:
+    assert fos(repo, "init", "--pack", "core", "--pack", "core").code == 0
+    assert load(repo / ".factory" / "factory.yaml")["packs"] == ["core"]  # type: ignore[index]
