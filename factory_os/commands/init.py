@@ -16,6 +16,7 @@ from factory_os import git, store
 from factory_os.actor import resolve_actor
 from factory_os.cli import Env
 from factory_os.errors import EXIT_OK, UsageError
+from factory_os.model.common import SLUG_MAX
 from factory_os.packs import available_packs, pack_files
 from factory_os.schemas import render_schemas
 from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
@@ -130,11 +131,16 @@ def _identity_email(top: Path, actor: str | None) -> str:
         candidate = resolve_actor(top, actor)
     except UsageError:
         return "owner@example.invalid"
-    return candidate if "@" in candidate else f"{candidate}@example.invalid"
+    if "@" in candidate and not any(c.isspace() for c in candidate):
+        return candidate
+    # a name rather than an address (FOS_ACTOR=alice, user.email "Jane Doe")
+    return f"{_slug(candidate.split('@')[0])}@example.invalid"
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "factory"
+    """TEXT as a slug of at most SLUG_MAX characters (a directory name can be longer)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or "factory"
 
 
 @click.command("init")

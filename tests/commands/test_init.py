@@ -241,3 +241,28 @@ def test_unknown_pack_is_a_usage_error_even_outside_git(tmp_path: Path) -> None:
 def test_a_pack_named_twice_is_recorded_once(repo: Path) -> None:
     assert fos(repo, "init", "--pack", "core", "--pack", "core").code == 0
     assert load(repo / ".factory" / "factory.yaml")["packs"] == ["core"]  # type: ignore[index]
+
+
+def test_init_in_a_repository_with_a_long_name_validates(tmp_path: Path) -> None:
+    repo = tmp_path / ("Project " * 20).strip()
+    repo.mkdir()
+    git(repo, "init", "-q")
+    assert fos(repo, "init").code == 0
+    name = load(repo / ".factory" / "factory.yaml")["name"]  # type: ignore[index]
+    assert name.startswith("project-project-")
+    assert len(name) <= 80
+    assert not name.endswith("-")
+    result = fos(repo, "validate")
+    assert result.code == 0, result.output
+
+
+@pytest.mark.parametrize("identity", ["Jane Doe", "jane", "jane doe@example.com"])
+def test_init_with_a_name_for_an_email_validates(repo: Path, identity: str) -> None:
+    git(repo, "config", "user.email", identity)
+    assert fos(repo, "init").code == 0
+    team = load(repo / ".factory" / "team.yaml")
+    (email,) = team["members"][0]["emails"]  # type: ignore[index]
+    assert " " not in email
+    assert "@" in email
+    result = fos(repo, "validate")
+    assert result.code == 0, result.output
