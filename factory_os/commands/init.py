@@ -15,7 +15,7 @@ import click
 from factory_os import git, store
 from factory_os.actor import resolve_actor
 from factory_os.cli import Env
-from factory_os.errors import EXIT_OK, UsageError
+from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
 from factory_os.model.common import SLUG_MAX
 from factory_os.packs import available_packs, pack_files
 from factory_os.schemas import render_schemas
@@ -43,7 +43,11 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     packs = list(dict.fromkeys(packs))  # `--pack core --pack core` names it once
     top = git.require_toplevel(cwd)
     factory = Factory(root=top, worktree=top)
-    exists = factory.dir.exists()
+    exists = factory.dir.exists() or factory.dir.is_symlink()
+    if exists and not factory.dir.is_dir():
+        raise EnvironmentProblem(
+            f"{factory.dir} exists but is not a directory; move it aside and run fos init again"
+        )
     if exists and not force:
         return InitResult(factory, created=False)
     email = _identity_email(top, actor)

@@ -266,3 +266,13 @@ def test_init_with_a_name_for_an_email_validates(repo: Path, identity: str) -> N
     assert "@" in email
     result = fos(repo, "validate")
     assert result.code == 0, result.output
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_factory_path_that_is_a_file_is_reported(repo: Path, force: list[str]) -> None:
+    (repo / ".factory").write_text("not a directory\n")
+    before = snapshot(repo)
+    result = fos(repo, "init", *force)
+    assert result.code == 4
+    assert "exists but is not a directory" in result.err
+    assert snapshot(repo) == before
