@@ -94,6 +94,29 @@ def test_an_unexpected_error_is_one_line_pointing_at_debug(
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (OSError("disk on fire\nsecond line\nthird"), "OSError: disk on fire"),
+        (RuntimeError(), "RuntimeError"),
+    ],
+)
+def test_an_unexpected_error_with_a_long_message_is_still_one_line(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, shown: str
+) -> None:
+    from factory_os.commands import validate
+
+    def broken(factory: object) -> None:
+        raise error
+
+    monkeypatch.setattr(validate, "validate_factory", broken)
+    result = fos(factory_repo, "validate")
+    assert result.code == 1
+    assert result.err == (
+        f"fos: unexpected error: {shown} (run again with --debug for the traceback)\n"
+    )
+
+
 def test_debug_shows_the_traceback(factory_repo: Path) -> None:
     program = (
         "import sys\n"
