@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -296,6 +297,18 @@ def test_a_fifo_in_the_factory_is_reported_not_waited_on(factory_repo: Path) -> 
     )
     assert proc.returncode == 3
     assert ".factory/team.yaml:0: not a regular file (a device, FIFO or socket)" in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["rules", "incidents", "ledger"])
+def test_a_factory_directory_replaced_by_a_file_is_reported(factory_repo: Path, name: str) -> None:
+    folder = factory_repo / ".factory" / name
+    shutil.rmtree(folder)
+    folder.write_text("x\n")
+    before = snapshot(factory_repo)
+    result = fos(factory_repo, "validate")
+    assert result.code == 3
+    assert result.out.splitlines()[0] == f".factory/{name}:0: should be a directory, but is a file"
+    assert snapshot(factory_repo) == before
 
 
 def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
