@@ -8,7 +8,7 @@ from typing import Any
 
 from factory_os.errors import Problem
 from factory_os.memory import Loaded, Scan
-from factory_os.model.common import LIFECYCLE_STAGES, SLUG, SLUG_MAX
+from factory_os.model.common import HEX_SUFFIX, LIFECYCLE_STAGES, SLUG, SLUG_MAX
 from factory_os.packs import available_packs
 
 DNA = ".factory/DNA.md"
@@ -112,12 +112,21 @@ def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                     loaded.line_of("id"),
                     f"a rule of pack {name!r} has an id R-{name}-...",
                 )
-        elif rule.origin not in incidents:
-            yield Problem(
-                loaded.rel,
-                loaded.line_of("origin"),
-                f"origin {rule.origin} names no incident in .factory/incidents/",
-            )
+        else:
+            if rule.origin not in incidents:
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("origin"),
+                    f"origin {rule.origin} names no incident in .factory/incidents/",
+                )
+            if not re.match(rf"^R-{HEX_SUFFIX}$", rule.id):
+                # R-<name>-... is a pack's namespace; a factory's own rules get random ids
+                # so that two branches never mint the same one
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("id"),
+                    "a rule from an incident has an id R-<6+ hex>, as `fos rule add` makes",
+                )
         if rule.superseded_by is not None and rule.superseded_by not in rule_ids:
             yield Problem(
                 loaded.rel,

@@ -417,6 +417,21 @@ def test_a_rule_from_an_unknown_pack_is_reported(factory_repo: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("rule_id", ["R-core-no-secrets", "R-no-secrets"])
+def test_a_rule_from_an_incident_has_a_random_id(factory_repo: Path, rule_id: str) -> None:
+    check_invalid(
+        factory_repo,
+        {
+            "incidents/INC-abc123.md": INCIDENT,
+            f"rules/{rule_id}.yaml": RULE.replace("id: R-abc123", f"id: {rule_id}"),
+        },
+        [
+            f".factory/rules/{rule_id}.yaml:1: a rule from an incident has an id R-<6+ hex>,"
+            " as `fos rule add` makes"
+        ],
+    )
+
+
 def test_a_rule_from_an_existing_incident_is_valid(factory_repo: Path) -> None:
     write_tree(
         factory_repo / ".factory",
