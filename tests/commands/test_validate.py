@@ -311,6 +311,37 @@ def test_a_factory_directory_replaced_by_a_file_is_reported(factory_repo: Path, 
     assert snapshot(factory_repo) == before
 
 
+@pytest.mark.parametrize(
+    ("check", "line", "where"),
+    [
+        ("  kind: forbidden-pattern\n  pattern: '(unclosed'\n", 11, "forbidden-pattern"),
+        ("  kind: required-trailer\n  key: Ticket\n  pattern: '(unclosed'\n", 12,
+         "required-trailer"),
+    ],
+)  # fmt: skip
+def test_a_pattern_re2_cannot_compile_is_reported_cleanly(
+    factory_repo: Path, check: str, line: int, where: str
+) -> None:
+    rule = RULE.split("check:\n")[0] + "check:\n" + check
+    write_tree(
+        factory_repo / ".factory",
+        {"incidents/INC-abc123.md": INCIDENT, "rules/R-abc123.yaml": rule},
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "validate"],
+        cwd=factory_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 3
+    assert proc.stdout.splitlines()[0] == (
+        f".factory/rules/R-abc123.yaml:{line}: check.{where}.pattern: Value error,"
+        " not a valid RE2 pattern: missing ): (unclosed"
+    )
+    assert proc.stderr == ""
+
+
 def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
     (factory_repo / ".factory" / "roles.yaml").unlink()
     result = fos(factory_repo, "validate")
