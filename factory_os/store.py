@@ -35,6 +35,7 @@ FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 100
+MODELINE_PREFIX = "# yaml-language-server: $schema="
 SCHEMA_DIR = "schemas"  # .factory/schemas/: editor schemas written by `fos init`
 
 M = TypeVar("M", bound=BaseModel)
@@ -326,10 +327,17 @@ def problems_of(exc: ValidationError, doc: YamlDocument) -> Iterator[Problem]:
 def dump_yaml(tree: Any, *, schema: str | None = None) -> str:
     """YAML text for TREE (a plain or round-trip structure), with a schema modeline."""
     buffer = io.StringIO()
-    if schema is not None:
-        buffer.write(f"# yaml-language-server: $schema={schema}\n")
     _yaml().dump(_commented(tree), buffer)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    if schema is None:
+        return text
+    # a tree read from a file keeps that file's modeline as a comment: replace it, not repeat it
+    lines = text.split("\n")
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    kept = [line for line in lines[:head] if not line.startswith(MODELINE_PREFIX)]
+    return "\n".join([f"{MODELINE_PREFIX}{schema}", *kept, *lines[head:]])
 
 
 def _commented(value: Any) -> Any:

@@ -281,6 +281,18 @@ def test_dump_yaml_writes_the_schema_modeline_first() -> None:
     assert text == "# yaml-language-server: $schema=schemas/x.schema.json\nb: 1\na:\n  - 1\n  - 2\n"
 
 
+def test_dump_yaml_replaces_the_modeline_of_a_tree_it_read(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "# yaml-language-server: $schema=old/team.schema.json\n# The team.\nmembers: []\n"
+    )
+    doc = store.load_yaml(path, "team.yaml")
+    doc.tree["members"].append("a")
+    assert store.dump_yaml(doc.tree, schema="schemas/team.schema.json") == (
+        "# yaml-language-server: $schema=schemas/team.schema.json\n# The team.\nmembers:\n  - a\n"
+    )
+
+
 # -- writing ---------------------------------------------------------------
 
 
