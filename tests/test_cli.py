@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,16 @@ def test_not_a_git_repository_exits_4(tmp_path: Path) -> None:
         f"fos: {tmp_path.resolve()} is not inside a git work tree"
         " (run `git init` first, or pass -C DIR)\n"
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs to give the repository to another user")
+def test_a_repository_git_refuses_says_why(repo: Path) -> None:
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 54321, 54321)
+    result = fos(repo, "init")
+    assert result.code == 4
+    assert "dubious ownership" in result.err
+    assert not (repo / ".factory").exists()
 
 
 def test_a_missing_directory_exits_4(tmp_path: Path) -> None:
