@@ -166,12 +166,6 @@ class YamlDocument:
 
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
     """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        stripped = line.lstrip(" ")
-        if stripped.startswith("\t"):
-            raise InvalidInput.one(
-                rel, number + line_offset, "tab in indentation (YAML indents with spaces)"
-            )
     try:
         with warnings.catch_warnings():
             # ruamel warns on stderr about legal YAML (a reused anchor name): not our output
@@ -179,9 +173,13 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
             tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = (_line_at(text, mark.index) if mark is not None else 0) + line_offset
+        line = _line_at(text, mark.index) if mark is not None else 0
         message = (exc.problem or exc.context or "").strip().split("\n")[0] or "syntax error"
-        raise InvalidInput.one(rel, where, f"invalid YAML: {message}") from None
+        message = f"invalid YAML: {message}"
+        # only where YAML fails: a tab inside a block scalar or a flow collection is fine
+        if line and text.split("\n")[line - 1].lstrip(" ").startswith("\t"):
+            message = "tab in indentation (YAML indents with spaces)"
+        raise InvalidInput.one(rel, line + line_offset if line else line_offset, message) from None
     except ReaderError as exc:
         # a control character YAML forbids; its position is an index into TEXT
         where = _line_at(text, exc.position) + line_offset

@@ -165,6 +165,15 @@ def test_parse_yaml_reports_the_line_of_the_problem(text: str, expected: str) ->
     assert problem_of(excinfo).startswith(expected)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["run: |\n  make\n  \techo done\n", "paths: [a,\n\tb]\n"],
+    ids=["block-scalar", "flow-sequence"],
+)
+def test_parse_yaml_accepts_tabs_where_yaml_allows_them(text: str) -> None:
+    assert store.parse_yaml(text, "f").plain
+
+
 def test_parse_yaml_problems_are_one_line_each() -> None:
     for text in ("a: \x1b\n", "a: 1\na: 2\n", "a: [\n"):
         with pytest.raises(InvalidInput) as excinfo:
