@@ -71,6 +71,29 @@ def test_find_factory_ignores_a_factory_above_the_repository(tmp_path: Path) -> 
         store.find_factory(repo)
 
 
+def test_find_factory_in_a_linked_worktree(factory_repo: Path, tmp_path: Path) -> None:
+    linked = tmp_path / "linked"
+    git(factory_repo, "worktree", "add", "-q", "-b", "feature", str(linked))
+    found = store.find_factory(linked / ".factory")
+    assert found.root == linked.resolve()
+    assert fos(linked, "validate").code == 0
+
+
+def test_find_factory_through_a_symlinked_path(factory_repo: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(factory_repo)
+    (factory_repo / "sub").mkdir()
+    assert store.find_factory(link / "sub").root == factory_repo.resolve()
+
+
+def test_a_bare_repository_has_no_work_tree(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    result = fos(bare, "init")
+    assert result.code == 4
+    assert not (bare / ".factory").exists()
+
+
 def test_find_factory_outside_git_is_an_environment_problem(tmp_path: Path) -> None:
     with pytest.raises(EnvironmentProblem, match="not inside a git work tree"):
         store.find_factory(tmp_path)
