@@ -80,11 +80,38 @@ def test_the_schemas_accept_the_files_init_writes(repo: Path) -> None:
     assert checked == 12
 
 
-def test_the_schemas_accept_valid_front_matter(factory_repo: Path) -> None:
-    write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": INCIDENT})
-    assert fos(factory_repo, "validate").code == 0
-    front = YAML(typ="safe").load(INCIDENT.split("---\n")[1])
-    assert schema_errors(factory_repo / ".factory/schemas/incident.schema.json", front) == []
+KNOWLEDGE = "---\ntitle: How we deploy\ntags: [deploy]\nreview_by: 2026-06-30\n---\nBody.\n"
+DIGEST = (
+    "---\nsession: S-abc123\nactor: a@example.com\nstarted_at: 2026-01-02T03:04:05Z\n"
+    f"ended_at: 2026-01-02T04:04:05+01:00\nmanifest_hash: {'ab' * 32}\n---\n## Done\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "schema"),
+    [
+        ("incidents/INC-abc123.md", INCIDENT, "incident"),
+        ("knowledge/deploying.md", KNOWLEDGE, "knowledge"),
+        ("digests/S-abc123.md", DIGEST, "digest"),
+    ],
+)
+def test_the_schemas_accept_valid_front_matter(
+    factory_repo: Path, rel: str, text: str, schema: str
+) -> None:
+    write_tree(factory_repo / ".factory", {rel: text})
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+    front = YAML(typ="safe").load(text.split("---\n")[1])
+    assert schema_errors(factory_repo / f".factory/schemas/{schema}.schema.json", front) == []
+
+
+def test_the_rule_draft_schema_accepts_a_pack_rule_without_its_record_fields() -> None:
+    rule = YAML(typ="safe").load(
+        (ROOT / "rules/core/R-core-architecture-needs-ceo-approval.yaml").read_text()
+    )
+    draft = {k: v for k, v in rule.items() if k not in ("id", "origin", "created_at", "created_by")}
+    assert schema_errors(ROOT / "schemas/rule-draft.schema.json", draft) == []
+    assert schema_errors(ROOT / "schemas/rule-draft.schema.json", rule) != []
 
 
 @pytest.mark.parametrize(
