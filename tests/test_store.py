@@ -4,6 +4,7 @@ import os
 import stat
 import threading
 import time
+import tracemalloc
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,9 +240,15 @@ def test_parse_yaml_stops_an_alias_bomb_quickly() -> None:
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
     started = time.monotonic()
-    with pytest.raises(InvalidInput) as excinfo:
-        store.parse_yaml("\n".join(lines) + "\n", "f", line_offset=1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput) as excinfo:
+            store.parse_yaml("\n".join(lines) + "\n", "f", line_offset=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert time.monotonic() - started < 2
+    assert peak < 32 * 1024 * 1024
     # e: expands to 111,111 nodes, past the budget: the entry where the bomb goes off
     assert problem_of(excinfo) == (
         "f:6: YAML too large or too deep once aliases are expanded (alias bomb?)"
@@ -268,6 +275,18 @@ def test_parse_yaml_refuses_deep_nesting_quickly_at_its_line(text: str, line: in
 def test_parse_yaml_accepts_nesting_up_to_the_limit() -> None:
     doc = store.parse_yaml("a: " + "[" * 98 + "1" + "]" * 98 + "\n", "f")
     assert doc.plain is not None
+
+
+def test_parse_yaml_stops_a_merge_key_bomb_quickly() -> None:
+    text = "a: &a {" + ", ".join(f"k{i}: 1" for i in range(10)) + "}\n"
+    for level in range(1, 9):
+        prev = f"l{level - 1}" if level > 1 else "a"
+        fields = ", ".join(f"x{i}: *{prev}" for i in range(10))
+        text += f"l{level}: &l{level} {{<<: *{prev}, {fields}}}\n"
+    started = time.monotonic()
+    with pytest.raises(InvalidInput, match="alias bomb"):
+        store.parse_yaml(text, "f")
+    assert time.monotonic() - started < 3
 
 
 def test_validate_reports_each_schema_error_at_its_line() -> None:
