@@ -143,6 +143,12 @@ def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                         loaded.line_of(key, field, index),
                         f"role {role!r} is not defined in roles.yaml",
                     )
+                elif key == "check" and scan.roles and not scan.roles.value.roles[role].approver:
+                    yield Problem(
+                        loaded.rel,
+                        loaded.line_of(key, field, index),
+                        f"role {role!r} cannot approve: roles.yaml does not make it an approver",
+                    )
 
 
 def _file_names(scan: Scan) -> Iterator[Problem]:

@@ -439,6 +439,21 @@ def test_a_rules_roles_and_approvers_must_exist(factory_repo: Path) -> None:
     )
 
 
+def test_a_rules_approvers_are_approver_roles(factory_repo: Path) -> None:
+    rule = RULE.replace(
+        "check:\n  kind: forbidden-pattern\n  pattern: 'AKIA[0-9A-Z]{16}'\n",
+        "check:\n  kind: approval-required\n  approver_roles: [owner, builder]\n",
+    )
+    check_invalid(
+        factory_repo,
+        {"incidents/INC-abc123.md": INCIDENT, "rules/R-abc123.yaml": rule},
+        [
+            ".factory/rules/R-abc123.yaml:11: role 'builder' cannot approve:"
+            " roles.yaml does not make it an approver"
+        ],
+    )
+
+
 def test_a_rule_from_an_unknown_pack_is_reported(factory_repo: Path) -> None:
     rule = RULE.replace("origin: INC-abc123", "origin: pack:nowhere@1")
     check_invalid(
