@@ -35,19 +35,25 @@ def _rendered() -> tuple[tuple[str, str], ...]:
 def write_schemas(directory: Path) -> list[Path]:
     """Write every schema into DIRECTORY; return the files that changed."""
     changed = []
-    for name, text in render_schemas().items():
+    for name in stale_schemas(directory):
         path = directory / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            store.write_atomic(path, text)
-            changed.append(path)
+        store.write_atomic(path, render_schemas()[name])
+        changed.append(path)
     return changed
 
 
 def stale_schemas(directory: Path) -> list[str]:
     """Names of schemas in DIRECTORY that differ from the models (or are missing)."""
-    stale = []
-    for name, text in render_schemas().items():
-        path = directory / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            stale.append(name)
-    return stale
+    return [
+        name
+        for name, text in render_schemas().items()
+        if _current(directory / name) != text.encode("utf-8")
+    ]
+
+
+def _current(path: Path) -> bytes | None:
+    """PATH's bytes, or None when it cannot be read (missing, a directory)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

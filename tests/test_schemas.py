@@ -60,6 +60,21 @@ def test_schemas_check_fails_on_drift_and_writing_repairs_it(tmp_path: Path) -> 
     assert fos(tmp_path, "schemas", "--check").code == 0
 
 
+def test_schemas_check_reports_unreadable_schema_files_as_stale(tmp_path: Path) -> None:
+    copy = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", copy)
+    (copy / "rule.schema.json").write_bytes(b"\xff\xfe{}")
+    (copy / "team.schema.json").unlink()
+    (copy / "team.schema.json").mkdir()
+    result = fos(tmp_path, "schemas", "--check")
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.output
+    assert sorted(line.split(": ")[0].rsplit("/", 1)[1] for line in result.out.splitlines()) == [
+        "rule.schema.json",
+        "team.schema.json",
+    ]
+
+
 def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
     for name, text in render_schemas().items():
         schema = json.loads(text)
