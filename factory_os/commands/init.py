@@ -58,7 +58,8 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         for path in pack_files(name)
     }
     if not exists:
-        _create_atomically(factory, {**files, **rule_files})
+        if not _create_atomically(factory, {**files, **rule_files}):
+            return InitResult(factory, created=False)  # another init got there first
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
@@ -78,8 +79,11 @@ def _rule_ids(rule_files: dict[str, str]) -> list[str]:
     return sorted(Path(rel).stem for rel in rule_files)
 
 
-def _create_atomically(factory: Factory, files: dict[str, str]) -> None:
-    """Build the whole tree beside `.factory/`, then rename it into place in one step."""
+def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
+    """Build the whole tree beside `.factory/`, then rename it into place in one step.
+
+    False when a `.factory/` appeared meanwhile (a concurrent init): it is left as it is.
+    """
     staging = Path(tempfile.mkdtemp(prefix=".factory.init-", dir=factory.root))
     try:
         store.make_dir(staging)
@@ -90,10 +94,17 @@ def _create_atomically(factory: Factory, files: dict[str, str]) -> None:
             folder.mkdir(exist_ok=True)
             if not any(folder.iterdir()):
                 (folder / ".gitkeep").touch()
-        os.rename(staging, factory.dir)
+        try:
+            os.rename(staging, factory.dir)
+        except OSError:
+            if not factory.dir.exists():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return True
 
 
 def _template_files(factory: Factory, *, name: str, packs: list[str], email: str) -> dict[str, str]:

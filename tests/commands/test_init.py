@@ -276,3 +276,23 @@ def test_a_factory_path_that_is_a_file_is_reported(repo: Path, force: list[str])
     assert result.code == 4
     assert "exists but is not a directory" in result.err
     assert snapshot(repo) == before
+
+
+def test_init_racing_another_init_leaves_the_winner_alone(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factory_os import store
+
+    write_atomic = store.write_atomic
+
+    def other_init_wins(path: Path, data: str | bytes) -> None:
+        if not (repo / ".factory").exists():
+            write_tree(repo / ".factory", {"team.yaml": "written by the other init\n"})
+        write_atomic(path, data)
+
+    monkeypatch.setattr(store, "write_atomic", other_init_wins)
+    result = fos(repo, "init")
+    assert result.code == 0, result.output
+    assert "already exists" in result.err
+    assert [p.name for p in (repo / ".factory").iterdir()] == ["team.yaml"]
+    assert sorted(p.name for p in repo.iterdir()) == [".factory", ".git"]
