@@ -296,3 +296,16 @@ def test_init_racing_another_init_leaves_the_winner_alone(
     assert "already exists" in result.err
     assert [p.name for p in (repo / ".factory").iterdir()] == ["team.yaml"]
     assert sorted(p.name for p in repo.iterdir()) == [".factory", ".git"]
+
+
+def test_init_without_any_identity_still_validates(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.delenv("FOS_ACTOR", raising=False)
+    assert fos(repo, "init").code == 0
+    team = load(repo / ".factory" / "team.yaml")
+    assert team["members"][0]["emails"] == ["owner@example.invalid"]  # type: ignore[index]
+    assert fos(repo, "validate").code == 0
