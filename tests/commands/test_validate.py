@@ -244,6 +244,29 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             id="number-for-date",
         ),
         pytest.param(
+            {"knowledge/deploying.md": "---\ntitle: T\ntags:\n  - ok\n  - Not A Slug\n---\n"},
+            [
+                ".factory/knowledge/deploying.md:5: tags.1: String should match pattern"
+                " '^[a-z0-9][a-z0-9._-]*$'"
+            ],
+            id="front-matter-list-item",
+        ),
+        pytest.param(
+            {
+                "team.yaml": "members:\n  - id: a\n    name: A\n    kind: human\n"
+                "    roles: [owner]\n    emails: [a@example.com]\n"
+                "  - id: B\n    name: B\n    kind: agent\n    roles: [builder]\n"
+                "    emails: [b@example.com]\n    signing_keys:\n      - ''\n"
+            },
+            [
+                ".factory/team.yaml:7: members.1.id: String should match pattern"
+                " '^[a-z0-9][a-z0-9._-]*$'",
+                ".factory/team.yaml:13: members.1.signing_keys.0:"
+                " String should have at least 1 character",
+            ],
+            id="second-list-item",
+        ),
+        pytest.param(
             {"notes.txt": "stray\n"},
             [".factory/notes.txt:0: not a factory file (unknown name)"],
             id="stray-file",
