@@ -235,11 +235,15 @@ def test_parse_yaml_adds_the_line_offset_of_front_matter() -> None:
     assert problem_of(excinfo).startswith("f.md:3:")
 
 
+# Time limits count this process's CPU time, not the wall clock: a loaded machine must not
+# fail them. Without the limits under test these inputs cost 5 seconds or more.
+
+
 def test_parse_yaml_stops_an_alias_bomb_quickly() -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
-    started = time.monotonic()
+    started = time.process_time()
     tracemalloc.start()
     try:
         with pytest.raises(InvalidInput) as excinfo:
@@ -247,7 +251,7 @@ def test_parse_yaml_stops_an_alias_bomb_quickly() -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert peak < 32 * 1024 * 1024
     # e: expands to 111,111 nodes, past the budget: the entry where the bomb goes off
     assert problem_of(excinfo) == (
@@ -265,10 +269,10 @@ def test_parse_yaml_stops_an_alias_bomb_quickly() -> None:
     ids=["flow", "block-sequence", "block-mapping"],
 )
 def test_parse_yaml_refuses_deep_nesting_quickly_at_its_line(text: str, line: int) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(InvalidInput) as excinfo:
         store.parse_yaml(text, "f")
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
     assert problem_of(excinfo) == f"f:{line}: invalid YAML: nesting deeper than 100 levels"
 
 
@@ -283,10 +287,10 @@ def test_parse_yaml_stops_a_merge_key_bomb_quickly() -> None:
         prev = f"l{level - 1}" if level > 1 else "a"
         fields = ", ".join(f"x{i}: *{prev}" for i in range(10))
         text += f"l{level}: &l{level} {{<<: *{prev}, {fields}}}\n"
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(InvalidInput, match="alias bomb"):
         store.parse_yaml(text, "f")
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
 
 
 def test_validate_reports_each_schema_error_at_its_line() -> None:
