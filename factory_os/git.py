@@ -56,9 +56,14 @@ def toplevel(cwd: Path) -> Path | None:
     """The work tree enclosing CWD, or None when CWD is not inside one."""
     if not cwd.is_dir():
         raise EnvironmentProblem(f"{cwd} is not a directory")
-    proc = run(["rev-parse", "--show-toplevel"], cwd, check=False)
+    # C locale: the messages below are matched, and git translates them otherwise
+    proc = run(["rev-parse", "--show-toplevel"], cwd, check=False, env={"LC_ALL": "C"})
     if proc.returncode != 0:
-        return None
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if "not a git repository" in stderr or "must be run in a work tree" in stderr:
+            return None
+        # a repository git refuses to use (dubious ownership, a broken .git): say why
+        raise GitFailed(["rev-parse", "--show-toplevel"], proc.returncode, stderr)
     return Path(proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
 
 

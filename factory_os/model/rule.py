@@ -7,7 +7,6 @@ the `status` and `superseded_by` fields hold what the file was written with.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -19,6 +18,8 @@ from factory_os.model.common import (
     RuleId,
     Slug,
     Strict,
+    Timestamp,
+    WholeNumber,
 )
 
 Severity = Literal["block", "warn", "info"]
@@ -50,6 +51,27 @@ class RequiredTrailer(Strict):
     key: NonEmpty
     pattern: str | None = Field(None, description="The trailer's value must match (RE2 syntax).")
 
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else _re2_pattern(pattern)
+
+
+def _re2_pattern(pattern: str) -> str:
+    """PATTERN if RE2 compiles it; RE2's own complaint otherwise (and nothing on stderr)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also log the error to stderr, around our output
+    try:
+        re2.compile(pattern, options=options)
+    except Exception as exc:  # re2 raises its own error type, with bytes
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ValueError(f"not a valid RE2 pattern: {reason}") from None
+    return pattern
+
 
 class ForbiddenPattern(Strict):
     kind: Literal["forbidden-pattern"]
@@ -58,13 +80,7 @@ class ForbiddenPattern(Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
-        import re2
-
-        try:
-            re2.compile(pattern)
-        except Exception as exc:  # re2 raises its own error type
-            raise ValueError(f"not a valid RE2 pattern: {exc}") from None
-        return pattern
+        return _re2_pattern(pattern)
 
 
 class AppendOnly(Strict):
@@ -74,7 +90,7 @@ class AppendOnly(Strict):
 class Command(Strict):
     kind: Literal["command"]
     run: NonEmpty = Field(description="Run with sh -c in the repository root.")
-    timeout: int = Field(60, ge=1, le=3600, description="Seconds.")
+    timeout: WholeNumber = Field(60, ge=1, le=3600, description="Seconds.")
 
 
 class Manual(Strict):
@@ -107,7 +123,7 @@ class Rule(Strict):
     severity: Severity = "block"
     status: Status = "active"
     superseded_by: RuleId | None = None
-    created_at: datetime
+    created_at: Timestamp
     created_by: NonEmpty
     scope: Scope = Field(default_factory=Scope)
     stages: list[Stage] = Field(default_factory=lambda: list(ALL_STAGES))
