@@ -6,6 +6,7 @@ import pytest
 
 from factory_os import memory, store
 from factory_os.errors import InvalidInput
+from factory_os.packs import pack_files
 from tests.helpers import write_tree
 
 INCIDENT = (
@@ -22,7 +23,7 @@ def test_the_loaders_read_what_init_wrote(factory_repo: Path) -> None:
     assert memory.load_raci(factory).accountable("build") == ["owner"]
     assert [d.status for d in memory.load_decisions(factory)] == ["accepted"]
     rules = memory.load_rules(factory)
-    assert len(rules) == 8
+    assert len(rules) == len(pack_files("core"))
     assert all(loaded.stem == loaded.value.id for loaded in rules)
     assert memory.load_incidents(factory) == []
 

@@ -61,7 +61,7 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     if not exists:
         if not _create_atomically(factory, {**files, **rule_files}):
             return InitResult(factory, created=False)  # another init got there first
-        _record(factory, email, packs, rule_files)
+        _record(factory, email, packs, rule_files, founding=True)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
@@ -74,18 +74,21 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         store.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
-    _record(factory, email, packs, added)
+    _record(factory, email, packs, added, founding=False)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
 
 
-def _record(factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str]) -> None:
-    """The ledger's first entry, then one `rule.added` per pack rule, with its digest."""
-    ledger.append(
-        factory,
-        kind="factory.initialized",
-        actor=actor,
-        data={"packs": packs, "version": __version__},
-    )
+def _record(
+    factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str], *, founding: bool
+) -> None:
+    """The ledger's first entry (when FOUNDING), then a `rule.added` per pack rule written."""
+    if founding:
+        ledger.append(
+            factory,
+            kind="factory.initialized",
+            actor=actor,
+            data={"packs": packs, "version": __version__},
+        )
     for rel, text in sorted(rule_files.items()):
         path = factory.dir / rel
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

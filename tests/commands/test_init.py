@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from factory_os.packs import pack_files
 from tests.helpers import fos, git, snapshot, write_tree
 
 ROLES = ("ceo", "builder", "quality", "devops", "owner", "reviewer", "safety-lead", "sponsor")
@@ -35,16 +36,7 @@ RACI = {
         "sponsor": "I",
     },
 }
-CORE_RULES = {
-    "R-core-architecture-needs-ceo-approval",
-    "R-core-builder-cannot-deploy",
-    "R-core-ceo-never-writes-code",
-    "R-core-devops-no-business-logic",
-    "R-core-governance-append-only",
-    "R-core-quality-only-reports",
-    "R-core-quality-review-never-skipped",
-    "R-core-team-changes-need-approval",
-}
+CORE_RULES = {path.stem for path in pack_files("core")}
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(?P<ref>\S+)$")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from factory_os.packs import pack_files
 from tests.helpers import fos, snapshot, write_tree
 
 INCIDENT = (
@@ -79,7 +80,7 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
     )
     result = fos(factory_repo, "validate")
     assert result.code == 0, result.output
-    assert result.out == "ok: 17 files valid\n"
+    assert result.out == f"ok: {9 + len(pack_files('core'))} files valid\n"
 
 
 @pytest.mark.parametrize(
@@ -614,16 +615,19 @@ def test_decision_supersede_links_do_not_go_round_in_circles(factory_repo: Path)
 # -- output ----------------------------------------------------------------
 
 
+FILES = 5 + len(pack_files("core"))  # the config files, DNA.md and the core rules
+
+
 def test_json_output_is_a_stable_object(factory_repo: Path) -> None:
     result = fos(factory_repo, "validate", "--format", "json")
     assert result.code == 0
-    assert json.loads(result.out) == {"ok": True, "files": 13, "problems": []}
+    assert json.loads(result.out) == {"ok": True, "files": FILES, "problems": []}
     write_tree(factory_repo / ".factory", {"notes.txt": "x", "team.yaml": "members: 3\n"})
     result = fos(factory_repo, "validate", "--format", "json")
     assert result.code == 3
     assert json.loads(result.out) == {
         "ok": False,
-        "files": 13,
+        "files": FILES,
         "problems": [
             {
                 "path": ".factory/notes.txt",
