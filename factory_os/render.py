@@ -8,11 +8,14 @@ The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from factory_os import __version__
 from factory_os.rules.finding import Finding
 from factory_os.rules.run import Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}

@@ -12,9 +12,12 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from factory_os import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_NAME = "compiled.json"
 MAX_ENTRIES = 20_000
