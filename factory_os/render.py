@@ -7,8 +7,6 @@ The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 
 from __future__ import annotations
 
-import json
-
 from factory_os import __version__
 from factory_os.rules.finding import Finding
 from factory_os.rules.run import Report
@@ -56,6 +54,8 @@ def as_json(report: Report) -> str:
         "blocking": len(report.blocking),
         "findings": [f.as_json() for f in report.findings],
     }
+    import json  # here, not at the top: the hooks print text
+
     return json.dumps(body, indent=2) + "\n"
 
 
@@ -79,6 +79,8 @@ def sarif(report: Report) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2) + "\n"
 
 
