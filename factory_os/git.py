@@ -202,15 +202,31 @@ def rev_parse(cwd: Path, rev: str) -> str | None:
     )
 
 
+# a work tree with a commit checked out: every answer `repo_dirs` gives, in one go
+REPO_DIRS_ARGS = [
+    "rev-parse",
+    "--absolute-git-dir",
+    "--git-common-dir",
+    "--show-toplevel",
+    "HEAD^{commit}",
+    "--",
+]
+
+
+def parse_repo_dirs(cwd: Path, data: bytes) -> tuple[Path, Path, Path, str]:
+    """`repo_dirs`' answer from the output of a successful `REPO_DIRS_ARGS` in CWD."""
+    gdir, common, top, head = decode(data).split("\n")[:4]
+    return Path(top), Path(gdir), _absolute(cwd, common), head
+
+
 def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path, str | None] | None:
     """(work tree, git dir, common dir, HEAD commit), in one process where it can:
     the work tree is None in a bare repository, HEAD None before the first commit;
     None altogether outside any repository."""
-    asks = ["--absolute-git-dir", "--git-common-dir"]
-    proc = run(["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"], cwd, check=False)
+    proc = run(REPO_DIRS_ARGS, cwd, check=False)
     if proc.returncode == 0:
-        gdir, common, top, head = decode(proc.stdout).split("\n")[:4]
-        return Path(top), Path(gdir), _absolute(cwd, common), head
+        return parse_repo_dirs(cwd, proc.stdout)
+    asks = ["--absolute-git-dir", "--git-common-dir"]
     proc = run(["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"], cwd, check=False)
     lines = decode(proc.stdout).split("\n")
     if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
@@ -382,6 +398,20 @@ def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
     Only for commands that read nothing from standard input: each is read to its
     end in turn, which never deadlocks because none waits on another.
     """
+    outputs = []
+    for args, (code, out, err) in zip(commands, _parallel(cwd, commands), strict=True):
+        if code != 0:
+            raise GitFailed(list(args), code, err.decode("utf-8", "replace"))
+        outputs.append(out)
+    return outputs
+
+
+def attempt_parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes | None]:
+    """As `parallel`, with None for each command that fails instead of an error."""
+    return [out if code == 0 else None for code, out, _err in _parallel(cwd, commands)]
+
+
+def _parallel(cwd: Path, commands: Sequence[Sequence[str]]) -> list[tuple[int, bytes, bytes]]:
     try:
         procs = [
             subprocess.Popen(
@@ -395,13 +425,13 @@ def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
         ]
     except FileNotFoundError:
         raise EnvironmentProblem("git is not installed or not on PATH") from None
-    outputs = []
-    for args, proc in zip(commands, procs, strict=True):
+    except NotADirectoryError:
+        raise EnvironmentProblem(f"{cwd} is not a directory") from None
+    results = []
+    for proc in procs:
         out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise GitFailed(list(args), proc.returncode, err.decode("utf-8", "replace"))
-        outputs.append(out)
-    return outputs
+        results.append((proc.returncode, out, err))
+    return results
 
 
 def parse_trailers(cwd: Path, message: str) -> str:
