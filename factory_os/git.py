@@ -2,7 +2,7 @@
 
 Plain plumbing: it honours the GIT_INDEX_FILE and GIT_DIR git hands a hook, and
 imports nothing heavy, so the hook path can use it. Git runs through
-`os.posix_spawnp`, not subprocess, whose imports (signal, threading, selectors,
+`os.posix_spawn`, not subprocess, whose imports (signal, threading, selectors,
 locale) cost the hook several milliseconds on every commit.
 """
 
@@ -68,12 +68,13 @@ def run_all(
     full_env = os.environ if env is None else {**os.environ, **env}
     if not os.path.isdir(cwd):
         raise EnvironmentProblem(f"{cwd} is not a directory")
-    if not hasattr(os, "posix_spawnp"):
+    if not hasattr(os, "posix_spawn"):
         return _run_all_subprocess(commands, cwd, input, full_env)
     started = []
     try:
+        program = _find_git(full_env.get("PATH"))
         for args in commands:
-            started.append(_Spawned(["git", "-C", os.fspath(cwd), *args], full_env, input))
+            started.append(_Spawned(program, ["git", "-C", os.fspath(cwd), *args], full_env, input))
     except FileNotFoundError:
         for proc in started:
             proc.abandon()
@@ -85,10 +86,29 @@ def run_all(
     ]
 
 
+_FOUND: dict[str | None, str] = {}
+
+
+def _find_git(search: str | None) -> str:
+    """The git program on SEARCH (a PATH), found once: posix_spawnp would try every
+    directory before it again for each process, while the hook waits."""
+    if search not in _FOUND:
+        for directory in os.get_exec_path({"PATH": search} if search is not None else {}):
+            path = os.path.join(directory, "git")
+            if os.access(path, os.X_OK) and not os.path.isdir(path):
+                _FOUND[search] = path
+                break
+        else:
+            raise FileNotFoundError("git")
+    return _FOUND[search]
+
+
 class _Spawned:
     """A git process whose standard output and error are pipes to read."""
 
-    def __init__(self, argv: list[str], env: Mapping[str, str], input: bytes | None) -> None:
+    def __init__(
+        self, program: str, argv: list[str], env: Mapping[str, str], input: bytes | None
+    ) -> None:
         import signal
 
         self.input = input or b""
@@ -108,7 +128,7 @@ class _Spawned:
             getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
         ]
         try:
-            self.pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsigdef=defaults)
+            self.pid = os.posix_spawn(program, argv, env, file_actions=actions, setsigdef=defaults)
         except BaseException:
             for fd in (out_r, err_r, self.stdin):
                 if fd >= 0:
@@ -179,7 +199,7 @@ def _communicate(procs: Sequence[_Spawned]) -> None:
 def _run_all_subprocess(
     commands: Sequence[Sequence[str]], cwd: Path, input: bytes | None, env: Mapping[str, str]
 ) -> list[Completed]:
-    """`run_all` where there is no posix_spawnp (Windows)."""
+    """`run_all` where there is no posix_spawn (Windows)."""
     import subprocess
 
     out = []
