@@ -10,7 +10,6 @@ the hook reads it on every commit.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 from pathlib import Path
@@ -67,8 +66,7 @@ class Cache:
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])
-        # a cache that cannot be written is only slower
-        with contextlib.suppress(OSError, ValueError):
+        try:
             payload = marshal.dumps({"version": VERSION, "entries": entries})
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # a name of this process's own (not tempfile: it costs the hook an import
@@ -78,4 +76,6 @@ class Cache:
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
             os.replace(tmp, self.path)
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written is only slower
         self.dirty = False
