@@ -367,31 +367,15 @@ def rev_parse(cwd: Path, rev: str) -> str | None:
     )
 
 
-# a work tree with a commit checked out: every answer `repo_dirs` gives, in one go
-REPO_DIRS_ARGS = [
-    "rev-parse",
-    "--absolute-git-dir",
-    "--git-common-dir",
-    "--show-toplevel",
-    "HEAD^{commit}",
-    "--",
-]
-
-
-def parse_repo_dirs(cwd: Path, data: bytes) -> tuple[Path, Path, Path, str]:
-    """`repo_dirs`' answer from the output of a successful `REPO_DIRS_ARGS` in CWD."""
-    gdir, common, top, head = decode(data).split("\n")[:4]
-    return Path(top), Path(gdir), _absolute(cwd, common), head
-
-
 def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path, str | None] | None:
     """(work tree, git dir, common dir, HEAD commit), in one process where it can:
     the work tree is None in a bare repository, HEAD None before the first commit;
     None altogether outside any repository."""
-    proc = run(REPO_DIRS_ARGS, cwd, check=False)
-    if proc.returncode == 0:
-        return parse_repo_dirs(cwd, proc.stdout)
     asks = ["--absolute-git-dir", "--git-common-dir"]
+    proc = run(["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"], cwd, check=False)
+    if proc.returncode == 0:
+        gdir, common, top, head = decode(proc.stdout).split("\n")[:4]
+        return Path(top), Path(gdir), _absolute(cwd, common), head
     proc = run(["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"], cwd, check=False)
     lines = decode(proc.stdout).split("\n")
     if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
@@ -560,24 +544,15 @@ def author_ident(cwd: Path) -> tuple[str, str]:
 def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
     """The standard output of several git commands run at the same time.
 
-    Only for commands that read nothing from standard input: each is read to its
-    end in turn, which never deadlocks because none waits on another.
+    Only for commands that read nothing from standard input (every pipe is read
+    at once, so none waits on another).
     """
     outputs = []
-    for args, (code, out, err) in zip(commands, _parallel(cwd, commands), strict=True):
-        if code != 0:
-            raise GitFailed(list(args), code, err.decode("utf-8", "replace"))
-        outputs.append(out)
+    for args, proc in zip(commands, run_all(commands, cwd), strict=True):
+        if proc.returncode != 0:
+            raise GitFailed(list(args), proc.returncode, proc.stderr.decode("utf-8", "replace"))
+        outputs.append(proc.stdout)
     return outputs
-
-
-def attempt_parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes | None]:
-    """As `parallel`, with None for each command that fails instead of an error."""
-    return [out if code == 0 else None for code, out, _err in _parallel(cwd, commands)]
-
-
-def _parallel(cwd: Path, commands: Sequence[Sequence[str]]) -> list[tuple[int, bytes, bytes]]:
-    return [(proc.returncode, proc.stdout, proc.stderr) for proc in run_all(commands, cwd)]
 
 
 def parse_trailers(cwd: Path, message: str) -> str:

@@ -22,7 +22,6 @@ from factory_os.rules.finding import Finding, sort_key
 from factory_os.rules.inforce import (
     DOCUMENTS,
     FACTORY,
-    RULES_DIR,
     Compiler,
     Repo,
     Snapshot,
@@ -67,12 +66,9 @@ class NoFactory(EnvironmentProblem):
     """A git repository without a factory in it."""
 
 
-def open_repo(
-    cwd: Path, dirs: tuple[Path | None, Path, Path, str | None] | None = None
-) -> Repo | None:
-    """The repository and factory around CWD; None when there is no `.factory/`.
-    DIRS: what `git.repo_dirs` answers for CWD, when that is known already."""
-    dirs = dirs or git.repo_dirs(cwd)
+def open_repo(cwd: Path) -> Repo | None:
+    """The repository and factory around CWD; None when there is no `.factory/`."""
+    dirs = git.repo_dirs(cwd)
     if dirs is None:
         raise EnvironmentProblem(
             f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
@@ -111,55 +107,31 @@ def _merge_heads(repo: Repo) -> list[str]:
         return []
 
 
-def _first_questions(cwd: Path) -> tuple[Repo, bytes, bytes, bytes | None]:
-    """(the repository, what is staged, the author's ident, HEAD's documents when the
-    factory is at the top of the tree), in one round of git processes run at the
-    same time: the hook waits for git once where it can."""
-    first = git.attempt_parallel(
-        cwd,
-        git.REPO_DIRS_ARGS,
-        git.staged_changes_args("HEAD"),
-        git.AUTHOR_IDENT_ARGS,
-        git.tree_entries_args("HEAD", [RULES_DIR, *DOCUMENTS.values()]),
-    )
-    dirs, staged, ident, tree = first
-    if dirs is None or staged is None or ident is None:
-        # no commit yet, a bare repository, no repository at all: one step at a time
-        repo = require_repo(cwd)
-        args = git.staged_changes_args(repo.head)
-        staged, ident = git.parallel(repo.worktree, args, git.AUTHOR_IDENT_ARGS)
-        return repo, staged, ident, None
-    found = open_repo(cwd, git.parse_repo_dirs(cwd, dirs))
-    if found is None:
-        raise NoFactory(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
-    return found, staged, ident, None if found.prefix else tree
-
-
 def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
-    repo, staged, ident, tree = _first_questions(cwd)
+    repo = require_repo(cwd)
     head = repo.head
     compiler = Compiler(repo)
     # HEAD's documents are cached by commit id: a commit never changes
     key = f"{head}:{repo.prefix}"
     known = compiler.get("tree", key) if head is not None else {}
-    if known is None and tree is None:
-        tree = git.run(snapshot_args(repo, str(head)), repo.worktree).stdout
-    files = file_changes(git.raw_entries(staged), repo.local)
+    # independent questions, asked at the same time (only a few: on a busy machine
+    # with few cores, more processes at once took longer than fewer in turn)
+    commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
+    if known is None:
+        commands.append(snapshot_args(repo, str(head)))
     merging = _merge_heads(repo)
+    commands += [git.staged_changes_args(other) for other in merging]
+    outputs = git.parallel(repo.worktree, *commands)
+    files = file_changes(git.raw_entries(outputs[0]), repo.local)
     if merging:
         # concluding a merge: like a merge commit in a range, it answers only for
         # what is new against every parent, not for the work it brings in
-        commands = [git.staged_changes_args(other) for other in merging]
-        for output in git.parallel(repo.worktree, *commands):
+        for output in outputs[-len(merging) :]:
             differs = {path for _s, _o, _n, path in git.raw_entries(output)}
             files = [f for f in files if repo.prefix + f.path in differs]
-    name, email = git.parse_ident(ident)
-    if known is not None:
-        base = Snapshot(dict(known))
-    else:
-        assert tree is not None
-        base = snapshot_of(repo, tree)
+    name, email = git.parse_ident(outputs[1])
+    base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
     # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
     if known is None:
         compiler.cache.put("tree", key, base.blobs)
