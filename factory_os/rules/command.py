@@ -8,7 +8,6 @@ tree as it is: the hooks never stash or modify it.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from factory_os.rules.compiled import CompiledRule
@@ -20,6 +19,8 @@ TAIL_LINES = 15
 def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
     command = str(rule.params["run"])
     timeout = int(rule.params.get("timeout", 60))
+    import subprocess  # here: only a check with a command rule pays for its import
+
     try:
         proc = subprocess.run(
             ["sh", "-c", command],

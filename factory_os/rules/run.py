@@ -62,6 +62,10 @@ class Report:
         return EXIT_FINDINGS if self.blocking else EXIT_OK
 
 
+class NoFactory(EnvironmentProblem):
+    """A git repository without a factory in it."""
+
+
 def open_repo(cwd: Path) -> Repo | None:
     """The repository and factory around CWD; None when there is no `.factory/`."""
     dirs = git.repo_dirs(cwd)
@@ -86,7 +90,7 @@ def open_repo(cwd: Path) -> Repo | None:
 def require_repo(cwd: Path) -> Repo:
     repo = open_repo(cwd)
     if repo is None:
-        raise EnvironmentProblem(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
+        raise NoFactory(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
     return repo
 
 
@@ -111,7 +115,8 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     # HEAD's documents are cached by commit id: a commit never changes
     key = f"{head}:{repo.prefix}"
     known = compiler.get("tree", key) if head is not None else {}
-    # independent questions, asked at the same time
+    # independent questions, asked at the same time (only a few: on a busy machine
+    # with few cores, more processes at once took longer than fewer in turn)
     commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
     if known is None:
         commands.append(snapshot_args(repo, str(head)))
