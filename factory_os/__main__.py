@@ -12,9 +12,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    from factory_os import hot
+    import gc
 
-    code = hot.try_run(args)
+    # a short-lived process: collecting cycles only costs time, in the imports too
+    gc.disable()
+    try:
+        from factory_os import hot
+
+        code = hot.try_run(args)
+    finally:
+        gc.enable()
     if code is not None:
         return code
     from factory_os.cli import run

@@ -130,8 +130,10 @@ def run(args: list[str]) -> int:
     except Exception as exc:
         if debug:
             raise
+        lines = str(exc).strip().splitlines()
+        detail = f": {lines[0]}" if lines else ""
         click.echo(
-            f"fos: unexpected error: {type(exc).__name__}: {exc}"
+            f"fos: unexpected error: {type(exc).__name__}{detail}"
             " (run again with --debug for the traceback)",
             err=True,
         )

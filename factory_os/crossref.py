@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from factory_os.errors import Problem
 from factory_os.memory import Loaded, Scan
-from factory_os.model.common import LIFECYCLE_STAGES
+from factory_os.model.common import HEX_SUFFIX, LIFECYCLE_STAGES, SLUG, SLUG_MAX
 from factory_os.packs import available_packs
 
 DNA = ".factory/DNA.md"
@@ -61,8 +62,22 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                 scan.raci.line_of("roles", index),
                 f"role {role!r} is not defined in roles.yaml",
             )
-    for stage in raci.stages:
+    for stage in LIFECYCLE_STAGES:
+        if stage not in raci.stages:
+            yield Problem(
+                scan.raci.rel,
+                scan.raci.line_of("stages"),
+                f"stage {stage!r} is missing (every lifecycle stage needs an Accountable)",
+            )
+    for stage, assignments in raci.stages.items():
         line = scan.raci.line_of("stages", stage)
+        for role in assignments:
+            if role not in raci.roles:
+                yield Problem(
+                    scan.raci.rel,
+                    scan.raci.line_of("stages", stage, role),
+                    f"stage {stage!r} names role {role!r}, which is not in `roles`",
+                )
         if stage not in LIFECYCLE_STAGES:
             yield Problem(
                 scan.raci.rel,
@@ -97,12 +112,21 @@ def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                     loaded.line_of("id"),
                     f"a rule of pack {name!r} has an id R-{name}-...",
                 )
-        elif rule.origin not in incidents:
-            yield Problem(
-                loaded.rel,
-                loaded.line_of("origin"),
-                f"origin {rule.origin} names no incident in .factory/incidents/",
-            )
+        else:
+            if rule.origin not in incidents:
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("origin"),
+                    f"origin {rule.origin} names no incident in .factory/incidents/",
+                )
+            if not re.match(rf"^R-{HEX_SUFFIX}$", rule.id):
+                # R-<name>-... is a pack's namespace; a factory's own rules get random ids
+                # so that two branches never mint the same one
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("id"),
+                    "a rule from an incident has an id R-<6+ hex>, as `fos rule add` makes",
+                )
         if rule.superseded_by is not None and rule.superseded_by not in rule_ids:
             yield Problem(
                 loaded.rel,
@@ -119,12 +143,26 @@ def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                         loaded.line_of(key, field, index),
                         f"role {role!r} is not defined in roles.yaml",
                     )
+                elif key == "check" and scan.roles and not scan.roles.value.roles[role].approver:
+                    yield Problem(
+                        loaded.rel,
+                        loaded.line_of(key, field, index),
+                        f"role {role!r} cannot approve: roles.yaml does not make it an approver",
+                    )
 
 
 def _file_names(scan: Scan) -> Iterator[Problem]:
     pairs: list[tuple[Loaded[Any], str]] = [(loaded, loaded.value.id) for loaded in scan.rules]
     pairs += [(loaded, loaded.value.id) for loaded in scan.incidents]
     pairs += [(loaded, loaded.value.session) for loaded in scan.digests]
+    for note in scan.knowledge:  # a note's id is its file name
+        if not re.match(SLUG, note.stem) or len(note.stem) > SLUG_MAX:
+            yield Problem(
+                note.rel,
+                0,
+                "a knowledge note's file name is its id: lowercase letters, digits,"
+                " '.', '_' and '-' (for instance deploying-to-staging.md)",
+            )
     for loaded, identifier in pairs:
         if loaded.stem != identifier:
             yield Problem(
@@ -144,6 +182,24 @@ def _decisions(scan: Scan) -> Iterator[Problem]:
             )
         elif target == decision.id:
             yield Problem(DNA, decision.line, f"{decision.id} cannot supersede itself")
+    reported: set[str] = set()
+    for decision in scan.decisions:
+        chain = [decision.id]
+        target = decision.superseded_by
+        while target in by_id and target not in chain:
+            chain.append(target)
+            target = by_id[target].superseded_by
+        if target is None or target == chain[-1] or target not in chain:
+            continue  # ends in a decision in force, a dangling link or a self link (above)
+        cycle = chain[chain.index(target) :]
+        if not reported.intersection(cycle):
+            reported.update(cycle)
+            first = min((by_id[i] for i in cycle), key=lambda d: d.line)
+            yield Problem(
+                DNA,
+                first.line,
+                f"supersede links go round in a circle: {' -> '.join([*cycle, cycle[0]])}",
+            )
 
 
 def _unique_ids(scan: Scan) -> Iterator[Problem]:

@@ -10,7 +10,6 @@ pydantic, no YAML unless a rule document changed).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,19 +18,24 @@ from factory_os import git
 from factory_os.errors import UsageError
 from factory_os.render import render
 from factory_os.rules.report import Report
-from factory_os.rules.run import check_range, check_staged, open_repo, read_message
+from factory_os.rules.run import NoFactory, check_range, check_staged, open_repo, read_message
 
 CLIENT_HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")  # what `fos hooks install` writes
 HOOK_TYPES = (*CLIENT_HOOK_TYPES, "pre-receive")  # and the server side's hooks/pre-receive
+STAGED_HOOKS = ("pre-commit", "commit-msg")
 
 
 def main(cwd: Path, args: Sequence[str]) -> int:
     hook_type, hook_dir, rest = _parse(args)
     stdin = sys.stdin.buffer.read() if hook_type in ("pre-push", "pre-receive") else b""
     legacy = run_legacy(hook_dir, hook_type, rest, stdin)
-    if open_repo(cwd) is None:
+    try:
+        # (the staged checks find the factory themselves, along with the change)
+        if hook_type not in STAGED_HOOKS and open_repo(cwd) is None:
+            raise NoFactory(str(cwd))
+        reports = _check(cwd, hook_type, rest, stdin)
+    except NoFactory:
         return legacy  # no factory here: nothing to check
-    reports = _check(cwd, hook_type, rest, stdin)
     code = 0
     for report in reports:
         if hook_type != "pre-receive" and report.stage not in report.hook_stages:
@@ -71,6 +75,8 @@ def run_legacy(hook_dir: Path | None, hook_type: str, args: Sequence[str], stdin
     legacy = hook_dir / f"{hook_type}.legacy"
     if not legacy.is_file() or not os.access(legacy, os.X_OK):
         return 0
+    import subprocess  # here: most hooks have no legacy hook to run
+
     return subprocess.run([str(legacy), *args], input=stdin, check=False).returncode
 
 

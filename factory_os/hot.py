@@ -18,16 +18,6 @@ FORMATS = ("text", "json", "sarif", "github")
 
 
 def try_run(args: list[str]) -> int | None:
-    import gc
-
-    gc.disable()  # a short-lived process: collecting cycles only costs time
-    try:
-        return _dispatch(args)
-    finally:
-        gc.enable()
-
-
-def _dispatch(args: list[str]) -> int | None:
     cwd, debug, rest = _root_options(args)
     if cwd is None or not rest:
         return None

@@ -181,10 +181,14 @@ def scan(factory: Factory) -> Scan:
 
 def _strays(factory: Factory) -> Iterator[Problem]:
     """Files under .factory/ that no reader claims: a typo in a name, a wrong suffix."""
-    known = set(CONFIG_FILES) | set(DOCUMENT_DIRS) | set(OTHER_DIRS) | set(OTHER_FILES)
+    directories = set(DOCUMENT_DIRS) | set(OTHER_DIRS)
+    known = set(CONFIG_FILES) | directories | set(OTHER_FILES)
     for entry in sorted(factory.dir.iterdir()):
         if entry.name not in known and not entry.name.startswith("."):
             yield Problem(factory.rel(entry), 0, "not a factory file (unknown name)")
+        elif entry.name in directories and not entry.is_dir():
+            # a file named rules/ would otherwise read as a factory without rules
+            yield Problem(factory.rel(entry), 0, "should be a directory, but is a file")
     for directory, suffix in DOCUMENT_DIRS.items():
         folder = factory.dir / directory
         if not folder.is_dir():

@@ -7,12 +7,13 @@ The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from factory_os import __version__
 from factory_os.rules.finding import Finding
 from factory_os.rules.report import Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}
@@ -54,6 +55,8 @@ def as_json(report: Report) -> str:
         "blocking": len(report.blocking),
         "findings": [f.as_json() for f in report.findings],
     }
+    import json  # here, not at the top: the hooks print text
+
     return json.dumps(body, indent=2) + "\n"
 
 
@@ -77,6 +80,8 @@ def sarif(report: Report) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2) + "\n"
 
 

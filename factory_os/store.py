@@ -9,13 +9,17 @@ node budget, so a hostile file costs bounded time and memory and is reported as
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
+import stat
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os import git
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
 FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 100
+MODELINE_PREFIX = "# yaml-language-server: $schema="
 SCHEMA_DIR = "schemas"  # .factory/schemas/: editor schemas written by `fos init`
 
 M = TypeVar("M", bound="BaseModel")
@@ -76,14 +82,31 @@ def find_factory(start: Path) -> Factory:
 def read_text(path: Path, rel: str) -> str:
     """The file's text, refusing what is too large, binary or not UTF-8."""
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+        # O_NONBLOCK: a FIFO (or a symlink to one, or to /dev/stdin) must not hang us
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InvalidInput.one(rel, 0, "file not found") from None
-    except IsADirectoryError:
-        raise InvalidInput.one(rel, 0, "is a directory, not a file") from None
     except OSError as exc:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise InvalidInput.one(rel, 0, "is a directory, not a file")
+        if not stat.S_ISREG(kind):
+            raise InvalidInput.one(rel, 0, "not a regular file (a device, FIFO or socket)")
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput.one(rel, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if b"\0" in raw:
@@ -96,10 +119,54 @@ def read_text(path: Path, rel: str) -> str:
         raise InvalidInput.one(rel, line, "not valid UTF-8 text") from None
 
 
-def _yaml() -> YAML:
+@functools.cache
+def _ruamel() -> Any:
+    """ruamel.yaml, imported on first use: finding the factory and writing files must
+    stay cheap for the paths that never parse YAML (cached reads, the hook fast path)."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.composer import Composer, ComposerError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+    from ruamel.yaml.scalarbool import ScalarBoolean
 
-    yaml = YAML(typ="rt")
+    class DepthLimitedComposer(Composer):
+        """Refuses nesting deeper than MAX_YAML_DEPTH before it costs a deep recursion.
+
+        Without it, `[[[[...` a few thousand levels deep runs into RecursionError
+        only after seconds of work, and without a line to report.
+        """
+
+        _nesting = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self._nesting += 1
+            try:
+                if self._nesting > MAX_YAML_DEPTH:
+                    mark = self.parser.peek_event().start_mark
+                    raise ComposerError(
+                        None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels", mark
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self._nesting -= 1
+
+    return SimpleNamespace(
+        YAML=YAML,
+        CommentedMap=CommentedMap,
+        CommentedSeq=CommentedSeq,
+        DepthLimitedComposer=DepthLimitedComposer,
+        MarkedYAMLError=MarkedYAMLError,
+        YAMLError=YAMLError,
+        ReaderError=ReaderError,
+        ScalarBoolean=ScalarBoolean,
+    )
+
+
+def _yaml() -> YAML:
+    rt = _ruamel()
+    yaml: YAML = rt.YAML(typ="rt")
+    yaml.Composer = rt.DepthLimitedComposer
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -122,52 +189,97 @@ class YamlDocument:
 
 def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
     """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" ")
-        if stripped.startswith("\t"):
-            raise InvalidInput.one(
-                rel, number + line_offset, "tab in indentation (YAML indents with spaces)"
-            )
+    rt = _ruamel()
     try:
-        tree = _yaml().load(text)
-    except MarkedYAMLError as exc:
+        with warnings.catch_warnings():
+            # ruamel warns on stderr about legal YAML (a reused anchor name): not our output
+            warnings.simplefilter("ignore")
+            tree = _yaml().load(text)
+    except rt.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1 if mark is not None else 0) + line_offset
-        message = exc.problem or exc.context or "invalid YAML"
-        raise InvalidInput.one(rel, where, f"invalid YAML: {message}") from None
-    except YAMLError as exc:
-        raise InvalidInput.one(rel, line_offset, f"invalid YAML: {exc}") from None
+        line = _line_at(text, mark.index) if mark is not None else 0
+        message = (exc.problem or exc.context or "").strip().split("\n")[0] or "syntax error"
+        message = f"invalid YAML: {message}"
+        # only where YAML fails: a tab inside a block scalar or a flow collection is fine
+        if line and text.split("\n")[line - 1].lstrip(" ").startswith("\t"):
+            message = "tab in indentation (YAML indents with spaces)"
+        raise InvalidInput.one(rel, line + line_offset if line else line_offset, message) from None
+    except rt.ReaderError as exc:
+        # a control character YAML forbids; its position is an index into TEXT
+        where = _line_at(text, exc.position) + line_offset
+        message = f"invalid YAML: control character U+{exc.character:04X} is not allowed"
+        raise InvalidInput.one(rel, where, message) from None
+    except rt.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput.one(rel, line_offset, f"invalid YAML: {first}") from None
     except RecursionError:
         raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
-    plain = _to_plain(tree, rel, [0])
+    plain = _to_plain(tree, _Expansion(rel, offset=line_offset, line=line_offset + 1))
     return YamlDocument(tree=tree, plain=plain, rel=rel, line_offset=line_offset)
+
+
+def _line_at(text: str, index: int) -> int:
+    """The line of character INDEX, counting only \\n as editors and `grep -n` do (ruamel's
+    own line numbers also count U+0085, U+2028 and U+2029, which text pasted from the web
+    carries)."""
+    return text.count("\n", 0, max(index, 0)) + 1
 
 
 def load_yaml(path: Path, rel: str) -> YamlDocument:
     return parse_yaml(read_text(path, rel), rel)
 
 
-def _to_plain(node: Any, rel: str, budget: list[int], depth: int = 0) -> Any:
+@dataclass
+class _Expansion:
+    """The node budget of one document, and the line of the top-level entry being expanded."""
+
+    rel: str
+    offset: int
+    line: int = 0
+    nodes: int = 0
+
+
+def _to_plain(node: Any, expansion: _Expansion, depth: int = 0) -> Any:
     """A plain dict/list copy of a ruamel tree; aliases count against a node budget."""
-    budget[0] += 1
-    if budget[0] > MAX_YAML_NODES or depth > 100:
+    expansion.nodes += 1
+    if expansion.nodes > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
         raise InvalidInput.one(
-            rel, 0, "YAML too large or too deep once aliases are expanded (alias bomb?)"
+            expansion.rel,
+            expansion.line,
+            "YAML too large or too deep once aliases are expanded (alias bomb?)",
         )
     if isinstance(node, Mapping):
-        return {
-            _scalar(key): _to_plain(value, rel, budget, depth + 1) for key, value in node.items()
-        }
+        out = {}
+        for key, value in node.items():
+            if depth == 0:
+                expansion.line = _entry_line(node, key, expansion)
+            out[_scalar(key)] = _to_plain(value, expansion, depth + 1)
+        return out
     if isinstance(node, list):
-        return [_to_plain(item, rel, budget, depth + 1) for item in node]
+        items = []
+        for index, item in enumerate(node):
+            if depth == 0:
+                expansion.line = _entry_line(node, index, expansion)
+            items.append(_to_plain(item, expansion, depth + 1))
+        return items
     return _scalar(node)
+
+
+def _entry_line(node: Any, key: Any, expansion: _Expansion) -> int:
+    """The line of KEY in NODE as the file numbers it (merged `<<` keys keep the last)."""
+    lc: Any = getattr(node, "lc", None)
+    try:
+        position = lc.item(key) if isinstance(node, _ruamel().CommentedSeq) else lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return expansion.line
+    return expansion.offset + int(position[0]) + 1
 
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, _ruamel().ScalarBoolean):  # an anchored `true` is an int subclass
+        return bool(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -200,12 +312,14 @@ def _line_of(tree: Any, loc: tuple[int | str, ...]) -> int:
 
 def split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
     """(front matter, body, line of the body) of a Markdown file with `---` front matter."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != "---":
+    # a byte order mark, as some Windows editors write, is not part of the first line
+    lines = text.removeprefix("\ufeff").split("\n")  # not splitlines(): see _line_at
+    if lines[0].rstrip("\r") != "---":
         raise InvalidInput.one(rel, 1, "missing YAML front matter (the file must start with ---)")
     for index in range(1, len(lines)):
-        if lines[index].rstrip("\r\n") in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+        if lines[index].rstrip("\r") in ("---", "..."):
+            front = "".join(line + "\n" for line in lines[1:index])
+            return front, "\n".join(lines[index + 1 :]), index + 2
     raise InvalidInput.one(rel, 1, "front matter is not closed by a --- line")
 
 
@@ -239,10 +353,17 @@ def problems_of(exc: ValidationError, doc: YamlDocument) -> Iterator[Problem]:
 def dump_yaml(tree: Any, *, schema: str | None = None) -> str:
     """YAML text for TREE (a plain or round-trip structure), with a schema modeline."""
     buffer = io.StringIO()
-    if schema is not None:
-        buffer.write(f"# yaml-language-server: $schema={schema}\n")
     _yaml().dump(_commented(tree), buffer)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    if schema is None:
+        return text
+    # a tree read from a file keeps that file's modeline as a comment: replace it, not repeat it
+    lines = text.split("\n")
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    kept = [line for line in lines[:head] if not line.startswith(MODELINE_PREFIX)]
+    return "\n".join([f"{MODELINE_PREFIX}{schema}", *kept, *lines[head:]])
 
 
 def _commented(value: Any) -> Any:

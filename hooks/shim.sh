@@ -5,7 +5,9 @@
 # ID: factory-os-hook-7c1d2b9e
 INSTALL_PYTHON=@INSTALL_PYTHON@
 HOOK_TYPE=@HOOK_TYPE@
-HERE=$(cd "$(dirname "$0")" && pwd)
+# the hook's directory without running dirname: one process fewer on every commit
+case $0 in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
+HERE=$(cd "${HERE:-/}" && pwd)
 if [ -x "$INSTALL_PYTHON" ]; then
     exec "$INSTALL_PYTHON" -m factory_os hook-impl --hook-type="$HOOK_TYPE" --hook-dir="$HERE" -- "$@"
 elif command -v fos >/dev/null 2>&1; then

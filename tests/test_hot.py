@@ -11,6 +11,10 @@ import pytest
 from tests.helpers import git, write_tree
 
 HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
+# standard modules that cost the hook milliseconds and that it does without:
+# typing (factory_os.records stands in for NamedTuple), subprocess (git runs
+# through posix_spawn), json (the cache is marshal; only JSON output needs it)
+SLOW_STDLIB = ("typing", "subprocess", "json", "tempfile", "threading", "dataclasses")
 
 
 def _imported(repo: Path, *args: str) -> set[str]:
@@ -40,6 +44,21 @@ def test_commit_msg_hook_imports_nothing_heavy(factory_repo: Path) -> None:
     subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
     imported = _imported(factory_repo, "hook-impl", "--hook-type=commit-msg", "--", "MSG")
     assert not imported & set(HEAVY), imported & set(HEAVY)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "--staged"], ["hook-impl", "--hook-type=pre-commit", "--"]],
+)
+def test_the_pre_commit_path_does_without_slow_standard_modules(
+    factory_repo: Path, args: list[str]
+) -> None:
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "a.txt")
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
+    imported = _imported(factory_repo, *args)
+    assert "factory_os" in imported
+    assert not imported & set(SLOW_STDLIB), imported & set(SLOW_STDLIB)
 
 
 def test_anything_else_goes_to_the_full_cli(factory_repo: Path) -> None:

@@ -16,7 +16,8 @@ import click
 from factory_os import __version__, git, ledger, store
 from factory_os.actor import resolve_actor
 from factory_os.cli import Env
-from factory_os.errors import EXIT_OK, UsageError
+from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
+from factory_os.model.common import SLUG_MAX
 from factory_os.packs import available_packs, pack_files
 from factory_os.schemas import render_schemas
 from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
@@ -35,14 +36,19 @@ class InitResult:
 
 
 def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None) -> InitResult:
-    top = git.require_toplevel(cwd)
-    factory = Factory(root=top, worktree=top)
     unknown = sorted(set(packs) - set(available_packs()))
     if unknown:
         raise UsageError(
             f"unknown pack {', '.join(unknown)} (available: {', '.join(available_packs())})"
         )
-    exists = factory.dir.exists()
+    packs = list(dict.fromkeys(packs))  # `--pack core --pack core` names it once
+    top = git.require_toplevel(cwd)
+    factory = Factory(root=top, worktree=top)
+    exists = factory.dir.exists() or factory.dir.is_symlink()
+    if exists and not factory.dir.is_dir():
+        raise EnvironmentProblem(
+            f"{factory.dir} exists but is not a directory; move it aside and run fos init again"
+        )
     if exists and not force:
         return InitResult(factory, created=False)
     email = _identity_email(top, actor)
@@ -53,8 +59,9 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         for path in pack_files(name)
     }
     if not exists:
-        _create_atomically(factory, {**files, **rule_files})
-        _record(factory, email, packs, rule_files)
+        if not _create_atomically(factory, {**files, **rule_files}):
+            return InitResult(factory, created=False)  # another init got there first
+        _record(factory, email, packs, rule_files, founding=True)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
@@ -67,18 +74,21 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         store.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
-    _record(factory, email, packs, added)
+    _record(factory, email, packs, added, founding=False)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
 
 
-def _record(factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str]) -> None:
-    """The ledger's first entry, then one `rule.added` per pack rule, with its digest."""
-    ledger.append(
-        factory,
-        kind="factory.initialized",
-        actor=actor,
-        data={"packs": packs, "version": __version__},
-    )
+def _record(
+    factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str], *, founding: bool
+) -> None:
+    """The ledger's first entry (when FOUNDING), then a `rule.added` per pack rule written."""
+    if founding:
+        ledger.append(
+            factory,
+            kind="factory.initialized",
+            actor=actor,
+            data={"packs": packs, "version": __version__},
+        )
     for rel, text in sorted(rule_files.items()):
         path = factory.dir / rel
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -95,8 +105,11 @@ def _rule_ids(rule_files: dict[str, str]) -> list[str]:
     return sorted(Path(rel).stem for rel in rule_files)
 
 
-def _create_atomically(factory: Factory, files: dict[str, str]) -> None:
-    """Build the whole tree beside `.factory/`, then rename it into place in one step."""
+def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
+    """Build the whole tree beside `.factory/`, then rename it into place in one step.
+
+    False when a `.factory/` appeared meanwhile (a concurrent init): it is left as it is.
+    """
     staging = Path(tempfile.mkdtemp(prefix=".factory.init-", dir=factory.root))
     try:
         store.make_dir(staging)
@@ -107,10 +120,17 @@ def _create_atomically(factory: Factory, files: dict[str, str]) -> None:
             folder.mkdir(exist_ok=True)
             if not any(folder.iterdir()):
                 (folder / ".gitkeep").touch()
-        os.rename(staging, factory.dir)
+        try:
+            os.rename(staging, factory.dir)
+        except OSError:
+            if not factory.dir.exists():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return True
 
 
 def _template_files(factory: Factory, *, name: str, packs: list[str], email: str) -> dict[str, str]:
@@ -152,11 +172,16 @@ def _identity_email(top: Path, actor: str | None) -> str:
         candidate = resolve_actor(top, actor)
     except UsageError:
         return "owner@example.invalid"
-    return candidate if "@" in candidate else f"{candidate}@example.invalid"
+    if "@" in candidate and not any(c.isspace() for c in candidate):
+        return candidate
+    # a name rather than an address (FOS_ACTOR=alice, user.email "Jane Doe")
+    return f"{_slug(candidate.split('@')[0])}@example.invalid"
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "factory"
+    """TEXT as a slug of at most SLUG_MAX characters (a directory name can be longer)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or "factory"
 
 
 @click.command("init")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
 # Rules from a built-in pack are namespaced by the pack instead: R-<pack>-<slug>.
@@ -16,15 +18,43 @@ DECISION_ID = rf"^D-{HEX_SUFFIX}$"
 SESSION_ID = rf"^S-{HEX_SUFFIX}$"
 RUN_ID = r"^run_[0-9a-f]{8}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
+SLUG_MAX = 80
 PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
 
 RuleId = Annotated[str, Field(pattern=RULE_ID)]
 IncidentId = Annotated[str, Field(pattern=INCIDENT_ID)]
 DecisionId = Annotated[str, Field(pattern=DECISION_ID)]
 SessionId = Annotated[str, Field(pattern=SESSION_ID)]
-Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
+Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=SLUG_MAX)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _whole_number(value: object) -> object:
+    """A whole number as JSON Schema (and so an editor) sees it: `45` or `45.0`, never
+    `true` or `"45"`, which pydantic would quietly turn into 1 and 45."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+def _not_a_number(example: str) -> BeforeValidator:
+    """pydantic reads a number as seconds since 1970; in a file it is a typo for a date."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bool | int | float):
+            raise PydanticCustomError("datetime_type", f"Input should be written as {example}")
+        return value
+
+    return BeforeValidator(check)
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+# RFC 3339, as the JSON Schema's `date-time` says: with its offset (2026-01-31T09:00:00Z), so
+# times from different members and machines compare.
+Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
+Day = Annotated[date, _not_a_number("2026-01-31")]
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
 LIFECYCLE_STAGES = (
     "intake",

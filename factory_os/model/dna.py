@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from factory_os.errors import InvalidInput, Problem
 from factory_os.model.common import DECISION_ID, DecisionId, NonEmpty, Strict
@@ -37,6 +37,12 @@ class Decision(Strict):
     body: str = ""
     line: int = Field(0, description="Line of the heading in DNA.md.")
 
+    @model_validator(mode="after")
+    def _superseded_names_its_successor(self) -> Decision:
+        if (self.status == "superseded") != (self.superseded_by is not None):
+            raise ValueError("a decision has superseded_by exactly when its status is superseded")
+        return self
+
 
 def parse_dna(text: str, rel: str) -> list[Decision]:
     """Every decision in TEXT; all problems at once as InvalidInput."""
@@ -44,7 +50,8 @@ def parse_dna(text: str, rel: str) -> list[Decision]:
     problems: list[Problem] = []
     sections: list[tuple[int, list[str]]] = []
     in_fence = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split at \n only: splitlines() also breaks at \f, \x1c, U+2028..., which shifts lines
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if FENCE.match(line):
             in_fence = not in_fence
         if not in_fence and line.startswith("## "):
@@ -100,6 +107,10 @@ def _decision(start: int, lines: list[str]) -> Decision:
     }
     if superseded is not None:
         fields.update(status="superseded", superseded_by=superseded["by"])
+    elif status == "superseded":
+        raise _SectionError(
+            status_line, f"{heading['id']}: say which decision supersedes it: superseded by D-<id>"
+        )
     else:
         fields["status"] = status
     if "paths" in meta:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
 
-from factory_os.model.common import IncidentId, NonEmpty, SessionId, Slug, Strict
+from factory_os.model.common import Day, IncidentId, NonEmpty, SessionId, Slug, Strict, Timestamp
 
 
 class IncidentFrontMatter(Strict):
@@ -17,8 +16,8 @@ class IncidentFrontMatter(Strict):
     title: NonEmpty
     severity: Literal["low", "medium", "high", "critical"]
     summary: str = ""
-    occurred_at: datetime | None = None
-    created_at: datetime
+    occurred_at: Timestamp | None = None
+    created_at: Timestamp
     created_by: NonEmpty
 
 
@@ -28,8 +27,8 @@ class KnowledgeFrontMatter(Strict):
     title: NonEmpty
     tags: list[Slug] = Field(default_factory=list)
     paths: list[NonEmpty] = Field(default_factory=list, description="gitignore-style globs")
-    review_by: date | None = None
-    created_at: datetime | None = None
+    review_by: Day | None = None
+    created_at: Timestamp | None = None
     created_by: str | None = None
 
 
@@ -39,7 +38,7 @@ class DigestFrontMatter(Strict):
     session: SessionId
     actor: NonEmpty
     role: Slug | None = None
-    started_at: datetime
-    ended_at: datetime
+    started_at: Timestamp
+    ended_at: Timestamp
     manifest_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     commits: list[str] = Field(default_factory=list)

@@ -6,27 +6,31 @@ from typing import Literal
 
 from pydantic import Field
 
-from factory_os.model.common import Slug, Strict
+from factory_os.model.common import SchemaVersion, Slug, Strict, WholeNumber
 
 Severity = Literal["block", "warn", "info"]
 HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
 
 
 class Governance(Strict):
-    escalation_sla_minutes: int = Field(30, ge=1, description="Time to answer an escalation.")
-    override_ttl_seconds: int = Field(86400, ge=60, description="How long an override lasts.")
+    escalation_sla_minutes: WholeNumber = Field(
+        30, ge=1, description="Time to answer an escalation."
+    )
+    override_ttl_seconds: WholeNumber = Field(
+        86400, ge=60, description="How long an override lasts."
+    )
 
 
 class ContextSettings(Strict):
-    budget_tokens: int = Field(8000, ge=200, description="Default budget of `fos context`.")
-    digests: int = Field(3, ge=0, le=50, description="How many latest digests to include.")
+    budget_tokens: WholeNumber = Field(8000, ge=200, description="Default budget of `fos context`.")
+    digests: WholeNumber = Field(3, ge=0, le=50, description="How many latest digests to include.")
 
 
 class IdentityPolicy(Strict):
     unknown_author: Severity = Field(
         "block", description="Severity of a commit whose author is no member of the team."
     )
-    require_signed_commits: bool = False
+    require_signed_commits: bool = Field(False, strict=True)
     allowed_signers: str | None = Field(
         None, description="allowed_signers file for SSH signatures, relative to the repository."
     )
@@ -43,7 +47,7 @@ class HookSettings(Strict):
 class FactoryConfig(Strict):
     """The factory's settings."""
 
-    schema_version: Literal[1] = 1
+    schema_version: SchemaVersion = 1
     name: Slug
     description: str = ""
     packs: list[Slug] = Field(default_factory=lambda: ["core"])

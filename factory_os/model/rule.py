@@ -7,7 +7,6 @@ the `status` and `superseded_by` fields hold what the file was written with.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -19,6 +18,8 @@ from factory_os.model.common import (
     RuleId,
     Slug,
     Strict,
+    Timestamp,
+    WholeNumber,
 )
 
 Severity = Literal["block", "warn", "info"]
@@ -57,29 +58,18 @@ class RequiredTrailer(Strict):
 
 
 def _re2_pattern(pattern: str) -> str:
-    """PATTERN if RE2 compiles it. RE2 logs its parse errors to file descriptor 2
-    itself (through absl), so that is pointed at /dev/null meanwhile: the error is
-    reported once, as a schema problem at its line."""
-    import os
-
+    """PATTERN if RE2 compiles it; RE2's own complaint otherwise (and nothing on stderr)."""
     import re2
 
-    saved = os.dup(2)
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also log the error to stderr, around our output
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-        try:
-            re2.compile(pattern)
-        finally:
-            os.dup2(saved, 2)
-    except Exception as exc:  # re2 raises its own error type
-        message = exc.args[0] if exc.args else exc
-        if isinstance(message, bytes):
-            message = message.decode("utf-8", "replace")
-        raise ValueError(f"not a valid RE2 pattern: {message}") from None
-    finally:
-        os.close(saved)
+        re2.compile(pattern, options=options)
+    except Exception as exc:  # re2 raises its own error type, with bytes
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ValueError(f"not a valid RE2 pattern: {reason}") from None
     return pattern
 
 
@@ -100,7 +90,7 @@ class AppendOnly(Strict):
 class Command(Strict):
     kind: Literal["command"]
     run: NonEmpty = Field(description="Run with sh -c in the repository root.")
-    timeout: int = Field(60, ge=1, le=3600, description="Seconds.")
+    timeout: WholeNumber = Field(60, ge=1, le=3600, description="Seconds.")
 
 
 class Manual(Strict):
@@ -133,7 +123,7 @@ class Rule(Strict):
     severity: Severity = "block"
     status: Status = "active"
     superseded_by: RuleId | None = None
-    created_at: datetime
+    created_at: Timestamp
     created_by: NonEmpty
     scope: Scope = Field(default_factory=Scope)
     stages: list[Stage] = Field(default_factory=lambda: list(ALL_STAGES))

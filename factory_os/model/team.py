@@ -45,7 +45,9 @@ class Role(Strict):
     cannot: Permissions = Field(
         default_factory=Permissions, description="Hard limits; path-guard rules enforce paths."
     )
-    approver: bool = Field(False, description="May approve changes that a rule guards.")
+    approver: bool = Field(
+        False, strict=True, description="May approve changes that a rule guards."
+    )
 
 
 class Roles(Strict):

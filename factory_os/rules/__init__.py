@@ -7,11 +7,12 @@ imported on first use, so the hook path importing `Finding` stays light.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from factory_os.rules.finding import Finding
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from factory_os.rules.paths import check_paths
 
 __all__ = ["Finding", "check_paths"]

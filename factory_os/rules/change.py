@@ -8,10 +8,15 @@ it needs (`Contents.want`), then one git process answers for all commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
 
 from factory_os import git
 from factory_os.rules.compiled import Member
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from factory_os.records import NamedTuple
 
 
 class FileChange(NamedTuple):

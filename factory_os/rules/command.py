@@ -8,10 +8,6 @@ tree as it is: the hooks never stash or modify it.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 from factory_os.rules.compiled import CompiledRule
@@ -23,6 +19,12 @@ TAIL_LINES = 15
 def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
     command = str(rule.params["run"])
     timeout = int(rule.params.get("timeout", 60))
+    # here: only a check with a command rule pays for these imports
+    import contextlib
+    import os
+    import signal
+    import subprocess
+
     # its own process group, so a timeout ends the whole command, not only `sh`
     proc = subprocess.Popen(
         ["sh", "-c", command],
@@ -35,7 +37,7 @@ def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return Finding(

@@ -8,9 +8,14 @@ nor pydantic. Scope expressions are compiled on first use only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
 
 from factory_os.rules.scope import Scope
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+else:
+    from factory_os.records import NamedTuple
 
 DEFAULT_HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push")
 # message-dependent kinds: they wait for the commit message (commit-msg stage)

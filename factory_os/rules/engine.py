@@ -8,6 +8,7 @@ run once per check, after the others.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 
@@ -29,6 +30,7 @@ KINDS: dict[str, str] = {
 }
 
 
+@cache  # once per kind, not once per rule: hundreds of rules share a few kinds
 def kind_module(kind: str) -> ModuleType:
     return import_module(f"factory_os.rules.{KINDS[kind]}")
 

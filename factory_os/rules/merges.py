@@ -16,10 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from factory_os import git
 from factory_os.rules.change import combined_paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from factory_os.records import NamedTuple
 
 Entry = tuple[str, str, str, str]  # status, old blob, new blob, path (from the top)
 

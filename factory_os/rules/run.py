@@ -29,10 +29,13 @@ from factory_os.rules.inforce import (
     snapshot_at,
     snapshot_of,
 )
-from factory_os.rules.merges import answered
 from factory_os.rules.report import Report
 
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
+
+
+class NoFactory(EnvironmentProblem):
+    """A git repository without a factory in it."""
 
 
 def open_repo(cwd: Path) -> Repo | None:
@@ -69,7 +72,7 @@ def open_repo(cwd: Path) -> Repo | None:
 def require_repo(cwd: Path) -> Repo:
     repo = open_repo(cwd)
     if repo is None:
-        raise EnvironmentProblem(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
+        raise NoFactory(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
     return repo
 
 
@@ -108,7 +111,8 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     # HEAD's documents are cached by commit id: a commit never changes
     key = f"{head}:{repo.prefix}"
     known = compiler.get("tree", key) if head is not None else {}
-    # independent questions, asked at the same time
+    # independent questions, asked at the same time (only a few: on a busy machine
+    # with few cores, more processes at once took longer than fewer in turn)
     commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
     if known is None:
         commands.append(snapshot_args(repo, str(head)))
@@ -188,6 +192,8 @@ def check_range(
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
         signatures = git.log_signatures(repo.worktree, revs, signers)
+    from factory_os.rules.merges import answered  # the range path only
+
     commits = [(record[0], record[1].split()) for record in records]
     raw, whole = answered(repo.worktree, revs, commits, base)
     changes = []

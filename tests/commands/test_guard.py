@@ -30,6 +30,12 @@ def test_refuses_what_the_role_may_not_write(team_repo: Path) -> None:
     assert fos(team_repo, "guard", "--path", "src/app.py", "--member", "bob").code == 0
 
 
+@pytest.mark.parametrize("path", ["src/docs/payload.py", "src/.factory/x.py"])
+def test_the_ceo_excludes_are_anchored_at_the_root(team_repo: Path, path: str) -> None:
+    assert fos(team_repo, "guard", "--path", path, "--member", "ceo").code == 1
+    assert fos(team_repo, "guard", "--path", path.split("/", 1)[1], "--member", "ceo").code == 0
+
+
 def test_role_and_default_member(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOS_ACTOR", "bob@example.com")
     assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1

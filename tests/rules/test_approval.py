@@ -91,3 +91,21 @@ def test_a_member_added_in_the_range_cannot_approve(factory_repo: Path) -> None:
     commit_as(factory_repo, "olga@example.com", "add neo\n\nApproved-by: neo")
     [finding] = _check(factory_repo, base)
     assert "neo joins the team in this change" in str(finding["message"])
+
+
+def test_loosening_the_settings_needs_an_owners_approval(factory_repo: Path) -> None:
+    """Whoever could set unknown_author to info would lift every role-bound rule."""
+    base = _base(factory_repo)
+    settings = factory_repo / ".factory" / "factory.yaml"
+    settings.write_text(
+        settings.read_text().replace("unknown_author: block", "unknown_author: info")
+    )
+    commit_as(factory_repo, "bob@example.com", "settings")
+    assert [f["rule_id"] for f in _check(factory_repo, base)] == ["R-core-settings-need-approval"]
+    commit_as(
+        factory_repo,
+        "bob@example.com",
+        "again\n\nApproved-by: Olga <olga@example.com>",
+        "--allow-empty",
+    )
+    assert fos(factory_repo, "check", "--commit", "HEAD").code == 0

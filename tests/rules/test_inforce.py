@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,8 @@ def test_the_compiled_cache_follows_the_rule_files(factory_repo: Path) -> None:
     write_tree(factory_repo, {"a.txt": "TODO\n"})
     git(factory_repo, "add", "a.txt")
     assert fos(factory_repo, "check", "--staged").code == 1
-    cache = factory_repo / ".git" / "factory-os" / "compiled.json"
-    entries = json.loads(cache.read_text())["entries"]
+    cache = factory_repo / ".git" / "factory-os" / "compiled.marshal"
+    entries = marshal.loads(cache.read_bytes())["entries"]
     assert any(key.startswith("rule:") for key in entries)
     add_rule(factory_repo, "R-aaa008", {"kind": "forbidden-pattern", "pattern": "FIXME"})
     git(factory_repo, "add", "-A")
@@ -99,7 +100,7 @@ def test_the_compiled_cache_follows_the_rule_files(factory_repo: Path) -> None:
     git(factory_repo, "add", "b.txt")
     result = fos(factory_repo, "check", "--staged", "--format", "json")
     assert set(rule_ids(result.out)) == {"R-aaa007", "R-aaa008"}
-    assert len(json.loads(cache.read_text())["entries"]) > len(entries)
+    assert len(marshal.loads(cache.read_bytes())["entries"]) > len(entries)
 
 
 def test_a_member_removing_their_own_role_is_still_bound(factory_repo: Path) -> None:
@@ -131,13 +132,13 @@ def test_the_founding_commit_passes_its_own_rules(repo: Path) -> None:
 
 
 def test_the_cache_keeps_few_commit_snapshots(factory_repo: Path) -> None:
-    cache = factory_repo / ".git" / "factory-os" / "compiled.json"
+    cache = factory_repo / ".git" / "factory-os" / "compiled.marshal"
     for n in range(12):
         write_tree(factory_repo, {f"n{n}.txt": "x\n"})
         git(factory_repo, "add", "-A")
         assert fos(factory_repo, "check", "--staged").code == 0
         commit_all(factory_repo, f"c{n}")
-    trees = [k for k in json.loads(cache.read_text())["entries"] if k.startswith("tree:")]
+    trees = [k for k in marshal.loads(cache.read_bytes())["entries"] if k.startswith("tree:")]
     assert len(trees) == 8
     head = git(factory_repo, "rev-parse", "HEAD~1")
     assert trees[-1].startswith(f"tree:{head}")

@@ -1,0 +1,1 @@
+"""paylane: a small payments service."""

@@ -1,0 +1,51 @@
+"""The worked example validates, verifies and enforces its rules in a repository of its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import commit_all, fos, git
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "example-repo"
+
+
+@pytest.fixture
+def paylane(tmp_path: Path) -> Path:
+    repo = tmp_path / "paylane"
+    shutil.copytree(EXAMPLE, repo)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "forge@agents.paylane.example")
+    commit_all(repo, "paylane")
+    return repo
+
+
+def test_the_example_validates_and_its_ledger_verifies(paylane: Path) -> None:
+    result = fos(paylane, "validate")
+    assert result.code == 0, result.output
+    result = fos(paylane, "verify", "--history")
+    assert result.code == 0, result.output
+
+
+def test_the_example_tells_its_story(paylane: Path) -> None:
+    incidents = json.loads(fos(paylane, "incident", "list", "--format", "json").out)["incidents"]
+    [incident] = incidents
+    rules = json.loads(fos(paylane, "rule", "list", "--format", "json").out)["rules"]
+    [born] = [rule for rule in rules if rule["origin"] == incident["id"]]
+    decisions = fos(paylane, "dna", "list").out
+    assert "superseded" in decisions and "accepted" in decisions
+    context = fos(paylane, "context", "--role", "builder", "--paths", "src/paylane/**")
+    assert context.code == 0
+    assert born["id"] in context.out and "Amounts travel as decimal strings" not in context.out
+    assert context.out.count("### S-") == 2  # both session digests
+
+
+def test_the_incidents_rule_blocks_a_float(paylane: Path) -> None:
+    (paylane / "src" / "paylane" / "fees.py").write_text("def fee(a):\n    return float(a) * 0.1\n")
+    git(paylane, "add", "src/paylane/fees.py")
+    result = fos(paylane, "check", "--staged")
+    assert result.code == 1
+    assert "src/paylane/fees.py:2" in result.output
