@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import git
+from factory_os import gitlog
 from factory_os.rules.change import combined_paths
 
 TYPE_CHECKING = False
@@ -38,7 +38,7 @@ def answered(
     cwd: Path, revs: Sequence[str], commits: Sequence[tuple[str, list[str]]], base: str | None
 ) -> Answered:
     """COMMITS are (sha, parents) of REVS, oldest first; BASE is the range's base."""
-    raw = git.log_raw(cwd, revs)
+    raw = gitlog.log_raw(cwd, revs)
     files = {sha: list(raw.get(sha, [])) for sha, _ in commits}
     merges = [(sha, parents) for sha, parents in commits if len(parents) > 1]
     inside = set(files)
@@ -52,7 +52,7 @@ def answered(
     ]
     head = commits[-1][0] if commits else None
     net = [(base, head)] if base is not None and head is not None else []
-    diffs = git.diff_pairs(cwd, pairs + net)
+    diffs = gitlog.diff_pairs(cwd, pairs + net)
     for (_parent, sha), differing in zip(pairs, diffs, strict=False):
         # what equals a parent inside the range is that parent's commits' to answer for
         paths = {path for _s, _o, _n, path in differing}
@@ -62,8 +62,8 @@ def answered(
     # by the merge when its combined diff shows it, else by the parents' commits
     combined: set[tuple[str, str]] = set()
     if closed:
-        shown = combined_paths(git.combined_patches(cwd, revs))
-        every = git.log_raw(cwd, revs, combined=True)
+        shown = combined_paths(gitlog.combined_patches(cwd, revs))
+        every = gitlog.log_raw(cwd, revs, combined=True)
         for sha in closed:
             kept = shown.get(sha, set())
             files[sha] = [e for e in files[sha] if e[3] in kept]

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import git
+from factory_os import git, gitlog
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.identity import allowed_signers_file
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
@@ -95,7 +95,7 @@ def _own_resolutions(
     """The FILES of a merge being concluded that differ from git's own merge of HEAD
     and OTHER: a clean merge brings only what the parents' commits answer for; a
     conflict resolved, or an edit slipped into the merge, is the merger's."""
-    tree = git.merge_tree(repo.worktree, head, other)
+    tree = gitlog.merge_tree(repo.worktree, head, other)
     if tree is None:
         return files
     paths = [repo.prefix + f.path for f in files]
@@ -143,10 +143,10 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
         change.trailers = parse_trailers(git.parse_trailers(repo.worktree, message))
 
     def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
-        return git.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
+        return gitlog.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
 
     def grep(paths: list[str], literals: list[str]) -> set[str]:
-        found = git.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
+        found = gitlog.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
         return {local for p in found if (local := repo.local(p)) is not None}
 
     contents = Contents(fetch, repo.local, grep)
@@ -179,7 +179,7 @@ def check_range(
         fork = git.merge_base(repo.worktree, base, head)
         if fork is not None and fork != base:
             base, revs = fork, [f"{fork}..{head}"]
-    records = git.log_records(repo.worktree, revs)
+    records = gitlog.log_records(repo.worktree, revs)
     if not records:
         return Report(stage=stage)
     if derive_base:
@@ -191,7 +191,7 @@ def check_range(
     signatures: dict[str, tuple[str, str, str, str]] = {}
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
-        signatures = git.log_signatures(repo.worktree, revs, signers)
+        signatures = gitlog.log_signatures(repo.worktree, revs, signers)
     from factory_os.rules.merges import answered  # the range path only
 
     commits = [(record[0], record[1].split()) for record in records]
@@ -223,9 +223,9 @@ def check_range(
         # the merges that answer for more than their combined diff
         opened = [sha for sha in whole if sha in wanted]
         return (
-            git.log_patches(repo.worktree, revs, top)
+            gitlog.log_patches(repo.worktree, revs, top)
             + b"\n"
-            + git.first_parent_patches(repo.worktree, opened, top)
+            + gitlog.first_parent_patches(repo.worktree, opened, top)
         )
 
     ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
