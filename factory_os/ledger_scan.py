@@ -53,6 +53,7 @@ class Report:
     files: int = 0
     read: int = 0  # entries hashed in this run (all of them unless incremental)
     commits: int | None = None  # commits walked by the history check
+    shallow: bool = False  # the history walked stops at a shallow clone's boundary
 
 
 @dataclass

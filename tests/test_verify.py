@@ -413,3 +413,35 @@ def test_lines_copied_into_another_segment_are_each_reported(repo: Path) -> None
     problems = _problems(repo)
     twice = [(p["path"], p["line"]) for p in problems if "twice" in str(p["message"])]
     assert twice == [(_rel(repo, copy), n) for n in (1, 2, 3)]
+
+
+def test_a_range_side_that_names_no_commit_is_an_environment_problem(repo: Path) -> None:
+    _populate(repo)
+    result = fos(repo, "verify", "--range", "origin/main..HEAD")
+    assert result.code == 4, result.output
+    assert "'origin/main' names no commit" in result.err
+    assert fos(repo, "verify", "--range", "HEAD..nope").code == 4
+
+
+def test_a_range_side_is_never_passed_to_git_as_an_option(repo: Path, tmp_path: Path) -> None:
+    _populate(repo)
+    target = tmp_path / "written"
+    for spec in (f"--output={target}..HEAD", f"HEAD..--output={target}", "HEAD...HEAD"):
+        result = fos(repo, "verify", f"--range={spec}")
+        assert result.code == 2, (spec, result.output)
+    assert not target.exists()
+
+
+def test_history_in_a_shallow_clone_says_what_it_did_not_check(repo: Path, tmp_path: Path) -> None:
+    factory = _populate(repo)
+    for n in range(3):
+        ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
+        commit_all(repo, f"more {n}")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{repo}", str(clone))
+    result = fos(clone, "verify", "--history")
+    assert result.code == 0, result.output
+    assert "shallow clone" in result.out and "not checked" in result.out
+    assert json.loads(fos(clone, "verify", "--history", "--format", "json").out)["shallow"]
+    assert not (clone / ".git" / "fos" / "history.json").exists()
+    assert not json.loads(fos(repo, "verify", "--history", "--format", "json").out)["shallow"]
