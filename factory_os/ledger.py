@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from factory_os import canonical, dag, segments, store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
-from factory_os.ledger_line import KIND, Envelope, encode, parse_envelope, parse_full, parse_refs
+from factory_os.ledger_line import (
+    ID_HEX,
+    KIND,
+    Envelope,
+    encode,
+    parse_envelope,
+    parse_full,
+    parse_refs,
+)
 from factory_os.store import Factory
 
 if TYPE_CHECKING:
@@ -143,7 +151,7 @@ def _fields(
     refs: Iterable[FileRef | tuple[str, str]],
     data: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    if not KIND.match(kind):
+    if not KIND.fullmatch(kind):
         raise ValueError(f"ledger event kind {kind!r} is not like `rule.added`")
     if not actor.strip():
         raise ValueError("a ledger event needs an actor")
@@ -170,33 +178,26 @@ def _fields(
 
 def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     segment = segments.own_segment(factory)
-    fields["parents"] = current_heads(factory)
+    fields["parents"] = heads(factory)
     ident, line = encode(fields)
     torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
     store.append_line(segment, line, set_aside=torn)
-    current_heads(factory)  # reads back just this line, so the next append starts there
+    heads(factory)  # reads back just this line, so the next append starts there
     return ident
 
 
 # -- reading -------------------------------------------------------------------
 
 
-def current_heads(factory: Factory) -> list[str]:
-    """The heads across all segments, read incrementally with marks under .git/fos/."""
+def heads(factory: Factory) -> list[str]:
+    """The ids of the entries nothing names as a parent yet, sorted, across all
+    segments; read incrementally with marks kept in `<git dir>/fos/ledger-index.json`.
+    An index that is damaged, or from another version, is read as empty: rebuilt."""
     index_path = segments.state_dir(factory) / "ledger-index.json"
-    state = segments.read_json(index_path) or {}
-    marks: dict[str, segments.SegmentMark] = {}
-    heads: set[bytes] = set()
-    steps = None
-    if state.get("v") == 1:
-        for name, value in state.get("marks", {}).items():
-            mark = segments.SegmentMark.from_json(value)
-            if mark is not None:
-                marks[name] = mark
-        steps = segments.plan(factory, marks, trust_racy=True)
-        heads = {h.encode("ascii") for h in state.get("heads", [])}
+    marks, known = _read_index(index_path)
+    steps = segments.plan(factory, marks)
     if steps is None:
-        marks, heads = {}, set()
+        marks, known = {}, set()
         steps = segments.plan(factory, {})
     assert steps is not None
     new: list[bytes] = []
@@ -209,8 +210,7 @@ def current_heads(factory: Factory) -> list[str]:
                 new.append(envelope.id)
                 named.update(envelope.parents)
         marks[chunk.name] = chunk.mark
-    heads = (heads | set(new)) - named
-    result = sorted(h.decode("ascii") for h in heads)
+    result = sorted(h.decode("ascii") for h in (known | set(new)) - named)
     segments.write_json(
         index_path,
         {"v": 1, "marks": {n: m.to_json() for n, m in marks.items()}, "heads": result},
@@ -218,9 +218,20 @@ def current_heads(factory: Factory) -> list[str]:
     return result
 
 
-def heads(factory: Factory) -> list[str]:
-    """The ids of the entries nothing names as a parent yet, sorted."""
-    return current_heads(factory)
+def _read_index(path: Path) -> tuple[dict[str, segments.SegmentMark], set[bytes]]:
+    state = segments.read_json(path) or {}
+    raw_marks, raw_heads = state.get("marks"), state.get("heads")
+    if state.get("v") != 1 or not isinstance(raw_marks, dict) or not isinstance(raw_heads, list):
+        return {}, set()
+    marks = {}
+    for name, value in raw_marks.items():
+        mark = segments.SegmentMark.from_json(value)
+        if mark is None:
+            return {}, set()
+        marks[name] = mark
+    if not all(isinstance(h, str) and len(h) == ID_HEX and h.isascii() for h in raw_heads):
+        return {}, set()
+    return marks, {h.encode("ascii") for h in raw_heads}
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from factory_os import dag, segments
-from factory_os.ledger_line import DOMAIN, is_refs_body, parse_envelope, parse_refs, split_parents
+from factory_os.ledger_line import (
+    DOMAIN,
+    is_refs_body,
+    parse_envelope,
+    parse_full,
+    parse_refs,
+    split_parents,
+)
 from factory_os.store import Factory
 
 
@@ -82,7 +90,11 @@ class Scan:
 
 
 def scan_lines(
-    factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[str, Any]
+    factory: Factory,
+    steps: Any,
+    heights: dict[bytes, int],
+    last: dict[str, Any],
+    checked: dict[str, int] | None = None,
 ) -> Scan:
     """Hash and frame every line of STEPS, and place it in the DAG where it can. The hot
     loop of `fos verify`: one pass, streaming, nothing kept but ids and parents.
@@ -92,10 +104,14 @@ def scan_lines(
     and the refs. It leaves the JSON inside the frame (kind, subject, data) to
     the readers, which refuse a line that is not canonical JSON; only a line
     forged with a recomputed id can be one. `parse_envelope` names what is
-    wrong with a line that has no frame. A line is placed at once when its
-    parents are (usually its only parent is the line before); `_place` does
-    the rest.
+    wrong with a line that has no frame. Then every line is read as a reader
+    reads it (`ledger_line.parse_full`), so verify never passes a line that
+    `fos ledger log` refuses, except the first CHECKED[segment] lines, which an
+    earlier run checked and whose bytes are known to be the same (the caller
+    hashed them). A line is placed at once when its parents are (usually its
+    only parent is the line before); `_place` does the rest.
     """
+    checked = checked or {}
     scan = Scan(heights)
     parents_of = scan.parents_of
     findings = scan.findings
@@ -110,6 +126,7 @@ def scan_lines(
         scan.order[rel] = order
         scan.first_line[rel] = first
         previous = last.get(rel, [None, -1])[1]
+        trusted = checked.get(seg_path.name, 0)
         placing = True
         number = first - 1
         torn = prev = b""
@@ -128,13 +145,17 @@ def scan_lines(
                         torn = raw
                         number -= 1
                         break
-                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1])))
+                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
                     append(b"")
                     scan.unreadable += 1
                     continue
                 ident = raw[:64]
                 if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
                     findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
+                elif number > trusted:
+                    problem = parse_full(raw[:-1])
+                    if type(problem) is str:
+                        findings.append(Finding(rel, number, problem, ident.decode()))
                 if not raw.startswith(b'],"subject":"', r + 10):
                     _record_refs(scan, raw, r, rel, number, ident)
                 append(ident)
@@ -178,7 +199,7 @@ def scan_lines(
             candidate(prev)
         if torn:
             findings.append(Finding(rel, number + 1, _torn(len(torn))))
-        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number, None)
+        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
     return scan
 
 
@@ -187,6 +208,17 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
     if len(stored) == 64:
         return (stored,)
     return split_parents(stored) or ()
+
+
+def _id_of(raw: bytes) -> str | None:
+    """The id a line that cannot be read starts with, if it starts with one."""
+    ident = raw[:64]
+    if raw[64:65] == b" " and _HEX_ID.fullmatch(ident):
+        return ident.decode("ascii")
+    return None
+
+
+_HEX_ID = re.compile(rb"[0-9a-f]{64}")
 
 
 def _what_is_wrong(raw: bytes) -> str:

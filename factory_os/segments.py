@@ -18,8 +18,7 @@ import hashlib
 import json
 import os
 import secrets
-import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,6 @@ from factory_os.store import Factory
 LEDGER_DIR = "ledger"
 SUFFIX = ".jsonl"
 ATTRIBUTES = "*.jsonl -text\n"
-# A file changed within this long of its mark being taken may show the same stat
-# afterwards (coarse file-system clocks): such a mark is not trusted (like git's
-# "racily clean" index entries).
-RACY_NS = 100_000_000
 
 
 def ledger_dir(factory: Factory) -> Path:
@@ -129,6 +124,13 @@ class Stat:
     def of(cls, st: os.stat_result) -> Stat:
         return cls(st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
+    def changed_since(self, written_ns: int) -> bool:
+        """Whether the file may have changed at or after WRITTEN_NS (the mtime of the
+        file that remembers this stat): then an unchanged stat proves nothing, since
+        a coarse clock gives a write in the same tick the same time (git's "racily
+        clean" index entries)."""
+        return max(self.mtime_ns, self.ctime_ns) >= written_ns
+
 
 @dataclass(frozen=True)
 class SegmentMark:
@@ -139,7 +141,7 @@ class SegmentMark:
     lines: int
     tail_start: int  # where the last complete line begins
     tail_sha256: str  # digest of that line
-    racy: bool
+    prefix_sha256: str = ""  # digest of the bytes before END ("": not kept)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,7 +149,8 @@ class SegmentMark:
     @classmethod
     def from_json(cls, value: Any) -> SegmentMark | None:
         try:
-            return cls(**{**value, "stat": Stat(**value["stat"])})
+            known = {k: value[k] for k in cls.__dataclass_fields__ if k in value}
+            return cls(**{**known, "stat": Stat(**value["stat"])})
         except (TypeError, KeyError):
             return None
 
@@ -171,34 +174,21 @@ def read_from(path: Path, offset: int, start_line: int) -> Chunk:
     cut = data.rfind(b"\n") + 1
     lines = data[:cut].split(b"\n")
     lines.pop()
-    torn = data[cut:]
-    end = offset + cut
-    if lines:
-        tail_start = end - len(lines[-1]) - 1
-        tail = hashlib.sha256(lines[-1]).hexdigest()
-    else:
-        tail_start, tail = _boundary(path, offset)
-    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
-    mark = SegmentMark(Stat.of(st), end, start_line - 1 + len(lines), tail_start, tail, racy)
-    return Chunk(path.name, start_line, lines, torn, mark)
+    mark = make_mark(path, st, offset + cut, start_line - 1 + len(lines))
+    return Chunk(path.name, start_line, lines, data[cut:], mark)
 
 
 def make_mark(
-    path: Path, st: os.stat_result, end: int, lines: int, last_line: bytes | None
+    path: Path, st: os.stat_result, end: int, lines: int, prefix: str = ""
 ) -> SegmentMark:
-    """The mark of a reader that read PATH (stat ST before reading) up to END, where
-    the last complete line, without its newline, is LAST_LINE (None: read nothing new)."""
-    if last_line is not None:
-        tail_start = end - len(last_line) - 1
-        tail = hashlib.sha256(last_line).hexdigest()
-    else:
-        tail_start, tail = _boundary(path, end)
-    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
-    return SegmentMark(Stat.of(st), end, lines, tail_start, tail, racy)
+    """The mark of a reader that read PATH (stat ST before reading) up to END, the end
+    of its LINES-th line; PREFIX is the digest of those bytes when the reader kept one."""
+    tail_start, tail = _boundary(path, end)
+    return SegmentMark(Stat.of(st), end, lines, tail_start, tail, prefix)
 
 
 def _boundary(path: Path, end: int) -> tuple[int, str]:
-    """Start and digest of the complete line ending at END (for a mark with no new lines)."""
+    """Start and digest of the complete line ending at END."""
     if end == 0:
         return 0, ""
     with path.open("rb") as f:
@@ -217,21 +207,48 @@ def _boundary_holds(path: Path, mark: SegmentMark) -> bool:
     return line.endswith(b"\n") and hashlib.sha256(line[:-1]).hexdigest() == mark.tail_sha256
 
 
+_BLOCK = 1 << 20
+
+
+def read_range(
+    path: Path, start: int, end: int, ids: Iterable[bytes] = (), hasher: Any = None
+) -> tuple[bool, set[bytes]]:
+    """One sequential read of PATH's bytes from START to END, fed to HASHER (a hashlib
+    object, or None); which of IDS begin a line there (copied entries; START must be a
+    line's start); and whether all of those bytes were there."""
+    needles = [b"\n" + ident for ident in ids]
+    found: set[bytes] = set()
+    carry = b"\n"  # the end of the block before: an id may straddle two blocks
+    left = end - start
+    with path.open("rb") as f:
+        f.seek(start)
+        while left > 0:
+            block = f.read(min(_BLOCK, left))
+            if not block:
+                break
+            left -= len(block)
+            if hasher is not None:
+                hasher.update(block)
+            if needles:
+                window = carry + block
+                found.update(n[1:] for n in needles if n in window)
+                carry = window[-64:]
+    return left == 0, found
+
+
 def plan(
-    factory: Factory, marks: dict[str, SegmentMark], *, trust_racy: bool = False
+    factory: Factory, marks: dict[str, SegmentMark], *, written_ns: int | None = None
 ) -> Iterator[tuple[Path, int, int]] | None:
     """(segment, offset, first line number) to read to bring MARKS up to date, or None
     when a mark no longer holds and everything must be read again.
 
     What a mark trusts: a segment whose stat (size, inode, mtime, ctime) is what the
-    mark recorded, and whose mark was not taken within RACY_NS of its last change,
-    is unchanged; a segment that grew, whose line at the mark's boundary is still
-    byte for byte the same, only had lines appended. An edit inside the part before
-    the boundary that also keeps the inode and grows the file is therefore not
-    seen by an incremental read; a full read (`fos verify --full`) and the history
-    walk (`--history`) see it. Everything after the boundary is read in full.
-    A racy mark means a full read, unless TRUST_RACY (appends, which only need
-    the heads) accepts an unchanged stat and boundary.
+    mark recorded, and that has not changed since WRITTEN_NS (when the marks were
+    saved; see `Stat.changed_since`), is unchanged; a segment that grew, whose line
+    at the mark's boundary is still byte for byte the same, had lines appended. That
+    is all an append needs (WRITTEN_NS None: the heads of the lines appended since).
+    `fos verify` trusts no more than that it may skip an unchanged segment: for one
+    that grew it hashes the bytes before the mark again (`read_prefix`).
     """
     paths = segment_paths(factory)
     if set(marks) - {p.name for p in paths}:
@@ -246,13 +263,14 @@ def plan(
             current = Stat.of(path.stat())
         except FileNotFoundError:
             return None
-        if mark.racy and not trust_racy:
+        racy = written_ns is not None and mark.stat.changed_since(written_ns)
+        if racy and current == mark.stat:
             return None
-        if current == mark.stat and not mark.racy:
+        if current == mark.stat:
             continue
         if current.ino != mark.stat.ino or current.size < mark.end:
             return None
-        if current.size == mark.stat.size and current != mark.stat:
+        if current.size == mark.stat.size:
             return None  # rewritten in place: nothing appended, something changed
         if not _boundary_holds(path, mark):
             return None

@@ -19,11 +19,11 @@ only what was appended since; `--full` ignores all of it but the heads.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -61,22 +61,32 @@ def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool 
 def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Report:
     cache_path = _cache_path(factory)
     cache = None if forget_heads else segments.read_json(cache_path)
-    if cache is not None and cache.get("v") != 1:
+    if cache is not None and cache.get("v") != 2:
         cache = None
+    try:
+        # what the cache says holds only for files not changed since it was written
+        written_ns = os.stat(cache_path).st_mtime_ns
+    except FileNotFoundError:
+        written_ns = 0
     result = None
     if cache is not None and not full:
         try:
-            result = _incremental(factory, cache)
+            result = _incremental(factory, cache, written_ns)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             result = None  # a cache from another version, or damaged: verify everything
     if result is None:
         remembered = cache.get("heads") if cache else None
-        result = _full(factory, remembered if isinstance(remembered, dict) else {})
+        marks = _marks(cache) if cache else None
+        result = _full(
+            factory, remembered if isinstance(remembered, dict) else {}, marks or {}, written_ns
+        )
         # Only a full run looks for tracked segments gone: an incremental run has
         # just found every segment the last intact run saw still there.
         result[0].findings.extend(_check_tracked_segments(factory))
     report, state = result
-    state["files"] = _check_files(factory, state["refs"], state.get("files", {}), report)
+    state["files"] = _check_files(
+        factory, state["refs"], state.get("files", {}), report, written_ns
+    )
     report.heads = sorted(state["heads"])
     report.entries = state["entries"]
     report.segments = len(segments.segment_paths(factory))
@@ -85,10 +95,41 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
     return report
 
 
-def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[str, Any]]:
+def _marks(cache: dict[str, Any]) -> dict[str, segments.SegmentMark] | None:
+    marks = {}
+    raw = cache.get("marks")
+    if not isinstance(raw, dict):
+        return None
+    for name, value in raw.items():
+        mark = segments.SegmentMark.from_json(value)
+        if mark is None or not mark.prefix_sha256:
+            return None
+        marks[name] = mark
+    return marks
+
+
+def _full(
+    factory: Factory,
+    remembered: dict[str, Any],
+    marks: dict[str, segments.SegmentMark],
+    written_ns: int,
+) -> tuple[Report, dict[str, Any]]:
+    # Lines an earlier run read in full need not be parsed again when their bytes are
+    # the same: hash each remembered prefix first (ids and the DAG are checked anew).
+    hashers: dict[str, tuple[Any, int]] = {}
+    checked: dict[str, int] = {}
+    for path in segments.segment_paths(factory):
+        mark = marks.get(path.name)
+        if mark is None:
+            continue
+        hasher = hashlib.sha256()
+        whole, _ = segments.read_range(path, 0, mark.end, (), hasher)
+        if whole and hasher.hexdigest() == mark.prefix_sha256:
+            hashers[path.name] = (hasher, mark.end)
+            checked[path.name] = mark.lines
     steps = segments.plan(factory, {})
     assert steps is not None
-    scan = scan_lines(factory, steps, {}, {})
+    scan = scan_lines(factory, steps, {}, {}, checked)
     report = Report(findings=scan.findings, read=scan.count())
     place_rest(scan, {}, report, incremental=False)
     find_copies(scan, set(), report)
@@ -109,8 +150,8 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
             )
     heads = {ident for ident in scan.candidates if ident not in scan.named}
     state = {
-        "v": 1,
-        "marks": {name: mark.to_json() for name, mark in scan.marks.items()},
+        "v": 2,
+        "marks": _new_marks(factory, scan, hashers),
         "heads": _locate(scan, heads, scan.heights),
         "last": _last(scan, scan.heights, {}),
         "refs": scan.refs,
@@ -119,19 +160,57 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
     return report, state
 
 
-def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[str, Any]] | None:
+def _new_marks(factory: Factory, scan: Scan, hashers: dict[str, tuple[Any, int]]) -> dict[str, Any]:
+    """The marks of this run, each with the digest of every byte before it: the old
+    prefix's hasher carried over the bytes read since, or all of them hashed."""
     marks = {}
-    for name, value in cache["marks"].items():
-        mark = segments.SegmentMark.from_json(value)
-        if mark is None:
-            return None
-        marks[name] = mark
-    steps = segments.plan(factory, marks)
-    if steps is None:
+    directory = segments.ledger_dir(factory)
+    for name, mark in scan.marks.items():
+        hasher, start = hashers.get(name, (None, 0))
+        if hasher is None or start > mark.end:
+            hasher, start = hashlib.sha256(), 0
+        segments.read_range(directory / name, start, mark.end, (), hasher)
+        marks[name] = dataclasses.replace(mark, prefix_sha256=hasher.hexdigest()).to_json()
+    return marks
+
+
+# More new entries than this in one run: look for copies in a full run instead of
+# searching the verified bytes once per new id.
+MAX_SEARCHED = 64
+
+
+def _incremental(
+    factory: Factory, cache: dict[str, Any], written_ns: int
+) -> tuple[Report, dict[str, Any]] | None:
+    marks = _marks(cache)
+    if marks is None:
         return None
+    planned = segments.plan(factory, marks, written_ns=written_ns)
+    if planned is None:
+        return None
+    steps = list(planned)
     known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
     known.update((value[0].encode(), value[1]) for value in cache["last"].values())
     scan = scan_lines(factory, steps, dict(known), cache["last"])
+    new_ids = [i for ids in scan.order.values() for i in ids if i]
+    if len(new_ids) > MAX_SEARCHED:
+        return None
+    # The bytes verified before must be the same (an edit in place, then an append,
+    # keeps the inode and grows the file), and no new entry may be a copy of one there.
+    grown = {path.name for path, offset, _ in steps if offset}
+    hashers: dict[str, tuple[Any, int]] = {}
+    for path in segments.segment_paths(factory):
+        mark = marks.get(path.name)
+        if mark is None:
+            continue
+        hasher = hashlib.sha256() if path.name in grown else None
+        whole, copies = segments.read_range(path, 0, mark.end, new_ids, hasher)
+        if not whole or (hasher is not None and hasher.hexdigest() != mark.prefix_sha256):
+            return None
+        if copies:
+            return None  # a copied entry: the full run names every copy
+        if hasher is not None:
+            hashers[path.name] = (hasher, mark.end)
     report = Report(findings=scan.findings, read=scan.count())
     if not place_rest(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
@@ -140,11 +219,11 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
     refs = cache["refs"]
-    for path, records in scan.refs.items():
-        refs.setdefault(path, []).extend(records)
+    for ref_path, records in scan.refs.items():
+        refs.setdefault(ref_path, []).extend(records)
     state = {
-        "v": 1,
-        "marks": {**cache["marks"], **{n: m.to_json() for n, m in scan.marks.items()}},
+        "v": 2,
+        "marks": {**cache["marks"], **_new_marks(factory, scan, hashers)},
         "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
         "last": _last(scan, scan.heights, cache["last"]),
         "refs": refs,
@@ -194,6 +273,7 @@ def _check_files(
     refs: dict[str, list[list[Any]]],
     known: dict[str, Any],
     report: Report,
+    written_ns: int,
 ) -> dict[str, Any]:
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, Any] = {}
@@ -216,7 +296,12 @@ def _check_files(
         try:
             stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
-            if cached and cached["sha256"] == sha and cached["stat"] == stat.__dict__:
+            if (
+                cached
+                and cached["sha256"] == sha
+                and cached["stat"] == stat.__dict__
+                and not stat.changed_since(written_ns)
+            ):
                 intact[path] = cached
                 continue
             actual = hashlib.sha256(target.read_bytes()).hexdigest()
@@ -235,7 +320,7 @@ def _check_files(
                     ident,
                 )
             )
-        elif not _racy(stat):
+        else:
             intact[path] = {"sha256": sha, "stat": stat.__dict__}
     for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
         try:
@@ -254,10 +339,6 @@ def _check_files(
                     )
                 )
     return intact
-
-
-def _racy(stat: segments.Stat) -> bool:
-    return time.time_ns() - max(stat.mtime_ns, stat.ctime_ns) < segments.RACY_NS
 
 
 def _check_tracked_segments(factory: Factory) -> list[Finding]:

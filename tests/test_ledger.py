@@ -50,8 +50,9 @@ def test_floats_and_bad_kinds_are_refused_and_nothing_is_written(repo: Path) -> 
     factory = make_factory(repo)
     with pytest.raises(InvalidInput, match="float"):
         ledger.append(factory, kind="x.y", actor="a@example.com", data={"ratio": 0.5})
-    with pytest.raises(ValueError, match="kind"):
-        ledger.append(factory, kind="Not A Kind", actor="a@example.com")
+    for kind in ("Not A Kind", "test.evt\n"):
+        with pytest.raises(ValueError, match="kind"):
+            ledger.append(factory, kind=kind, actor="a@example.com")
     assert segment_files(repo) == []
 
 
@@ -341,3 +342,23 @@ def test_appends_do_not_reread_the_whole_ledger(repo: Path) -> None:
 def test_store_find_factory_is_what_the_ledger_uses(repo: Path) -> None:
     make_factory(repo)
     assert store.find_factory(repo / ".factory").root == repo
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        '{"v":1,"marks":[],"heads":[]}',
+        '{"v":1,"marks":{},"heads":5}',
+        '{"v":1,"marks":{"a":1}}',
+        '{"v":1,"marks":{},"heads":["x"]}',
+        "[]",
+        "not json",
+    ],
+)
+def test_a_damaged_index_is_rebuilt_not_fatal(repo: Path, index: str) -> None:
+    factory = make_factory(repo)
+    first = ledger.append(factory, kind="test.event", actor="a@x.org")
+    (repo / ".git" / "fos" / "ledger-index.json").write_text(index)
+    second = ledger.append(factory, kind="test.event", actor="a@x.org")
+    assert ledger.heads(factory) == [second]
+    assert [e.parents for e in ledger.entries(factory)] == [(), (first,)]
