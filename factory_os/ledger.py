@@ -134,6 +134,7 @@ def record_file(
     ref = Ref(rel, hashlib.sha256(payload).hexdigest())
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=[ref], data=data)
     with locked(factory):
+        segments.ensure_attributes(factory)
         try:
             store.write_new(path, payload)
         except FileExistsError:

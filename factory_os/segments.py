@@ -28,7 +28,10 @@ from factory_os.store import Factory
 
 LEDGER_DIR = "ledger"
 SUFFIX = ".jsonl"
-ATTRIBUTES = "*.jsonl -text\n"
+# `.factory/.gitattributes`: no line-ending conversion may ever touch the ledger's
+# hashed bytes, nor the append-only files whose sha256 it records (an autocrlf
+# checkout would otherwise report every one of them as changed)
+ATTRIBUTES = ("rules/*.yaml -text", "incidents/*.md -text", f"{LEDGER_DIR}/*{SUFFIX} -text")
 
 
 def ledger_dir(factory: Factory) -> Path:
@@ -73,10 +76,10 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
 
 
 def branch_key(factory: Factory) -> str:
+    """The key of this worktree's segment: its branch, or one key for a detached HEAD
+    (the registry is per worktree, so commits made while detached share a segment)."""
     branch = git.current_branch(factory.root)
-    if branch is not None:
-        return f"branch:{branch}"
-    return f"detached:{git.head_commit(factory.root) or 'unborn'}"
+    return "detached" if branch is None else f"branch:{branch}"
 
 
 def own_segment(factory: Factory) -> Path:
@@ -98,16 +101,18 @@ def own_segment(factory: Factory) -> Path:
 
 
 def ensure_attributes(factory: Factory) -> None:
-    """Mark segments `-text`: no line-ending conversion may ever touch hashed bytes."""
-    path = ledger_dir(factory) / ".gitattributes"
+    """Mark the ledger and the append-only files `-text` in `.factory/.gitattributes`,
+    keeping whatever else the file says."""
+    path = factory.dir / ".gitattributes"
     try:
         current = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        current = None
-    if current is None:
-        store.write_atomic(path, ATTRIBUTES)
-    elif ATTRIBUTES.strip() not in current.splitlines():
-        store.write_atomic(path, current + ("" if current.endswith("\n") else "\n") + ATTRIBUTES)
+        current = ""
+    have = {line.strip() for line in current.splitlines()}
+    missing = [line for line in ATTRIBUTES if line not in have]
+    if missing:
+        lead = current if not current or current.endswith("\n") else current + "\n"
+        store.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
 
 
 # -- reading -------------------------------------------------------------------

@@ -362,3 +362,31 @@ def test_a_damaged_index_is_rebuilt_not_fatal(repo: Path, index: str) -> None:
     second = ledger.append(factory, kind="test.event", actor="a@x.org")
     assert ledger.heads(factory) == [second]
     assert [e.parents for e in ledger.entries(factory)] == [(), (first,)]
+
+
+def test_an_autocrlf_clone_sees_no_governance_file_changed(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    repo = factory_repo
+    assert (repo / ".factory" / ".gitattributes").is_file()
+    incident = fos(repo, "incident", "add", "--title", "t", "--severity", "low").out.strip()
+    fos(repo, "rule", "add", "--title", "t", "--statement", "s", "--from-incident", incident)
+    commit_all(repo, "governance")
+    clone = tmp_path / "crlf"
+    git(tmp_path, "-c", "core.autocrlf=true", "clone", "-q", str(repo), str(clone))
+    git(clone, "config", "core.autocrlf", "true")
+    assert git(clone, "status", "--porcelain") == ""
+    incident_file = clone / ".factory" / "incidents" / f"{incident}.md"
+    assert b"\r\n" not in incident_file.read_bytes()
+    assert fos(clone, "verify").code == 0
+
+
+def test_a_detached_head_keeps_one_segment(repo: Path) -> None:
+    factory = make_factory(repo)
+    ledger.append(factory, kind="test.event", actor="a@x.org")
+    commit_all(repo, "one")
+    git(repo, "checkout", "-q", "--detach")
+    for n in range(3):
+        ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": n})
+        commit_all(repo, f"detached {n}")
+    assert len(segment_files(repo)) == 2
