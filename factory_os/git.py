@@ -103,6 +103,12 @@ def head_commit(cwd: Path) -> str | None:
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
+def committed_size(cwd: Path, path: Path) -> int | None:
+    """The size of PATH's blob in HEAD, or None when HEAD does not hold it."""
+    proc = run(["cat-file", "-s", f"HEAD:./{path.relative_to(cwd).as_posix()}"], cwd, check=False)
+    return int(proc.stdout) if proc.returncode == 0 else None
+
+
 def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
     """Paths in the index under PATHSPECS, relative to CWD."""
     out = run(["ls-files", "-z", "--", *pathspecs], cwd).stdout

@@ -11,8 +11,10 @@ Writing. Appends are serialised between processes by a file lock under the git
 common directory, and each is one write() of a whole line with O_APPEND, then
 fsync. A crash mid-write can at worst leave a torn tail, bytes after the last
 newline: readers ignore it, `fos verify` reports it, and the next append to that
-segment moves it to `<git dir>/fos/torn/` and cuts the segment back to its last
-whole line, so the ledger never stays unreadable. `record_file` writes a new
+segment repairs it (`_repair_tail`): a whole entry that only lost its newline
+gets it back; anything else is moved to `<git dir>/fos/torn/` and the segment
+cut back to its last whole line, so the ledger never stays unreadable; bytes
+git has committed are never cut. `record_file` writes a new
 governance file and then its entry, under the lock: the ledger line is the commit
 point, and a file left without its entry by a crash is reported as unrecorded.
 
@@ -35,13 +37,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import canonical, dag, segments, store
+from factory_os import canonical, dag, git, segments, store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.ledger_line import (
     ID_HEX,
     KIND,
     Envelope,
     encode,
+    entry_id,
     parse_envelope,
     parse_full,
     parse_refs,
@@ -179,12 +182,37 @@ def _fields(
 
 def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     segment = segments.own_segment(factory)
+    _repair_tail(factory, segment)
     fields["parents"] = heads(factory)
     ident, line = encode(fields)
-    torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
-    store.append_line(segment, line, set_aside=torn)
+    store.append_line(segment, line)
     heads(factory)  # reads back just this line, so the next append starts there
     return ident
+
+
+def _repair_tail(factory: Factory, segment: Path) -> None:
+    """Make SEGMENT end with a whole line before an append glues onto its tail.
+
+    A complete entry that only lost its newline gets it back. Anything else after
+    the last newline (a write cut short) is copied to `<git dir>/fos/torn/` and
+    cut off, unless git has committed those bytes: committed ledger bytes are
+    never cut, and the append is refused until `fos verify` has been looked at.
+    """
+    cut, tail = store.read_tail(segment)
+    if not tail:
+        return
+    body = tail[ID_HEX + 1 :]
+    if len(tail) > ID_HEX + 1 and tail[ID_HEX] == 0x20 and entry_id(body).encode() == tail[:ID_HEX]:
+        store.end_line(segment)
+        return
+    committed = git.committed_size(factory.root, segment)
+    if committed is not None and committed > cut:
+        raise EnvironmentProblem(
+            f"{factory.rel(segment)} ends in an incomplete line that git has committed;"
+            " it is not cut off automatically (run `fos verify`)"
+        )
+    torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
+    store.cut_tail(segment, cut, torn)
 
 
 # -- reading -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from factory_os import ledger, store
-from factory_os.errors import InvalidInput
+from factory_os.errors import EnvironmentProblem, InvalidInput
 from factory_os.ledger_line import DOMAIN
 from tests.helpers import commit_all, fos, git
 from tests.ledger_helpers import (
@@ -390,3 +390,29 @@ def test_a_detached_head_keeps_one_segment(repo: Path) -> None:
         ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": n})
         commit_all(repo, f"detached {n}")
     assert len(segment_files(repo)) == 2
+
+
+def test_an_entry_that_only_lost_its_newline_is_kept_by_the_next_append(repo: Path) -> None:
+    factory = make_factory(repo)
+    first = ledger.append(factory, kind="test.event", actor="a@x.org")
+    second = ledger.append(factory, kind="test.event", actor="a@x.org")
+    segment = only_segment(repo)
+    segment.write_bytes(segment.read_bytes()[:-1])  # truncate -s -1
+    third = ledger.append(factory, kind="test.event", actor="a@x.org")
+    assert [e.id for e in ledger.entries(factory)] == [first, second, third]
+    assert ledger.entries(factory)[2].parents == (second,)
+    assert not (repo / ".git" / "fos" / "torn").exists()
+    assert fos(repo, "verify").code == 0
+
+
+def test_committed_bytes_are_never_cut_as_a_torn_tail(repo: Path) -> None:
+    factory = make_factory(repo)
+    ledger.append(factory, kind="test.event", actor="a@x.org")
+    segment = only_segment(repo)
+    with segment.open("ab") as f:
+        f.write(b'3f2a9c {"actor"')
+    commit_all(repo, "a torn line, committed")
+    before = segment.read_bytes()
+    with pytest.raises(EnvironmentProblem, match="committed"):
+        ledger.append(factory, kind="test.event", actor="a@x.org")
+    assert segment.read_bytes() == before
