@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from factory_os import git, segments
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger import APPEND_ONLY, is_append_only
 from factory_os.ledger_scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
 
@@ -106,7 +106,7 @@ def _walk(
                     )
                 elif changed:
                     grown.append((commit, path, change.old, change.new))
-            elif any(PurePosixPath(path).match(p) for p in APPEND_ONLY):
+            elif is_append_only(path):
                 if change.status == "D":
                     findings.append(
                         Finding(path, 0, "append-only file deleted (or renamed)", None, commit)

@@ -23,12 +23,11 @@ import dataclasses
 import gc
 import hashlib
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from factory_os import git, segments
-from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger import APPEND_ONLY, is_append_only
 from factory_os.ledger_scan import (
     Finding,
     Report,
@@ -256,18 +255,6 @@ def _last(scan: Scan, heights: dict[bytes, int], previous: dict[str, Any]) -> di
     return last
 
 
-def _glob_regex(pattern: str) -> str:
-    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
-
-
-# APPEND_ONLY as one expression: `*` within one path component, as git globs do
-_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
-
-
-def _matches_append_only(path: str) -> bool:
-    return _APPEND_ONLY.fullmatch(path) is not None
-
-
 def _check_files(
     factory: Factory,
     refs: dict[str, list[list[Any]]],
@@ -278,7 +265,7 @@ def _check_files(
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, Any] = {}
     for path, records in sorted(refs.items()):
-        if not _matches_append_only(path):
+        if not is_append_only(path):
             continue
         report.files += 1
         sha, rel, number, ident = records[0]
@@ -329,7 +316,16 @@ def _check_files(
             continue
         for name in found:
             rel_path = f"{directory}/{name}"
-            if rel_path not in refs and _matches_append_only(rel_path):
+            if name.startswith(".") and name.endswith(".tmp"):
+                report.findings.append(
+                    Finding(
+                        rel_path,
+                        0,
+                        "stray temporary file: a write of an append-only file was"
+                        " interrupted (nothing recorded it; remove it)",
+                    )
+                )
+            elif rel_path not in refs and is_append_only(rel_path):
                 report.findings.append(
                     Finding(
                         rel_path,

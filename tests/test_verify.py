@@ -490,3 +490,13 @@ def test_marks_are_trusted_only_for_files_older_than_the_cache(repo: Path) -> No
     for cache in (repo / ".git" / "fos" / "verify").iterdir():
         os.utime(cache, ns=(segment_mtime, segment_mtime))  # written in the same tick
     assert verify_worktree(factory).read == 9
+
+
+def test_a_stray_temporary_file_among_the_rules_is_reported(repo: Path) -> None:
+    _populate(repo)
+    stray = repo / ".factory" / "rules" / ".R-cccccc.yaml.x1y2.tmp"
+    stray.write_text("id: R-cccccc\n")
+    problems = _problems(repo)
+    assert [(p["path"], "temporary" in p["message"]) for p in problems] == [
+        (_rel(repo, stray), True)
+    ]
