@@ -32,7 +32,7 @@ import contextlib
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ from factory_os.ledger_line import (
     parse_envelope,
     parse_full,
     parse_refs,
+    parse_subject,
 )
 from factory_os.store import Factory
 
@@ -128,10 +129,17 @@ def append(
     subject: str = "",
     refs: Iterable[FileRef | tuple[str, str]] = (),
     data: Mapping[str, Any] | None = None,
+    unless: Callable[[Factory], None] | None = None,
 ) -> str:
-    """Append one event naming the current heads as parents; return its id."""
+    """Append one event naming the current heads as parents; return its id.
+
+    UNLESS runs under the ledger's lock first and raises to refuse the append: a
+    check of the ledger's state (a rule is still active) that another process
+    cannot make stale before the event is written."""
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=refs, data=data)
     with locked(factory):
+        if unless is not None:
+            unless(factory)
         return _append_locked(factory, fields)
 
 
@@ -355,3 +363,13 @@ def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:
             status = "superseded" if event.kind == "rule.superseded" else "retired"
             states[event.subject] = (status, by if isinstance(by, str) else None)
     return states
+
+
+def recorded(factory: Factory, kind: str) -> set[str]:
+    """The subjects of every KIND event (the incidents recorded, the rules added)."""
+    wanted = kind.encode("ascii")
+    return {
+        parse_subject(item.envelope.subject)
+        for item in _read_all(factory)
+        if item.envelope.kind == wanted
+    }
