@@ -109,6 +109,16 @@ def committed_size(cwd: Path, path: Path) -> int | None:
     return int(proc.stdout) if proc.returncode == 0 else None
 
 
+def grep_tree(cwd: Path, treeish: str, literals: Sequence[str], path: str) -> list[bytes]:
+    """The lines under PATH in TREEISH holding one of LITERALS (one `git grep`)."""
+    args = ["grep", "-h", "-I", "-F", "--no-color", "--no-textconv"]
+    args += [arg for literal in literals for arg in ("-e", literal)]
+    proc = run([*args, treeish, "--", f":(literal){path}"], cwd, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.splitlines()
+
+
 def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
     """Paths in the index under PATHSPECS, relative to CWD."""
     out = run(["ls-files", "-z", "--", *pathspecs], cwd).stdout
