@@ -20,7 +20,7 @@ clone's boundary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -42,7 +42,10 @@ class Walk(NamedTuple):
     shallow: bool
 
 
-def verify_range(factory: Factory, spec: str) -> Walk:
+Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
+
+
+def verify_range(factory: Factory, spec: str, recorded: Recorded | None = None) -> Walk:
     """Findings in the commits of BASE..HEAD, and how many commits were examined."""
     base, sep, head = spec.partition("..")
     if not sep or not base or not head or head.startswith("."):
@@ -58,11 +61,11 @@ def verify_range(factory: Factory, spec: str) -> Walk:
                 " (fetch it first, or check the spelling)"
             )
         resolved.append(sha)
-    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]])
+    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]], recorded or {})
     return Walk(findings, count, git.is_shallow(factory.root))
 
 
-def verify_history(factory: Factory) -> Walk:
+def verify_history(factory: Factory, recorded: Recorded | None = None) -> Walk:
     """Findings in all of HEAD's history not walked before, and the commits examined.
 
     In a shallow clone the walk stops at the boundary: what it found is reported,
@@ -74,14 +77,14 @@ def verify_history(factory: Factory) -> Walk:
     memory = segments.shared_state_dir(factory) / "history.json"
     tips = [t for t in (segments.read_json(memory) or {}).get("tips", []) if isinstance(t, str)]
     revs = [head, "--not", *tips] if tips else [head]
-    findings, count = _walk(factory, revs, ignore_missing=True)
+    findings, count = _walk(factory, revs, recorded or {}, ignore_missing=True)
     if not findings and not shallow:
         segments.write_json(memory, {"tips": [head, *[t for t in tips if t != head]][:MAX_TIPS]})
     return Walk(findings, count, shallow)
 
 
 def _walk(
-    factory: Factory, revs: Sequence[str], *, ignore_missing: bool = False
+    factory: Factory, revs: Sequence[str], recorded: Recorded, *, ignore_missing: bool = False
 ) -> tuple[list[Finding], int]:
     prefix = factory.root.relative_to(factory.worktree).as_posix()
     prefix = "" if prefix == "." else f"{prefix}/"
@@ -106,13 +109,13 @@ def _walk(
                     )
                 elif changed:
                     grown.append((commit, path, change.old, change.new))
-            elif is_append_only(path):
-                if change.status == "D":
-                    findings.append(
-                        Finding(path, 0, "append-only file deleted (or renamed)", None, commit)
-                    )
-                elif changed:
-                    findings.append(Finding(path, 0, "append-only file changed", None, commit))
+            elif is_append_only(path) and (change.status == "D" or changed):
+                what = "deleted (or renamed)" if change.status == "D" else "changed"
+                segment, line, entry = recorded.get(path, (None, None, None))
+                message = f"append-only file {what}" + (
+                    f" (recorded by {segment}:{line})" if segment else " (no entry records it)"
+                )
+                findings.append(Finding(path, 0, message, entry, commit, segment, line))
     findings.extend(_check_growth(factory.root, grown))
     return findings, len({c.commit for c in commits})
 

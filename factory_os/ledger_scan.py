@@ -25,13 +25,17 @@ from factory_os.store import Factory
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem, where it is: file and line, and the entry or commit concerned."""
+    """One problem, where it is: file and line, the entry and the commit concerned, and
+    the ledger line that tells (SEGMENT, SEGMENT_LINE): the line itself for a
+    problem with a ledger line, the entry that recorded a file for a file's."""
 
     path: str
     line: int
     message: str
     entry: str | None = None
     commit: str | None = None
+    segment: str | None = None
+    segment_line: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
@@ -43,11 +47,14 @@ class Finding:
         return f"{where}:{about} {self.message}"
 
     def to_json(self) -> dict[str, Any]:
+        in_ledger = self.segment is None and self.path.endswith(segments.SUFFIX)
         return {
             "path": self.path,
             "line": self.line,
             "entry": self.entry,
             "commit": self.commit,
+            "segment": self.path if in_ledger else self.segment,
+            "segment_line": (self.line or None) if in_ledger else self.segment_line,
             "message": self.message,
         }
 
@@ -62,6 +69,8 @@ class Report:
     read: int = 0  # entries hashed in this run (all of them unless incremental)
     commits: int | None = None  # commits walked by the history check
     shallow: bool = False  # the history walked stops at a shallow clone's boundary
+    # append-only file -> (segment, line, entry id) of the entry that recorded it
+    recorded: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -304,15 +313,16 @@ def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
     waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
     if scan.count() == len(scan.heights) - len(known) + waiting:
         return
-    seen = set(known)
+    first: dict[bytes, str] = {ident: "a line verified before" for ident in known}
     for rel, ids in scan.order.items():
         for index, ident in enumerate(ids):
             if not ident:
                 continue
-            if ident in seen:
-                number = scan.first_line[rel] + index
-                report.findings.append(Finding(rel, number, _TWICE, ident.decode()))
-            seen.add(ident)
+            number = scan.first_line[rel] + index
+            where = first.setdefault(ident, f"{rel}:{number}")
+            if where != f"{rel}:{number}":
+                message = f"{_TWICE}; first at {where}"
+                report.findings.append(Finding(rel, number, message, ident.decode()))
 
 
 def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:

@@ -86,6 +86,7 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
     state["files"] = _check_files(
         factory, state["refs"], state.get("files", {}), report, written_ns
     )
+    report.recorded = {path: tuple(records[0][1:]) for path, records in state["refs"].items()}
     report.heads = sorted(state["heads"])
     report.entries = state["entries"]
     report.segments = len(segments.segment_paths(factory))
@@ -294,7 +295,14 @@ def _check_files(
             actual = hashlib.sha256(target.read_bytes()).hexdigest()
         except FileNotFoundError:
             report.findings.append(
-                Finding(path, 0, f"recorded by {rel}:{number} but gone (deleted)", ident)
+                Finding(
+                    path,
+                    0,
+                    f"recorded by {rel}:{number} but gone (deleted)",
+                    ident,
+                    segment=rel,
+                    segment_line=number,
+                )
             )
             continue
         if actual != sha:
@@ -305,6 +313,8 @@ def _check_files(
                     f"changed since {rel}:{number} recorded it"
                     f" (sha256 {sha[:12]}..., now {actual[:12]}...)",
                     ident,
+                    segment=rel,
+                    segment_line=number,
                 )
             )
         else:

@@ -237,6 +237,8 @@ def test_committed_line_changed_is_named_by_commit(repo: Path) -> None:
                 "line": 3,
                 "entry": original[:64].decode(),
                 "commit": commit,
+                "segment": _rel(repo, segment),
+                "segment_line": 3,
                 "message": "committed line changed or removed (a segment may only grow)",
             }
         ]
@@ -500,3 +502,33 @@ def test_a_stray_temporary_file_among_the_rules_is_reported(repo: Path) -> None:
     assert [(p["path"], "temporary" in p["message"]) for p in problems] == [
         (_rel(repo, stray), True)
     ]
+
+
+def test_a_changed_append_only_file_is_named_with_the_entry_that_recorded_it(
+    repo: Path,
+) -> None:
+    _populate(repo)
+    segment = _rel(repo, only_segment(repo))
+    recording = _lines(only_segment(repo))[1][:64].decode()
+    rule = repo / ".factory" / "rules" / "R-aaaaaa.yaml"
+    rule.write_text("id: R-aaaaaa\ntitle: loosened\n")
+    commit = commit_all(repo, "loosen")
+    problems = _problems(repo, "--history")
+    named = {
+        (p["path"], p["commit"], p["entry"], p["segment"], p["segment_line"]) for p in problems
+    }
+    assert named == {
+        (".factory/rules/R-aaaaaa.yaml", None, recording, segment, 2),
+        (".factory/rules/R-aaaaaa.yaml", commit, recording, segment, 2),
+    }
+
+
+def test_a_copy_is_named_with_where_the_entry_first_is(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(lines[0])
+    (problem,) = [p for p in _problems(repo) if "twice" in str(p["message"])]
+    assert (problem["segment"], problem["segment_line"]) == (_rel(repo, copy), 1)
+    assert f"first at {_rel(repo, segment)}:1" in str(problem["message"])

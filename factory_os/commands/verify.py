@@ -29,9 +29,9 @@ def verify(
     report = verify_worktree(factory, full=full, forget_heads=forget_heads)
     walk = None
     if range_spec:
-        walk = history.verify_range(factory, range_spec)
+        walk = history.verify_range(factory, range_spec, report.recorded)
     elif history_walk:
-        walk = history.verify_history(factory)
+        walk = history.verify_history(factory, report.recorded)
     if walk is not None:
         report.findings.extend(walk.findings)
         report.commits = walk.commits
@@ -122,7 +122,9 @@ def cli(
     JSON: {"ok", "entries", "segments", "heads", "files", "commits" (null
     without --history/--range), "shallow" (true when the history walked was cut
     at a shallow clone's boundary: what lies beyond was not checked),
-    "problems": [{path, line, entry, commit, message}]}.
+    "problems": [{path, line, entry, commit, segment, segment_line, message}]}:
+    the file and line, the entry and the commit concerned, and the ledger line
+    that tells (the line itself, or the entry that recorded a file).
     Exit 0 when intact, 1 when anything was found; a --range side that names no
     commit exits 4.
 
