@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -205,7 +206,8 @@ def _fields(
 def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     segment = segments.own_segment(factory)
     _repair_tail(factory, segment)
-    fields["parents"] = heads(factory)
+    foreign = segments.foreign_untracked(factory)
+    fields["parents"] = _heads_without(factory, foreign) if foreign else heads(factory)
     ident, line = encode(fields)
     store.append_line(segment, line)
     heads(factory)  # reads back just this line, so the next append starts there
@@ -267,6 +269,33 @@ def heads(factory: Factory) -> list[str]:
         {"v": 1, "marks": {n: m.to_json() for n, m in marks.items()}, "heads": result},
     )
     return result
+
+
+class ForeignSegment(UserWarning):
+    """Another branch's uncommitted segment is in the work tree (and left out)."""
+
+
+def _heads_without(factory: Factory, left_out: Sequence[Path]) -> list[str]:
+    """The heads of the ledger without the segments LEFT_OUT: another branch's
+    uncommitted entries must not become parents on this branch."""
+    names = ", ".join(factory.rel(p) for p in left_out)
+    warnings.warn(
+        f"{names}: another branch's uncommitted ledger segment, left out of this"
+        " entry's parents (commit it on its branch, or move it away)",
+        ForeignSegment,
+        stacklevel=4,
+    )
+    ids: set[bytes] = set()
+    named: set[bytes] = set()
+    for path in segments.segment_paths(factory):
+        if path in left_out:
+            continue
+        for raw in segments.read_from(path, 0, 1).lines:
+            envelope = parse_envelope(raw)
+            if isinstance(envelope, Envelope):
+                ids.add(envelope.id)
+                named.update(envelope.parents)
+    return sorted(h.decode("ascii") for h in ids - named)
 
 
 def _read_index(path: Path) -> tuple[dict[str, segments.SegmentMark], set[bytes]]:

@@ -100,6 +100,29 @@ def own_segment(factory: Factory) -> Path:
     return directory / f"{name}{SUFFIX}"
 
 
+def foreign_untracked(factory: Factory) -> list[Path]:
+    """Segments here that git does not track and that the registry gives to another
+    branch: left behind by `git checkout` (untracked files stay in the work tree),
+    they are not part of this branch's ledger, and a clone would not have them."""
+    registry = read_json(state_dir(factory) / "segments.json") or {}
+    key = branch_key(factory)
+    others = {f"{name}{SUFFIX}" for k, name in registry.items() if k != key}
+    present = [p for p in segment_paths(factory) if p.name in others]
+    if not present:
+        return []
+    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
+    return [p for p in present if p.name not in tracked]
+
+
+def untracked(factory: Factory) -> list[Path]:
+    """The segments git does not track (in the index)."""
+    paths = segment_paths(factory)
+    if not paths:
+        return []
+    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
+    return [p for p in paths if p.name not in tracked]
+
+
 def ensure_attributes(factory: Factory) -> None:
     """Mark the ledger and the append-only files `-text` in `.factory/.gitattributes`,
     keeping whatever else the file says."""

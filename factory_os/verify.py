@@ -127,12 +127,14 @@ def _full(
         if whole and hasher.hexdigest() == mark.prefix_sha256:
             hashers[path.name] = (hasher, mark.end)
             checked[path.name] = mark.lines
-    steps = segments.plan(factory, {})
-    assert steps is not None
+    planned = segments.plan(factory, {})
+    assert planned is not None
+    steps = list(planned)
     scan = scan_lines(factory, steps, {}, {}, checked)
     report = Report(findings=scan.findings, read=scan.count())
     place_rest(scan, {}, report, incremental=False)
     find_copies(scan, set(), report)
+    report.findings.extend(_parents_only_untracked(factory, steps))
     for ident, where in sorted(remembered.items()):
         if not isinstance(where, list) or len(where) != 3:
             continue
@@ -215,6 +217,7 @@ def _incremental(
     if not place_rest(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     find_copies(scan, set(known), report)
+    report.findings.extend(_parents_only_untracked(factory, steps))
     named = scan.named
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
@@ -231,6 +234,49 @@ def _incremental(
         "files": cache.get("files", {}),
     }
     return report, state
+
+
+def _parents_only_untracked(factory: Factory, steps: list[tuple[Path, int, int]]) -> list[Finding]:
+    """Lines of segments git tracks, read in this run (STEPS), that name a parent only
+    an untracked segment holds: once committed, a clone has the entry but not its
+    parent (another branch's uncommitted segment, carried over by `git checkout`)."""
+    loose = segments.untracked(factory)
+    if not loose:
+        return []
+    loose_ids = {raw[:64] for path in loose for raw in segments.read_from(path, 0, 1).lines}
+    loose_ids.discard(b"")
+    tracked = [step for step in steps if step[0] not in loose]
+    for path, offset, _ in tracked:  # an id a tracked segment holds too is a copy
+        if loose_ids:
+            data = b"\n" + _read(path, offset)
+            loose_ids = {i for i in loose_ids if b"\n" + i not in data}
+    findings = []
+    for path, offset, first in tracked if loose_ids else ():
+        data = _read(path, offset)
+        for ident in loose_ids:
+            at = data.find(ident)
+            while at >= 0:
+                number = first + data.count(b"\n", 0, at)
+                start = data.rfind(b"\n", 0, at) + 1
+                entry = data[start : start + 64].decode("ascii", "replace")
+                untracked = ", ".join(factory.rel(p) for p in loose)
+                findings.append(
+                    Finding(
+                        factory.rel(path),
+                        number,
+                        f"names {ident.decode()} as a parent, which only an untracked"
+                        f" segment holds ({untracked}): a clone will not have it",
+                        entry,
+                    )
+                )
+                at = data.find(ident, at + 1)
+    return findings
+
+
+def _read(path: Path, offset: int) -> bytes:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read()
 
 
 def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[str, Any]:

@@ -299,10 +299,10 @@ def test_a_writer_killed_at_random_points_never_breaks_the_ledger(repo: Path) ->
         result = fos(repo, "verify", "--format", "json")
         problems = json.loads(result.out)["problems"]
         for problem in problems:  # a crash may only leave a file without its entry
-            assert (
-                "unrecorded" in problem["message"] or "incomplete last line" in problem["message"]
-            )
-            if "unrecorded" in problem["message"]:
+            message = problem["message"]
+            leftover = "unrecorded" in message or "stray temporary file" in message
+            assert leftover or "incomplete last line" in message
+            if leftover:
                 (repo / problem["path"]).unlink()
         ledger.append(factory, kind="test.after_kill", actor="a@x.org")
         assert fos(repo, "verify").code == 0
@@ -416,3 +416,25 @@ def test_committed_bytes_are_never_cut_as_a_torn_tail(repo: Path) -> None:
     with pytest.raises(EnvironmentProblem, match="committed"):
         ledger.append(factory, kind="test.event", actor="a@x.org")
     assert segment.read_bytes() == before
+
+
+def test_another_branchs_uncommitted_segment_never_becomes_a_parent(repo: Path) -> None:
+    factory = make_factory(repo)
+    first = ledger.append(factory, kind="test.event", actor="a@x.org")
+    commit_all(repo, "main's ledger")
+    git(repo, "checkout", "-q", "-b", "side")
+    side = ledger.append(factory, kind="test.side", actor="a@x.org")  # never committed
+    git(repo, "checkout", "-q", "main")  # the side segment stays, untracked
+    assert len(segment_files(repo)) == 2
+    with pytest.warns(ledger.ForeignSegment, match="another branch's uncommitted"):
+        second = ledger.append(factory, kind="test.event", actor="a@x.org")
+    assert [e.parents for e in ledger.entries(factory) if e.id == second] == [(first,)]
+    git(repo, "commit", "-q", "-a", "-m", "main again")  # -a: tracked files only
+    # written before this was fixed: a committed entry whose parent is only untracked
+    main_segment = next(p for p in segment_files(repo) if side.encode() not in p.read_bytes())
+    with main_segment.open("ab") as f:
+        f.write(forge_line(entry_fields(parents=sorted([second, side]))))
+    result = fos(repo, "verify", "--format", "json")
+    problems = json.loads(result.out)["problems"]
+    assert result.code == 1
+    assert [p["line"] for p in problems if "only an untracked segment" in p["message"]] == [3]
