@@ -5,6 +5,14 @@ Each clone, worktree and branch writes a segment of its own,
 `<git dir>/fos/segments.json` (the worktree's own git directory), so two
 branches or clones never append to the same file and a merge never conflicts.
 
+One exception: cherry-picking a commit that created another branch's segment,
+and then merging that branch, conflicts. Both sides then added the same file
+(add/add) with different contents: the picked copy stops where the pick was
+taken, the branch's has grown since. The branch's version extends the picked
+one byte for byte, so resolve by taking it (`git checkout --theirs <segment>`
+when merging that branch in); `fos verify --history` checks that no committed
+line was lost.
+
 Readers that only need what is new since their last run (appends need the
 heads; `fos verify` needs what it has not verified) keep a `SegmentMark` per
 segment: how far they read, the file's stat signature, and a digest of the

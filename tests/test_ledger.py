@@ -438,3 +438,28 @@ def test_another_branchs_uncommitted_segment_never_becomes_a_parent(repo: Path) 
     problems = json.loads(result.out)["problems"]
     assert result.code == 1
     assert [p["line"] for p in problems if "only an untracked segment" in p["message"]] == [3]
+
+
+def test_a_cherry_picked_segment_then_merged_conflicts_and_theirs_resolves_it(
+    repo: Path,
+) -> None:
+    """Documented in factory_os.segments: the one way segments can conflict."""
+    factory = make_factory(repo)
+    ledger.append(factory, kind="test.event", actor="a@x.org")
+    commit_all(repo, "main's ledger")
+    git(repo, "checkout", "-q", "-b", "side")
+    ledger.append(factory, kind="test.side", actor="a@x.org")
+    picked = commit_all(repo, "side's segment")
+    ledger.append(factory, kind="test.side", actor="a@x.org")
+    commit_all(repo, "side grows")
+    git(repo, "checkout", "-q", "main")
+    ledger.append(factory, kind="test.event", actor="a@x.org")
+    commit_all(repo, "main grows")
+    git(repo, "cherry-pick", picked)
+    merge = git(repo, "merge", "--no-edit", "side", check=False)
+    conflicted = git(repo, "diff", "--name-only", "--diff-filter=U")
+    assert conflicted.endswith(".jsonl"), merge
+    git(repo, "checkout", "--theirs", "--", conflicted)
+    git(repo, "add", conflicted)
+    git(repo, "commit", "-q", "--no-edit")
+    assert fos(repo, "verify", "--history").code == 0
