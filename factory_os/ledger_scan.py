@@ -267,9 +267,7 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
     incremental run meets a parent it cannot see (older than the remembered heads)."""
     if not scan.blocked:
         return True
-    left = _resume(scan, last, report)
-    if not left:
-        return True
+    left = scan.blocked
     chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
     parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
     placement = dag.place(parents_of, scan.heights, chains=chains)
@@ -332,54 +330,3 @@ def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> in
         if height is not None:
             return height
     return int(last.get(rel, [None, -1])[1])
-
-
-def _resume(scan: Scan, last: dict[str, Any], report: Report) -> dict[str, int]:
-    """Carry on placing each blocked segment from where the scan stopped, round after
-    round (a segment waits for a merge parent placed in another), as the scan does;
-    what is left (a missing parent, a cycle) goes to `dag.place`."""
-    heights = scan.heights
-    height_of = heights.get
-    parents_of = scan.parents_of
-    positions = dict(scan.blocked)
-    progress = True
-    while progress and positions:
-        progress = False
-        for rel, start in list(positions.items()):
-            ids = scan.order[rel]
-            previous = _height_before(scan, rel, start, last)
-            prev = ids[start - 1] if start else b""
-            index = start
-            for index in range(start, len(ids)):
-                ident = ids[index]
-                if not ident:
-                    continue
-                stored = parents_of[ident]
-                if prev and stored == prev:
-                    previous = heights[ident] = previous + 1
-                    prev = ident
-                    continue
-                top = -1
-                for parent in _parents(stored):
-                    height = height_of(parent)
-                    if height is None:
-                        break
-                    if height > top:
-                        top = height
-                else:
-                    if top < previous:
-                        number = scan.first_line[rel] + index
-                        report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
-                    previous = heights[ident] = top + 1
-                    prev = ident
-                    continue
-                break
-            else:
-                index = len(ids)
-            if index != start:
-                progress = True
-            if index >= len(ids):
-                del positions[rel]
-            else:
-                positions[rel] = index
-    return positions

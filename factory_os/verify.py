@@ -241,11 +241,11 @@ def _parents_only_untracked(factory: Factory, steps: list[tuple[Path, int, int]]
     an untracked segment holds: once committed, a clone has the entry but not its
     parent (another branch's uncommitted segment, carried over by `git checkout`)."""
     loose = segments.untracked(factory)
-    if not loose:
+    tracked = [step for step in steps if step[0] not in loose]
+    if not loose or not tracked:
         return []
     loose_ids = {raw[:64] for path in loose for raw in segments.read_from(path, 0, 1).lines}
     loose_ids.discard(b"")
-    tracked = [step for step in steps if step[0] not in loose]
     for path, offset, _ in tracked:  # an id a tracked segment holds too is a copy
         if loose_ids:
             data = b"\n" + _read(path, offset)
