@@ -60,8 +60,10 @@ class ForbiddenPattern(Strict):
     def _compiles(cls, pattern: str) -> str:
         import re2
 
+        options = re2.Options()
+        options.log_errors = False  # the error is reported here, not logged to stderr
         try:
-            re2.compile(pattern)
+            re2.compile(pattern, options)
         except Exception as exc:  # re2 raises its own error type
             raise ValueError(f"not a valid RE2 pattern: {exc}") from None
         return pattern

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -206,3 +209,22 @@ def test_two_concurrent_retires_cannot_both_succeed(repo: Path) -> None:
     assert codes == [0, 3, 3, 3, 3, 3], [p.stderr.read() for p in procs if p.stderr]
     kinds = [e.kind for e in ledger.entries(factory)]
     assert kinds.count("rule.retired") == 1
+
+
+def test_an_invalid_pattern_is_reported_once_without_re2_log_noise(repo: Path) -> None:
+    make_factory(repo)
+    incident = _incident(repo)
+    args = ["rule", "add", "--title", "t", "--statement", "s", "--kind", "forbidden-pattern"]
+    args += ["--pattern", "(?<=x)a", "--from-incident", incident]
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.splitlines() == [
+        "<options>:0: check.forbidden-pattern.pattern: Value error, not a valid RE2 pattern:"
+        " b'invalid perl operator: (?<='"
+    ]
