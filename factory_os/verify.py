@@ -1,20 +1,28 @@
 """`fos verify` over the work tree: the ledger's ids, its DAG, and the append-only files.
 
 Checks: every line is `<id> <JSON>` in the canonical frame and its id is the hash
-of its stored bytes; no id occurs twice; every parent exists; no cycle; within a
+of its stored bytes; every line reads as `fos ledger log` reads it
+(`ledger_line.parse_full`); no id occurs twice; every parent exists, and none
+that a tracked segment names only in an untracked one; no cycle; within a
 segment every line descends from the line before it (an append names all heads,
 so a reordered or moved line shows); no torn tail; every append-only file the
-ledger recorded is there with the recorded sha256, and none is there unrecorded;
+ledger recorded is there with the recorded sha256, and none is there unrecorded
+(nor a temporary file an interrupted write left);
 every segment git tracks is still in the work tree; and the heads verified last
 time on this branch still exist, so a deleted or truncated tail is caught
 without looking at history (`factory_os.history` does that).
 
 What is remembered, per worktree and branch, in `<git dir>/fos/verify/`: how far
-each segment was verified (a `segments.SegmentMark`, see `segments.plan` for what
-it trusts), the heads then, the last entry of each segment, the recorded digests,
+each segment was verified (a `segments.SegmentMark`, with the sha256 of every byte
+before it), the heads then, the last entry of each segment, the recorded digests,
 and the stat of each append-only file found intact. It is saved only after a run
-that found nothing, so a problem is reported until it is fixed. A re-verify reads
-only what was appended since; `--full` ignores all of it but the heads.
+that found nothing, so a problem is reported until it is fixed. A stat is trusted
+only for a file older than the cache file itself (git's rule for its index). A
+re-verify skips a segment whose stat is unchanged; for one that grew it hashes
+the bytes before the mark again and reads only what was appended; and it looks
+for every new id in all the bytes verified before (a copied entry). `--full`
+checks every id and the DAG again, and parses as JSON only the lines whose
+bytes (by the remembered prefix digest) no earlier run parsed.
 """
 
 from __future__ import annotations

@@ -128,8 +128,9 @@ def cli(
     Exit 0 when intact, 1 when anything was found; a --range side that names no
     commit exits 4.
 
-    A run remembers (under .git/) how far it verified, so the next one reads
-    only what was appended; --full reads everything again.
+    A run remembers (under .git/) how far it verified and a digest of those
+    bytes, so the next one hashes them once and reads only what was appended;
+    --full checks every line again.
     """
     report = verify(
         cwd=env.cwd,
