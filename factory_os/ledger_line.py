@@ -122,11 +122,17 @@ def _no_floats(text: str) -> Any:
     raise ValueError(f"float {text} in a ledger entry")
 
 
-_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -canonical.MAX_SAFE_INT <= value <= canonical.MAX_SAFE_INT:
+        raise ValueError(f"integer {text} is outside plus or minus 2**53 - 1")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats, parse_int=_safe_int)
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 )
-_LONG_NUMBER = re.compile(r"[0-9]{16}")  # may be outside plus or minus 2**53 - 1
 _FIELDS = {"v", "kind", "at", "actor", "subject", "refs", "parents", "data"}
 
 
@@ -179,9 +185,9 @@ def parse_full(line: bytes) -> dict[str, Any] | str:
     if problem:
         return problem
     try:
-        # the C encoder gives the canonical bytes of ASCII text without long numbers;
-        # the rest (non-ASCII keys, integers beyond 2**53) needs the profile's checks
-        if text.isascii() and _LONG_NUMBER.search(text) is None:
+        # the C encoder gives the canonical bytes of ASCII text (the decoder refused
+        # floats and integers beyond 2**53); non-ASCII keys need the profile's checks
+        if text.isascii():
             canonical_form = _ENCODER.encode(fields) == text
         else:
             canonical_form = canonical.dumps(fields) == line[ID_HEX + 1 :]
