@@ -214,6 +214,8 @@ def _incremental(
         if mark is None:
             continue
         hasher = hashlib.sha256() if path.name in grown else None
+        if hasher is None and not new_ids:
+            continue  # unchanged, and nothing new to look for in it
         whole, copies = segments.read_range(path, 0, mark.end, new_ids, hasher)
         if not whole or (hasher is not None and hasher.hexdigest() != mark.prefix_sha256):
             return None
