@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,10 +106,16 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:
+    click.echo(f"fos: warning: {message}", err=True)
+
+
 def run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
-        result = main_group.main(args, prog_name="fos", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            result = main_group.main(args, prog_name="fos", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

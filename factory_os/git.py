@@ -265,9 +265,30 @@ def config_get(cwd: Path, key: str) -> str | None:
     return proc.stdout.decode("utf-8", "replace").strip() or None if proc.returncode == 0 else None
 
 
+def is_shallow(cwd: Path) -> bool:
+    """Whether the repository is a shallow clone (history cut at a boundary)."""
+    return output(["rev-parse", "--is-shallow-repository"], cwd) == "true"
+
+
 def head_commit(cwd: Path) -> str | None:
     proc = run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def committed_size(cwd: Path, path: Path) -> int | None:
+    """The size of PATH's blob in HEAD, or None when HEAD does not hold it."""
+    proc = run(["cat-file", "-s", f"HEAD:./{path.relative_to(cwd).as_posix()}"], cwd, check=False)
+    return int(proc.stdout) if proc.returncode == 0 else None
+
+
+def grep_tree(cwd: Path, treeish: str, literals: Sequence[str], path: str) -> list[bytes]:
+    """The lines under PATH in TREEISH holding one of LITERALS (one `git grep`)."""
+    args = ["grep", "-h", "-I", "-F", "--no-color", "--no-textconv"]
+    args += [arg for literal in literals for arg in ("-e", literal)]
+    proc = run([*args, treeish, "--", f":(literal){path}"], cwd, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.splitlines()
 
 
 def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
@@ -276,11 +297,17 @@ def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def log_raw_per_parent(cwd: Path, revs: Sequence[str], pathspecs: Sequence[str]) -> list[RawCommit]:
+def log_raw_per_parent(
+    cwd: Path, revs: Sequence[str], pathspecs: Sequence[str], *, ignore_missing: bool = False
+) -> list[RawCommit]:
     """Every commit of REVS touching PATHSPECS with its raw diff against each parent
-    (a merge appears once per parent), in one `git log` process."""
+    (a merge appears once per parent), in one `git log` process. REVS are commit ids
+    or `--not`; IGNORE_MISSING passes over those git no longer has (remembered tips
+    of a history that was since rewritten), never over a revision a user named."""
     args = ["log", "--raw", "-z", "-m", "--no-renames", "--no-abbrev", "--full-history"]
-    out = run([*args, "--ignore-missing", "--format=%x01%H", *revs, "--", *pathspecs], cwd).stdout
+    if ignore_missing:
+        args.append("--ignore-missing")
+    out = run([*args, "--format=%x01%H", *revs, "--", *pathspecs], cwd).stdout
     commits = []
     for block in out.split(b"\x01")[1:]:
         sha, _, rest = block.partition(b"\0")

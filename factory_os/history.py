@@ -20,48 +20,78 @@ clone's boundary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from factory_os import git, segments
-from factory_os.errors import UsageError
-from factory_os.ledger import APPEND_ONLY
+from factory_os.errors import EnvironmentProblem, UsageError
+from factory_os.ledger import APPEND_ONLY, is_append_only
 from factory_os.ledger_scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
 
 MAX_TIPS = 32
 
 
-def verify_range(factory: Factory, spec: str) -> tuple[list[Finding], int]:
+class Walk(NamedTuple):
+    """What a history check found, how many commits it examined, and whether the
+    repository is shallow (history beyond its boundary was not there to check)."""
+
+    findings: list[Finding]
+    commits: int
+    shallow: bool
+
+
+Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
+
+
+def verify_range(factory: Factory, spec: str, recorded: Recorded | None = None) -> Walk:
     """Findings in the commits of BASE..HEAD, and how many commits were examined."""
-    if ".." not in spec or spec.startswith("..") or spec.endswith(".."):
+    base, sep, head = spec.partition("..")
+    if not sep or not base or not head or head.startswith("."):
         raise UsageError(f"--range takes BASE..HEAD, not {spec!r}")
-    try:
-        return _walk(factory, [spec])
-    except git.GitFailed as exc:
-        raise UsageError(f"cannot read the range {spec}: {exc.stderr.strip()}") from None
+    if base.startswith("-") or head.startswith("-"):
+        raise UsageError(f"--range takes two revisions, not options: {spec!r}")
+    resolved = []
+    for side in (base, head):
+        sha = git.rev_parse(factory.root, side)
+        if sha is None:
+            raise EnvironmentProblem(
+                f"--range {spec}: {side!r} names no commit in this repository"
+                " (fetch it first, or check the spelling)"
+            )
+        resolved.append(sha)
+    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]], recorded or {})
+    return Walk(findings, count, git.is_shallow(factory.root))
 
 
-def verify_history(factory: Factory) -> tuple[list[Finding], int]:
-    """Findings in all of HEAD's history not walked before, and the commits examined."""
+def verify_history(factory: Factory, recorded: Recorded | None = None) -> Walk:
+    """Findings in all of HEAD's history not walked before, and the commits examined.
+
+    In a shallow clone the walk stops at the boundary: what it found is reported,
+    but HEAD is never remembered as verified, since what lies beyond was not seen."""
     head = git.head_commit(factory.root)
     if head is None:
-        return [], 0
+        return Walk([], 0, False)
+    shallow = git.is_shallow(factory.root)
     memory = segments.shared_state_dir(factory) / "history.json"
     tips = [t for t in (segments.read_json(memory) or {}).get("tips", []) if isinstance(t, str)]
-    findings, count = _walk(factory, [head, "--not", *tips] if tips else [head])
-    if not findings:
+    revs = [head, "--not", *tips] if tips else [head]
+    findings, count = _walk(factory, revs, recorded or {}, ignore_missing=True)
+    if not findings and not shallow:
         segments.write_json(memory, {"tips": [head, *[t for t in tips if t != head]][:MAX_TIPS]})
-    return findings, count
+    return Walk(findings, count, shallow)
 
 
-def _walk(factory: Factory, revs: Sequence[str]) -> tuple[list[Finding], int]:
+def _walk(
+    factory: Factory, revs: Sequence[str], recorded: Recorded, *, ignore_missing: bool = False
+) -> tuple[list[Finding], int]:
     prefix = factory.root.relative_to(factory.worktree).as_posix()
     prefix = "" if prefix == "." else f"{prefix}/"
     ledger_prefix = f"{FACTORY_DIR}/{segments.LEDGER_DIR}/"
     append_only_dirs = sorted({str(PurePosixPath(p).parent) for p in APPEND_ONLY})
     pathspecs = [f"{FACTORY_DIR}/{segments.LEDGER_DIR}", *append_only_dirs]
-    commits = git.log_raw_per_parent(factory.root, revs, pathspecs)
+    commits = git.log_raw_per_parent(factory.root, revs, pathspecs, ignore_missing=ignore_missing)
     findings: list[Finding] = []
     grown: list[tuple[str, str, str, str]] = []  # commit, path, old blob, new blob
     for commit, changes in commits:
@@ -79,13 +109,13 @@ def _walk(factory: Factory, revs: Sequence[str]) -> tuple[list[Finding], int]:
                     )
                 elif changed:
                     grown.append((commit, path, change.old, change.new))
-            elif any(PurePosixPath(path).match(p) for p in APPEND_ONLY):
-                if change.status == "D":
-                    findings.append(
-                        Finding(path, 0, "append-only file deleted (or renamed)", None, commit)
-                    )
-                elif changed:
-                    findings.append(Finding(path, 0, "append-only file changed", None, commit))
+            elif is_append_only(path) and (change.status == "D" or changed):
+                what = "deleted (or renamed)" if change.status == "D" else "changed"
+                segment, line, entry = recorded.get(path, (None, None, None))
+                message = f"append-only file {what}" + (
+                    f" (recorded by {segment}:{line})" if segment else " (no entry records it)"
+                )
+                findings.append(Finding(path, 0, message, entry, commit, segment, line))
     findings.extend(_check_growth(factory.root, grown))
     return findings, len({c.commit for c in commits})
 

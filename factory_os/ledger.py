@@ -11,8 +11,10 @@ Writing. Appends are serialised between processes by a file lock under the git
 common directory, and each is one write() of a whole line with O_APPEND, then
 fsync. A crash mid-write can at worst leave a torn tail, bytes after the last
 newline: readers ignore it, `fos verify` reports it, and the next append to that
-segment moves it to `<git dir>/fos/torn/` and cuts the segment back to its last
-whole line, so the ledger never stays unreadable. `record_file` writes a new
+segment repairs it (`_repair_tail`): a whole entry that only lost its newline
+gets it back; anything else is moved to `<git dir>/fos/torn/` and the segment
+cut back to its last whole line, so the ledger never stays unreadable; bytes
+git has committed are never cut. `record_file` writes a new
 governance file and then its entry, under the lock: the ledger line is the commit
 point, and a file left without its entry by a crash is reported as unrecorded.
 
@@ -28,16 +30,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import canonical, dag, segments, store
+from factory_os import canonical, dag, git, segments, store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
-from factory_os.ledger_line import KIND, Envelope, encode, parse_envelope, parse_full, parse_refs
+from factory_os.ledger_line import (
+    ID_HEX,
+    KIND,
+    Envelope,
+    encode,
+    entry_id,
+    parse_envelope,
+    parse_full,
+    parse_refs,
+    parse_subject,
+)
 from factory_os.store import Factory
 
 if TYPE_CHECKING:
@@ -47,6 +61,19 @@ LOCK_TIMEOUT_SECONDS = 60
 # Append-only governance files: once written, recorded in the ledger with their
 # sha256 and never changed. Globs relative to the factory root.
 APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md")
+
+
+def _glob_regex(pattern: str) -> str:
+    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
+
+
+# APPEND_ONLY as one expression: `*` within one path component, as git globs do
+_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
+
+
+def is_append_only(path: str) -> bool:
+    """Whether PATH (relative to the factory root, with slashes) is an append-only file."""
+    return _APPEND_ONLY.fullmatch(path) is not None
 
 
 class Ref(NamedTuple):
@@ -103,10 +130,17 @@ def append(
     subject: str = "",
     refs: Iterable[FileRef | tuple[str, str]] = (),
     data: Mapping[str, Any] | None = None,
+    unless: Callable[[Factory], None] | None = None,
 ) -> str:
-    """Append one event naming the current heads as parents; return its id."""
+    """Append one event naming the current heads as parents; return its id.
+
+    UNLESS runs under the ledger's lock first and raises to refuse the append: a
+    check of the ledger's state (a rule is still active) that another process
+    cannot make stale before the event is written."""
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=refs, data=data)
     with locked(factory):
+        if unless is not None:
+            unless(factory)
         return _append_locked(factory, fields)
 
 
@@ -126,6 +160,7 @@ def record_file(
     ref = Ref(rel, hashlib.sha256(payload).hexdigest())
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=[ref], data=data)
     with locked(factory):
+        segments.ensure_attributes(factory)
         try:
             store.write_new(path, payload)
         except FileExistsError:
@@ -143,7 +178,7 @@ def _fields(
     refs: Iterable[FileRef | tuple[str, str]],
     data: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    if not KIND.match(kind):
+    if not KIND.fullmatch(kind):
         raise ValueError(f"ledger event kind {kind!r} is not like `rule.added`")
     if not actor.strip():
         raise ValueError("a ledger event needs an actor")
@@ -170,33 +205,52 @@ def _fields(
 
 def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     segment = segments.own_segment(factory)
-    fields["parents"] = current_heads(factory)
+    _repair_tail(factory, segment)
+    foreign = segments.foreign_untracked(factory)
+    fields["parents"] = _heads_without(factory, foreign) if foreign else heads(factory)
     ident, line = encode(fields)
-    torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
-    store.append_line(segment, line, set_aside=torn)
-    current_heads(factory)  # reads back just this line, so the next append starts there
+    store.append_line(segment, line)
+    heads(factory)  # reads back just this line, so the next append starts there
     return ident
+
+
+def _repair_tail(factory: Factory, segment: Path) -> None:
+    """Make SEGMENT end with a whole line before an append glues onto its tail.
+
+    A complete entry that only lost its newline gets it back. Anything else after
+    the last newline (a write cut short) is copied to `<git dir>/fos/torn/` and
+    cut off, unless git has committed those bytes: committed ledger bytes are
+    never cut, and the append is refused until `fos verify` has been looked at.
+    """
+    cut, tail = store.read_tail(segment)
+    if not tail:
+        return
+    body = tail[ID_HEX + 1 :]
+    if len(tail) > ID_HEX + 1 and tail[ID_HEX] == 0x20 and entry_id(body).encode() == tail[:ID_HEX]:
+        store.end_line(segment)
+        return
+    committed = git.committed_size(factory.root, segment)
+    if committed is not None and committed > cut:
+        raise EnvironmentProblem(
+            f"{factory.rel(segment)} ends in an incomplete line that git has committed;"
+            " it is not cut off automatically (run `fos verify`)"
+        )
+    torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
+    store.cut_tail(segment, cut, torn)
 
 
 # -- reading -------------------------------------------------------------------
 
 
-def current_heads(factory: Factory) -> list[str]:
-    """The heads across all segments, read incrementally with marks under .git/fos/."""
+def heads(factory: Factory) -> list[str]:
+    """The ids of the entries nothing names as a parent yet, sorted, across all
+    segments; read incrementally with marks kept in `<git dir>/fos/ledger-index.json`.
+    An index that is damaged, or from another version, is read as empty: rebuilt."""
     index_path = segments.state_dir(factory) / "ledger-index.json"
-    state = segments.read_json(index_path) or {}
-    marks: dict[str, segments.SegmentMark] = {}
-    heads: set[bytes] = set()
-    steps = None
-    if state.get("v") == 1:
-        for name, value in state.get("marks", {}).items():
-            mark = segments.SegmentMark.from_json(value)
-            if mark is not None:
-                marks[name] = mark
-        steps = segments.plan(factory, marks, trust_racy=True)
-        heads = {h.encode("ascii") for h in state.get("heads", [])}
+    marks, known = _read_index(index_path)
+    steps = segments.plan(factory, marks)
     if steps is None:
-        marks, heads = {}, set()
+        marks, known = {}, set()
         steps = segments.plan(factory, {})
     assert steps is not None
     new: list[bytes] = []
@@ -209,8 +263,7 @@ def current_heads(factory: Factory) -> list[str]:
                 new.append(envelope.id)
                 named.update(envelope.parents)
         marks[chunk.name] = chunk.mark
-    heads = (heads | set(new)) - named
-    result = sorted(h.decode("ascii") for h in heads)
+    result = sorted(h.decode("ascii") for h in (known | set(new)) - named)
     segments.write_json(
         index_path,
         {"v": 1, "marks": {n: m.to_json() for n, m in marks.items()}, "heads": result},
@@ -218,9 +271,47 @@ def current_heads(factory: Factory) -> list[str]:
     return result
 
 
-def heads(factory: Factory) -> list[str]:
-    """The ids of the entries nothing names as a parent yet, sorted."""
-    return current_heads(factory)
+class ForeignSegment(UserWarning):
+    """Another branch's uncommitted segment is in the work tree (and left out)."""
+
+
+def _heads_without(factory: Factory, left_out: Sequence[Path]) -> list[str]:
+    """The heads of the ledger without the segments LEFT_OUT: another branch's
+    uncommitted entries must not become parents on this branch."""
+    names = ", ".join(factory.rel(p) for p in left_out)
+    warnings.warn(
+        f"{names}: another branch's uncommitted ledger segment, left out of this"
+        " entry's parents (commit it on its branch, or move it away)",
+        ForeignSegment,
+        stacklevel=4,
+    )
+    ids: set[bytes] = set()
+    named: set[bytes] = set()
+    for path in segments.segment_paths(factory):
+        if path in left_out:
+            continue
+        for raw in segments.read_from(path, 0, 1).lines:
+            envelope = parse_envelope(raw)
+            if isinstance(envelope, Envelope):
+                ids.add(envelope.id)
+                named.update(envelope.parents)
+    return sorted(h.decode("ascii") for h in ids - named)
+
+
+def _read_index(path: Path) -> tuple[dict[str, segments.SegmentMark], set[bytes]]:
+    state = segments.read_json(path) or {}
+    raw_marks, raw_heads = state.get("marks"), state.get("heads")
+    if state.get("v") != 1 or not isinstance(raw_marks, dict) or not isinstance(raw_heads, list):
+        return {}, set()
+    marks = {}
+    for name, value in raw_marks.items():
+        mark = segments.SegmentMark.from_json(value)
+        if mark is None:
+            return {}, set()
+        marks[name] = mark
+    if not all(isinstance(h, str) and len(h) == ID_HEX and h.isascii() for h in raw_heads):
+        return {}, set()
+    return marks, {h.encode("ascii") for h in raw_heads}
 
 
 @dataclass(frozen=True)
@@ -301,3 +392,13 @@ def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:
             status = "superseded" if event.kind == "rule.superseded" else "retired"
             states[event.subject] = (status, by if isinstance(by, str) else None)
     return states
+
+
+def recorded(factory: Factory, kind: str) -> set[str]:
+    """The subjects of every KIND event (the incidents recorded, the rules added)."""
+    wanted = kind.encode("ascii")
+    return {
+        parse_subject(item.envelope.subject)
+        for item in _read_all(factory)
+        if item.envelope.kind == wanted
+    }

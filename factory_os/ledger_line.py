@@ -28,7 +28,7 @@ from factory_os import canonical
 DOMAIN = b"factory-os/ledger/v1\0"
 ID_HEX = 64
 # `rule.added`, and the undotted `signoff` that DESIGN section 4 also names
-KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)*$")
+KIND = re.compile(r"[a-z][a-z_]*(\.[a-z_]+)*")  # use fullmatch: `$` accepts a final newline
 
 _START = b'{"actor":"'
 _END = b',"v":1}'
@@ -122,11 +122,52 @@ def _no_floats(text: str) -> Any:
     raise ValueError(f"float {text} in a ledger entry")
 
 
-_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -canonical.MAX_SAFE_INT <= value <= canonical.MAX_SAFE_INT:
+        raise ValueError(f"integer {text} is outside plus or minus 2**53 - 1")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats, parse_int=_safe_int)
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+_FIELDS = {"v", "kind", "at", "actor", "subject", "refs", "parents", "data"}
+
+
+def _frame_fields(fields: dict[str, Any]) -> str:
+    """What is wrong with the fields the frame holds (what `parse_envelope` reads), or ""."""
+    if fields["v"] != 1 or type(fields["v"]) is not int:
+        return "not a ledger entry in canonical form (`v` must be 1)"
+    if not isinstance(fields["kind"], str) or KIND.fullmatch(fields["kind"]) is None:
+        return "not a ledger entry in canonical form (`kind` is not like `rule.added`)"
+    parents = fields["parents"]
+    if not isinstance(parents, list) or not all(
+        isinstance(p, str) and _HEX_ID.fullmatch(p) for p in parents
+    ):
+        return "malformed parents"
+    refs = fields["refs"]
+    if not isinstance(refs, list) or not all(
+        isinstance(r, dict)
+        and r.keys() == {"path", "sha256"}
+        and isinstance(r["path"], str)
+        and isinstance(r["sha256"], str)
+        and _HEX_ID.fullmatch(r["sha256"])
+        for r in refs
+    ):
+        return "malformed refs"
+    return ""
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def parse_full(line: bytes) -> dict[str, Any] | str:
-    """Every field of LINE as JSON, or a sentence saying what is wrong with it."""
+    """Every field of LINE (without its newline) as JSON, or a sentence saying what is
+    wrong with it: the one check of a whole line, for readers and `fos verify` alike."""
+    if len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20:
+        return "not a ledger line (`<64 hex id> <JSON>`)"
     try:
         text = line[ID_HEX + 1 :].decode("utf-8")
         fields, end = _DECODER.raw_decode(text)
@@ -134,16 +175,26 @@ def parse_full(line: bytes) -> dict[str, Any] | str:
         return f"not valid JSON: {exc}"
     if end != len(text) or not isinstance(fields, dict):
         return "not a single JSON object"
-    expected = {"v", "kind", "at", "actor", "subject", "refs", "parents", "data"}
-    if set(fields) != expected:
-        return f"fields are {sorted(fields)}, expected {sorted(expected)}"
+    if fields.keys() != _FIELDS:
+        return f"fields are {sorted(fields)}, expected {sorted(_FIELDS)}"
     if not isinstance(fields["data"], dict) or not all(
-        isinstance(fields[key], str) for key in ("at", "actor")
+        isinstance(fields[key], str) for key in ("at", "actor", "subject")
     ):
-        return "`data` must be an object and `at`, `actor` strings"
+        return "`data` must be an object and `at`, `actor`, `subject` strings"
+    problem = _frame_fields(fields)
+    if problem:
+        return problem
     try:
-        if canonical.dumps(fields) != line[ID_HEX + 1 :]:
-            return "not in canonical form (not written by fos)"
+        # the C encoder gives the canonical bytes of ASCII text (the decoder refused
+        # floats and integers beyond 2**53); non-ASCII keys need the profile's checks
+        if text.isascii():
+            canonical_form = _ENCODER.encode(fields) == text
+        else:
+            canonical_form = canonical.dumps(fields) == line[ID_HEX + 1 :]
     except canonical.NotCanonical as exc:
         return f"not in canonical form: {exc}"
+    except (ValueError, UnicodeEncodeError):
+        canonical_form = False
+    if not canonical_form:
+        return "not in canonical form (not written by fos)"
     return fields

@@ -7,23 +7,35 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from factory_os import dag, segments
-from factory_os.ledger_line import DOMAIN, is_refs_body, parse_envelope, parse_refs, split_parents
+from factory_os.ledger_line import (
+    DOMAIN,
+    is_refs_body,
+    parse_envelope,
+    parse_full,
+    parse_refs,
+    split_parents,
+)
 from factory_os.store import Factory
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem, where it is: file and line, and the entry or commit concerned."""
+    """One problem, where it is: file and line, the entry and the commit concerned, and
+    the ledger line that tells (SEGMENT, SEGMENT_LINE): the line itself for a
+    problem with a ledger line, the entry that recorded a file for a file's."""
 
     path: str
     line: int
     message: str
     entry: str | None = None
     commit: str | None = None
+    segment: str | None = None
+    segment_line: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
@@ -35,11 +47,14 @@ class Finding:
         return f"{where}:{about} {self.message}"
 
     def to_json(self) -> dict[str, Any]:
+        in_ledger = self.segment is None and self.path.endswith(segments.SUFFIX)
         return {
             "path": self.path,
             "line": self.line,
             "entry": self.entry,
             "commit": self.commit,
+            "segment": self.path if in_ledger else self.segment,
+            "segment_line": (self.line or None) if in_ledger else self.segment_line,
             "message": self.message,
         }
 
@@ -53,6 +68,9 @@ class Report:
     files: int = 0
     read: int = 0  # entries hashed in this run (all of them unless incremental)
     commits: int | None = None  # commits walked by the history check
+    shallow: bool = False  # the history walked stops at a shallow clone's boundary
+    # append-only file -> (segment, line, entry id) of the entry that recorded it
+    recorded: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,7 +99,11 @@ class Scan:
 
 
 def scan_lines(
-    factory: Factory, steps: Any, heights: dict[bytes, int], last: dict[str, Any]
+    factory: Factory,
+    steps: Any,
+    heights: dict[bytes, int],
+    last: dict[str, Any],
+    checked: dict[str, int] | None = None,
 ) -> Scan:
     """Hash and frame every line of STEPS, and place it in the DAG where it can. The hot
     loop of `fos verify`: one pass, streaming, nothing kept but ids and parents.
@@ -91,10 +113,14 @@ def scan_lines(
     and the refs. It leaves the JSON inside the frame (kind, subject, data) to
     the readers, which refuse a line that is not canonical JSON; only a line
     forged with a recomputed id can be one. `parse_envelope` names what is
-    wrong with a line that has no frame. A line is placed at once when its
-    parents are (usually its only parent is the line before); `_place` does
-    the rest.
+    wrong with a line that has no frame. Then every line is read as a reader
+    reads it (`ledger_line.parse_full`), so verify never passes a line that
+    `fos ledger log` refuses, except the first CHECKED[segment] lines, which an
+    earlier run checked and whose bytes are known to be the same (the caller
+    hashed them). A line is placed at once when its parents are (usually its
+    only parent is the line before); `_place` does the rest.
     """
+    checked = checked or {}
     scan = Scan(heights)
     parents_of = scan.parents_of
     findings = scan.findings
@@ -109,6 +135,7 @@ def scan_lines(
         scan.order[rel] = order
         scan.first_line[rel] = first
         previous = last.get(rel, [None, -1])[1]
+        trusted = checked.get(seg_path.name, 0)
         placing = True
         number = first - 1
         torn = prev = b""
@@ -127,13 +154,17 @@ def scan_lines(
                         torn = raw
                         number -= 1
                         break
-                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1])))
+                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
                     append(b"")
                     scan.unreadable += 1
                     continue
                 ident = raw[:64]
                 if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
                     findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
+                elif number > trusted:
+                    problem = parse_full(raw[:-1])
+                    if type(problem) is str:
+                        findings.append(Finding(rel, number, problem, ident.decode()))
                 if not raw.startswith(b'],"subject":"', r + 10):
                     _record_refs(scan, raw, r, rel, number, ident)
                 append(ident)
@@ -177,7 +208,7 @@ def scan_lines(
             candidate(prev)
         if torn:
             findings.append(Finding(rel, number + 1, _torn(len(torn))))
-        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number, None)
+        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
     return scan
 
 
@@ -186,6 +217,17 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
     if len(stored) == 64:
         return (stored,)
     return split_parents(stored) or ()
+
+
+def _id_of(raw: bytes) -> str | None:
+    """The id a line that cannot be read starts with, if it starts with one."""
+    ident = raw[:64]
+    if raw[64:65] == b" " and _HEX_ID.fullmatch(ident):
+        return ident.decode("ascii")
+    return None
+
+
+_HEX_ID = re.compile(rb"[0-9a-f]{64}")
 
 
 def _what_is_wrong(raw: bytes) -> str:
@@ -225,9 +267,7 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
     incremental run meets a parent it cannot see (older than the remembered heads)."""
     if not scan.blocked:
         return True
-    left = _resume(scan, last, report)
-    if not left:
-        return True
+    left = scan.blocked
     chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
     parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
     placement = dag.place(parents_of, scan.heights, chains=chains)
@@ -271,15 +311,16 @@ def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
     waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
     if scan.count() == len(scan.heights) - len(known) + waiting:
         return
-    seen = set(known)
+    first: dict[bytes, str] = {ident: "a line verified before" for ident in known}
     for rel, ids in scan.order.items():
         for index, ident in enumerate(ids):
             if not ident:
                 continue
-            if ident in seen:
-                number = scan.first_line[rel] + index
-                report.findings.append(Finding(rel, number, _TWICE, ident.decode()))
-            seen.add(ident)
+            number = scan.first_line[rel] + index
+            where = first.setdefault(ident, f"{rel}:{number}")
+            if where != f"{rel}:{number}":
+                message = f"{_TWICE}; first at {where}"
+                report.findings.append(Finding(rel, number, message, ident.decode()))
 
 
 def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
@@ -289,54 +330,3 @@ def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> in
         if height is not None:
             return height
     return int(last.get(rel, [None, -1])[1])
-
-
-def _resume(scan: Scan, last: dict[str, Any], report: Report) -> dict[str, int]:
-    """Carry on placing each blocked segment from where the scan stopped, round after
-    round (a segment waits for a merge parent placed in another), as the scan does;
-    what is left (a missing parent, a cycle) goes to `dag.place`."""
-    heights = scan.heights
-    height_of = heights.get
-    parents_of = scan.parents_of
-    positions = dict(scan.blocked)
-    progress = True
-    while progress and positions:
-        progress = False
-        for rel, start in list(positions.items()):
-            ids = scan.order[rel]
-            previous = _height_before(scan, rel, start, last)
-            prev = ids[start - 1] if start else b""
-            index = start
-            for index in range(start, len(ids)):
-                ident = ids[index]
-                if not ident:
-                    continue
-                stored = parents_of[ident]
-                if prev and stored == prev:
-                    previous = heights[ident] = previous + 1
-                    prev = ident
-                    continue
-                top = -1
-                for parent in _parents(stored):
-                    height = height_of(parent)
-                    if height is None:
-                        break
-                    if height > top:
-                        top = height
-                else:
-                    if top < previous:
-                        number = scan.first_line[rel] + index
-                        report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
-                    previous = heights[ident] = top + 1
-                    prev = ident
-                    continue
-                break
-            else:
-                index = len(ids)
-            if index != start:
-                progress = True
-            if index >= len(ids):
-                del positions[rel]
-            else:
-                positions[rel] = index
-    return positions

@@ -5,6 +5,14 @@ Each clone, worktree and branch writes a segment of its own,
 `<git dir>/fos/segments.json` (the worktree's own git directory), so two
 branches or clones never append to the same file and a merge never conflicts.
 
+One exception: cherry-picking a commit that created another branch's segment,
+and then merging that branch, conflicts. Both sides then added the same file
+(add/add) with different contents: the picked copy stops where the pick was
+taken, the branch's has grown since. The branch's version extends the picked
+one byte for byte, so resolve by taking it (`git checkout --theirs <segment>`
+when merging that branch in); `fos verify --history` checks that no committed
+line was lost.
+
 Readers that only need what is new since their last run (appends need the
 heads; `fos verify` needs what it has not verified) keep a `SegmentMark` per
 segment: how far they read, the file's stat signature, and a digest of the
@@ -18,8 +26,7 @@ import hashlib
 import json
 import os
 import secrets
-import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +36,10 @@ from factory_os.store import Factory
 
 LEDGER_DIR = "ledger"
 SUFFIX = ".jsonl"
-ATTRIBUTES = "*.jsonl -text\n"
-# A file changed within this long of its mark being taken may show the same stat
-# afterwards (coarse file-system clocks): such a mark is not trusted (like git's
-# "racily clean" index entries).
-RACY_NS = 100_000_000
+# `.factory/.gitattributes`: no line-ending conversion may ever touch the ledger's
+# hashed bytes, nor the append-only files whose sha256 it records (an autocrlf
+# checkout would otherwise report every one of them as changed)
+ATTRIBUTES = ("rules/*.yaml -text", "incidents/*.md -text", f"{LEDGER_DIR}/*{SUFFIX} -text")
 
 
 def ledger_dir(factory: Factory) -> Path:
@@ -78,10 +84,10 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
 
 
 def branch_key(factory: Factory) -> str:
+    """The key of this worktree's segment: its branch, or one key for a detached HEAD
+    (the registry is per worktree, so commits made while detached share a segment)."""
     branch = git.current_branch(factory.root)
-    if branch is not None:
-        return f"branch:{branch}"
-    return f"detached:{git.head_commit(factory.root) or 'unborn'}"
+    return "detached" if branch is None else f"branch:{branch}"
 
 
 def own_segment(factory: Factory) -> Path:
@@ -102,17 +108,42 @@ def own_segment(factory: Factory) -> Path:
     return directory / f"{name}{SUFFIX}"
 
 
+def foreign_untracked(factory: Factory) -> list[Path]:
+    """Segments here that git does not track and that the registry gives to another
+    branch: left behind by `git checkout` (untracked files stay in the work tree),
+    they are not part of this branch's ledger, and a clone would not have them."""
+    registry = read_json(state_dir(factory) / "segments.json") or {}
+    key = branch_key(factory)
+    others = {f"{name}{SUFFIX}" for k, name in registry.items() if k != key}
+    present = [p for p in segment_paths(factory) if p.name in others]
+    if not present:
+        return []
+    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
+    return [p for p in present if p.name not in tracked]
+
+
+def untracked(factory: Factory) -> list[Path]:
+    """The segments git does not track (in the index)."""
+    paths = segment_paths(factory)
+    if not paths:
+        return []
+    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
+    return [p for p in paths if p.name not in tracked]
+
+
 def ensure_attributes(factory: Factory) -> None:
-    """Mark segments `-text`: no line-ending conversion may ever touch hashed bytes."""
-    path = ledger_dir(factory) / ".gitattributes"
+    """Mark the ledger and the append-only files `-text` in `.factory/.gitattributes`,
+    keeping whatever else the file says."""
+    path = factory.dir / ".gitattributes"
     try:
         current = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        current = None
-    if current is None:
-        store.write_atomic(path, ATTRIBUTES)
-    elif ATTRIBUTES.strip() not in current.splitlines():
-        store.write_atomic(path, current + ("" if current.endswith("\n") else "\n") + ATTRIBUTES)
+        current = ""
+    have = {line.strip() for line in current.splitlines()}
+    missing = [line for line in ATTRIBUTES if line not in have]
+    if missing:
+        lead = current if not current or current.endswith("\n") else current + "\n"
+        store.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
 
 
 # -- reading -------------------------------------------------------------------
@@ -129,6 +160,13 @@ class Stat:
     def of(cls, st: os.stat_result) -> Stat:
         return cls(st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
+    def changed_since(self, written_ns: int) -> bool:
+        """Whether the file may have changed at or after WRITTEN_NS (the mtime of the
+        file that remembers this stat): then an unchanged stat proves nothing, since
+        a coarse clock gives a write in the same tick the same time (git's "racily
+        clean" index entries)."""
+        return max(self.mtime_ns, self.ctime_ns) >= written_ns
+
 
 @dataclass(frozen=True)
 class SegmentMark:
@@ -139,7 +177,7 @@ class SegmentMark:
     lines: int
     tail_start: int  # where the last complete line begins
     tail_sha256: str  # digest of that line
-    racy: bool
+    prefix_sha256: str = ""  # digest of the bytes before END ("": not kept)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,7 +185,8 @@ class SegmentMark:
     @classmethod
     def from_json(cls, value: Any) -> SegmentMark | None:
         try:
-            return cls(**{**value, "stat": Stat(**value["stat"])})
+            known = {k: value[k] for k in cls.__dataclass_fields__ if k in value}
+            return cls(**{**known, "stat": Stat(**value["stat"])})
         except (TypeError, KeyError):
             return None
 
@@ -171,34 +210,21 @@ def read_from(path: Path, offset: int, start_line: int) -> Chunk:
     cut = data.rfind(b"\n") + 1
     lines = data[:cut].split(b"\n")
     lines.pop()
-    torn = data[cut:]
-    end = offset + cut
-    if lines:
-        tail_start = end - len(lines[-1]) - 1
-        tail = hashlib.sha256(lines[-1]).hexdigest()
-    else:
-        tail_start, tail = _boundary(path, offset)
-    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
-    mark = SegmentMark(Stat.of(st), end, start_line - 1 + len(lines), tail_start, tail, racy)
-    return Chunk(path.name, start_line, lines, torn, mark)
+    mark = make_mark(path, st, offset + cut, start_line - 1 + len(lines))
+    return Chunk(path.name, start_line, lines, data[cut:], mark)
 
 
 def make_mark(
-    path: Path, st: os.stat_result, end: int, lines: int, last_line: bytes | None
+    path: Path, st: os.stat_result, end: int, lines: int, prefix: str = ""
 ) -> SegmentMark:
-    """The mark of a reader that read PATH (stat ST before reading) up to END, where
-    the last complete line, without its newline, is LAST_LINE (None: read nothing new)."""
-    if last_line is not None:
-        tail_start = end - len(last_line) - 1
-        tail = hashlib.sha256(last_line).hexdigest()
-    else:
-        tail_start, tail = _boundary(path, end)
-    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
-    return SegmentMark(Stat.of(st), end, lines, tail_start, tail, racy)
+    """The mark of a reader that read PATH (stat ST before reading) up to END, the end
+    of its LINES-th line; PREFIX is the digest of those bytes when the reader kept one."""
+    tail_start, tail = _boundary(path, end)
+    return SegmentMark(Stat.of(st), end, lines, tail_start, tail, prefix)
 
 
 def _boundary(path: Path, end: int) -> tuple[int, str]:
-    """Start and digest of the complete line ending at END (for a mark with no new lines)."""
+    """Start and digest of the complete line ending at END."""
     if end == 0:
         return 0, ""
     with path.open("rb") as f:
@@ -217,21 +243,48 @@ def _boundary_holds(path: Path, mark: SegmentMark) -> bool:
     return line.endswith(b"\n") and hashlib.sha256(line[:-1]).hexdigest() == mark.tail_sha256
 
 
+_BLOCK = 1 << 20
+
+
+def read_range(
+    path: Path, start: int, end: int, ids: Iterable[bytes] = (), hasher: Any = None
+) -> tuple[bool, set[bytes]]:
+    """One sequential read of PATH's bytes from START to END, fed to HASHER (a hashlib
+    object, or None); which of IDS begin a line there (copied entries; START must be a
+    line's start); and whether all of those bytes were there."""
+    needles = [b"\n" + ident for ident in ids]
+    found: set[bytes] = set()
+    carry = b"\n"  # the end of the block before: an id may straddle two blocks
+    left = end - start
+    with path.open("rb") as f:
+        f.seek(start)
+        while left > 0:
+            block = f.read(min(_BLOCK, left))
+            if not block:
+                break
+            left -= len(block)
+            if hasher is not None:
+                hasher.update(block)
+            if needles:
+                window = carry + block
+                found.update(n[1:] for n in needles if n in window)
+                carry = window[-64:]
+    return left == 0, found
+
+
 def plan(
-    factory: Factory, marks: dict[str, SegmentMark], *, trust_racy: bool = False
+    factory: Factory, marks: dict[str, SegmentMark], *, written_ns: int | None = None
 ) -> Iterator[tuple[Path, int, int]] | None:
     """(segment, offset, first line number) to read to bring MARKS up to date, or None
     when a mark no longer holds and everything must be read again.
 
     What a mark trusts: a segment whose stat (size, inode, mtime, ctime) is what the
-    mark recorded, and whose mark was not taken within RACY_NS of its last change,
-    is unchanged; a segment that grew, whose line at the mark's boundary is still
-    byte for byte the same, only had lines appended. An edit inside the part before
-    the boundary that also keeps the inode and grows the file is therefore not
-    seen by an incremental read; a full read (`fos verify --full`) and the history
-    walk (`--history`) see it. Everything after the boundary is read in full.
-    A racy mark means a full read, unless TRUST_RACY (appends, which only need
-    the heads) accepts an unchanged stat and boundary.
+    mark recorded, and that has not changed since WRITTEN_NS (when the marks were
+    saved; see `Stat.changed_since`), is unchanged; a segment that grew, whose line
+    at the mark's boundary is still byte for byte the same, had lines appended. That
+    is all an append needs (WRITTEN_NS None: the heads of the lines appended since).
+    `fos verify` trusts no more than that it may skip an unchanged segment: for one
+    that grew it hashes the bytes before the mark again (`read_prefix`).
     """
     paths = segment_paths(factory)
     if set(marks) - {p.name for p in paths}:
@@ -246,13 +299,14 @@ def plan(
             current = Stat.of(path.stat())
         except FileNotFoundError:
             return None
-        if mark.racy and not trust_racy:
+        racy = written_ns is not None and mark.stat.changed_since(written_ns)
+        if racy and current == mark.stat:
             return None
-        if current == mark.stat and not mark.racy:
+        if current == mark.stat:
             continue
         if current.ino != mark.stat.ino or current.size < mark.end:
             return None
-        if current.size == mark.stat.size and current != mark.stat:
+        if current.size == mark.stat.size:
             return None  # rewritten in place: nothing appended, something changed
         if not _boundary_holds(path, mark):
             return None

@@ -442,22 +442,13 @@ def make_dir(path: Path) -> None:
     os.chmod(path, 0o777 & ~_umask())
 
 
-def append_line(path: Path, line: bytes, *, set_aside: Path) -> None:
-    """Append LINE (one whole line) to PATH with one write, then fsync.
-
-    Bytes after the file's last newline, left by a write that was cut short, would
-    glue onto LINE: they are first copied to SET_ASIDE and cut off.
-    """
+def append_line(path: Path, line: bytes) -> None:
+    """Append LINE (one whole line) to PATH with one write, then fsync. The file must
+    end with a newline (see `repair_tail`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            data = os.pread(fd, size, 0)
-            cut = data.rfind(b"\n") + 1
-            write_new(set_aside, data[cut:])
-            os.ftruncate(fd, cut)
         view = memoryview(line)
         while view:
             view = view[os.write(fd, view) :]
@@ -466,6 +457,38 @@ def append_line(path: Path, line: bytes, *, set_aside: Path) -> None:
         os.close(fd)
     if created:
         _fsync_dir(path.parent)
+
+
+def read_tail(path: Path) -> tuple[int, bytes]:
+    """(where PATH's last line ends, the bytes after it): b"" when it ends with a newline."""
+    try:
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                return 0, b""
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return size, b""
+            data = path.read_bytes()
+    except FileNotFoundError:
+        return 0, b""
+    cut = data.rfind(b"\n") + 1
+    return cut, data[cut:]
+
+
+def end_line(path: Path) -> None:
+    """Give PATH's last line the newline it lost."""
+    append_line(path, b"\n")
+
+
+def cut_tail(path: Path, cut: int, set_aside: Path) -> None:
+    """Copy PATH's bytes after CUT to SET_ASIDE, then cut them off."""
+    with path.open("r+b") as f:
+        f.seek(cut)
+        write_new(set_aside, f.read())
+        f.truncate(cut)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _unlink_quietly(path: Path) -> None:

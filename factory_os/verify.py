@@ -1,34 +1,41 @@
 """`fos verify` over the work tree: the ledger's ids, its DAG, and the append-only files.
 
 Checks: every line is `<id> <JSON>` in the canonical frame and its id is the hash
-of its stored bytes; no id occurs twice; every parent exists; no cycle; within a
+of its stored bytes; every line reads as `fos ledger log` reads it
+(`ledger_line.parse_full`); no id occurs twice; every parent exists, and none
+that a tracked segment names only in an untracked one; no cycle; within a
 segment every line descends from the line before it (an append names all heads,
 so a reordered or moved line shows); no torn tail; every append-only file the
-ledger recorded is there with the recorded sha256, and none is there unrecorded;
+ledger recorded is there with the recorded sha256, and none is there unrecorded
+(nor a temporary file an interrupted write left);
 every segment git tracks is still in the work tree; and the heads verified last
 time on this branch still exist, so a deleted or truncated tail is caught
 without looking at history (`factory_os.history` does that).
 
 What is remembered, per worktree and branch, in `<git dir>/fos/verify/`: how far
-each segment was verified (a `segments.SegmentMark`, see `segments.plan` for what
-it trusts), the heads then, the last entry of each segment, the recorded digests,
+each segment was verified (a `segments.SegmentMark`, with the sha256 of every byte
+before it), the heads then, the last entry of each segment, the recorded digests,
 and the stat of each append-only file found intact. It is saved only after a run
-that found nothing, so a problem is reported until it is fixed. A re-verify reads
-only what was appended since; `--full` ignores all of it but the heads.
+that found nothing, so a problem is reported until it is fixed. A stat is trusted
+only for a file older than the cache file itself (git's rule for its index). A
+re-verify skips a segment whose stat is unchanged; for one that grew it hashes
+the bytes before the mark again and reads only what was appended; and it looks
+for every new id in all the bytes verified before (a copied entry). `--full`
+checks every id and the DAG again, and parses as JSON only the lines whose
+bytes (by the remembered prefix digest) no earlier run parsed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
-import re
-import time
 from pathlib import Path
 from typing import Any
 
 from factory_os import git, segments
-from factory_os.ledger import APPEND_ONLY
+from factory_os.ledger import APPEND_ONLY, is_append_only
 from factory_os.ledger_scan import (
     Finding,
     Report,
@@ -61,22 +68,33 @@ def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool 
 def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Report:
     cache_path = _cache_path(factory)
     cache = None if forget_heads else segments.read_json(cache_path)
-    if cache is not None and cache.get("v") != 1:
+    if cache is not None and cache.get("v") != 2:
         cache = None
+    try:
+        # what the cache says holds only for files not changed since it was written
+        written_ns = os.stat(cache_path).st_mtime_ns
+    except FileNotFoundError:
+        written_ns = 0
     result = None
     if cache is not None and not full:
         try:
-            result = _incremental(factory, cache)
+            result = _incremental(factory, cache, written_ns)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             result = None  # a cache from another version, or damaged: verify everything
     if result is None:
         remembered = cache.get("heads") if cache else None
-        result = _full(factory, remembered if isinstance(remembered, dict) else {})
+        marks = _marks(cache) if cache else None
+        result = _full(
+            factory, remembered if isinstance(remembered, dict) else {}, marks or {}, written_ns
+        )
         # Only a full run looks for tracked segments gone: an incremental run has
         # just found every segment the last intact run saw still there.
         result[0].findings.extend(_check_tracked_segments(factory))
     report, state = result
-    state["files"] = _check_files(factory, state["refs"], state.get("files", {}), report)
+    state["files"] = _check_files(
+        factory, state["refs"], state.get("files", {}), report, written_ns
+    )
+    report.recorded = {path: tuple(records[0][1:]) for path, records in state["refs"].items()}
     report.heads = sorted(state["heads"])
     report.entries = state["entries"]
     report.segments = len(segments.segment_paths(factory))
@@ -85,13 +103,46 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
     return report
 
 
-def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[str, Any]]:
-    steps = segments.plan(factory, {})
-    assert steps is not None
-    scan = scan_lines(factory, steps, {}, {})
+def _marks(cache: dict[str, Any]) -> dict[str, segments.SegmentMark] | None:
+    marks = {}
+    raw = cache.get("marks")
+    if not isinstance(raw, dict):
+        return None
+    for name, value in raw.items():
+        mark = segments.SegmentMark.from_json(value)
+        if mark is None or not mark.prefix_sha256:
+            return None
+        marks[name] = mark
+    return marks
+
+
+def _full(
+    factory: Factory,
+    remembered: dict[str, Any],
+    marks: dict[str, segments.SegmentMark],
+    written_ns: int,
+) -> tuple[Report, dict[str, Any]]:
+    # Lines an earlier run read in full need not be parsed again when their bytes are
+    # the same: hash each remembered prefix first (ids and the DAG are checked anew).
+    hashers: dict[str, tuple[Any, int]] = {}
+    checked: dict[str, int] = {}
+    for path in segments.segment_paths(factory):
+        mark = marks.get(path.name)
+        if mark is None:
+            continue
+        hasher = hashlib.sha256()
+        whole, _ = segments.read_range(path, 0, mark.end, (), hasher)
+        if whole and hasher.hexdigest() == mark.prefix_sha256:
+            hashers[path.name] = (hasher, mark.end)
+            checked[path.name] = mark.lines
+    planned = segments.plan(factory, {})
+    assert planned is not None
+    steps = list(planned)
+    scan = scan_lines(factory, steps, {}, {}, checked)
     report = Report(findings=scan.findings, read=scan.count())
     place_rest(scan, {}, report, incremental=False)
     find_copies(scan, set(), report)
+    report.findings.extend(_parents_only_untracked(factory, steps))
     for ident, where in sorted(remembered.items()):
         if not isinstance(where, list) or len(where) != 3:
             continue
@@ -109,8 +160,8 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
             )
     heads = {ident for ident in scan.candidates if ident not in scan.named}
     state = {
-        "v": 1,
-        "marks": {name: mark.to_json() for name, mark in scan.marks.items()},
+        "v": 2,
+        "marks": _new_marks(factory, scan, hashers),
         "heads": _locate(scan, heads, scan.heights),
         "last": _last(scan, scan.heights, {}),
         "refs": scan.refs,
@@ -119,32 +170,73 @@ def _full(factory: Factory, remembered: dict[str, Any]) -> tuple[Report, dict[st
     return report, state
 
 
-def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[str, Any]] | None:
+def _new_marks(factory: Factory, scan: Scan, hashers: dict[str, tuple[Any, int]]) -> dict[str, Any]:
+    """The marks of this run, each with the digest of every byte before it: the old
+    prefix's hasher carried over the bytes read since, or all of them hashed."""
     marks = {}
-    for name, value in cache["marks"].items():
-        mark = segments.SegmentMark.from_json(value)
-        if mark is None:
-            return None
-        marks[name] = mark
-    steps = segments.plan(factory, marks)
-    if steps is None:
+    directory = segments.ledger_dir(factory)
+    for name, mark in scan.marks.items():
+        hasher, start = hashers.get(name, (None, 0))
+        if hasher is None or start > mark.end:
+            hasher, start = hashlib.sha256(), 0
+        segments.read_range(directory / name, start, mark.end, (), hasher)
+        marks[name] = dataclasses.replace(mark, prefix_sha256=hasher.hexdigest()).to_json()
+    return marks
+
+
+# More new entries than this in one run: look for copies in a full run instead of
+# searching the verified bytes once per new id.
+MAX_SEARCHED = 64
+
+
+def _incremental(
+    factory: Factory, cache: dict[str, Any], written_ns: int
+) -> tuple[Report, dict[str, Any]] | None:
+    marks = _marks(cache)
+    if marks is None:
         return None
+    planned = segments.plan(factory, marks, written_ns=written_ns)
+    if planned is None:
+        return None
+    steps = list(planned)
     known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
     known.update((value[0].encode(), value[1]) for value in cache["last"].values())
     scan = scan_lines(factory, steps, dict(known), cache["last"])
+    new_ids = [i for ids in scan.order.values() for i in ids if i]
+    if len(new_ids) > MAX_SEARCHED:
+        return None
+    # The bytes verified before must be the same (an edit in place, then an append,
+    # keeps the inode and grows the file), and no new entry may be a copy of one there.
+    grown = {path.name for path, offset, _ in steps if offset}
+    hashers: dict[str, tuple[Any, int]] = {}
+    for path in segments.segment_paths(factory):
+        mark = marks.get(path.name)
+        if mark is None:
+            continue
+        hasher = hashlib.sha256() if path.name in grown else None
+        if hasher is None and not new_ids:
+            continue  # unchanged, and nothing new to look for in it
+        whole, copies = segments.read_range(path, 0, mark.end, new_ids, hasher)
+        if not whole or (hasher is not None and hasher.hexdigest() != mark.prefix_sha256):
+            return None
+        if copies:
+            return None  # a copied entry: the full run names every copy
+        if hasher is not None:
+            hashers[path.name] = (hasher, mark.end)
     report = Report(findings=scan.findings, read=scan.count())
     if not place_rest(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     find_copies(scan, set(known), report)
+    report.findings.extend(_parents_only_untracked(factory, steps))
     named = scan.named
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
     refs = cache["refs"]
-    for path, records in scan.refs.items():
-        refs.setdefault(path, []).extend(records)
+    for ref_path, records in scan.refs.items():
+        refs.setdefault(ref_path, []).extend(records)
     state = {
-        "v": 1,
-        "marks": {**cache["marks"], **{n: m.to_json() for n, m in scan.marks.items()}},
+        "v": 2,
+        "marks": {**cache["marks"], **_new_marks(factory, scan, hashers)},
         "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
         "last": _last(scan, scan.heights, cache["last"]),
         "refs": refs,
@@ -152,6 +244,49 @@ def _incremental(factory: Factory, cache: dict[str, Any]) -> tuple[Report, dict[
         "files": cache.get("files", {}),
     }
     return report, state
+
+
+def _parents_only_untracked(factory: Factory, steps: list[tuple[Path, int, int]]) -> list[Finding]:
+    """Lines of segments git tracks, read in this run (STEPS), that name a parent only
+    an untracked segment holds: once committed, a clone has the entry but not its
+    parent (another branch's uncommitted segment, carried over by `git checkout`)."""
+    loose = segments.untracked(factory)
+    tracked = [step for step in steps if step[0] not in loose]
+    if not loose or not tracked:
+        return []
+    loose_ids = {raw[:64] for path in loose for raw in segments.read_from(path, 0, 1).lines}
+    loose_ids.discard(b"")
+    for path, offset, _ in tracked:  # an id a tracked segment holds too is a copy
+        if loose_ids:
+            data = b"\n" + _read(path, offset)
+            loose_ids = {i for i in loose_ids if b"\n" + i not in data}
+    findings = []
+    for path, offset, first in tracked if loose_ids else ():
+        data = _read(path, offset)
+        for ident in loose_ids:
+            at = data.find(ident)
+            while at >= 0:
+                number = first + data.count(b"\n", 0, at)
+                start = data.rfind(b"\n", 0, at) + 1
+                entry = data[start : start + 64].decode("ascii", "replace")
+                untracked = ", ".join(factory.rel(p) for p in loose)
+                findings.append(
+                    Finding(
+                        factory.rel(path),
+                        number,
+                        f"names {ident.decode()} as a parent, which only an untracked"
+                        f" segment holds ({untracked}): a clone will not have it",
+                        entry,
+                    )
+                )
+                at = data.find(ident, at + 1)
+    return findings
+
+
+def _read(path: Path, offset: int) -> bytes:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read()
 
 
 def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[str, Any]:
@@ -177,28 +312,17 @@ def _last(scan: Scan, heights: dict[bytes, int], previous: dict[str, Any]) -> di
     return last
 
 
-def _glob_regex(pattern: str) -> str:
-    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
-
-
-# APPEND_ONLY as one expression: `*` within one path component, as git globs do
-_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
-
-
-def _matches_append_only(path: str) -> bool:
-    return _APPEND_ONLY.fullmatch(path) is not None
-
-
 def _check_files(
     factory: Factory,
     refs: dict[str, list[list[Any]]],
     known: dict[str, Any],
     report: Report,
+    written_ns: int,
 ) -> dict[str, Any]:
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, Any] = {}
     for path, records in sorted(refs.items()):
-        if not _matches_append_only(path):
+        if not is_append_only(path):
             continue
         report.files += 1
         sha, rel, number, ident = records[0]
@@ -216,13 +340,25 @@ def _check_files(
         try:
             stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
-            if cached and cached["sha256"] == sha and cached["stat"] == stat.__dict__:
+            if (
+                cached
+                and cached["sha256"] == sha
+                and cached["stat"] == stat.__dict__
+                and not stat.changed_since(written_ns)
+            ):
                 intact[path] = cached
                 continue
             actual = hashlib.sha256(target.read_bytes()).hexdigest()
         except FileNotFoundError:
             report.findings.append(
-                Finding(path, 0, f"recorded by {rel}:{number} but gone (deleted)", ident)
+                Finding(
+                    path,
+                    0,
+                    f"recorded by {rel}:{number} but gone (deleted)",
+                    ident,
+                    segment=rel,
+                    segment_line=number,
+                )
             )
             continue
         if actual != sha:
@@ -233,9 +369,11 @@ def _check_files(
                     f"changed since {rel}:{number} recorded it"
                     f" (sha256 {sha[:12]}..., now {actual[:12]}...)",
                     ident,
+                    segment=rel,
+                    segment_line=number,
                 )
             )
-        elif not _racy(stat):
+        else:
             intact[path] = {"sha256": sha, "stat": stat.__dict__}
     for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
         try:
@@ -244,7 +382,16 @@ def _check_files(
             continue
         for name in found:
             rel_path = f"{directory}/{name}"
-            if rel_path not in refs and _matches_append_only(rel_path):
+            if name.startswith(".") and name.endswith(".tmp"):
+                report.findings.append(
+                    Finding(
+                        rel_path,
+                        0,
+                        "stray temporary file: a write of an append-only file was"
+                        " interrupted (nothing recorded it; remove it)",
+                    )
+                )
+            elif rel_path not in refs and is_append_only(rel_path):
                 report.findings.append(
                     Finding(
                         rel_path,
@@ -254,10 +401,6 @@ def _check_files(
                     )
                 )
     return intact
-
-
-def _racy(stat: segments.Stat) -> bool:
-    return time.time_ns() - max(stat.mtime_ns, stat.ctime_ns) < segments.RACY_NS
 
 
 def _check_tracked_segments(factory: Factory) -> list[Finding]:

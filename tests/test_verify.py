@@ -237,6 +237,8 @@ def test_committed_line_changed_is_named_by_commit(repo: Path) -> None:
                 "line": 3,
                 "entry": original[:64].decode(),
                 "commit": commit,
+                "segment": _rel(repo, segment),
+                "segment_line": 3,
                 "message": "committed line changed or removed (a segment may only grow)",
             }
         ]
@@ -376,22 +378,35 @@ def test_any_single_byte_change_to_a_committed_ledger_is_detected(
         segment.write_bytes(original)
 
 
-def test_what_the_cache_trusts_and_full_does_not(repo: Path) -> None:
-    """An edit before the verified boundary that also appends, in place, is trusted by
-    the incremental run (documented in segments.plan); --full and --history see it."""
+def test_an_edit_before_the_verified_boundary_then_an_append_is_caught(repo: Path) -> None:
+    """An edit in place keeps the inode and an append grows the file, so only hashing the
+    bytes verified before finds it; the default (incremental) run does."""
     factory = _populate(repo)
-    time.sleep(0.15)
     assert fos(repo, "verify").code == 0
+    time.sleep(0.01)
     segment = only_segment(repo)
+    victim = _lines(segment)[3]
     with segment.open("r+b") as f:
         data = f.read()
         f.seek(data.index(b'"n":0'))
         f.write(b'"n":9')
     ledger.append(factory, kind="test.after", actor="a@x.org")
-    assert fos(repo, "verify").code == 0
-    assert fos(repo, "verify", "--full").code == 1
+    problems = _problems(repo)
+    assert [(p["line"], p["entry"]) for p in problems] == [(4, victim[:64].decode())]
     commit_all(repo, "sneaky")
     assert any(p["commit"] for p in _problems(repo, "--history"))
+
+
+def test_an_entry_copied_into_a_new_segment_after_a_verify_is_caught(repo: Path) -> None:
+    _populate(repo)
+    assert fos(repo, "verify").code == 0
+    first = _lines(only_segment(repo))[0]
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(first)
+    problems = _problems(repo)
+    assert [(p["path"], p["line"], p["entry"]) for p in problems if "twice" in p["message"]] == [
+        (_rel(repo, copy), 1, first[:64].decode())
+    ]
 
 
 def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
@@ -413,3 +428,107 @@ def test_lines_copied_into_another_segment_are_each_reported(repo: Path) -> None
     problems = _problems(repo)
     twice = [(p["path"], p["line"]) for p in problems if "twice" in str(p["message"])]
     assert twice == [(_rel(repo, copy), n) for n in (1, 2, 3)]
+
+
+def test_a_range_side_that_names_no_commit_is_an_environment_problem(repo: Path) -> None:
+    _populate(repo)
+    result = fos(repo, "verify", "--range", "origin/main..HEAD")
+    assert result.code == 4, result.output
+    assert "'origin/main' names no commit" in result.err
+    assert fos(repo, "verify", "--range", "HEAD..nope").code == 4
+
+
+def test_a_range_side_is_never_passed_to_git_as_an_option(repo: Path, tmp_path: Path) -> None:
+    _populate(repo)
+    target = tmp_path / "written"
+    for spec in (f"--output={target}..HEAD", f"HEAD..--output={target}", "HEAD...HEAD"):
+        result = fos(repo, "verify", f"--range={spec}")
+        assert result.code == 2, (spec, result.output)
+    assert not target.exists()
+
+
+def test_history_in_a_shallow_clone_says_what_it_did_not_check(repo: Path, tmp_path: Path) -> None:
+    factory = _populate(repo)
+    for n in range(3):
+        ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
+        commit_all(repo, f"more {n}")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{repo}", str(clone))
+    result = fos(clone, "verify", "--history")
+    assert result.code == 0, result.output
+    assert "shallow clone" in result.out and "not checked" in result.out
+    assert json.loads(fos(clone, "verify", "--history", "--format", "json").out)["shallow"]
+    assert not (clone / ".git" / "fos" / "history.json").exists()
+    assert not json.loads(fos(repo, "verify", "--history", "--format", "json").out)["shallow"]
+
+
+@pytest.mark.parametrize("after_a_verify", [False, True])
+def test_verify_refuses_every_line_a_reader_refuses(repo: Path, after_a_verify: bool) -> None:
+    factory = _populate(repo)
+    if after_a_verify:
+        assert fos(repo, "verify").code == 0
+    for change in ({"data": {"ratio": 0.5}}, {"kind": "test.evt\n"}, {"v": 2}):
+        line = forge_line(entry_fields(parents=ledger.heads(factory), **change))
+        with only_segment(repo).open("ab") as f:
+            f.write(line)
+        assert fos(repo, "ledger", "log").code == 3
+        problems = _problems(repo)
+        assert [p["entry"] for p in problems] == [line[:64].decode()], problems
+        segment = only_segment(repo)
+        segment.write_bytes(segment.read_bytes()[: -len(line)])
+        assert fos(repo, "verify", "--forget-heads").code == 0
+
+
+def test_marks_are_trusted_only_for_files_older_than_the_cache(repo: Path) -> None:
+    """A file changed in the same clock tick as the cache was written may show the same
+    stat afterwards: such a mark is not trusted, whatever the clock's resolution."""
+    factory = _populate(repo)
+    from factory_os.verify import verify_worktree
+
+    assert not verify_worktree(factory).findings
+    ledger.append(factory, kind="test.new", actor="a@x.org")
+    assert verify_worktree(factory).read == 1
+    segment_mtime = only_segment(repo).stat().st_mtime_ns
+    for cache in (repo / ".git" / "fos" / "verify").iterdir():
+        os.utime(cache, ns=(segment_mtime, segment_mtime))  # written in the same tick
+    assert verify_worktree(factory).read == 9
+
+
+def test_a_stray_temporary_file_among_the_rules_is_reported(repo: Path) -> None:
+    _populate(repo)
+    stray = repo / ".factory" / "rules" / ".R-cccccc.yaml.x1y2.tmp"
+    stray.write_text("id: R-cccccc\n")
+    problems = _problems(repo)
+    assert [(p["path"], "temporary" in p["message"]) for p in problems] == [
+        (_rel(repo, stray), True)
+    ]
+
+
+def test_a_changed_append_only_file_is_named_with_the_entry_that_recorded_it(
+    repo: Path,
+) -> None:
+    _populate(repo)
+    segment = _rel(repo, only_segment(repo))
+    recording = _lines(only_segment(repo))[1][:64].decode()
+    rule = repo / ".factory" / "rules" / "R-aaaaaa.yaml"
+    rule.write_text("id: R-aaaaaa\ntitle: loosened\n")
+    commit = commit_all(repo, "loosen")
+    problems = _problems(repo, "--history")
+    named = {
+        (p["path"], p["commit"], p["entry"], p["segment"], p["segment_line"]) for p in problems
+    }
+    assert named == {
+        (".factory/rules/R-aaaaaa.yaml", None, recording, segment, 2),
+        (".factory/rules/R-aaaaaa.yaml", commit, recording, segment, 2),
+    }
+
+
+def test_a_copy_is_named_with_where_the_entry_first_is(repo: Path) -> None:
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = _lines(segment)
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(lines[0])
+    (problem,) = [p for p in _problems(repo) if "twice" in str(p["message"])]
+    assert (problem["segment"], problem["segment_line"]) == (_rel(repo, copy), 1)
+    assert f"first at {_rel(repo, segment)}:1" in str(problem["message"])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from factory_os import __version__, git, ledger, store
+from factory_os import __version__, git, ledger, segments, store
 from factory_os.actor import resolve_actor
 from factory_os.cli import Env
 from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
@@ -59,7 +59,8 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         for path in pack_files(name)
     }
     if not exists:
-        if not _create_atomically(factory, {**files, **rule_files}):
+        attributes = {".gitattributes": "".join(f"{line}\n" for line in segments.ATTRIBUTES)}
+        if not _create_atomically(factory, {**files, **attributes, **rule_files}):
             return InitResult(factory, created=False)  # another init got there first
         _record(factory, email, packs, rule_files, founding=True)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
@@ -74,6 +75,7 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         store.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
+    segments.ensure_attributes(factory)
     _record(factory, email, packs, added, founding=False)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
 

@@ -31,6 +31,8 @@ from factory_os.store import Factory
 
 F = TypeVar("F", bound=Callable[..., Any])
 RULES_DIR = "rules"
+# the status of a rule file that no ledger entry added (written by hand)
+UNRECORDED = ("unrecorded", None)
 CHECK_KINDS = (
     "path-guard",
     "approval-required",
@@ -76,8 +78,9 @@ def add_rule(
         raise UsageError(f"--file or rule options, not both (got {', '.join(sorted(given))})")
     if from_incident is None:
         raise UsageError(
-            "a rule records the incident it came from: pass --from-incident ID"
-            " (record one first with `fos incident add`)"
+            "missing option --from-incident ID: every rule names its origin, an incident"
+            " or a pack (`fos init --pack`), and a rule added by hand comes from an"
+            " incident; record it first with `fos incident add`"
         )
     if file is not None:
         draft = store.validate(RuleDraft, store.load_yaml(file, _shown(file, cwd)))
@@ -86,6 +89,12 @@ def add_rule(
     incident = incident_path(factory, from_incident)
     if re.match(INCIDENT_ID, from_incident) is None or not incident.is_file():
         raise InvalidInput.one(factory.rel(incident), 0, f"no incident {from_incident}")
+    if from_incident not in ledger.recorded(factory, "incident.recorded"):
+        raise InvalidInput.one(
+            factory.rel(incident),
+            0,
+            f"incident {from_incident} is not recorded in the ledger (run `fos verify`)",
+        )
     who = resolve_actor(cwd, actor)
     rule_id = new_id("R", lambda c: rule_path(factory, c).exists())
     rule = Rule.model_validate(
@@ -181,18 +190,14 @@ def list_rules(*, cwd: Path) -> list[RuleView]:
     if problems:
         raise InvalidInput(problems)
     states = ledger.rule_states(factory)
-    views = []
-    for rule, rel in rules:
-        status, by = states.get(rule.id, (rule.status, rule.superseded_by))
-        views.append(RuleView(rule, rel, status, by))
-    return views
+    return [RuleView(rule, rel, *states.get(rule.id, UNRECORDED)) for rule, rel in rules]
 
 
 def show_rule(*, cwd: Path, rule_id: str) -> RuleView:
     factory = store.find_factory(cwd)
     path = _existing(factory, rule_id)
     rule = load_rule(factory, path)
-    status, by = ledger.rule_states(factory).get(rule.id, (rule.status, rule.superseded_by))
+    status, by = ledger.rule_states(factory).get(rule.id, UNRECORDED)
     return RuleView(rule, factory.rel(path), status, by)
 
 
@@ -203,13 +208,25 @@ def _existing(factory: Factory, rule_id: str) -> Path:
     return path
 
 
-def _require_active(factory: Factory, rule_id: str, states: dict[str, Any]) -> None:
-    status, by = states.get(rule_id, ("active", None))
-    if status != "active":
-        rel = factory.rel(rule_path(factory, rule_id))
-        raise InvalidInput.one(
-            rel, 0, f"{rule_id} is already {status}" + (f" by {by}" if by else "")
-        )
+def _require_active(*rule_ids: str) -> Callable[[Factory], None]:
+    """A check, run under the ledger's lock, that every one of RULE_IDS is recorded
+    and active, so two concurrent supersede or retire cannot both succeed."""
+
+    def check(factory: Factory) -> None:
+        states = ledger.rule_states(factory)
+        for rule_id in rule_ids:
+            status, by = states.get(rule_id, UNRECORDED)
+            if status != "active":
+                rel = factory.rel(rule_path(factory, rule_id))
+                what = f"already {status}" if status != "unrecorded" else status
+                detail = (
+                    " (no ledger entry added it; run `fos verify`)"
+                    if status == "unrecorded"
+                    else (f" by {by}" if by else "")
+                )
+                raise InvalidInput.one(rel, 0, f"{rule_id} is {what}{detail}")
+
+    return check
 
 
 def supersede_rule(*, cwd: Path, rule_id: str, by: str, actor: str | None = None) -> str:
@@ -219,12 +236,14 @@ def supersede_rule(*, cwd: Path, rule_id: str, by: str, actor: str | None = None
     _existing(factory, by)
     if by == rule_id:
         raise UsageError("a rule cannot supersede itself")
-    states = ledger.rule_states(factory)
-    _require_active(factory, rule_id, states)
-    _require_active(factory, by, states)
     who = resolve_actor(cwd, actor)
     return ledger.append(
-        factory, kind="rule.superseded", actor=who, subject=rule_id, data={"by": by}
+        factory,
+        kind="rule.superseded",
+        actor=who,
+        subject=rule_id,
+        data={"by": by},
+        unless=_require_active(rule_id, by),
     )
 
 
@@ -234,10 +253,14 @@ def retire_rule(*, cwd: Path, rule_id: str, reason: str, actor: str | None = Non
     _existing(factory, rule_id)
     if not reason.strip():
         raise UsageError("--reason must say why the rule is retired")
-    _require_active(factory, rule_id, ledger.rule_states(factory))
     who = resolve_actor(cwd, actor)
     return ledger.append(
-        factory, kind="rule.retired", actor=who, subject=rule_id, data={"reason": reason.strip()}
+        factory,
+        kind="rule.retired",
+        actor=who,
+        subject=rule_id,
+        data={"reason": reason.strip()},
+        unless=_require_active(rule_id),
     )
 
 

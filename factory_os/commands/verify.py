@@ -27,12 +27,15 @@ def verify(
         raise UsageError("pass --history or --range, not both")
     factory = store.find_factory(cwd)
     report = verify_worktree(factory, full=full, forget_heads=forget_heads)
+    walk = None
     if range_spec:
-        findings, report.commits = history.verify_range(factory, range_spec)
-        report.findings.extend(findings)
+        walk = history.verify_range(factory, range_spec, report.recorded)
     elif history_walk:
-        findings, report.commits = history.verify_history(factory)
-        report.findings.extend(findings)
+        walk = history.verify_history(factory, report.recorded)
+    if walk is not None:
+        report.findings.extend(walk.findings)
+        report.commits = walk.commits
+        report.shallow = walk.shallow
     return report
 
 
@@ -45,6 +48,12 @@ def render_text(report: Report) -> str:
     if report.commits is not None:
         summary += f", {report.commits} commits"
     verdict = f"{len(report.findings)} problems" if report.findings else "intact"
+    if report.shallow:
+        lines.append(
+            "not checked: this is a shallow clone, and the history beyond its boundary"
+            " was not there to walk (`git fetch --unshallow`, then verify again)"
+        )
+        verdict += " as far as the shallow history goes"
     lines.append(f"ledger {verdict}: {summary}")
     return "\n".join(lines) + "\n"
 
@@ -58,6 +67,7 @@ def render_json(report: Report) -> str:
             "heads": report.heads,
             "files": report.files,
             "commits": report.commits,
+            "shallow": report.shallow,
             "problems": [finding.to_json() for finding in report.findings],
         },
         indent=2,
@@ -110,11 +120,17 @@ def cli(
 
     Each problem is printed as `path:line:` with the entry or commit concerned.
     JSON: {"ok", "entries", "segments", "heads", "files", "commits" (null
-    without --history/--range), "problems": [{path, line, entry, commit,
-    message}]}. Exit 0 when intact, 1 when anything was found.
+    without --history/--range), "shallow" (true when the history walked was cut
+    at a shallow clone's boundary: what lies beyond was not checked),
+    "problems": [{path, line, entry, commit, segment, segment_line, message}]}:
+    the file and line, the entry and the commit concerned, and the ledger line
+    that tells (the line itself, or the entry that recorded a file).
+    Exit 0 when intact, 1 when anything was found; a --range side that names no
+    commit exits 4.
 
-    A run remembers (under .git/) how far it verified, so the next one reads
-    only what was appended; --full reads everything again.
+    A run remembers (under .git/) how far it verified and a digest of those
+    bytes, so the next one hashes them once and reads only what was appended;
+    --full checks every line again.
     """
     report = verify(
         cwd=env.cwd,

@@ -25,7 +25,9 @@ MAX_PER_FILE = 20
 def compiled(pattern: str) -> Any:
     import re2
 
-    return re2.compile(pattern)
+    options = re2.Options()
+    options.log_errors = False  # an invalid pattern is reported as a finding, not logged
+    return re2.compile(pattern, options)
 
 
 def searchable(text: str) -> str:

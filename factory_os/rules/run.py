@@ -24,6 +24,7 @@ from factory_os.rules.inforce import (
     Compiler,
     Repo,
     Snapshot,
+    ended_rules,
     rules_in_force,
     snapshot_args,
     snapshot_at,
@@ -134,7 +135,9 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
     if known is None:
         compiler.cache.put("tree", key, base.blobs)
     after = base.changed(files)
-    ruleset, doc_findings, _ = rules_in_force(compiler, base, after)
+    # the ledger in the work tree: a rule retired there no longer applies to this commit
+    ended = ended_rules(repo, compiler.cache, None)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, after, ended)
     stage = "pre-commit" if message is None else "commit-msg"
     change = Change(
         None, files, name, email, (head,) if head else (), message, founding=_founding(base, files)
@@ -187,7 +190,10 @@ def check_range(
         base = first_parents[0] if first_parents else None
     head = head or records[-1][0]
     base_snap = snapshot_at(repo, base)
-    ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base_snap, snapshot_at(repo, head))
+    compiler = Compiler(repo)
+    # the ledger at the base: a range cannot end a rule and break it in one go
+    ended = ended_rules(repo, compiler.cache, base) if base else {}
+    ruleset, doc_findings, _ = rules_in_force(compiler, base_snap, snapshot_at(repo, head), ended)
     signatures: dict[str, tuple[str, str, str, str]] = {}
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
@@ -317,7 +323,9 @@ def check_all(cwd: Path) -> Report:
     files = [FileChange("A", git.ZERO_OID, blob, path) for path, blob in sorted(index.items())]
     base = snapshot_at(repo, head)
     staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
-    ruleset, doc_findings, _ = rules_in_force(Compiler(repo), base, base.changed(staged))
+    compiler = Compiler(repo)
+    ended = ended_rules(repo, compiler.cache, None)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, base.changed(staged), ended)
     ruleset.rules = [r for r in ruleset.rules if r.kind in CONTENT_KINDS]
     ctx = CheckContext(
         ruleset, "ci", WholeFiles(repo.worktree, index), Blobs(repo.worktree), repo.root

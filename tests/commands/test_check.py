@@ -153,3 +153,36 @@ def test_render_findings_of_check_paths(factory_repo: Path) -> None:
     assert [f.path for f in found] == ["src/x.py"] and isinstance(found[0], Finding)
     data = json.loads(render_findings(found, "json", stage="pre-commit"))
     assert data["ok"] is False and data["findings"][0]["rule_id"] == "R-core-ceo-never-writes-code"
+
+
+def test_a_retired_rule_no_longer_blocks_a_commit(factory_repo: Path) -> None:
+    repo = factory_repo
+    incident = fos(repo, "incident", "add", "--title", "leak", "--severity", "high").out.strip()
+    rule_id = fos(
+        repo,
+        "rule",
+        "add",
+        "--title",
+        "no secrets",
+        "--statement",
+        "Never commit a secret.",
+        "--kind",
+        "forbidden-pattern",
+        "--pattern",
+        "SECRET",
+        "--from-incident",
+        incident,
+    ).out.strip()
+    base = commit_all(repo, "the rule")
+    write_tree(repo, {"a.txt": "SECRET\n"})
+    git(repo, "add", "a.txt")
+    assert fos(repo, "check", "--staged").code == 1  # compiled and cached: it blocks
+    assert fos(repo, "rule", "retire", rule_id, "--reason", "vault in place").code == 0
+    git(repo, "add", "-A")
+    assert fos(repo, "check", "--staged").code == 0, fos(repo, "check", "--staged").output
+    commit_as(repo, "test@example.com", "retire it, then write the word")
+    # a range answers to the ledger at its base: retiring in the range does not excuse it
+    assert fos(repo, "check", "--range", f"{base}..HEAD").code == 1
+    write_tree(repo, {"b.txt": "SECRET\n"})
+    commit_as(repo, "test@example.com", "after the retirement")
+    assert fos(repo, "check", "--range", "HEAD~1..HEAD").code == 0

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from factory_os import ledger
+from factory_os import ledger, store
 from tests.helpers import fos, snapshot
-from tests.ledger_helpers import make_factory
+from tests.ledger_helpers import make_factory, run_python
 
 
 def _incident(repo: Path) -> str:
@@ -148,3 +152,79 @@ def test_supersede_and_retire_are_ledger_events_only(repo: Path) -> None:
     assert fos(repo, "rule", "supersede", new, "--by", new).code == 2
     assert fos(repo, "rule", "supersede", new, "--by", "R-ffffff").code == 3
     assert fos(repo, "verify").code == 0
+
+
+def test_only_recorded_incidents_and_rules_take_part(repo: Path) -> None:
+    make_factory(repo)
+    incident = _incident(repo)
+    rule = fos(repo, "rule", "add", "--title", "t", "--statement", "s", "--from-incident", incident)
+    rule_id = rule.out.strip()
+    # files written by hand, with no ledger entry
+    text = (repo / ".factory" / "rules" / f"{rule_id}.yaml").read_text()
+    (repo / ".factory" / "rules" / "R-abcdef.yaml").write_text(text.replace(rule_id, "R-abcdef"))
+    (repo / ".factory" / "incidents" / "INC-abcdef.md").write_text(
+        (repo / ".factory" / "incidents" / f"{incident}.md")
+        .read_text()
+        .replace(incident, "INC-abcdef")
+    )
+    added = fos(
+        repo, "rule", "add", "--title", "t", "--statement", "s", "--from-incident", "INC-abcdef"
+    )
+    assert added.code == 3 and "INC-abcdef is not recorded" in added.err
+    retired = fos(repo, "rule", "retire", "R-abcdef", "--reason", "x")
+    assert retired.code == 3 and "R-abcdef is unrecorded" in retired.err
+    superseded = fos(repo, "rule", "supersede", rule_id, "--by", "R-abcdef")
+    assert superseded.code == 3 and "R-abcdef is unrecorded" in superseded.err
+    listed = {
+        r["id"]: r["status"]
+        for r in json.loads(fos(repo, "rule", "list", "--format", "json").out)["rules"]
+    }
+    assert listed == {rule_id: "active", "R-abcdef": "unrecorded"}
+
+
+def test_a_rule_without_an_origin_says_what_an_origin_is(repo: Path) -> None:
+    make_factory(repo)
+    result = fos(repo, "rule", "add", "--title", "t", "--statement", "s")
+    assert result.code == 2
+    assert "--from-incident" in result.err and "an incident or a pack" in result.err
+
+
+def test_two_concurrent_retires_cannot_both_succeed(repo: Path) -> None:
+    make_factory(repo)
+    incident = _incident(repo)
+    rule_id = fos(
+        repo, "rule", "add", "--title", "t", "--statement", "s", "--from-incident", incident
+    ).out.strip()
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom factory_os.commands.rule import retire_rule\n"
+        "from factory_os.errors import InvalidInput\n"
+        f"try:\n    retire_rule(cwd=Path('.'), rule_id='{rule_id}', reason='r', actor='a@x.org')\n"
+        "except InvalidInput:\n    sys.exit(3)\n"
+    )
+    factory = store.find_factory(repo)
+    with ledger.locked(factory):  # all of them start, and wait at the lock
+        procs = [run_python(code, repo) for _ in range(6)]
+        time.sleep(3)
+    codes = sorted(p.wait() for p in procs)
+    assert codes == [0, 3, 3, 3, 3, 3], [p.stderr.read() for p in procs if p.stderr]
+    kinds = [e.kind for e in ledger.entries(factory)]
+    assert kinds.count("rule.retired") == 1
+
+
+def test_an_invalid_pattern_is_reported_once_without_re2_log_noise(repo: Path) -> None:
+    make_factory(repo)
+    incident = _incident(repo)
+    args = ["rule", "add", "--title", "t", "--statement", "s", "--kind", "forbidden-pattern"]
+    args += ["--pattern", "(?<=x)a", "--from-incident", incident]
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.splitlines() == [
+        "<options>:0: check.forbidden-pattern.pattern: Value error, not a valid RE2 pattern:"
+        " b'invalid perl operator: (?<='"
+    ]
