@@ -226,5 +226,5 @@ def test_an_invalid_pattern_is_reported_once_without_re2_log_noise(repo: Path) -
     assert proc.returncode == 3
     assert proc.stderr.splitlines() == [
         "<options>:0: check.forbidden-pattern.pattern: Value error, not a valid RE2 pattern:"
-        " b'invalid perl operator: (?<='"
+        " invalid perl operator: (?<="
     ]
