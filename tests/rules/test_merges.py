@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks_helpers import commit_as, findings, set_team
+from tests.checks_helpers import add_rule, commit_as, findings, set_team
 from tests.helpers import commit_all, fos, git, write_tree
 
 BOB = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
@@ -117,3 +117,22 @@ def test_every_difference_from_the_base_is_answered_for(team: Path) -> None:
     code, found = _range(team, base)
     assert code == 1
     assert ("R-core-governance-append-only", merge) in [(f["rule_id"], f["commit"]) for f in found]
+
+
+def test_content_an_old_parent_brings_back_is_searched(team: Path) -> None:
+    write_tree(team, {"k.txt": "ok\nSECRET\n"})
+    old = commit_all(team, "a secret")
+    write_tree(team, {"k.txt": "ok\n"})
+    rule = {"kind": "forbidden-pattern", "pattern": "SECRET"}
+    add_rule(team, "R-ccc001", rule, scope={"paths": ["*.txt"]})
+    base = commit_all(team, "secret removed, and a rule against it")
+    git(team, "read-tree", old)
+    git(team, "checkout", "-q", base, "--", ".factory")
+    tree = git(team, "write-tree")
+    merge = git(team, "commit-tree", tree, "-p", base, "-p", old, "-m", "merge")
+    git(team, "reset", "-q", "--hard", merge)
+    code, found = _range(team, base)
+    assert code == 1
+    assert ("R-ccc001", "k.txt", 2, merge) in [
+        (f["rule_id"], f["path"], f["line"], f["commit"]) for f in found
+    ]
