@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 LOCK_TIMEOUT_SECONDS = 60
 # Append-only governance files: once written, recorded in the ledger with their
 # sha256 and never changed. Globs relative to the factory root.
-APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md")
+APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md", ".factory/digests/*.md")
 
 
 def _glob_regex(pattern: str) -> str:

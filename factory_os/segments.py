@@ -39,7 +39,12 @@ SUFFIX = ".jsonl"
 # `.factory/.gitattributes`: no line-ending conversion may ever touch the ledger's
 # hashed bytes, nor the append-only files whose sha256 it records (an autocrlf
 # checkout would otherwise report every one of them as changed)
-ATTRIBUTES = ("rules/*.yaml -text", "incidents/*.md -text", f"{LEDGER_DIR}/*{SUFFIX} -text")
+ATTRIBUTES = (
+    "rules/*.yaml -text",
+    "incidents/*.md -text",
+    "digests/*.md -text",
+    f"{LEDGER_DIR}/*{SUFFIX} -text",
+)
 
 
 def ledger_dir(factory: Factory) -> Path:

@@ -8,12 +8,10 @@ node budget, so a hostile file costs bounded time and memory and is reported as
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import os
 import stat
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +21,17 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os import git
+
+# the durable writers live in atomic.py; callers use them as store.write_atomic etc.
+from factory_os.atomic import (
+    append_line as append_line,
+    cut_tail as cut_tail,
+    end_line as end_line,
+    make_dir as make_dir,
+    read_tail as read_tail,
+    write_atomic as write_atomic,
+    write_new as write_new,
+)
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -385,120 +394,3 @@ def schema_ref(path: Path, factory: Factory, kind: str) -> str:
     """The relative path from PATH to the editor schema of KIND under .factory/schemas/."""
     target = factory.dir / SCHEMA_DIR / f"{kind}.schema.json"
     return Path(os.path.relpath(target, path.parent)).as_posix()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_temp(path: Path, payload: bytes, mode: int) -> str:
-    """A fully written, fsynced temporary file beside PATH; returns its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        _unlink_quietly(Path(tmp))
-        raise
-    return tmp
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace PATH with DATA so that readers see the old or the new file, never half."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    tmp = _write_temp(path, payload, mode)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(Path(tmp))
-        raise
-    _fsync_dir(path.parent)
-
-
-def write_new(path: Path, data: str | bytes) -> None:
-    """Create PATH atomically; fail with FileExistsError if it already exists."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = _write_temp(path, payload, 0o666 & ~_umask())
-    try:
-        os.link(tmp, path)  # fails if PATH exists: never overwrite an append-only file
-    finally:
-        _unlink_quietly(Path(tmp))
-    _fsync_dir(path.parent)
-
-
-def make_dir(path: Path) -> None:
-    """Create PATH with the mode a plain mkdir would give (temporary dirs are 0700)."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o777 & ~_umask())
-
-
-def append_line(path: Path, line: bytes) -> None:
-    """Append LINE (one whole line) to PATH with one write, then fsync. The file must
-    end with a newline (see `repair_tail`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        view = memoryview(line)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        _fsync_dir(path.parent)
-
-
-def read_tail(path: Path) -> tuple[int, bytes]:
-    """(where PATH's last line ends, the bytes after it): b"" when it ends with a newline."""
-    try:
-        with path.open("rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                return 0, b""
-            f.seek(size - 1)
-            if f.read(1) == b"\n":
-                return size, b""
-            data = path.read_bytes()
-    except FileNotFoundError:
-        return 0, b""
-    cut = data.rfind(b"\n") + 1
-    return cut, data[cut:]
-
-
-def end_line(path: Path) -> None:
-    """Give PATH's last line the newline it lost."""
-    append_line(path, b"\n")
-
-
-def cut_tail(path: Path, cut: int, set_aside: Path) -> None:
-    """Copy PATH's bytes after CUT to SET_ASIDE, then cut them off."""
-    with path.open("r+b") as f:
-        f.seek(cut)
-        write_new(set_aside, f.read())
-        f.truncate(cut)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

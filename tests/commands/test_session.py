@@ -115,3 +115,17 @@ def test_commits_when_the_session_starts_on_an_unborn_branch(repo: Path) -> None
     text = (repo / ".factory" / "digests" / f"{session}.md").read_text()
     assert commit in text
     assert git(repo, "rev-list", "--count", "HEAD") == "1"
+
+
+def test_a_digest_edited_after_the_session_fails_verify(factory_repo: Path) -> None:
+    """A digest is the record of what a session did: append-only like an incident."""
+    session = start(factory_repo)["session"]
+    assert fos(factory_repo, "session", "end", "--session", session, "--done", "x").code == 0
+    assert fos(factory_repo, "verify").code == 0
+    digest = factory_repo / ".factory" / "digests" / f"{session}.md"
+    digest.write_text(digest.read_text().replace("- x", "- everything"))
+    result = fos(factory_repo, "verify")
+    assert result.code == 1
+    assert f".factory/digests/{session}.md" in result.output
+    attributes = (factory_repo / ".factory" / ".gitattributes").read_text()
+    assert "digests/*.md -text" in attributes
