@@ -8,7 +8,6 @@ command stay fast.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import warnings
 from collections.abc import Callable
@@ -55,15 +54,11 @@ class Env:
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(
-            name
-            for name, module in COMMANDS.items()
-            if importlib.util.find_spec(f"factory_os.commands.{module}") is not None
-        )
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
-        if module is None or importlib.util.find_spec(f"factory_os.commands.{module}") is None:
+        if module is None:
             return None
         command = importlib.import_module(f"factory_os.commands.{module}").cli
         assert isinstance(command, click.Command)
