@@ -10,16 +10,20 @@ not validate raises InvalidInput (`path:line: message`) exactly as `memory` does
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from factory_os.doccache import DocumentCache
 from factory_os.store import Factory
 
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
 READER_VERSION = "1"
+
+T = TypeVar("T", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,14 @@ class Catalog:
         path = self.factory.dir / "DNA.md"
         if not path.exists():
             return []
-        return [_decision(d) for d in self._get("dna", path)]
+        return [_thaw(DecisionInfo, d) for d in self._get("dna", path)]
 
     def rules(self) -> list[RuleInfo]:
         """Every rule file as written, sorted by file name."""
         if self._rules is None:
-            self._rules = [_rule(self._get("rule", p)) for p in self._files("rules", ".yaml")]
+            self._rules = [
+                _thaw(RuleInfo, self._get("rule", p)) for p in self._files("rules", ".yaml")
+            ]
         return self._rules
 
     def rule_states(self) -> dict[str, tuple[str, str | None]]:
@@ -144,7 +150,7 @@ class Catalog:
         ]
 
     def notes(self) -> list[NoteInfo]:
-        return [_note(self._get("note", p)) for p in self._files("knowledge", ".md")]
+        return [_thaw(NoteInfo, self._get("note", p)) for p in self._files("knowledge", ".md")]
 
     def digest_paths(self) -> list[Path]:
         return self.paths("digests", ".md")
@@ -161,7 +167,7 @@ class Catalog:
         return [self.digest(p) for p in newest]
 
     def digest(self, path: str | Path) -> DigestInfo:
-        return _digest(self._get("digest", path))
+        return _thaw(DigestInfo, self._get("digest", path))
 
     def paths(self, directory: str, suffix: str) -> list[Path]:
         """The documents of DIRECTORY with SUFFIX, sorted by name (hidden ones skipped)."""
@@ -292,56 +298,12 @@ _READERS: dict[str, Any] = {
 }
 
 
-def _rule(d: dict[str, Any]) -> RuleInfo:
-    return RuleInfo(
-        id=d["id"],
-        title=d["title"],
-        statement=d["statement"],
-        severity=d["severity"],
-        status=d["status"],
-        superseded_by=d["superseded_by"],
-        roles=tuple(d["roles"]),
-        paths=tuple(d["paths"]),
-        exclude=tuple(d["exclude"]),
-        check=d["check"],
-        rel=d["rel"],
-    )
+@functools.cache
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
-def _note(d: dict[str, Any]) -> NoteInfo:
-    return NoteInfo(
-        id=d["id"],
-        title=d["title"],
-        tags=tuple(d["tags"]),
-        paths=tuple(d["paths"]),
-        review_by=d["review_by"],
-        body=d["body"],
-        rel=d["rel"],
-    )
-
-
-def _decision(d: dict[str, Any]) -> DecisionInfo:
-    return DecisionInfo(
-        id=d["id"],
-        title=d["title"],
-        status=d["status"],
-        superseded_by=d["superseded_by"],
-        paths=tuple(d["paths"]),
-        date=d["date"],
-        body=d["body"],
-        line=d["line"],
-    )
-
-
-def _digest(d: dict[str, Any]) -> DigestInfo:
-    return DigestInfo(
-        session=d["session"],
-        actor=d["actor"],
-        role=d["role"],
-        started_at=d["started_at"],
-        ended_at=d["ended_at"],
-        manifest_hash=d["manifest_hash"],
-        commits=tuple(d["commits"]),
-        body=d["body"],
-        rel=d["rel"],
-    )
+def _thaw(cls: type[T], d: dict[str, Any]) -> T:
+    """CLS rebuilt from the dict the cache keeps of it (JSON made its tuples lists)."""
+    values = {name: d[name] for name in _field_names(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
