@@ -375,6 +375,20 @@ def merge_base(cwd: Path, a: str, b: str) -> str | None:
     return try_output(["merge-base", a, b], cwd)
 
 
+def boundary(cwd: Path, revs: Sequence[str]) -> list[str]:
+    """The commits REVS (rev-list arguments) leave out whose children they list: where
+    the listed history leaves the history left out."""
+    out = output(["rev-list", "--boundary", *revs], cwd)
+    return [line[1:] for line in out.splitlines() if line.startswith("-")]
+
+
+def independent(cwd: Path, commits: Sequence[str]) -> list[str]:
+    """Those of COMMITS that no other of them descends from."""
+    if not commits:
+        return []
+    return output(["merge-base", "--independent", *commits], cwd).split()
+
+
 def remote_head(cwd: Path, remote: str) -> str | None:
     """The remote's default branch as this clone knows it (refs/remotes/R/HEAD)."""
     return try_output(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd)
