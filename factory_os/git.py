@@ -179,40 +179,19 @@ def iter_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | No
     (never all in memory at once); None for an object git does not have."""
     if not oids:
         return
-    import subprocess
-    import threading
-
-    try:
-        proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-    except FileNotFoundError:
-        raise EnvironmentProblem("git is not installed or not on PATH") from None
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
-
-    def feed() -> None:
-        try:
-            stdin.write("".join(f"{oid}\n" for oid in oids).encode("ascii"))
-            stdin.close()
-        except BrokenPipeError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+    names = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+    stream = spawn.Stream(["git", "-C", os.fspath(cwd), "cat-file", "--batch"], names)
     try:
         for oid in oids:
-            header = stdout.readline().split()
+            header = stream.stdout.readline().split()
             if len(header) != 3:
                 yield oid, None
                 continue
             size = int(header[2])
-            content = stdout.read(size + 1)[:size]
+            content = stream.stdout.read(size + 1)[:size]
             yield oid, content
     finally:
-        stdout.close()
-        proc.wait()
-        writer.join()
+        stream.close()
 
 
 def dirs(cwd: Path) -> tuple[Path, Path]:

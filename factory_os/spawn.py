@@ -3,7 +3,8 @@ caller's to decide (git.py decides for git).
 
 Processes start through `os.posix_spawn`, not subprocess, whose imports (signal,
 threading, selectors, locale) cost the hook several milliseconds on every commit;
-subprocess is only the fallback where there is no posix_spawn.
+subprocess is the fallback where there is no posix_spawn, and runs the streams
+read as they come, which are off the hook path.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import os
 from collections.abc import Mapping, Sequence
 
 from factory_os.errors import EnvironmentProblem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 
 class Completed:
@@ -184,3 +189,38 @@ def _run_all_subprocess(
             raise _not_installed(argv[0]) from None
         out.append(Completed(list(argv), proc.returncode, proc.stdout, proc.stderr))
     return out
+
+
+class Stream:
+    """A running process whose standard output is read as it comes, while a thread
+    writes INPUT to its standard input (neither waits on the other)."""
+
+    def __init__(self, argv: list[str], input: bytes) -> None:
+        import subprocess
+        import threading
+
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except FileNotFoundError:
+            raise _not_installed(argv[0]) from None
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin = proc.stdin
+        self.stdout: IO[bytes] = proc.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write(input)
+                stdin.close()
+            except BrokenPipeError:
+                pass
+
+        self._proc = proc
+        self._writer = threading.Thread(target=feed, daemon=True)
+        self._writer.start()
+
+    def close(self) -> int:
+        """Stop reading, wait for the process and return its exit code."""
+        self.stdout.close()
+        code = self._proc.wait()
+        self._writer.join()
+        return code
