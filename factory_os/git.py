@@ -1,9 +1,8 @@
 """The one module that talks to git.
 
-Plain plumbing: it honours the GIT_INDEX_FILE and GIT_DIR git hands a hook, and
-imports nothing heavy, so the hook path can use it. Git runs through
-`os.posix_spawn`, not subprocess, whose imports (signal, threading, selectors,
-locale) cost the hook several milliseconds on every commit.
+Plain plumbing: it decides which git commands run and reads what they print;
+spawn.py starts the processes. It honours the GIT_INDEX_FILE and GIT_DIR git
+hands a hook, and imports nothing heavy, so the hook path can use it.
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from factory_os import spawn
 from factory_os.errors import EnvironmentProblem
+from factory_os.spawn import Completed as Completed  # callers name it git.Completed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,18 +28,6 @@ class GitFailed(EnvironmentProblem):
         self.stderr = stderr
         first = stderr.strip().splitlines()[0] if stderr.strip() else f"exit code {returncode}"
         super().__init__(f"git {' '.join(args[:2])} failed: {first}")
-
-
-class Completed:
-    """A finished git process, as `subprocess.CompletedProcess` would give it."""
-
-    __slots__ = ("args", "returncode", "stderr", "stdout")
-
-    def __init__(self, args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> None:
-        self.args = args
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
 
 
 def run(
@@ -65,153 +54,10 @@ def run_all(
 ) -> list[Completed]:
     """Run every `git ARGS` of COMMANDS in CWD at the same time (INPUT, if any, goes
     to the standard input of each), and wait for all of them."""
-    full_env = os.environ if env is None else {**os.environ, **env}
     if not os.path.isdir(cwd):
         raise EnvironmentProblem(f"{cwd} is not a directory")
-    if not hasattr(os, "posix_spawn"):
-        return _run_all_subprocess(commands, cwd, input, full_env)
-    started = []
-    try:
-        program = _find_git(full_env.get("PATH"))
-        for args in commands:
-            started.append(_Spawned(program, ["git", "-C", os.fspath(cwd), *args], full_env, input))
-    except FileNotFoundError:
-        for proc in started:
-            proc.abandon()
-        raise EnvironmentProblem("git is not installed or not on PATH") from None
-    _communicate(started)
-    return [
-        Completed(["git", *args], proc.wait(), b"".join(proc.out), b"".join(proc.err))
-        for args, proc in zip(commands, started, strict=True)
-    ]
-
-
-_FOUND: dict[str | None, str] = {}
-
-
-def _find_git(search: str | None) -> str:
-    """The git program on SEARCH (a PATH), found once: posix_spawnp would try every
-    directory before it again for each process, while the hook waits."""
-    if search not in _FOUND:
-        for directory in os.get_exec_path({"PATH": search} if search is not None else {}):
-            path = os.path.join(directory, "git")
-            if os.access(path, os.X_OK) and not os.path.isdir(path):
-                _FOUND[search] = path
-                break
-        else:
-            raise FileNotFoundError("git")
-    return _FOUND[search]
-
-
-class _Spawned:
-    """A git process whose standard output and error are pipes to read."""
-
-    def __init__(
-        self, program: str, argv: list[str], env: Mapping[str, str], input: bytes | None
-    ) -> None:
-        import signal
-
-        self.input = input or b""
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        in_r, self.stdin = os.pipe() if input is not None else (-1, -1)
-        actions: list[tuple[int, ...] | tuple[int, int, str, int, int]] = [
-            (os.POSIX_SPAWN_DUP2, out_w, 1),
-            (os.POSIX_SPAWN_DUP2, err_w, 2),
-        ]
-        if input is None:
-            actions.append((os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0))
-        else:
-            actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
-        # as subprocess does: git must die of a closed pipe, not ignore it as Python does
-        defaults = [
-            getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
-        ]
-        try:
-            self.pid = os.posix_spawn(program, argv, env, file_actions=actions, setsigdef=defaults)
-        except BaseException:
-            for fd in (out_r, err_r, self.stdin):
-                if fd >= 0:
-                    os.close(fd)
-            raise
-        finally:
-            for fd in (out_w, err_w, in_r):
-                if fd >= 0:
-                    os.close(fd)
-        self.stdout, self.stderr = out_r, err_r
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-
-    def wait(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
-
-    def abandon(self) -> None:
-        for fd in (self.stdout, self.stderr, self.stdin):
-            if fd >= 0:
-                os.close(fd)
-        self.wait()
-
-
-def _communicate(procs: Sequence[_Spawned]) -> None:
-    """Feed each process its input and read all of its output, every pipe at once (no
-    process waits on a full pipe that no one reads)."""
-    import select
-
-    poller = select.poll()
-    sinks: dict[int, list[bytes]] = {}
-    feeds: dict[int, memoryview] = {}
-    for proc in procs:
-        for fd, sink in ((proc.stdout, proc.out), (proc.stderr, proc.err)):
-            sinks[fd] = sink
-            poller.register(fd, select.POLLIN)
-        if proc.stdin >= 0:
-            if proc.input:
-                os.set_blocking(proc.stdin, False)
-                feeds[proc.stdin] = memoryview(proc.input)
-                poller.register(proc.stdin, select.POLLOUT)
-            else:
-                os.close(proc.stdin)
-    while sinks or feeds:
-        for fd, _event in poller.poll():
-            if fd in feeds:
-                try:
-                    written = os.write(fd, feeds[fd][:65536])
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:
-                    written = len(feeds[fd])  # git stopped reading: its exit code tells
-                feeds[fd] = feeds[fd][written:]
-                if not feeds[fd]:
-                    del feeds[fd]
-                    poller.unregister(fd)
-                    os.close(fd)
-            else:
-                data = os.read(fd, 1 << 18)
-                if data:
-                    sinks[fd].append(data)
-                else:
-                    del sinks[fd]
-                    poller.unregister(fd)
-                    os.close(fd)
-
-
-def _run_all_subprocess(
-    commands: Sequence[Sequence[str]], cwd: Path, input: bytes | None, env: Mapping[str, str]
-) -> list[Completed]:
-    """`run_all` where there is no posix_spawn (Windows)."""
-    import subprocess
-
-    out = []
-    for args in commands:
-        try:
-            proc = subprocess.run(
-                ["git", *args], cwd=cwd, input=input, env=env, capture_output=True, check=False
-            )
-        except FileNotFoundError:
-            raise EnvironmentProblem("git is not installed or not on PATH") from None
-        out.append(Completed(["git", *args], proc.returncode, proc.stdout, proc.stderr))
-    return out
+    where = os.fspath(cwd)
+    return spawn.run_all([["git", "-C", where, *args] for args in commands], input=input, env=env)
 
 
 def output(args: Sequence[str], cwd: Path, **kwargs: object) -> str:
@@ -333,40 +179,19 @@ def iter_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | No
     (never all in memory at once); None for an object git does not have."""
     if not oids:
         return
-    import subprocess
-    import threading
-
-    try:
-        proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-    except FileNotFoundError:
-        raise EnvironmentProblem("git is not installed or not on PATH") from None
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
-
-    def feed() -> None:
-        try:
-            stdin.write("".join(f"{oid}\n" for oid in oids).encode("ascii"))
-            stdin.close()
-        except BrokenPipeError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+    names = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+    stream = spawn.Stream(["git", "-C", os.fspath(cwd), "cat-file", "--batch"], names)
     try:
         for oid in oids:
-            header = stdout.readline().split()
+            header = stream.stdout.readline().split()
             if len(header) != 3:
                 yield oid, None
                 continue
             size = int(header[2])
-            content = stdout.read(size + 1)[:size]
+            content = stream.stdout.read(size + 1)[:size]
             yield oid, content
     finally:
-        stdout.close()
-        proc.wait()
-        writer.join()
+        stream.close()
 
 
 def dirs(cwd: Path) -> tuple[Path, Path]:
@@ -527,6 +352,20 @@ def tracked_paths(cwd: Path, head: str | None, paths: Sequence[str]) -> set[str]
 
 def merge_base(cwd: Path, a: str, b: str) -> str | None:
     return try_output(["merge-base", a, b], cwd)
+
+
+def boundary(cwd: Path, revs: Sequence[str]) -> list[str]:
+    """The commits REVS (rev-list arguments) leave out whose children they list: where
+    the listed history leaves the history left out."""
+    out = output(["rev-list", "--boundary", *revs], cwd)
+    return [line[1:] for line in out.splitlines() if line.startswith("-")]
+
+
+def independent(cwd: Path, commits: Sequence[str]) -> list[str]:
+    """Those of COMMITS that no other of them descends from."""
+    if not commits:
+        return []
+    return output(["merge-base", "--independent", *commits], cwd).split()
 
 
 def remote_head(cwd: Path, remote: str) -> str | None:

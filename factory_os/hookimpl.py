@@ -118,10 +118,27 @@ def _pushed(cwd: Path, line: list[str], remote: str) -> Report:
 
 
 def _received(cwd: Path, line: list[str]) -> Report:
-    """One ref of a receive: `<old sha> <new sha> <ref>`; new refs: what no ref has."""
+    """One ref of a receive: `<old sha> <new sha> <ref>`."""
     old, new, _ref = line
     if new == git.ZERO_OID:
         return Report(stage="ci")
     if old != git.ZERO_OID:
         return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci")
+    # as pre-push does: a new branch that merged the default branch answers for its own
+    # commits, not for what the merge brought in
+    base = _fork_point(cwd, new)
+    if base:
+        return check_range(cwd, [f"{base}..{new}"], base=base, head=new, stage="ci")
     return check_range(cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)
+
+
+def _fork_point(cwd: Path, new: str) -> str | None:
+    """Where the new commit NEW leaves the history the repository has: its merge base
+    with the default branch (HEAD), else the one commit it leaves from that descends
+    from every other it leaves from; None when there is no such commit."""
+    default = git.rev_parse(cwd, "HEAD")
+    base = git.merge_base(cwd, default, new) if default else None
+    if base:
+        return base
+    tips = git.independent(cwd, git.boundary(cwd, [new, "--not", "--all"]))
+    return tips[0] if len(tips) == 1 else None

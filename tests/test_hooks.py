@@ -230,6 +230,56 @@ def test_server_side_pre_receive_refuses_a_bad_push(hooked: Path, tmp_path: Path
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
 
 
+def _commit_as(repo: Path, email: str, files: dict[str, str], message: str) -> None:
+    git(repo, "config", "user.email", email)
+    write_tree(repo, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", message)
+
+
+@pytest.mark.parametrize("server_head", ["refs/heads/main", "refs/heads/unborn"])
+def test_pre_receive_measures_a_new_branch_from_where_it_leaves_main(
+    hooked: Path, tmp_path: Path, server_head: str
+) -> None:
+    """A new branch that merged main is not charged with the code main brought in,
+    whether the server's HEAD names main or (unborn) names nothing to measure from."""
+    bare = _remote(tmp_path, hooked)
+    hook = bare / "hooks" / "pre-receive"
+    shutil.copy(Path(__file__).parents[1] / "hooks" / "pre-receive", hook)
+    hook.chmod(0o755)
+    git(bare, "symbolic-ref", "HEAD", server_head)
+    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
+
+    def push(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "push", "--no-verify", "origin", *args],
+            cwd=hooked,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert push("main").returncode == 0
+    git(hooked, "checkout", "-q", "-b", "plan")
+    _commit_as(hooked, "ceo@example.com", {"docs/plan.md": "plan\n"}, "plan")
+    git(hooked, "checkout", "-q", "main")
+    _commit_as(hooked, "bob@example.com", {"src/app.py": "x = 1\n"}, "code")
+    proc = push("main")
+    assert proc.returncode == 0, proc.stderr
+    git(hooked, "checkout", "-q", "plan")
+    git(hooked, "config", "user.email", "ceo@example.com")
+    git(hooked, "merge", "-q", "--no-ff", "--no-verify", "-m", "merge main", "main")
+    proc = push("plan")
+    assert proc.returncode == 0, proc.stderr
+    assert git(bare, "rev-parse", "plan") == git(hooked, "rev-parse", "plan")
+    # the CEO's own code on a new branch is still refused
+    git(hooked, "checkout", "-q", "-b", "sneak")
+    _commit_as(hooked, "ceo@example.com", {"src/app.py": "x = 2\n"}, "sneak")
+    proc = push("sneak")
+    assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
+
+
 def test_merging_anothers_work_is_not_writing_it(hooked: Path) -> None:
     """The CEO may merge the builder's code: a merge answers only for what it adds itself."""
     git(hooked, "checkout", "-q", "-b", "feature")
