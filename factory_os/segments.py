@@ -128,13 +128,40 @@ def foreign_untracked(factory: Factory) -> list[Path]:
     return [p for p in present if p.name not in tracked]
 
 
-def untracked(factory: Factory) -> list[Path]:
-    """The segments git does not track (in the index)."""
+def untracked(factory: Factory, tracked: list[str] | None = None) -> list[Path]:
+    """The segments git does not track (in the index; TRACKED: `tracked_paths`)."""
     paths = segment_paths(factory)
     if not paths:
         return []
-    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
-    return [p for p in paths if p.name not in tracked]
+    if tracked is None:
+        tracked = git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])
+    names = {Path(p).name for p in tracked}
+    return [p for p in paths if p.name not in names]
+
+
+def tracked_paths(
+    factory: Factory, remembered: Any, written_ns: int
+) -> tuple[list[str], dict[str, Any] | None]:
+    """The paths git's index holds under the ledger directory, and what to remember of
+    them: REMEMBERED (what an earlier run returned) holds while the index's stat is
+    the same and older than WRITTEN_NS (see `Stat.changed_since`); else one
+    `git ls-files`. Nothing is remembered under an index git names in the environment."""
+    prefix = f"{factory.rel(ledger_dir(factory))}/"
+    if "GIT_INDEX_FILE" in os.environ:
+        return git.ls_files(factory.root, [prefix]), None
+    try:
+        index = Stat.of(os.stat(_dirs(factory.root)[0] / "index"))
+    except FileNotFoundError:
+        return [], None  # no index yet: git tracks nothing
+    if (
+        isinstance(remembered, dict)
+        and remembered.get("index") == index.__dict__
+        and not index.changed_since(written_ns)
+        and isinstance(remembered.get("paths"), list)
+    ):
+        return remembered["paths"], remembered
+    paths = git.ls_files(factory.root, [prefix])
+    return paths, {"index": index.__dict__, "paths": paths}
 
 
 def ensure_attributes(factory: Factory) -> None:
