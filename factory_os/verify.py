@@ -36,14 +36,8 @@ from typing import Any
 
 from factory_os import segments
 from factory_os.ledger import APPEND_ONLY, is_append_only
-from factory_os.ledger_scan import (
-    Finding,
-    Report,
-    Scan,
-    find_copies,
-    place_rest,
-    scan_lines,
-)
+from factory_os.ledger_place import find_copies, place_rest
+from factory_os.ledger_scan import Finding, Report, Scan, scan_lines
 from factory_os.store import Factory
 
 
