@@ -343,6 +343,7 @@ def _check_files(
 ) -> dict[str, Any]:
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, Any] = {}
+    root = str(factory.root)
     for path, records in sorted(refs.items()):
         if not is_append_only(path):
             continue
@@ -358,7 +359,7 @@ def _check_files(
                         other[3],
                     )
                 )
-        target = factory.root / path
+        target = os.path.join(root, path)  # a plain string: one per recorded file
         try:
             stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
@@ -370,7 +371,7 @@ def _check_files(
             ):
                 intact[path] = cached
                 continue
-            actual = hashlib.sha256(target.read_bytes()).hexdigest()
+            actual = hashlib.sha256(Path(target).read_bytes()).hexdigest()
         except FileNotFoundError:
             report.findings.append(
                 Finding(
