@@ -1,17 +1,20 @@
 """The hot path of `fos verify`: one streaming pass over the segments that hashes
-every line, reads its frame, and places it in the DAG; then what that pass could
-not place, and the problems it found.
+every line, reads its frame, places it in the DAG, and notes the problems it finds
+(`ledger_place` places what the pass could not).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from factory_os import dag, segments
+from factory_os import segments
 from factory_os.ledger_line import (
     DOMAIN,
     is_refs_body,
@@ -118,105 +121,144 @@ def scan_lines(
     `fos ledger log` refuses, except the first CHECKED[segment] lines, which an
     earlier run checked and whose bytes are known to be the same (the caller
     hashed them). A line is placed at once when its parents are (usually its
-    only parent is the line before); `_place` does the rest.
+    only parent is the line before); `ledger_place.place_rest` does the rest.
     """
     checked = checked or {}
     scan = Scan(heights)
+    # Each segment's pass waits where a line names a parent not placed yet (a merge
+    # of a segment not read that far) while another segment's pass can go on; when
+    # none can, the waiting ones go on without placing, and `place_rest` places the
+    # rest. What each pass finds is kept apart and joined in the order of STEPS.
+    found: list[tuple[list[Finding], dict[str, list[list[Any]]]]] = []
+    pending: list[tuple[Generator[bytes, bool, None], bytes]] = []
+    for seg_path, offset, first in steps:
+        rel = factory.rel(seg_path)
+        order: list[bytes] = []
+        scan.order[rel] = order
+        scan.first_line[rel] = first
+        findings: list[Finding] = []
+        refs: dict[str, list[list[Any]]] = {}
+        found.append((findings, refs))
+        trusted = checked.get(seg_path.name, 0)
+        previous = last.get(rel, [None, -1])[1]
+        task = _scan_segment(
+            scan, rel, seg_path, offset, first, previous, trusted, order, findings, refs
+        )
+        pending.append((task, b""))
+    while pending:
+        waiting = []
+        for task, parent in pending:
+            if parent and parent not in heights:
+                waiting.append((task, parent))
+                continue
+            with contextlib.suppress(StopIteration):
+                waiting.append((task, task.send(bool(parent)) if parent else next(task)))
+        if len(waiting) == len(pending) and all(p not in heights for _, p in waiting):
+            for task, _ in waiting:  # nothing can be placed in order any more
+                with contextlib.suppress(StopIteration):
+                    task.send(False)  # it places no more, so it waits no more
+            waiting = []
+        pending = waiting
+    for findings, refs in found:
+        scan.findings.extend(findings)
+        for ref_path, records in refs.items():
+            scan.refs.setdefault(ref_path, []).extend(records)
+    return scan
+
+
+def _scan_segment(
+    scan: Scan,
+    rel: str,
+    seg_path: Path,
+    offset: int,
+    first: int,
+    previous: int,
+    trusted: int,
+    order: list[bytes],
+    findings: list[Finding],
+    refs: dict[str, list[list[Any]]],
+) -> Generator[bytes, bool, None]:
+    """The pass over one segment (see `scan_lines`): yields a parent it waits for, and
+    is sent True to try again or False to go on without placing."""
+    heights = scan.heights
     parents_of = scan.parents_of
-    findings = scan.findings
     named_update = scan.named.update
     candidate = scan.candidates.append
     height_of = heights.get
     sha256 = hashlib.sha256
-    for seg_path, offset, first in steps:
-        rel = factory.rel(seg_path)
-        order: list[bytes] = []
-        append = order.append
-        scan.order[rel] = order
-        scan.first_line[rel] = first
-        previous = last.get(rel, [None, -1])[1]
-        trusted = checked.get(seg_path.name, 0)
-        placing = True
-        number = first - 1
-        torn = prev = b""
-        with seg_path.open("rb") as f:
-            stat = os.fstat(f.fileno())
-            f.seek(offset)
-            for number, raw in enumerate(f, first):
-                r = raw.rfind(b'],"refs":[')
-                p = raw.rfind(b',"parents":[', 0, r)
-                if (
-                    p < 65
-                    or not raw.endswith(b',"v":1}\n')
-                    or not raw.startswith(b' {"actor":"', 64)
-                ):
-                    if raw[-1] != 10:
-                        torn = raw
-                        number -= 1
-                        break
-                    findings.append(Finding(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
-                    append(b"")
-                    scan.unreadable += 1
-                    continue
-                ident = raw[:64]
-                if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
-                    findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
-                elif number > trusted:
-                    problem = parse_full(raw[:-1])
-                    if type(problem) is str:
-                        findings.append(Finding(rel, number, problem, ident.decode()))
-                if not raw.startswith(b'],"subject":"', r + 10):
-                    _record_refs(scan, raw, r, rel, number, ident)
-                append(ident)
-                if prev and r - p == 78 and raw.startswith(prev, p + 13):
-                    # the common case: the only parent is the line before
-                    if placing:
-                        previous = heights[ident] = previous + 1
-                    else:
-                        parents_of[ident] = prev
-                    prev = ident
-                    continue
-                raw_parents = raw[p + 12 : r]
-                if prev:
-                    candidate(prev)
-                prev = ident
-                parents = split_parents(raw_parents)
-                if parents is None:
-                    findings.append(Finding(rel, number, "malformed parents", ident.decode()))
-                    raw_parents = b""
-                    parents = ()
-                named_update(parents)
+    append = order.append
+    placing = True
+    number = first - 1
+    torn = prev = b""
+    with seg_path.open("rb") as f:
+        stat = os.fstat(f.fileno())
+        f.seek(offset)
+        for number, raw in enumerate(f, first):
+            r = raw.rfind(b'],"refs":[')
+            p = raw.rfind(b',"parents":[', 0, r)
+            if p < 65 or not raw.endswith(b',"v":1}\n') or not raw.startswith(b' {"actor":"', 64):
+                if raw[-1] != 10:
+                    torn = raw
+                    number -= 1
+                    break
+                findings.append(Finding(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
+                append(b"")
+                scan.unreadable += 1
+                continue
+            ident = raw[:64]
+            if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
+                findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
+            elif number > trusted:
+                problem = parse_full(raw[:-1])
+                if type(problem) is str:
+                    findings.append(Finding(rel, number, problem, ident.decode()))
+            if not raw.startswith(b'],"subject":"', r + 10):
+                _record_refs(findings, refs, raw, r, rel, number, ident)
+            append(ident)
+            if prev and r - p == 78 and raw.startswith(prev, p + 13):
+                # the common case: the only parent is the line before
                 if placing:
-                    top = -1
-                    for parent in parents:
-                        height = height_of(parent)
-                        if height is None:
-                            placing = False
-                            scan.blocked[rel] = len(order) - 1
-                            break
-                        if height > top:
-                            top = height
-                    else:
-                        if top < previous:
-                            findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
-                        previous = heights[ident] = top + 1
-                        continue
-                # not placed yet: keep its parents for `_place`
-                parents_of[ident] = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
-            end = f.tell() - len(torn)
-        if prev:
-            candidate(prev)
-        if torn:
-            findings.append(Finding(rel, number + 1, _torn(len(torn))))
-        scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
-    return scan
-
-
-def _parents(stored: bytes) -> tuple[bytes, ...]:
-    """The parents as `Scan.parents_of` keeps them: one id as it is, several as stored."""
-    if len(stored) == 64:
-        return (stored,)
-    return split_parents(stored) or ()
+                    previous = heights[ident] = previous + 1
+                else:
+                    parents_of[ident] = prev
+                prev = ident
+                continue
+            raw_parents = raw[p + 12 : r]
+            if prev:
+                candidate(prev)
+            prev = ident
+            parents = split_parents(raw_parents)
+            if parents is None:
+                findings.append(Finding(rel, number, "malformed parents", ident.decode()))
+                raw_parents = b""
+                parents = ()
+            named_update(parents)
+            while placing:
+                top = -1
+                for parent in parents:
+                    height = height_of(parent)
+                    if height is None:
+                        break
+                    if height > top:
+                        top = height
+                else:
+                    break
+                if not (yield parent):
+                    placing = False
+                    scan.blocked[rel] = len(order) - 1
+            if placing:
+                if top < previous:
+                    findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
+                previous = heights[ident] = top + 1
+                continue
+            # not placed yet: keep its parents for `ledger_place.place_rest`
+            parents_of[ident] = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
+        end = f.tell() - len(torn)
+    if prev:
+        candidate(prev)
+    if torn:
+        findings.append(Finding(rel, number + 1, _torn(len(torn))))
+    scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
 
 
 def _id_of(raw: bytes) -> str | None:
@@ -235,20 +277,25 @@ def _what_is_wrong(raw: bytes) -> str:
     return problem if isinstance(problem, str) else "not a ledger entry in canonical form"
 
 
-def _record_refs(scan: Scan, raw: bytes, r: int, rel: str, number: int, ident: bytes) -> None:
+def _record_refs(
+    findings: list[Finding],
+    recorded: dict[str, list[list[Any]]],
+    raw: bytes,
+    r: int,
+    rel: str,
+    number: int,
+    ident: bytes,
+) -> None:
     u = raw.rfind(b'],"subject":"')
     refs = raw[r + 10 : u]
     if u < r + 10 or not is_refs_body(refs):
-        scan.findings.append(
-            Finding(rel, number, "malformed refs", ident.decode("ascii", "replace"))
-        )
+        findings.append(Finding(rel, number, "malformed refs", ident.decode("ascii", "replace")))
         return
     for ref_path, sha in parse_refs(refs):
-        scan.refs.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
+        recorded.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
 
 
 _EDITED = "id does not match the line's bytes: the line was edited, or its id forged"
-_TWICE = "the same entry occurs twice (a copied line)"
 _OUT_OF_ORDER = (
     "line is out of order: it does not descend from the line before it"
     " (lines reordered, moved or copied?)"
@@ -260,73 +307,3 @@ def _torn(size: int) -> str:
         f"incomplete last line ({size} bytes after the last newline): a write was"
         " interrupted, or the segment was truncated"
     )
-
-
-def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental: bool) -> bool:
-    """Place what the scan could not, and report the DAG's problems; False when an
-    incremental run meets a parent it cannot see (older than the remembered heads)."""
-    if not scan.blocked:
-        return True
-    left = scan.blocked
-    chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
-    parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
-    placement = dag.place(parents_of, scan.heights, chains=chains)
-    if incremental and (placement.missing or placement.tainted):
-        return False
-    flagged = set(placement.missing) | set(placement.cyclic)
-    where: dict[bytes, tuple[str, int]] = {}
-    if flagged:
-        for rel, ids in scan.order.items():
-            for index, ident in enumerate(ids):
-                if ident in flagged:
-                    where[ident] = (rel, scan.first_line[rel] + index)
-    for ident, parents in placement.missing.items():
-        rel, number = where[ident]
-        for parent in parents:
-            message = f"parent {parent.decode('ascii', 'replace')} does not exist (entry deleted?)"
-            report.findings.append(Finding(rel, number, message, ident.decode()))
-    for ident in placement.cyclic:
-        rel, number = where[ident]
-        report.findings.append(
-            Finding(rel, number, "entry is in a cycle of parents", ident.decode())
-        )
-    heights = scan.heights
-    for rel, start in left.items():
-        ids = scan.order[rel]
-        previous = _height_before(scan, rel, start, last)
-        for index in range(start, len(ids)):
-            height = heights.get(ids[index])
-            if height is None:
-                continue
-            if height <= previous:
-                number = scan.first_line[rel] + index
-                report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ids[index].decode()))
-            previous = height
-    return True
-
-
-def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
-    """Report every entry that occurs twice. The hot loop does not look: when every id is
-    distinct, the entries counted and the ids kept tell it at no cost per line."""
-    waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
-    if scan.count() == len(scan.heights) - len(known) + waiting:
-        return
-    first: dict[bytes, str] = {ident: "a line verified before" for ident in known}
-    for rel, ids in scan.order.items():
-        for index, ident in enumerate(ids):
-            if not ident:
-                continue
-            number = scan.first_line[rel] + index
-            where = first.setdefault(ident, f"{rel}:{number}")
-            if where != f"{rel}:{number}":
-                message = f"{_TWICE}; first at {where}"
-                report.findings.append(Finding(rel, number, message, ident.decode()))
-
-
-def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
-    ids = scan.order[rel]
-    for before in range(index - 1, -1, -1):
-        height = scan.heights.get(ids[before])
-        if height is not None:
-            return height
-    return int(last.get(rel, [None, -1])[1])

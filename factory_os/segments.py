@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import mmap
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -127,13 +128,40 @@ def foreign_untracked(factory: Factory) -> list[Path]:
     return [p for p in present if p.name not in tracked]
 
 
-def untracked(factory: Factory) -> list[Path]:
-    """The segments git does not track (in the index)."""
+def untracked(factory: Factory, tracked: list[str] | None = None) -> list[Path]:
+    """The segments git does not track (in the index; TRACKED: `tracked_paths`)."""
     paths = segment_paths(factory)
     if not paths:
         return []
-    tracked = {Path(p).name for p in git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])}
-    return [p for p in paths if p.name not in tracked]
+    if tracked is None:
+        tracked = git.ls_files(factory.root, [factory.rel(ledger_dir(factory))])
+    names = {Path(p).name for p in tracked}
+    return [p for p in paths if p.name not in names]
+
+
+def tracked_paths(
+    factory: Factory, remembered: Any, written_ns: int
+) -> tuple[list[str], dict[str, Any] | None]:
+    """The paths git's index holds under the ledger directory, and what to remember of
+    them: REMEMBERED (what an earlier run returned) holds while the index's stat is
+    the same and older than WRITTEN_NS (see `Stat.changed_since`); else one
+    `git ls-files`. Nothing is remembered under an index git names in the environment."""
+    prefix = f"{factory.rel(ledger_dir(factory))}/"
+    if "GIT_INDEX_FILE" in os.environ:
+        return git.ls_files(factory.root, [prefix]), None
+    try:
+        index = Stat.of(os.stat(_dirs(factory.root)[0] / "index"))
+    except FileNotFoundError:
+        return [], None  # no index yet: git tracks nothing
+    if (
+        isinstance(remembered, dict)
+        and remembered.get("index") == index.__dict__
+        and not index.changed_since(written_ns)
+        and isinstance(remembered.get("paths"), list)
+    ):
+        return remembered["paths"], remembered
+    paths = git.ls_files(factory.root, [prefix])
+    return paths, {"index": index.__dict__, "paths": paths}
 
 
 def ensure_attributes(factory: Factory) -> None:
@@ -248,33 +276,30 @@ def _boundary_holds(path: Path, mark: SegmentMark) -> bool:
     return line.endswith(b"\n") and hashlib.sha256(line[:-1]).hexdigest() == mark.tail_sha256
 
 
-_BLOCK = 1 << 20
-
-
 def read_range(
     path: Path, start: int, end: int, ids: Iterable[bytes] = (), hasher: Any = None
 ) -> tuple[bool, set[bytes]]:
-    """One sequential read of PATH's bytes from START to END, fed to HASHER (a hashlib
-    object, or None); which of IDS begin a line there (copied entries; START must be a
-    line's start); and whether all of those bytes were there."""
-    needles = [b"\n" + ident for ident in ids]
+    """PATH's bytes from START to END, fed to HASHER (a hashlib object, or None); which
+    of IDS begin a line there (copied entries; START must be a line's start); and
+    whether all of those bytes were there. The file is mapped, not copied: the digest
+    and the searches run over the page cache in C."""
     found: set[bytes] = set()
-    carry = b"\n"  # the end of the block before: an id may straddle two blocks
-    left = end - start
     with path.open("rb") as f:
-        f.seek(start)
-        while left > 0:
-            block = f.read(min(_BLOCK, left))
-            if not block:
-                break
-            left -= len(block)
+        size = os.fstat(f.fileno()).st_size
+        if end <= start:
+            return True, found
+        if size == 0:
+            return False, found
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            stop = min(end, size)
             if hasher is not None:
-                hasher.update(block)
-            if needles:
-                window = carry + block
-                found.update(n[1:] for n in needles if n in window)
-                carry = window[-64:]
-    return left == 0, found
+                with memoryview(data) as view:
+                    hasher.update(view[start:stop])
+            for ident in ids:
+                first = start + len(ident) <= stop and data[start : start + len(ident)] == ident
+                if first or data.find(b"\n" + ident, start, stop) >= 0:
+                    found.add(ident)
+    return end <= size, found
 
 
 def plan(

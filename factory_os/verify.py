@@ -34,22 +34,33 @@ import os
 from pathlib import Path
 from typing import Any
 
-from factory_os import git, segments
+from factory_os import segments
 from factory_os.ledger import APPEND_ONLY, is_append_only
-from factory_os.ledger_scan import (
-    Finding,
-    Report,
-    Scan,
-    find_copies,
-    place_rest,
-    scan_lines,
-)
+from factory_os.ledger_place import find_copies, place_rest
+from factory_os.ledger_scan import Finding, Report, Scan, scan_lines
 from factory_os.store import Factory
 
 
 def _cache_path(factory: Factory) -> Path:
-    key = hashlib.sha256(segments.branch_key(factory).encode()).hexdigest()[:32]
-    return segments.state_dir(factory) / "verify" / f"{key}.json"
+    state = segments.state_dir(factory)
+    branch = _head_key(state.parent) or segments.branch_key(factory)
+    key = hashlib.sha256(branch.encode()).hexdigest()[:32]
+    return state / "verify" / f"{key}.json"
+
+
+def _head_key(git_dir: Path) -> str | None:
+    """`segments.branch_key` read from GIT_DIR's HEAD without a git process: a plain
+    `ref: refs/heads/NAME` or an object id; None for anything else (git answers)."""
+    try:
+        head = (git_dir / "HEAD").read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if head.startswith("ref: refs/heads/"):
+        name = head[16:]
+        return None if not name or name.startswith(".") else f"branch:{name}"
+    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
+        return "detached"
+    return None
 
 
 def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool = False) -> Report:
@@ -75,22 +86,29 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Rep
         written_ns = os.stat(cache_path).st_mtime_ns
     except FileNotFoundError:
         written_ns = 0
+    tracked, memo = segments.tracked_paths(factory, (cache or {}).get("tracked"), written_ns)
     result = None
     if cache is not None and not full:
         try:
-            result = _incremental(factory, cache, written_ns)
+            result = _incremental(factory, cache, written_ns, tracked)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             result = None  # a cache from another version, or damaged: verify everything
     if result is None:
         remembered = cache.get("heads") if cache else None
         marks = _marks(cache) if cache else None
         result = _full(
-            factory, remembered if isinstance(remembered, dict) else {}, marks or {}, written_ns
+            factory,
+            remembered if isinstance(remembered, dict) else {},
+            marks or {},
+            written_ns,
+            tracked,
         )
         # Only a full run looks for tracked segments gone: an incremental run has
         # just found every segment the last intact run saw still there.
-        result[0].findings.extend(_check_tracked_segments(factory))
+        result[0].findings.extend(_check_tracked_segments(factory, tracked))
     report, state = result
+    if memo is not None:
+        state["tracked"] = memo
     state["files"] = _check_files(
         factory, state["refs"], state.get("files", {}), report, written_ns
     )
@@ -121,6 +139,7 @@ def _full(
     remembered: dict[str, Any],
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
+    tracked: list[str],
 ) -> tuple[Report, dict[str, Any]]:
     # Lines an earlier run read in full need not be parsed again when their bytes are
     # the same: hash each remembered prefix first (ids and the DAG are checked anew).
@@ -142,7 +161,7 @@ def _full(
     report = Report(findings=scan.findings, read=scan.count())
     place_rest(scan, {}, report, incremental=False)
     find_copies(scan, set(), report)
-    report.findings.extend(_parents_only_untracked(factory, steps))
+    report.findings.extend(_parents_only_untracked(factory, steps, tracked))
     for ident, where in sorted(remembered.items()):
         if not isinstance(where, list) or len(where) != 3:
             continue
@@ -190,7 +209,7 @@ MAX_SEARCHED = 64
 
 
 def _incremental(
-    factory: Factory, cache: dict[str, Any], written_ns: int
+    factory: Factory, cache: dict[str, Any], written_ns: int, tracked: list[str]
 ) -> tuple[Report, dict[str, Any]] | None:
     marks = _marks(cache)
     if marks is None:
@@ -227,7 +246,7 @@ def _incremental(
     if not place_rest(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     find_copies(scan, set(known), report)
-    report.findings.extend(_parents_only_untracked(factory, steps))
+    report.findings.extend(_parents_only_untracked(factory, steps, tracked))
     named = scan.named
     old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
@@ -246,11 +265,14 @@ def _incremental(
     return report, state
 
 
-def _parents_only_untracked(factory: Factory, steps: list[tuple[Path, int, int]]) -> list[Finding]:
+def _parents_only_untracked(
+    factory: Factory, steps: list[tuple[Path, int, int]], in_index: list[str]
+) -> list[Finding]:
     """Lines of segments git tracks, read in this run (STEPS), that name a parent only
     an untracked segment holds: once committed, a clone has the entry but not its
-    parent (another branch's uncommitted segment, carried over by `git checkout`)."""
-    loose = segments.untracked(factory)
+    parent (another branch's uncommitted segment, carried over by `git checkout`);
+    IN_INDEX: the paths git tracks under the ledger directory."""
+    loose = segments.untracked(factory, in_index)
     tracked = [step for step in steps if step[0] not in loose]
     if not loose or not tracked:
         return []
@@ -321,6 +343,7 @@ def _check_files(
 ) -> dict[str, Any]:
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, Any] = {}
+    root = str(factory.root)
     for path, records in sorted(refs.items()):
         if not is_append_only(path):
             continue
@@ -336,7 +359,7 @@ def _check_files(
                         other[3],
                     )
                 )
-        target = factory.root / path
+        target = os.path.join(root, path)  # a plain string: one per recorded file
         try:
             stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
@@ -348,7 +371,7 @@ def _check_files(
             ):
                 intact[path] = cached
                 continue
-            actual = hashlib.sha256(target.read_bytes()).hexdigest()
+            actual = hashlib.sha256(Path(target).read_bytes()).hexdigest()
         except FileNotFoundError:
             report.findings.append(
                 Finding(
@@ -403,10 +426,9 @@ def _check_files(
     return intact
 
 
-def _check_tracked_segments(factory: Factory) -> list[Finding]:
+def _check_tracked_segments(factory: Factory, tracked: list[str]) -> list[Finding]:
     findings = []
-    prefix = f"{factory.rel(segments.ledger_dir(factory))}/"
-    for path in git.ls_files(factory.root, [prefix]):
+    for path in tracked:
         if path.endswith(segments.SUFFIX) and not (factory.root / path).exists():
             findings.append(
                 Finding(path, 0, "segment is tracked by git but gone from the work tree")

@@ -531,3 +531,31 @@ def test_a_copy_is_named_with_where_the_entry_first_is(repo: Path) -> None:
     (problem,) = [p for p in _problems(repo) if "twice" in str(p["message"])]
     assert (problem["segment"], problem["segment_line"]) == (_rel(repo, copy), 1)
     assert f"first at {_rel(repo, segment)}:1" in str(problem["message"])
+
+
+def test_tracked_segments_are_remembered_only_while_the_index_is_unchanged(repo: Path) -> None:
+    from factory_os import segments
+
+    factory = _populate(repo)
+    seg = _rel(repo, only_segment(repo))
+    paths, memo = segments.tracked_paths(factory, None, 0)
+    assert paths == [seg] and memo is not None
+    later = time.time_ns() + 10**9
+    assert segments.tracked_paths(factory, memo, later) == ([seg], memo)
+    # racy: an index not older than the cache proves nothing
+    assert segments.tracked_paths(factory, memo, 0)[1] is not memo
+    other = repo / ".factory" / "ledger" / "0123456789abcdef.jsonl"
+    other.write_bytes(b"")
+    git(repo, "add", _rel(repo, other))
+    paths, fresh = segments.tracked_paths(factory, memo, later)
+    assert sorted(paths) == sorted([seg, _rel(repo, other)]) and fresh != memo
+
+
+def test_the_cache_key_read_from_head_is_the_branch_key_git_gives(repo: Path) -> None:
+    from factory_os import segments, verify
+
+    factory = _populate(repo)
+    git_dir = segments.state_dir(factory).parent
+    assert verify._head_key(git_dir) == segments.branch_key(factory)
+    git(repo, "checkout", "-q", "--detach")
+    assert verify._head_key(git_dir) == segments.branch_key(factory) == "detached"

@@ -1,0 +1,135 @@
+"""What the pass of `ledger_scan.scan_lines` could not do at once: place the lines
+whose parents it had not seen placed, and find entries that occur twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from factory_os import dag
+from factory_os.ledger_line import split_parents
+from factory_os.ledger_scan import _OUT_OF_ORDER, Finding, Report, Scan
+
+_TWICE = "the same entry occurs twice (a copied line)"
+
+
+def _parents(stored: bytes) -> tuple[bytes, ...]:
+    """The parents as `Scan.parents_of` keeps them: one id as it is, several as stored."""
+    if len(stored) == 64:
+        return (stored,)
+    return split_parents(stored) or ()
+
+
+def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental: bool) -> bool:
+    """Place what the scan could not, and report the DAG's problems; False when an
+    incremental run meets a parent it cannot see (older than the remembered heads)."""
+    if not scan.blocked:
+        return True
+    left = scan.blocked
+    chains = _advance(
+        scan, [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
+    )
+    parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
+    placement = dag.place(parents_of, scan.heights, chains=chains)
+    if incremental and (placement.missing or placement.tainted):
+        return False
+    flagged = set(placement.missing) | set(placement.cyclic)
+    where: dict[bytes, tuple[str, int]] = {}
+    if flagged:
+        for rel, ids in scan.order.items():
+            for index, ident in enumerate(ids):
+                if ident in flagged:
+                    where[ident] = (rel, scan.first_line[rel] + index)
+    for ident, parents in placement.missing.items():
+        rel, number = where[ident]
+        for parent in parents:
+            message = f"parent {parent.decode('ascii', 'replace')} does not exist (entry deleted?)"
+            report.findings.append(Finding(rel, number, message, ident.decode()))
+    for ident in placement.cyclic:
+        rel, number = where[ident]
+        report.findings.append(
+            Finding(rel, number, "entry is in a cycle of parents", ident.decode())
+        )
+    heights = scan.heights
+    for rel, start in left.items():
+        ids = scan.order[rel]
+        previous = _height_before(scan, rel, start, last)
+        for index in range(start, len(ids)):
+            height = heights.get(ids[index])
+            if height is None:
+                continue
+            if height <= previous:
+                number = scan.first_line[rel] + index
+                report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ids[index].decode()))
+            previous = height
+    return True
+
+
+def _advance(scan: Scan, chains: list[list[bytes]]) -> list[list[bytes]]:
+    """Place CHAINS (each segment's entries the pass left, in file order) from where
+    each stopped, round after round, while each entry's parents are placed: what
+    `dag.place` does first, here on the parents as the pass kept them (mostly the
+    one id of the line before), so the usual chain costs one look-up a line. The
+    rest of each chain, from its first entry no round could place, is returned."""
+    heights = scan.heights
+    get = heights.get
+    stored = scan.parents_of
+    positions = [0] * len(chains)
+    progress = True
+    while progress:
+        progress = False
+        for index, chain in enumerate(chains):
+            position = start = positions[index]
+            end = len(chain)
+            while position < end:
+                ident = chain[position]
+                parents = stored[ident]
+                if len(parents) == 64:
+                    height = get(parents)
+                    if height is None:
+                        break
+                    heights[ident] = height + 1
+                else:
+                    top = -1
+                    for parent in _parents(parents):
+                        height = get(parent)
+                        if height is None:
+                            break
+                        if height > top:
+                            top = height
+                    else:
+                        heights[ident] = top + 1
+                        position += 1
+                        continue
+                    break
+                position += 1
+            if position != start:
+                positions[index] = position
+                progress = True
+    return [chain[position:] for chain, position in zip(chains, positions, strict=True)]
+
+
+def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
+    """Report every entry that occurs twice. The hot loop does not look: when every id is
+    distinct, the entries counted and the ids kept tell it at no cost per line."""
+    waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
+    if scan.count() == len(scan.heights) - len(known) + waiting:
+        return
+    first: dict[bytes, str] = {ident: "a line verified before" for ident in known}
+    for rel, ids in scan.order.items():
+        for index, ident in enumerate(ids):
+            if not ident:
+                continue
+            number = scan.first_line[rel] + index
+            where = first.setdefault(ident, f"{rel}:{number}")
+            if where != f"{rel}:{number}":
+                message = f"{_TWICE}; first at {where}"
+                report.findings.append(Finding(rel, number, message, ident.decode()))
+
+
+def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
+    ids = scan.order[rel]
+    for before in range(index - 1, -1, -1):
+        height = scan.heights.get(ids[before])
+        if height is not None:
+            return height
+    return int(last.get(rel, [None, -1])[1])
