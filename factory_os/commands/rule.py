@@ -391,10 +391,15 @@ def list_cmd(env: Env, output_format: str) -> int:
     return EXIT_OK
 
 
+def _status(view: RuleView) -> str:
+    return f"superseded by {view.superseded_by}" if view.superseded_by else view.status
+
+
 def _line(view: RuleView) -> str:
-    status = f"superseded by {view.superseded_by}" if view.superseded_by else view.status
     rule = view.rule
-    return f"{rule.id}  {status:<10}  {rule.severity:<5}  {rule.check.kind:<17}  {rule.title}"
+    return (
+        f"{rule.id}  {_status(view):<10}  {rule.severity:<5}  {rule.check.kind:<17}  {rule.title}"
+    )
 
 
 @cli.command(name="show")
@@ -409,6 +414,6 @@ def show_cmd(env: Env, rule_id: str, output_format: str) -> int:
     else:
         factory = store.find_factory(env.cwd)
         text = store.read_text(factory.root / view.path, view.path)
-        status = f"superseded by {view.superseded_by}" if view.superseded_by else view.status
+        status = _status(view)
         emit(f"{text.rstrip()}\n# status in the ledger: {status}\n")
     return EXIT_OK
