@@ -35,9 +35,10 @@ from typing import BinaryIO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from factory_os import ledger, store  # noqa: E402
-from factory_os.ledger_line import encode  # noqa: E402
-from factory_os.verify import verify_worktree  # noqa: E402
+from factory_os import store  # noqa: E402
+from factory_os.ledger import events  # noqa: E402
+from factory_os.ledger.line import encode  # noqa: E402
+from factory_os.ledger.verify import verify_worktree  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"
 KINDS = ("session.started", "session.ended", "signoff", "stage.advanced", "escalation.opened")
@@ -141,7 +142,7 @@ def run(size: int, repeat: int) -> dict[str, float]:
     time.sleep(0.2)  # let the marks age past the racy window, as between two real runs
     incremental = []
     for n in range(repeat):
-        ledger.append(factory, kind="test.one_more", actor="bench@example.com", data={"n": n})
+        events.append(factory, kind="test.one_more", actor="bench@example.com", data={"n": n})
         time.sleep(0.2)
 
         def again() -> None:

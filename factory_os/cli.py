@@ -10,14 +10,12 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from factory_os import __version__
+from factory_os.commands.options import Env
 from factory_os.errors import EXIT_FINDINGS, EXIT_USAGE, FosError, InvalidInput
 
 # command name -> module under factory_os.commands that defines `cli`
@@ -40,16 +38,6 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "mcp": "mcp",
 }
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Env:
-    """What the root options tell every command."""
-
-    cwd: Path
-    debug: bool
 
 
 class LazyGroup(click.Group):
@@ -83,22 +71,6 @@ def main_group(ctx: click.Context, directory: Path, debug: bool) -> None:
     0 fine, 1 findings, 2 usage, 3 invalid input, 4 git or environment problem.
     """
     ctx.obj = Env(cwd=directory.resolve(), debug=debug)
-
-
-def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
-    """The `--format` option every command that prints results takes."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(list(choices)),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
-
-
-def emit(text: str) -> None:
-    click.echo(text, nl=not text.endswith("\n"))
 
 
 def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:

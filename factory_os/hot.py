@@ -22,7 +22,7 @@ def try_run(args: list[str]) -> int | None:
     if cwd is None or not rest:
         return None
     if rest[0] == "hook-impl":
-        from factory_os import hookimpl
+        from factory_os.integrations import hookimpl
 
         return _guarded(lambda: hookimpl.main(cwd, rest[1:]), debug)
     if rest[0] == "check":
@@ -80,7 +80,7 @@ def _check_options(args: list[str]) -> dict[str, str | bool] | None:
 
 
 def _check(cwd: Path, options: dict[str, str | bool]) -> int:
-    from factory_os.render import render
+    from factory_os.rules.render import render
     from factory_os.rules.run import run_check
 
     def text(name: str) -> str | None:

@@ -20,8 +20,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from factory_os import git
-
 # the durable writers live in atomic.py; callers use them as store.write_atomic etc.
 from factory_os.atomic import (
     append_line as append_line,
@@ -33,6 +31,7 @@ from factory_os.atomic import (
     write_new as write_new,
 )
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+from factory_os.git import plumbing as git
 
 if TYPE_CHECKING:
     # imported where used: finding the factory and writing files must stay cheap

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from factory_os import store
-from factory_os.ledger_line import DOMAIN
+from factory_os.ledger.line import DOMAIN
 from factory_os.store import Factory
 from tests.helpers import commit_all, fos, git
 

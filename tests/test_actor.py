@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from factory_os.actor import resolve_actor
 from factory_os.errors import UsageError
+from factory_os.rules.actor import resolve_actor
 from tests.helpers import git
 
 

@@ -6,7 +6,7 @@ import pytest
 import rfc8785
 from hypothesis import given, settings, strategies as st
 
-from factory_os import canonical
+from factory_os.ledger import canonical
 
 _SAFE = 2**53 - 1
 _keys = st.text(alphabet=st.characters(max_codepoint=127), max_size=8)

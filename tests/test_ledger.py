@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from factory_os import ledger, store
+from factory_os import store
 from factory_os.errors import EnvironmentProblem, InvalidInput
-from factory_os.ledger_line import DOMAIN
+from factory_os.ledger import events as ledger
+from factory_os.ledger.line import DOMAIN
 from tests.helpers import commit_all, fos, git
 from tests.ledger_helpers import (
     entry_fields,
@@ -200,7 +201,8 @@ def test_a_forged_line_with_a_right_id_is_read_like_any_other(repo: Path) -> Non
 WRITER = """
 import sys
 from pathlib import Path
-from factory_os import ledger, store
+from factory_os import store
+from factory_os.ledger import events as ledger
 factory = store.find_factory(Path("."))
 for n in range({count}):
     ledger.append(factory, kind="test.concurrent", actor="w{worker}@x.org", data={{"n": n}})
@@ -276,7 +278,8 @@ def test_an_octopus_merge_of_branches_is_clean(repo: Path, tmp_path: Path) -> No
 KILLED = """
 import os
 from pathlib import Path
-from factory_os import ledger, store
+from factory_os import store
+from factory_os.ledger import events as ledger
 factory = store.find_factory(Path("."))
 n = 0
 while True:
@@ -446,7 +449,7 @@ def test_another_branchs_uncommitted_segment_never_becomes_a_parent(repo: Path) 
 def test_a_cherry_picked_segment_then_merged_conflicts_and_theirs_resolves_it(
     repo: Path,
 ) -> None:
-    """Documented in factory_os.segments: the one way segments can conflict."""
+    """Documented in factory_os.ledger.segments: the one way segments can conflict."""
     factory = make_factory(repo)
     ledger.append(factory, kind="test.event", actor="a@x.org")
     commit_all(repo, "main's ledger")

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from factory_os import memory, store
+from factory_os import store
 from factory_os.errors import InvalidInput
-from factory_os.packs import pack_files
+from factory_os.memory import documents
+from factory_os.memory.packs import pack_files
 from tests.helpers import write_tree
 
 INCIDENT = (
@@ -17,21 +18,21 @@ INCIDENT = (
 
 def test_the_loaders_read_what_init_wrote(factory_repo: Path) -> None:
     factory = store.find_factory(factory_repo)
-    assert memory.load_config(factory).name == "repo"
-    assert [m.roles for m in memory.load_team(factory).members] == [["owner"]]
-    assert "ceo" in memory.load_roles(factory).roles
-    assert memory.load_raci(factory).accountable("build") == ["owner"]
-    assert [d.status for d in memory.load_decisions(factory)] == ["accepted"]
-    rules = memory.load_rules(factory)
+    assert documents.load_config(factory).name == "repo"
+    assert [m.roles for m in documents.load_team(factory).members] == [["owner"]]
+    assert "ceo" in documents.load_roles(factory).roles
+    assert documents.load_raci(factory).accountable("build") == ["owner"]
+    assert [d.status for d in documents.load_decisions(factory)] == ["accepted"]
+    rules = documents.load_rules(factory)
     assert len(rules) == len(pack_files("core"))
     assert all(loaded.stem == loaded.value.id for loaded in rules)
-    assert memory.load_incidents(factory) == []
+    assert documents.load_incidents(factory) == []
 
 
 def test_a_markdown_document_keeps_its_body_and_lines(factory_repo: Path) -> None:
     write_tree(factory_repo / ".factory", {"incidents/INC-abc123.md": INCIDENT})
     factory = store.find_factory(factory_repo)
-    (incident,) = memory.load_incidents(factory)
+    (incident,) = documents.load_incidents(factory)
     assert incident.value.id == "INC-abc123"
     assert incident.body == "What happened.\n"
     assert incident.rel == ".factory/incidents/INC-abc123.md"
@@ -41,7 +42,7 @@ def test_a_markdown_document_keeps_its_body_and_lines(factory_repo: Path) -> Non
 def test_a_loader_raises_with_path_and_line(factory_repo: Path) -> None:
     write_tree(factory_repo / ".factory", {"team.yaml": "members:\n  - id: a\n"})
     with pytest.raises(InvalidInput) as excinfo:
-        memory.load_team(store.find_factory(factory_repo))
+        documents.load_team(store.find_factory(factory_repo))
     assert [str(p) for p in excinfo.value.problems] == [
         f".factory/team.yaml:2: members.0.{key}: required key is missing"
         for key in ("emails", "kind", "name", "roles")
@@ -50,4 +51,4 @@ def test_a_loader_raises_with_path_and_line(factory_repo: Path) -> None:
 
 def test_without_dna_there_are_no_decisions(factory_repo: Path) -> None:
     (factory_repo / ".factory" / "DNA.md").unlink()
-    assert memory.load_decisions(store.find_factory(factory_repo)) == []
+    assert documents.load_decisions(store.find_factory(factory_repo)) == []

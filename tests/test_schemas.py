@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from factory_os.packs import pack_files
-from factory_os.schemas import render_schemas
+from factory_os.memory.packs import pack_files
+from factory_os.memory.schemas import render_schemas
 from tests.helpers import fos, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from factory_os import ledger
+from factory_os.ledger import events as ledger
 from factory_os.store import Factory
 from tests.helpers import commit_all, fos, git
 from tests.ledger_helpers import entry_fields, forge_line, make_factory, only_segment
@@ -306,7 +306,7 @@ def test_reverify_reads_only_what_is_new(repo: Path) -> None:
     time.sleep(0.15)  # older than the racy window, so the marks are trusted
     assert fos(repo, "verify").code == 0
     ledger.append(factory, kind="test.new", actor="a@x.org")
-    from factory_os.verify import verify_worktree
+    from factory_os.ledger.verify import verify_worktree
 
     report = verify_worktree(factory)
     assert report.read == 1 and report.entries == 54 and not report.findings
@@ -482,7 +482,7 @@ def test_marks_are_trusted_only_for_files_older_than_the_cache(repo: Path) -> No
     """A file changed in the same clock tick as the cache was written may show the same
     stat afterwards: such a mark is not trusted, whatever the clock's resolution."""
     factory = _populate(repo)
-    from factory_os.verify import verify_worktree
+    from factory_os.ledger.verify import verify_worktree
 
     assert not verify_worktree(factory).findings
     ledger.append(factory, kind="test.new", actor="a@x.org")
@@ -534,7 +534,7 @@ def test_a_copy_is_named_with_where_the_entry_first_is(repo: Path) -> None:
 
 
 def test_tracked_segments_are_remembered_only_while_the_index_is_unchanged(repo: Path) -> None:
-    from factory_os import segments
+    from factory_os.ledger import segments
 
     factory = _populate(repo)
     seg = _rel(repo, only_segment(repo))
@@ -552,7 +552,7 @@ def test_tracked_segments_are_remembered_only_while_the_index_is_unchanged(repo:
 
 
 def test_the_cache_key_read_from_head_is_the_branch_key_git_gives(repo: Path) -> None:
-    from factory_os import segments, verify
+    from factory_os.ledger import segments, verify
 
     factory = _populate(repo)
     git_dir = segments.state_dir(factory).parent

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from factory_os.cli import Env, emit, format_option
-from factory_os.render import FORMATS, render
+from factory_os.commands.options import Env, emit, format_option
+from factory_os.rules.render import FORMATS, render
 from factory_os.rules.run import RANGE_STAGES, run_check
 
 

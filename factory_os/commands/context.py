@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from factory_os import store
-from factory_os.cli import Env, emit, format_option
-from factory_os.context import ContextBundle, build_context
+from factory_os.commands.options import Env, emit, format_option
+from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,20 +8,21 @@ from pathlib import Path
 
 import click
 
-from factory_os import ids, memory, store
-from factory_os.cli import Env, emit, format_option
+from factory_os import ids, store
 from factory_os.commands._body import read_body, single_line
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, UsageError
+from factory_os.memory import documents
 from factory_os.model.dna import Decision, parse_dna, render_decision
 from factory_os.store import Factory
 
 
 def list_decisions(factory: Factory) -> list[Decision]:
-    return memory.load_decisions(factory)
+    return documents.load_decisions(factory)
 
 
 def find_decision(factory: Factory, decision_id: str) -> Decision:
-    for decision in memory.load_decisions(factory):
+    for decision in documents.load_decisions(factory):
         if decision.id == decision_id:
             return decision
     raise UsageError(f"no decision {decision_id} in .factory/DNA.md (see `fos dna list`)")

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import click
 
 from factory_os import store
-from factory_os.cli import Env, emit, format_option
-from factory_os.drift import Drift, find_drift
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
+from factory_os.memory.drift import Drift, find_drift
 
 
 def render(drift: list[Drift], output_format: str) -> str:

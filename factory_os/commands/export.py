@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from factory_os import store
-from factory_os.cli import Env
-from factory_os.context import build_context, demote
+from factory_os.commands.options import Env
+from factory_os.context.bundle import build_context, demote
 from factory_os.errors import EXIT_OK, InvalidInput
 from factory_os.store import Factory
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from factory_os.cli import Env
+from factory_os.commands.options import Env
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from factory_os.rules import Finding, check_paths
 

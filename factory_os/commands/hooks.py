@@ -6,9 +6,9 @@ import json
 
 import click
 
-from factory_os import hooks
-from factory_os.cli import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK
+from factory_os.integrations import hooks
 
 
 def _render(states: list[hooks.HookState], output_format: str) -> str:

@@ -16,13 +16,14 @@ from typing import Any
 
 import click
 
-from factory_os import ledger, store
-from factory_os.actor import resolve_actor
-from factory_os.cli import Env, emit, format_option
+from factory_os import store
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, Problem
 from factory_os.ids import new_id
+from factory_os.ledger import events
 from factory_os.model.common import INCIDENT_ID
 from factory_os.model.documents import IncidentFrontMatter
+from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 
 INCIDENTS_DIR = "incidents"
@@ -72,7 +73,7 @@ def add_incident(
     )
     path = incident_path(factory, incident_id)
     text = render(front, narrative, schema=store.schema_ref(path, factory, "incident"))
-    ledger.record_file(
+    events.record_file(
         factory,
         path,
         text,

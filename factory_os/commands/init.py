@@ -13,13 +13,15 @@ from pathlib import Path
 
 import click
 
-from factory_os import __version__, git, ledger, segments, store
-from factory_os.actor import resolve_actor
-from factory_os.cli import Env
+from factory_os import __version__, store
+from factory_os.commands.options import Env
 from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
+from factory_os.git import plumbing as git
+from factory_os.ledger import events, segments
+from factory_os.memory.packs import available_packs, pack_files
+from factory_os.memory.schemas import render_schemas
 from factory_os.model.common import SLUG_MAX
-from factory_os.packs import available_packs, pack_files
-from factory_os.schemas import render_schemas
+from factory_os.rules.actor import resolve_actor
 from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
 
 EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
@@ -85,7 +87,7 @@ def _record(
 ) -> None:
     """The ledger's first entry (when FOUNDING), then a `rule.added` per pack rule written."""
     if founding:
-        ledger.append(
+        events.append(
             factory,
             kind="factory.initialized",
             actor=actor,
@@ -94,7 +96,7 @@ def _record(
     for rel, text in sorted(rule_files.items()):
         path = factory.dir / rel
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        ledger.append(
+        events.append(
             factory,
             kind="rule.added",
             actor=actor,

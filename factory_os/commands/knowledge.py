@@ -11,11 +11,11 @@ from typing import Any
 import click
 
 from factory_os import store
-from factory_os.actor import resolve_actor
-from factory_os.catalog import Catalog, NoteInfo
-from factory_os.cli import Env, emit, format_option
 from factory_os.commands._body import read_body, single_line
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, UsageError
+from factory_os.memory.catalog import Catalog, NoteInfo
+from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 
 MAX_SLUG = 60

@@ -8,21 +8,22 @@ from typing import Any
 
 import click
 
-from factory_os import ledger, store
-from factory_os.cli import Env, emit, format_option
+from factory_os import store
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK
+from factory_os.ledger import events
 
 
-def log(*, cwd: Path, kind: str | None = None) -> list[ledger.Entry]:
+def log(*, cwd: Path, kind: str | None = None) -> list[events.Entry]:
     """The entries newest first (reverse replay order), only KIND's if given."""
-    entries = ledger.entries(store.find_factory(cwd))
+    entries = events.entries(store.find_factory(cwd))
     entries.reverse()
     if kind:
         entries = [e for e in entries if e.kind == kind or e.kind.startswith(f"{kind}.")]
     return entries
 
 
-def entry_json(entry: ledger.Entry) -> dict[str, Any]:
+def entry_json(entry: events.Entry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "parents": list(entry.parents),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from factory_os.cli import Env
+from factory_os.commands.options import Env
 from factory_os.errors import EXIT_OK
 
 
@@ -19,7 +19,7 @@ def cli(env: Env) -> int:
     client as the command `fos -C /path/to/repo mcp`. Needs the optional
     extra: pip install 'factory-os[mcp]'.
     """
-    from factory_os.mcp_server import serve
+    from factory_os.integrations.mcp_server import serve
 
     serve(env.cwd)
     return EXIT_OK

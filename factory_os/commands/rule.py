@@ -19,14 +19,15 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from factory_os import ledger, store
-from factory_os.actor import resolve_actor
-from factory_os.cli import Env, emit, format_option
+from factory_os import store
 from factory_os.commands.incident import incident_path
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, Problem, UsageError
 from factory_os.ids import new_id
+from factory_os.ledger import events
 from factory_os.model.common import INCIDENT_ID, RULE_ID
 from factory_os.model.rule import ALL_STAGES, Rule, RuleDraft
+from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,7 +90,7 @@ def add_rule(
     incident = incident_path(factory, from_incident)
     if re.match(INCIDENT_ID, from_incident) is None or not incident.is_file():
         raise InvalidInput.one(factory.rel(incident), 0, f"no incident {from_incident}")
-    if from_incident not in ledger.recorded(factory, "incident.recorded"):
+    if from_incident not in events.recorded(factory, "incident.recorded"):
         raise InvalidInput.one(
             factory.rel(incident),
             0,
@@ -110,7 +111,7 @@ def add_rule(
     values = rule.model_dump(mode="json", exclude_none=True)
     values["created_at"] = rule.created_at.isoformat().replace("+00:00", "Z")
     text = store.dump_yaml(values, schema=store.schema_ref(path, factory, "rule"))
-    ledger.record_file(
+    events.record_file(
         factory,
         path,
         text,
@@ -189,7 +190,7 @@ def list_rules(*, cwd: Path) -> list[RuleView]:
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(problems)
-    states = ledger.rule_states(factory)
+    states = events.rule_states(factory)
     return [RuleView(rule, rel, *states.get(rule.id, UNRECORDED)) for rule, rel in rules]
 
 
@@ -197,7 +198,7 @@ def show_rule(*, cwd: Path, rule_id: str) -> RuleView:
     factory = store.find_factory(cwd)
     path = _existing(factory, rule_id)
     rule = load_rule(factory, path)
-    status, by = ledger.rule_states(factory).get(rule.id, UNRECORDED)
+    status, by = events.rule_states(factory).get(rule.id, UNRECORDED)
     return RuleView(rule, factory.rel(path), status, by)
 
 
@@ -213,7 +214,7 @@ def _require_active(*rule_ids: str) -> Callable[[Factory], None]:
     and active, so two concurrent supersede or retire cannot both succeed."""
 
     def check(factory: Factory) -> None:
-        states = ledger.rule_states(factory)
+        states = events.rule_states(factory)
         for rule_id in rule_ids:
             status, by = states.get(rule_id, UNRECORDED)
             if status != "active":
@@ -237,7 +238,7 @@ def supersede_rule(*, cwd: Path, rule_id: str, by: str, actor: str | None = None
     if by == rule_id:
         raise UsageError("a rule cannot supersede itself")
     who = resolve_actor(cwd, actor)
-    return ledger.append(
+    return events.append(
         factory,
         kind="rule.superseded",
         actor=who,
@@ -254,7 +255,7 @@ def retire_rule(*, cwd: Path, rule_id: str, reason: str, actor: str | None = Non
     if not reason.strip():
         raise UsageError("--reason must say why the rule is retired")
     who = resolve_actor(cwd, actor)
-    return ledger.append(
+    return events.append(
         factory,
         kind="rule.retired",
         actor=who,

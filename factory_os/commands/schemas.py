@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from factory_os import schemas
-from factory_os.cli import Env
+from factory_os.commands.options import Env
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
+from factory_os.memory import schemas
 
 
 @click.command("schemas")

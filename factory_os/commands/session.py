@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import click
 
 from factory_os import store
-from factory_os.actor import resolve_actor
-from factory_os.cli import Env, emit, format_option
 from factory_os.commands._body import read_body
 from factory_os.commands.context import selection_options
+from factory_os.commands.options import Env, emit, format_option
+from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
-from factory_os.session import digest_body, end_session, sessions, start_session
+from factory_os.rules.actor import resolve_actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 

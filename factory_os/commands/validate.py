@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import click
 
-from factory_os import crossref, memory, store
-from factory_os.cli import Env, emit, format_option
+from factory_os import store
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_INVALID, EXIT_OK, Problem
+from factory_os.memory import crossref, documents
 from factory_os.store import Factory
 
 
@@ -24,7 +25,7 @@ class Report:
 
 
 def validate_factory(factory: Factory) -> Report:
-    scan = memory.scan(factory)
+    scan = documents.scan(factory)
     problems = list(scan.problems) + list(crossref.check(scan))
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return Report(files=scan.files, problems=problems)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from factory_os import history, store
-from factory_os.cli import Env, emit, format_option
+from factory_os import store
+from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.ledger_scan import Report
-from factory_os.verify import verify_worktree
+from factory_os.ledger import history
+from factory_os.ledger.scan import Report
+from factory_os.ledger.verify import verify_worktree
 
 
 def verify(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from factory_os import git
+from factory_os.git import plumbing as git
 from factory_os.rules.compiled import Member
 
 TYPE_CHECKING = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from pathlib import Path
 
-from factory_os import git
+from factory_os.git import plumbing as git
 from factory_os.rules.change import Change, Contents, FileChange
 from factory_os.rules.compiled import CompiledRule, RuleSet
 

@@ -12,8 +12,7 @@ from functools import cache
 from importlib import import_module
 from types import ModuleType
 
-from factory_os import identity
-from factory_os.rules import command
+from factory_os.rules import command, identity
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext

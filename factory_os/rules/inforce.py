@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from factory_os import git
+from factory_os.git import plumbing as git
 from factory_os.rules.cache import Cache
 from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
 from factory_os.rules.finding import Finding
@@ -286,7 +286,7 @@ def ended_rules(repo: Repo, cache: Cache, treeish: str | None) -> dict[str, str]
 
 
 def _endings(lines: Iterable[bytes]) -> dict[str, str]:
-    from factory_os.ledger_line import Envelope, parse_envelope, parse_subject
+    from factory_os.ledger.line import Envelope, parse_envelope, parse_subject
 
     found: dict[str, str] = {}
     for line in lines:

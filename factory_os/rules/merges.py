@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import gitlog
+from factory_os.git import log as gitlog
 from factory_os.rules.change import combined_paths
 
 TYPE_CHECKING = False

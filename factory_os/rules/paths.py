@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from factory_os import git
-from factory_os.actor import resolve_actor
 from factory_os.errors import UsageError
-from factory_os.identity import RULE_ID as UNKNOWN_RULE_ID
+from factory_os.git import plumbing as git
+from factory_os.rules.actor import resolve_actor
 from factory_os.rules.append_only import is_segment
 from factory_os.rules.change import Change, Contents, FileChange, file_changes
 from factory_os.rules.compiled import Member
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import kind_module
 from factory_os.rules.finding import Finding, sort_key
+from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID
 from factory_os.rules.inforce import Compiler, ended_rules, rules_in_force, snapshot_at
 from factory_os.rules.run import require_repo
 

@@ -11,13 +11,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import git, gitlog
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.identity import allowed_signers_file
+from factory_os.git import log as gitlog, plumbing as git
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
 from factory_os.rules.finding import Finding, sort_key
+from factory_os.rules.identity import allowed_signers_file
 from factory_os.rules.inforce import (
     DOCUMENTS,
     FACTORY,

@@ -144,8 +144,8 @@ def test_a_commit_by_a_member_of_a_subdirectory_factory(tmp_path: Path, repo: Pa
 
 
 def test_render_findings_of_check_paths(factory_repo: Path) -> None:
-    from factory_os.render import render_findings
     from factory_os.rules import Finding, check_paths
+    from factory_os.rules.render import render_findings
 
     set_team(factory_repo, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
     commit_all(factory_repo, "team")

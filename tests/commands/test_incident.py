@@ -4,7 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from factory_os import ledger
+from factory_os.ledger import events as ledger
 from tests.helpers import fos, snapshot
 from tests.ledger_helpers import make_factory
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from factory_os.packs import pack_files
+from factory_os.memory.packs import pack_files
 from tests.helpers import fos, git, snapshot, write_tree
 
 ROLES = ("ceo", "builder", "quality", "devops", "owner", "reviewer", "safety-lead", "sponsor")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from factory_os import ledger
+from factory_os.ledger import events as ledger
 from tests.helpers import fos
 from tests.ledger_helpers import make_factory
 

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from factory_os import ledger, store
+from factory_os import store
+from factory_os.ledger import events as ledger
 from tests.helpers import fos, snapshot
 from tests.ledger_helpers import make_factory, run_python
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from factory_os.packs import pack_files
+from factory_os.memory.packs import pack_files
 from tests.helpers import fos, snapshot, write_tree
 
 INCIDENT = (

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from factory_os.errors import Problem
-from factory_os.memory import Loaded, Scan
+from factory_os.memory.documents import Loaded, Scan
+from factory_os.memory.packs import available_packs
 from factory_os.model.common import HEX_SUFFIX, LIFECYCLE_STAGES, SLUG, SLUG_MAX
-from factory_os.packs import available_packs
 
 DNA = ".factory/DNA.md"
 

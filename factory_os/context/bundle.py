@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from factory_os import pathmatch
-from factory_os.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.errors import UsageError
+from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
+from factory_os.rules import pathmatch
 from factory_os.store import Factory
 
 CHARS_PER_TOKEN = 4

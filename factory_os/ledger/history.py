@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from factory_os import git, segments
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.ledger import APPEND_ONLY, is_append_only
-from factory_os.ledger_scan import Finding
+from factory_os.git import plumbing as git
+from factory_os.ledger import segments
+from factory_os.ledger.events import APPEND_ONLY, is_append_only
+from factory_os.ledger.scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
 
 MAX_TIPS = 32

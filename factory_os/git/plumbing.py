@@ -11,9 +11,9 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from factory_os import spawn
 from factory_os.errors import EnvironmentProblem
-from factory_os.spawn import Completed as Completed  # callers name it git.Completed
+from factory_os.git import spawn
+from factory_os.git.spawn import Completed as Completed  # callers name it git.Completed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

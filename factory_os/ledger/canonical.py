@@ -9,7 +9,7 @@ exactly the bytes RFC 8785 prescribes, which the tests check against an
 independent implementation.
 
 The ledger hashes these bytes once, when an entry is written; verifying never
-serialises again (see `factory_os.ledger`).
+serialises again (see `factory_os.ledger.events`).
 """
 
 from __future__ import annotations

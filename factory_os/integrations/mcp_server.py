@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from factory_os import store
-from factory_os.catalog import Catalog, RuleInfo
-from factory_os.context import Selection, build_context, select_rules
+from factory_os.context.bundle import Selection, build_context, select_rules
 from factory_os.errors import EnvironmentProblem, FosError, InvalidInput
+from factory_os.memory.catalog import Catalog, RuleInfo
 
 INSTALL_HINT = "the MCP server needs the mcp package: pip install 'factory-os[mcp]'"
 INSTRUCTIONS = (

@@ -23,7 +23,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from factory_os import canonical
+from factory_os.ledger import canonical
 
 DOMAIN = b"factory-os/ledger/v1\0"
 ID_HEX = 64

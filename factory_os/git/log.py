@@ -1,6 +1,6 @@
 """git's history and patches as the rule engine reads them.
 
-Every function here is one git process, run through `factory_os.git` (which
+Every function here is one git process, run through `factory_os.git.plumbing` (which
 stays the one module that spawns git): commit records and signatures of a range,
 the files each commit changes, merges' combined diffs, and zero-context patches
 in the one format the patch parser reads, whatever the user's configuration.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import git
+from factory_os.git import plumbing as git
 
 
 def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from factory_os import git, store
-from factory_os.context import ContextBundle, build_context
+from factory_os import store
+from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import InvalidInput, UsageError
+from factory_os.git import plumbing as git
 from factory_os.store import Factory
 
 STARTED = "session.started"
@@ -77,7 +78,7 @@ def start_session(
     tags: Sequence[str] = (),
     budget: int | None = None,
 ) -> OpenedSession:
-    from factory_os import ledger
+    from factory_os.ledger import events
 
     bundle = build_context(factory, role=role, member=member, paths=paths, tags=tags, budget=budget)
     session_id = new_session_id(factory)
@@ -87,17 +88,17 @@ def start_session(
     data.update({key: value for key, value in optional.items() if value})
     if bundle.selection.paths:
         data["paths"] = list(bundle.selection.paths)
-    ledger.append(factory, kind=STARTED, actor=actor, subject=session_id, data=data)
+    events.append(factory, kind=STARTED, actor=actor, subject=session_id, data=data)
     return OpenedSession(session_id, bundle, head)
 
 
 def sessions(factory: Factory) -> list[SessionRecord]:
     """Every session the ledger knows, in the order they started."""
-    from factory_os import ledger
+    from factory_os.ledger import events
 
     started: dict[str, SessionRecord] = {}
     ended: set[str] = set()
-    for entry in ledger.entries(factory):
+    for entry in events.entries(factory):
         if entry.kind == STARTED and entry.subject not in started:
             data = entry.data
             started[entry.subject] = SessionRecord(
@@ -143,7 +144,7 @@ def end_session(
     now: datetime | None = None,
 ) -> tuple[str, str]:
     """Write the digest of SESSION_ID and record the end; return (path, entry id)."""
-    from factory_os import ledger
+    from factory_os.ledger import events
 
     if not body.strip():
         raise UsageError("say what the session did: --done/--not-done/... or --digest-file")
@@ -167,7 +168,7 @@ def end_session(
     }
     text = f"---\n{store.dump_yaml(front)}---\n\n{body.strip()}\n"
     _check_digest(factory, path, text)
-    entry = ledger.record_file(
+    entry = events.record_file(
         factory,
         path,
         text,

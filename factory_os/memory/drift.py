@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from factory_os import git, memory, pathmatch
-from factory_os.catalog import Catalog
+from factory_os.git import plumbing as git
+from factory_os.memory import documents
+from factory_os.memory.catalog import Catalog
+from factory_os.rules import pathmatch
 from factory_os.store import Factory
 
 
@@ -45,7 +47,7 @@ def find_drift(factory: Factory, *, today: date) -> list[Drift]:
     def unmatched(patterns: list[str]) -> bool:
         return bool(patterns) and not pathmatch.any_file_matches(patterns, files)
 
-    for note in memory.load_knowledge(factory):
+    for note in documents.load_knowledge(factory):
         value = note.value
         if unmatched(value.paths):
             found.append(
@@ -62,7 +64,7 @@ def find_drift(factory: Factory, *, today: date) -> list[Drift]:
                 )
             )
     dna = factory.rel(factory.dir / "DNA.md")
-    for decision in memory.load_decisions(factory):
+    for decision in documents.load_decisions(factory):
         if decision.status != "superseded" and unmatched(decision.paths):
             found.append(Drift("decision", decision.id, dna, decision.line, _none(decision.paths)))
     catalog = Catalog(factory)
@@ -70,7 +72,7 @@ def find_drift(factory: Factory, *, today: date) -> list[Drift]:
         states = catalog.rule_states()
     finally:
         catalog.close()
-    for loaded in memory.load_rules(factory):
+    for loaded in documents.load_rules(factory):
         rule = loaded.value
         status = states.get(rule.id, (rule.status, None))[0]
         if status == "active" and unmatched(rule.scope.paths):

@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from factory_os import git, store
+from factory_os import store
+from factory_os.git import plumbing as git
 from factory_os.store import Factory
 
 LEDGER_DIR = "ledger"

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from factory_os import __version__, git
+from factory_os import __version__
+from factory_os.git import plumbing as git
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from factory_os import segments
-from factory_os.ledger_line import (
+from factory_os.ledger import segments
+from factory_os.ledger.line import (
     DOMAIN,
     is_refs_body,
     parse_envelope,

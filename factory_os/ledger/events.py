@@ -1,8 +1,8 @@
 """The ledger: an append-only, hash-chained, branch-safe log of governance events.
 
 Layout. `.factory/ledger/<segment>.jsonl`, one segment per clone, worktree and
-branch (see `factory_os.segments`), each line `<id> <canonical JSON>` (see
-`factory_os.ledger_line`). Every entry names as `parents` the heads it saw, across
+branch (see `factory_os.ledger.segments`), each line `<id> <canonical JSON>` (see
+`factory_os.ledger.line`). Every entry names as `parents` the heads it saw, across
 all segments, so entries form a DAG like git commits; two branches appending at
 once make two heads, and the next append after a merge names both. Replay order
 is (height, id).
@@ -39,9 +39,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import canonical, dag, git, segments, store
+from factory_os import store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
-from factory_os.ledger_line import (
+from factory_os.git import plumbing as git
+from factory_os.ledger import canonical, dag, segments
+from factory_os.ledger.line import (
     ID_HEX,
     KIND,
     Envelope,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from factory_os.doccache import DocumentCache
+from factory_os.memory.doccache import DocumentCache
 from factory_os.store import Factory
 
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
@@ -132,10 +132,10 @@ class Catalog:
         (`ledger.rule_states`); a rule the ledger does not know keeps the status
         its file was written with.
         """
-        from factory_os import ledger
+        from factory_os.ledger import events
 
         states = {rule.id: (rule.status, rule.superseded_by) for rule in self.rules()}
-        states.update(ledger.rule_states(self.factory))
+        states.update(events.rule_states(self.factory))
         return states
 
     def rules_with_status(self) -> list[RuleInfo]:
@@ -188,27 +188,27 @@ class Catalog:
 
 
 def _read_config(catalog: Catalog, path: Path) -> dict[str, Any]:
-    from factory_os import memory
+    from factory_os.memory import documents
 
-    config = memory.load_config(catalog.factory)
+    config = documents.load_config(catalog.factory)
     return {"budget_tokens": config.context.budget_tokens, "digests": config.context.digests}
 
 
 def _read_team(catalog: Catalog, path: Path) -> dict[str, Any]:
-    from factory_os import memory
+    from factory_os.memory import documents
 
-    team = memory.load_team(catalog.factory)
+    team = documents.load_team(catalog.factory)
     return {m.id: {"roles": list(m.roles), "emails": list(m.emails)} for m in team.members}
 
 
 def _read_roles(catalog: Catalog, path: Path) -> list[str]:
-    from factory_os import memory
+    from factory_os.memory import documents
 
-    return sorted(memory.load_roles(catalog.factory).roles)
+    return sorted(documents.load_roles(catalog.factory).roles)
 
 
 def _read_dna(catalog: Catalog, path: Path) -> list[dict[str, Any]]:
-    from factory_os import memory
+    from factory_os.memory import documents
 
     return [
         {
@@ -221,15 +221,15 @@ def _read_dna(catalog: Catalog, path: Path) -> list[dict[str, Any]]:
             "body": d.body,
             "line": d.line,
         }
-        for d in memory.load_decisions(catalog.factory)
+        for d in documents.load_decisions(catalog.factory)
     ]
 
 
 def _read_rule(catalog: Catalog, path: Path) -> dict[str, Any]:
-    from factory_os import memory
+    from factory_os.memory import documents
     from factory_os.model.rule import Rule
 
-    loaded = memory.load_yaml_model(catalog.factory, path, Rule)
+    loaded = documents.load_yaml_model(catalog.factory, path, Rule)
     rule = loaded.value
     return {
         "id": rule.id,
@@ -247,10 +247,10 @@ def _read_rule(catalog: Catalog, path: Path) -> dict[str, Any]:
 
 
 def _read_note(catalog: Catalog, path: Path) -> dict[str, Any]:
-    from factory_os import memory
+    from factory_os.memory import documents
     from factory_os.model.documents import KnowledgeFrontMatter
 
-    loaded = memory.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter)
     note = loaded.value
     return {
         "id": path.stem,
@@ -264,10 +264,10 @@ def _read_note(catalog: Catalog, path: Path) -> dict[str, Any]:
 
 
 def _read_digest(catalog: Catalog, path: Path) -> dict[str, Any]:
-    from factory_os import memory
+    from factory_os.memory import documents
     from factory_os.model.documents import DigestFrontMatter
 
-    loaded = memory.load_markdown_model(catalog.factory, path, DigestFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, DigestFrontMatter)
     digest = loaded.value
     return {
         "session": digest.session,

@@ -10,7 +10,7 @@ ledger recorded is there with the recorded sha256, and none is there unrecorded
 (nor a temporary file an interrupted write left);
 every segment git tracks is still in the work tree; and the heads verified last
 time on this branch still exist, so a deleted or truncated tail is caught
-without looking at history (`factory_os.history` does that).
+without looking at history (`factory_os.ledger.history` does that).
 
 What is remembered, per worktree and branch, in `<git dir>/fos/verify/`: how far
 each segment was verified (a `segments.SegmentMark`, with the sha256 of every byte
@@ -34,10 +34,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from factory_os import segments
-from factory_os.ledger import APPEND_ONLY, is_append_only
-from factory_os.ledger_place import find_copies, place_rest
-from factory_os.ledger_scan import Finding, Report, Scan, scan_lines
+from factory_os.ledger import segments
+from factory_os.ledger.events import APPEND_ONLY, is_append_only
+from factory_os.ledger.place import find_copies, place_rest
+from factory_os.ledger.scan import Finding, Report, Scan, scan_lines
 from factory_os.store import Factory
 
 

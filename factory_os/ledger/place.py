@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from factory_os import dag
-from factory_os.ledger_line import split_parents
-from factory_os.ledger_scan import _OUT_OF_ORDER, Finding, Report, Scan
+from factory_os.ledger import dag
+from factory_os.ledger.line import split_parents
+from factory_os.ledger.scan import _OUT_OF_ORDER, Finding, Report, Scan
 
 _TWICE = "the same entry occurs twice (a copied line)"
 

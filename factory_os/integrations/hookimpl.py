@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from factory_os import git
 from factory_os.errors import UsageError
-from factory_os.render import render
+from factory_os.git import plumbing as git
+from factory_os.rules.render import render
 from factory_os.rules.report import Report
 from factory_os.rules.run import NoFactory, check_range, check_staged, open_repo, read_message
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from factory_os import git
 from factory_os.errors import UsageError
+from factory_os.git import plumbing as git
 
 
 def resolve_actor(cwd: Path, explicit: str | None = None) -> str:

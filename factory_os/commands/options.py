@@ -1,0 +1,36 @@
+"""What every click face shares: the root options, `--format`, and writing to stdout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the root options tell every command."""
+
+    cwd: Path
+    debug: bool
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """The `--format` option every command that prints results takes."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def emit(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
