@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from factory_os import ids, store
+from factory_os import clock, ids, store
 from factory_os.commands._body import read_body, single_line
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, UsageError
@@ -48,7 +47,7 @@ def add_decision(
         title=single_line(title, "--title"),
         status=status,
         paths=[p.strip() for p in paths or [] if p.strip()],
-        date=today or datetime.now(UTC).date().isoformat(),
+        date=today or clock.now().date().isoformat(),
         body=body.strip(),
     )
     new_text = text.rstrip("\n") + "\n\n" + render_decision(decision)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.memory.drift import Drift, find_drift
@@ -49,7 +49,7 @@ def cli(env: Env, output_format: str, today: datetime | None) -> int:
     Exit 1 when anything has drifted, so CI can ask for the memory to be
     tended; 0 when nothing has.
     """
-    day = today.date() if today else datetime.now(UTC).date()
+    day = today.date() if today else clock.now().date()
     drift = find_drift(store.find_factory(env.cwd), today=day)
     emit(render(drift, output_format))
     return EXIT_FINDINGS if drift else EXIT_OK

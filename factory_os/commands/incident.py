@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, Problem
 from factory_os.ids import new_id
@@ -67,7 +66,7 @@ def add_incident(
             "title": title.strip(),
             "severity": severity,
             "summary": summary.strip(),
-            "created_at": datetime.now(UTC).replace(microsecond=0),
+            "created_at": clock.now(),
             "created_by": who,
         }
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.commands._body import read_body, single_line
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, UsageError
@@ -50,7 +50,7 @@ def add_note(
         front["paths"] = list(dict.fromkeys(paths))
     if review_by:
         front["review_by"] = review_by.isoformat()
-    stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    stamp = (now or clock.now()).replace(microsecond=0)
     front["created_at"] = stamp.isoformat().replace("+00:00", "Z")
     front["created_by"] = actor
     try:

@@ -12,14 +12,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.commands.incident import incident_path
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, Problem, UsageError
@@ -103,7 +102,7 @@ def add_rule(
             **draft.model_dump(),
             "id": rule_id,
             "origin": from_incident,
-            "created_at": datetime.now(UTC).replace(microsecond=0),
+            "created_at": clock.now(),
             "created_by": who,
         }
     )

@@ -16,13 +16,12 @@ that to read only the latest digests.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import InvalidInput, UsageError
 from factory_os.git import plumbing as git
@@ -61,7 +60,7 @@ class SessionRecord:
 
 
 def new_session_id(factory: Factory, now: float | None = None) -> str:
-    stamp = int(time.time() if now is None else now)
+    stamp = int(clock.now().timestamp() if now is None else now)
     while True:
         candidate = f"S-{stamp:08x}{secrets.token_hex(3)}"
         if not (factory.dir / "digests" / f"{candidate}.md").exists():
@@ -156,7 +155,7 @@ def end_session(
     path = factory.dir / "digests" / f"{session_id}.md"
     if record.ended or path.exists():
         raise UsageError(f"session {session_id} has already ended ({factory.rel(path)})")
-    ended_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    ended_at = (now or clock.now()).replace(microsecond=0)
     front: dict[str, Any] = {
         "session": session_id,
         "actor": record.actor,

@@ -35,11 +35,10 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import store
+from factory_os import clock, store
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
@@ -191,7 +190,7 @@ def _fields(
     fields = {
         "v": 1,
         "kind": kind,
-        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "at": clock.stamp(),
         "actor": actor,
         "subject": subject,
         "refs": ref_list,
