@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
+from factory_os.git.revrange import RevRange
 from factory_os.ledger import segments
 from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.scan import Finding
@@ -46,23 +46,9 @@ class Walk(NamedTuple):
 Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
 
 
-def verify_range(factory: Factory, spec: str, recorded: Recorded | None = None) -> Walk:
-    """Findings in the commits of BASE..HEAD, and how many commits were examined."""
-    base, sep, head = spec.partition("..")
-    if not sep or not base or not head or head.startswith("."):
-        raise UsageError(f"--range takes BASE..HEAD, not {spec!r}")
-    if base.startswith("-") or head.startswith("-"):
-        raise UsageError(f"--range takes two revisions, not options: {spec!r}")
-    resolved = []
-    for side in (base, head):
-        sha = git.rev_parse(factory.root, side)
-        if sha is None:
-            raise EnvironmentProblem(
-                f"--range {spec}: {side!r} names no commit in this repository"
-                " (fetch it first, or check the spelling)"
-            )
-        resolved.append(sha)
-    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]], recorded or {})
+def verify_range(factory: Factory, commits: RevRange, recorded: Recorded | None = None) -> Walk:
+    """Findings in the COMMITS of a range, and how many commits were examined."""
+    findings, count = _walk(factory, commits.revs, recorded or {})
     return Walk(findings, count, git.is_shallow(factory.root))
 
 
