@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from factory_os.git import plumbing as git
 from factory_os.git.revrange import RevRange
-from factory_os.ledger import segments
+from factory_os.ledger import growth, segments
 from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
@@ -116,18 +116,10 @@ def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Fin
         (_, old), (_, new) = next(blobs), next(blobs)
         if old is None or new is None:
             findings.append(Finding(path, 0, "a blob of this segment is missing", None, commit))
-        elif not new.startswith(old):
-            findings.append(_first_difference(path, old, new, commit))
+        elif (number := growth.lost_line(old, new)) is not None:
+            entry = old.split(b"\n")[number - 1][:64].decode("ascii", "replace") or None
+            message = "committed line changed or removed (a segment may only grow)"
+            findings.append(Finding(path, number, message, entry, commit))
     for _ in blobs:  # drain, so git exits
         pass
     return findings
-
-
-def _first_difference(path: str, old: bytes, new: bytes, commit: str) -> Finding:
-    new_lines = new.split(b"\n")
-    for index, line in enumerate(old.split(b"\n")):
-        if index >= len(new_lines) or new_lines[index] != line:
-            entry = line[:64].decode("ascii", "replace") or None
-            message = "committed line changed or removed (a segment may only grow)"
-            return Finding(path, index + 1, message, entry, commit)
-    return Finding(path, 0, "committed content changed", None, commit)
