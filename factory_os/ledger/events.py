@@ -33,7 +33,7 @@ import hashlib
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -370,10 +370,15 @@ def _entry(item: _Stored, height: int) -> Entry:
     )
 
 
-def entries(factory: Factory) -> list[Entry]:
-    """Every entry in replay order (height, then id). A line that cannot be read is
-    InvalidInput; a torn tail is not an entry and is passed over."""
-    return [_entry(item, height) for item, height in _in_replay_order(_read_all(factory))]
+def entries(factory: Factory, kinds: Collection[str] | None = None) -> list[Entry]:
+    """Every entry in replay order (height, then id), or only those of KINDS. A line
+    that cannot be read is InvalidInput; a torn tail is not an entry and is passed
+    over. Only the entries kept are parsed as JSON: the order needs just the frame."""
+    ordered = _in_replay_order(_read_all(factory))
+    if kinds is None:
+        return [_entry(item, height) for item, height in ordered]
+    wanted = {kind.encode("ascii") for kind in kinds}
+    return [_entry(item, height) for item, height in ordered if item.envelope.kind in wanted]
 
 
 def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:
