@@ -13,7 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem
 from factory_os.git import spawn
-from factory_os.git.spawn import Completed as Completed  # callers name it git.Completed
+from factory_os.git.spawn import Completed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,12 +92,6 @@ def require_toplevel(cwd: Path) -> Path:
 def git_dir(cwd: Path) -> Path:
     """This worktree's own git directory (per-worktree state lives here)."""
     return Path(output(["rev-parse", "--absolute-git-dir"], cwd))
-
-
-def common_dir(cwd: Path) -> Path:
-    """The git directory shared by all worktrees of the repository."""
-    path = Path(output(["rev-parse", "--git-common-dir"], cwd))
-    return path if path.is_absolute() else (cwd / path).resolve()
 
 
 def current_branch(cwd: Path) -> str | None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import clock, store
+from factory_os import atomic, clock
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
@@ -163,7 +163,7 @@ def record_file(
     with locked(factory):
         segments.ensure_attributes(factory)
         try:
-            store.write_new(path, payload)
+            atomic.write_new(path, payload)
         except FileExistsError:
             raise InvalidInput.one(
                 rel, 0, "already exists; an append-only file is never overwritten"
@@ -210,7 +210,7 @@ def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     foreign = segments.foreign_untracked(factory)
     fields["parents"] = _heads_without(factory, foreign) if foreign else heads(factory)
     ident, line = encode(fields)
-    store.append_line(segment, line)
+    atomic.append_line(segment, line)
     heads(factory)  # reads back just this line, so the next append starts there
     return ident
 
@@ -223,12 +223,12 @@ def _repair_tail(factory: Factory, segment: Path) -> None:
     cut off, unless git has committed those bytes: committed ledger bytes are
     never cut, and the append is refused until `fos verify` has been looked at.
     """
-    cut, tail = store.read_tail(segment)
+    cut, tail = atomic.read_tail(segment)
     if not tail:
         return
     body = tail[ID_HEX + 1 :]
     if len(tail) > ID_HEX + 1 and tail[ID_HEX] == 0x20 and entry_id(body).encode() == tail[:ID_HEX]:
-        store.end_line(segment)
+        atomic.end_line(segment)
         return
     committed = git.committed_size(factory.root, segment)
     if committed is not None and committed > cut:
@@ -237,7 +237,7 @@ def _repair_tail(factory: Factory, segment: Path) -> None:
             " it is not cut off automatically (run `fos verify`)"
         )
     torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
-    store.cut_tail(segment, cut, torn)
+    atomic.cut_tail(segment, cut, torn)
 
 
 # -- reading -------------------------------------------------------------------
