@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import re
 import time
-import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,20 +271,16 @@ def heads(factory: Factory) -> list[str]:
     return result
 
 
-class ForeignSegment(UserWarning):
-    """Another branch's uncommitted segment is in the work tree (and left out)."""
+def left_out(factory: Factory) -> list[str]:
+    """Other branches' uncommitted segments in the work tree (left behind by `git
+    checkout`), which an append here leaves out of its entry's parents: for the
+    command to tell the user."""
+    return [factory.rel(path) for path in segments.foreign_untracked(factory)]
 
 
 def _heads_without(factory: Factory, left_out: Sequence[Path]) -> list[str]:
     """The heads of the ledger without the segments LEFT_OUT: another branch's
     uncommitted entries must not become parents on this branch."""
-    names = ", ".join(factory.rel(p) for p in left_out)
-    warnings.warn(
-        f"{names}: another branch's uncommitted ledger segment, left out of this"
-        " entry's parents (commit it on its branch, or move it away)",
-        ForeignSegment,
-        stacklevel=4,
-    )
     ids: set[bytes] = set()
     named: set[bytes] = set()
     for path in segments.segment_paths(factory):
