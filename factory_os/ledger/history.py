@@ -21,15 +21,15 @@ clone's boundary.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
 from factory_os.git import plumbing as git
 from factory_os.git.revrange import RevRange
 from factory_os.ledger import growth, segments
-from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.report import LedgerProblem
-from factory_os.store import FACTORY_DIR, Factory
+from factory_os.paths import APPEND_ONLY, LEDGER_DIR, is_append_only, is_segment
+from factory_os.store import Factory
 
 MAX_TIPS = 32
 
@@ -75,9 +75,7 @@ def _walk(
 ) -> tuple[list[LedgerProblem], int]:
     prefix = factory.root.relative_to(factory.worktree).as_posix()
     prefix = "" if prefix == "." else f"{prefix}/"
-    ledger_prefix = f"{FACTORY_DIR}/{segments.LEDGER_DIR}/"
-    append_only_dirs = sorted({str(PurePosixPath(p).parent) for p in APPEND_ONLY})
-    pathspecs = [f"{FACTORY_DIR}/{segments.LEDGER_DIR}", *append_only_dirs]
+    pathspecs = [LEDGER_DIR, *sorted(APPEND_ONLY)]
     commits = git.log_raw_per_parent(factory.root, revs, pathspecs, ignore_missing=ignore_missing)
     findings: list[LedgerProblem] = []
     grown: list[tuple[str, str, str, str]] = []  # commit, path, old blob, new blob
@@ -87,7 +85,7 @@ def _walk(
                 continue
             path = change.path[len(prefix) :]
             changed = change.status in "MT" and change.old != change.new
-            if path.startswith(ledger_prefix) and path.endswith(segments.SUFFIX):
+            if is_segment(path):
                 if change.status == "D":
                     findings.append(
                         LedgerProblem(

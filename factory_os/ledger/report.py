@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from factory_os.ledger import segments
+from factory_os import paths
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class LedgerProblem:
         return f"{where}:{about} {self.message}"
 
     def to_json(self) -> dict[str, Any]:
-        in_ledger = self.segment is None and self.path.endswith(segments.SUFFIX)
+        in_ledger = self.segment is None and paths.is_segment(self.path)
         return {
             "path": self.path,
             "line": self.line,

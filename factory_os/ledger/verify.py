@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from factory_os.ledger import segments
-from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
+from factory_os.paths import APPEND_ONLY, is_append_only, is_segment
 from factory_os.store import Factory
 
 
@@ -401,7 +401,7 @@ def _check_files(
             )
         else:
             intact[path] = {"sha256": sha, "stat": stat.__dict__}
-    for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
+    for directory in sorted(APPEND_ONLY):
         try:
             found = sorted(e.name for e in os.scandir(factory.root / directory) if e.is_file())
         except (FileNotFoundError, NotADirectoryError):
@@ -432,7 +432,7 @@ def _check_files(
 def _check_tracked_segments(factory: Factory, tracked: list[str]) -> list[LedgerProblem]:
     findings = []
     for path in tracked:
-        if path.endswith(segments.SUFFIX) and not (factory.root / path).exists():
+        if is_segment(path) and not (factory.root / path).exists():
             findings.append(
                 LedgerProblem(path, 0, "segment is tracked by git but gone from the work tree")
             )
