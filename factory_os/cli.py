@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "drift": "drift",
     "export": "export",
     "mcp": "mcp",
+    "escalate": "escalate",
 }
 
 
