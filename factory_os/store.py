@@ -20,16 +20,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-# the durable writers live in atomic.py; callers use them as store.write_atomic etc.
-from factory_os.atomic import (
-    append_line as append_line,
-    cut_tail as cut_tail,
-    end_line as end_line,
-    make_dir as make_dir,
-    read_tail as read_tail,
-    write_atomic as write_atomic,
-    write_new as write_new,
-)
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
 

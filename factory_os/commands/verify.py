@@ -10,6 +10,7 @@ import click
 from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from factory_os.git import revrange
 from factory_os.ledger import history
 from factory_os.ledger.scan import Report
 from factory_os.ledger.verify import verify_worktree
@@ -27,10 +28,11 @@ def verify(
     if history_walk and range_spec:
         raise UsageError("pass --history or --range, not both")
     factory = store.find_factory(cwd)
+    commits = revrange.parse_range(factory.root, range_spec) if range_spec else None
     report = verify_worktree(factory, full=full, forget_heads=forget_heads)
     walk = None
-    if range_spec:
-        walk = history.verify_range(factory, range_spec, report.recorded)
+    if commits is not None:
+        walk = history.verify_range(factory, commits, report.recorded)
     elif history_walk:
         walk = history.verify_history(factory, report.recorded)
     if walk is not None:

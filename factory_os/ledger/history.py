@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
-from factory_os.ledger import segments
+from factory_os.git.revrange import RevRange
+from factory_os.ledger import growth, segments
 from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.scan import Finding
 from factory_os.store import FACTORY_DIR, Factory
@@ -46,23 +46,9 @@ class Walk(NamedTuple):
 Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
 
 
-def verify_range(factory: Factory, spec: str, recorded: Recorded | None = None) -> Walk:
-    """Findings in the commits of BASE..HEAD, and how many commits were examined."""
-    base, sep, head = spec.partition("..")
-    if not sep or not base or not head or head.startswith("."):
-        raise UsageError(f"--range takes BASE..HEAD, not {spec!r}")
-    if base.startswith("-") or head.startswith("-"):
-        raise UsageError(f"--range takes two revisions, not options: {spec!r}")
-    resolved = []
-    for side in (base, head):
-        sha = git.rev_parse(factory.root, side)
-        if sha is None:
-            raise EnvironmentProblem(
-                f"--range {spec}: {side!r} names no commit in this repository"
-                " (fetch it first, or check the spelling)"
-            )
-        resolved.append(sha)
-    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]], recorded or {})
+def verify_range(factory: Factory, commits: RevRange, recorded: Recorded | None = None) -> Walk:
+    """Findings in the COMMITS of a range, and how many commits were examined."""
+    findings, count = _walk(factory, commits.revs, recorded or {})
     return Walk(findings, count, git.is_shallow(factory.root))
 
 
@@ -130,18 +116,10 @@ def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Fin
         (_, old), (_, new) = next(blobs), next(blobs)
         if old is None or new is None:
             findings.append(Finding(path, 0, "a blob of this segment is missing", None, commit))
-        elif not new.startswith(old):
-            findings.append(_first_difference(path, old, new, commit))
+        elif (number := growth.lost_line(old, new)) is not None:
+            entry = old.split(b"\n")[number - 1][:64].decode("ascii", "replace") or None
+            message = "committed line changed or removed (a segment may only grow)"
+            findings.append(Finding(path, number, message, entry, commit))
     for _ in blobs:  # drain, so git exits
         pass
     return findings
-
-
-def _first_difference(path: str, old: bytes, new: bytes, commit: str) -> Finding:
-    new_lines = new.split(b"\n")
-    for index, line in enumerate(old.split(b"\n")):
-        if index >= len(new_lines) or new_lines[index] != line:
-            entry = line[:64].decode("ascii", "replace") or None
-            message = "committed line changed or removed (a segment may only grow)"
-            return Finding(path, index + 1, message, entry, commit)
-    return Finding(path, 0, "committed content changed", None, commit)

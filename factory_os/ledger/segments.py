@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from factory_os import store
+from factory_os import atomic
 from factory_os.git import plumbing as git
 from factory_os.store import Factory
 
@@ -84,7 +84,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
-    store.write_atomic(path, json.dumps(value, sort_keys=True, separators=(",", ":")))
+    atomic.write_atomic(path, json.dumps(value, sort_keys=True, separators=(",", ":")))
 
 
 # -- this worktree's own segment ---------------------------------------------
@@ -177,7 +177,7 @@ def ensure_attributes(factory: Factory) -> None:
     missing = [line for line in ATTRIBUTES if line not in have]
     if missing:
         lead = current if not current or current.endswith("\n") else current + "\n"
-        store.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
+        atomic.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
 
 
 # -- reading -------------------------------------------------------------------
