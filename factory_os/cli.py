@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "mcp": "mcp",
     "escalate": "escalate",
+    "override": "override",
 }
 
 

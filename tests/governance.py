@@ -31,3 +31,28 @@ def team_repo(repo: Path) -> Path:
     write_tree(repo, {".factory/team.yaml": TEAM})
     commit_all(repo, "init factory")
     return repo
+
+
+def add_rule(repo: Path, *options: str) -> str:
+    """A blocking rule from a fresh incident, committed; return its id."""
+    incident = fos(repo, "incident", "add", "--title", "leak", "--severity", "high")
+    assert incident.code == 0, incident.output
+    rule = fos(
+        repo,
+        "rule",
+        "add",
+        "--title",
+        "no secrets",
+        "--statement",
+        "Never commit SECRET.",
+        "--from-incident",
+        incident.out.strip(),
+        *options,
+    )
+    assert rule.code == 0, rule.output
+    commit_all(repo, "rule")
+    return rule.out.strip()
+
+
+def secret_rule(repo: Path) -> str:
+    return add_rule(repo, "--kind", "forbidden-pattern", "--pattern", "SECRET", "--path", "src/**")

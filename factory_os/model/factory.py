@@ -35,7 +35,6 @@ class Governance(Strict):
     )
 
 
-
 class ContextSettings(Strict):
     budget_tokens: WholeNumber = Field(8000, ge=200, description="Default budget of `fos context`.")
     digests: WholeNumber = Field(3, ge=0, le=50, description="How many latest digests to include.")

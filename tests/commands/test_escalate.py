@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.governance import act_as
 from tests.helpers import fos
-from tests.governance import act_as, team_repo  # noqa: F401  (a fixture)
 
 
 def open_one(repo: Path, *extra: str) -> str:
