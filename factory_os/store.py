@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
+from factory_os.paths import FACTORY_DIR
 
 if TYPE_CHECKING:
     # imported where used: finding the factory and writing files must stay cheap
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
     from ruamel.yaml import YAML
 
-FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 100

@@ -21,8 +21,9 @@ from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
 from factory_os.memory.schemas import render_schemas
 from factory_os.model.common import SLUG_MAX
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.actor import resolve_actor
-from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
+from factory_os.store import SCHEMA_DIR, Factory
 
 EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
 # files `--force` writes again from the templates; everything else is left alone

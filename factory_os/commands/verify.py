@@ -12,7 +12,7 @@ from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from factory_os.git import revrange
 from factory_os.ledger import history
-from factory_os.ledger.scan import Report
+from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify_worktree
 
 
@@ -23,7 +23,7 @@ def verify(
     range_spec: str | None = None,
     full: bool = False,
     forget_heads: bool = False,
-) -> Report:
+) -> VerifyReport:
     """Verify the work tree, and the git history when asked; the findings and figures."""
     if history_walk and range_spec:
         raise UsageError("pass --history or --range, not both")
@@ -42,7 +42,7 @@ def verify(
     return report
 
 
-def render_text(report: Report) -> str:
+def render_text(report: VerifyReport) -> str:
     lines = [str(finding) for finding in report.findings]
     summary = (
         f"{report.entries} entries in {report.segments} segments, {len(report.heads)} heads,"
@@ -61,7 +61,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: VerifyReport) -> str:
     return json.dumps(
         {
             "ok": not report.findings,

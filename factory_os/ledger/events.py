@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,22 +57,6 @@ if TYPE_CHECKING:
     from factory_os.model.ledger import FileRef
 
 LOCK_TIMEOUT_SECONDS = 60
-# Append-only governance files: once written, recorded in the ledger with their
-# sha256 and never changed. Globs relative to the factory root.
-APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md", ".factory/digests/*.md")
-
-
-def _glob_regex(pattern: str) -> str:
-    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
-
-
-# APPEND_ONLY as one expression: `*` within one path component, as git globs do
-_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
-
-
-def is_append_only(path: str) -> bool:
-    """Whether PATH (relative to the factory root, with slashes) is an append-only file."""
-    return _APPEND_ONLY.fullmatch(path) is not None
 
 
 class Ref(NamedTuple):

@@ -9,20 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from factory_os.ledger import growth
+from factory_os.paths import is_segment
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding
-
-LEDGER_DIR = ".factory/ledger/"
-
-
-def is_segment(path: str) -> bool:
-    return (
-        path.startswith(LEDGER_DIR)
-        and path.endswith(".jsonl")
-        and "/" not in path[len(LEDGER_DIR) :]
-    )
 
 
 def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import log as gitlog, plumbing as git, revrange
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
@@ -20,7 +21,6 @@ from factory_os.rules.finding import Finding, sort_key
 from factory_os.rules.identity import allowed_signers_file
 from factory_os.rules.inforce import (
     DOCUMENTS,
-    FACTORY,
     Compiler,
     Repo,
     Snapshot,
@@ -55,7 +55,7 @@ def open_repo(cwd: Path) -> Repo | None:
     while True:
         prefix = here.relative_to(top).as_posix() if here != top else ""
         prefix = "" if prefix in ("", ".") else prefix + "/"
-        if (here / FACTORY).is_dir():
+        if (here / FACTORY_DIR).is_dir():
             return Repo(top, git_dir, common, head, prefix)
         candidates.append(prefix)
         if here == top or here.parent == here:
@@ -73,7 +73,7 @@ def open_repo(cwd: Path) -> Repo | None:
 def require_repo(cwd: Path) -> Repo:
     repo = open_repo(cwd)
     if repo is None:
-        raise NoFactory(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
+        raise NoFactory(f"no {FACTORY_DIR}/ found in {cwd} or above it (run `fos init`)")
     return repo
 
 
