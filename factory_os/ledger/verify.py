@@ -30,11 +30,14 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import mmap
 import os
 from pathlib import Path
 from typing import Any
 
+from factory_os import atomic
 from factory_os.ledger import segments
+from factory_os.ledger.line import ID_HEX
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
@@ -91,9 +94,10 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
         written_ns = 0
     tracked, memo = segments.tracked_paths(factory, (cache or {}).get("tracked"), written_ns)
     result = None
+    index = _index_path(cache_path)
     if cache is not None and not full:
         try:
-            result = _incremental(factory, cache, written_ns, tracked)
+            result = _incremental(factory, cache, written_ns, tracked, index)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             result = None  # a cache from another version, or damaged: verify everything
     if result is None:
@@ -120,6 +124,7 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
     report.entries = state["entries"]
     report.segments = len(segments.segment_paths(factory))
     if not report.findings:
+        state["index"] = _update_index(index, state.pop("index_update"))
         segments.write_json(cache_path, state)
     return report
 
@@ -188,6 +193,7 @@ def _full(
         "last": _last(scan, scan.heights, {}),
         "refs": scan.refs,
         "entries": scan.count(),
+        "index_update": ("write", list(scan.order.values())),
     }
     return report, state
 
@@ -212,7 +218,7 @@ MAX_SEARCHED = 64
 
 
 def _incremental(
-    factory: Factory, cache: dict[str, Any], written_ns: int, tracked: list[str]
+    factory: Factory, cache: dict[str, Any], written_ns: int, tracked: list[str], index: Path
 ) -> tuple[VerifyReport, dict[str, Any]] | None:
     marks = _marks(cache)
     if marks is None:
@@ -230,15 +236,19 @@ def _incremental(
     # The bytes verified before must be the same (an edit in place, then an append,
     # keeps the inode and grows the file), and no new entry may be a copy of one there.
     grown = {path.name for path, offset, _ in steps if offset}
+    indexed = _in_index(index, cache.get("index"), new_ids)
+    if indexed:
+        return None  # a copied entry: the full run names every copy
+    searched = new_ids if indexed is None else []  # no index: search the segments
     hashers: dict[str, tuple[Any, int]] = {}
     for path in segments.segment_paths(factory):
         mark = marks.get(path.name)
         if mark is None:
             continue
         hasher = hashlib.sha256() if path.name in grown else None
-        if hasher is None and not new_ids:
+        if hasher is None and not searched:
             continue  # unchanged, and nothing new to look for in it
-        whole, copies = segments.read_range(path, 0, mark.end, new_ids, hasher)
+        whole, copies = segments.read_range(path, 0, mark.end, searched, hasher)
         if not whole or (hasher is not None and hasher.hexdigest() != mark.prefix_sha256):
             return None
         if copies:
@@ -264,8 +274,59 @@ def _incremental(
         "refs": refs,
         "entries": cache["entries"] + scan.count(),
         "files": cache.get("files", {}),
+        "index": cache.get("index"),
+        # with no index to add to, the next full run writes one
+        "index_update": None if indexed is None else ("append", list(scan.order.values())),
     }
     return report, state
+
+
+# -- the id index: every verified id, so a re-verify need not search the segments
+# for a copy of a new entry ----------------------------------------------------
+
+
+def _index_path(cache_path: Path) -> Path:
+    return cache_path.with_suffix(".ids")
+
+
+def _update_index(path: Path, update: tuple[str, list[list[bytes]]] | None) -> list[int] | None:
+    """Write the index at PATH anew, or append to it, with the ids of UPDATE (per
+    segment); what the cache is to say of it: [size, inode], or None for no index."""
+    if update is None:
+        return None
+    how, new_ids = update
+    blob = b"".join(b"".join(ids) for ids in new_ids)
+    try:
+        if how == "write":
+            atomic.write_atomic(path, blob)
+        elif blob:
+            with path.open("ab") as f:
+                f.write(blob)
+        info = os.stat(path)
+    except OSError:
+        return None  # no index: a re-verify searches the segments
+    return [info.st_size, info.st_ino]
+
+
+def _in_index(path: Path, known: Any, ids: list[bytes]) -> bool | None:
+    """Whether any of IDS is in the index at PATH; None when the index is not the one
+    the cache describes (KNOWN: [size, inode]), and so cannot tell."""
+    try:
+        info = os.stat(path)
+        if not isinstance(known, list) or [info.st_size, info.st_ino] != known:
+            return None
+        if not ids or not info.st_size:
+            return False
+        with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for ident in ids:
+                at = data.find(ident)
+                while at >= 0:
+                    if at % ID_HEX == 0:  # ids are 64 bytes each, end to end
+                        return True
+                    at = data.find(ident, at + 1)
+    except OSError:
+        return None
+    return False
 
 
 def _parents_only_untracked(
