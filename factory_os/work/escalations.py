@@ -221,10 +221,10 @@ def _listing(
 
 def _order(row: Listed) -> tuple[bool, int, str, str]:
     e = row.escalation
-    return (not row.past_sla, -_rank(e.severity), e.opened_at, e.id)
+    return (not row.past_sla, -severity_rank(e.severity), e.opened_at, e.id)
 
 
-def _rank(severity: str) -> int:
+def severity_rank(severity: str) -> int:
     return SEVERITY_LEVELS.index(severity) if severity in SEVERITY_LEVELS else 0
 
 

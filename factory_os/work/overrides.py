@@ -32,7 +32,7 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
-from factory_os.rules.overrides import SCOPES, Override
+from factory_os.rules.overrides import Override, from_data
 from factory_os.store import Factory
 from factory_os.work import people
 
@@ -96,25 +96,6 @@ def parse_ttl(text: str) -> int:
 
 
 # -- reading -------------------------------------------------------------------
-
-
-def from_data(data: dict[str, Any], subject: str) -> Override | None:
-    """The Override an `override.granted` entry's DATA describes; None if malformed."""
-    ident, scope, targets = data.get("id"), data.get("scope"), data.get("targets")
-    expires, granted_by = data.get("expires_at"), data.get("granted_by")
-    if not (isinstance(ident, str) and isinstance(expires, str) and isinstance(granted_by, str)):
-        return None
-    if scope not in SCOPES or not isinstance(targets, list):
-        return None
-    return Override(
-        id=ident,
-        rule=str(data.get("rule", subject)),
-        scope=str(scope),
-        targets=tuple(t for t in targets if isinstance(t, str)),
-        granted_by=granted_by,
-        justification=str(data.get("justification", "")),
-        expires_at=expires,
-    )
 
 
 def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
