@@ -10,7 +10,6 @@ member starts from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,26 +17,12 @@ from typing import Any
 from factory_os import clock
 from factory_os.errors import UsageError
 from factory_os.ledger import events
-from factory_os.ledger.events import Entry
 from factory_os.store import Factory
-from factory_os.work import escalations, overrides, people
+from factory_os.work import activity, escalations, overrides, people
 
-RECORDED = "handoff.recorded"
+RECORDED = activity.HANDOFF
 TEAM = "team"
 EXPIRING_WITHIN = timedelta(days=1)
-RUN_STARTED = "run.started"
-RUN_ENDED = ("run.shipped", "run.abandoned")
-SESSION_STARTED = "session.started"
-SESSION_ENDED = "session.ended"
-KINDS = (
-    *escalations.KINDS,
-    *overrides.KINDS,
-    RUN_STARTED,
-    *RUN_ENDED,
-    SESSION_STARTED,
-    SESSION_ENDED,
-    RECORDED,
-)
 
 
 @dataclass(frozen=True)
@@ -80,23 +65,12 @@ class Handoff:
         return out
 
 
-def _open_subjects(entries: Iterable[Entry], start: str, ends: Sequence[str]) -> list[Entry]:
-    ended = {e.subject for e in entries if e.kind in ends}
-    first: dict[str, Entry] = {}
-    for e in entries:
-        if e.kind == start and e.subject not in ended:
-            first.setdefault(e.subject, e)
-    return list(first.values())
-
-
-def digest(
-    factory: Factory, entries: Sequence[Entry], *, by: str, to: str, now: datetime
-) -> Handoff:
-    """What is open in ENTRIES (replay order) at NOW, as BY's handoff to TO."""
+def digest(factory: Factory, *, by: str, to: str, now: datetime) -> Handoff:
+    """What is open in FACTORY's ledger at NOW, as BY's handoff to TO."""
     with people.catalog_for(factory) as catalog:
         governance = catalog.governance()
     rows = []
-    for e in escalations.fold(x for x in entries if x.kind in escalations.KINDS).values():
+    for e in escalations.escalations(factory).values():
         if not e.open:
             continue
         sla = escalations.sla_of(governance, e)
@@ -110,23 +84,17 @@ def digest(
             "past_sla": late,
         }
         rows.append((not late, -escalations.severity_rank(e.severity), e.opened_at, row))
-    states = overrides.fold(x for x in entries if x.kind in overrides.KINDS)
+    states = list(overrides.overrides(factory).values())
     return Handoff(
         by=by,
         to=to,
         at=clock.stamp(now),
         escalations=[row for *_, row in sorted(rows, key=lambda r: r[:3])],
-        sessions=[
-            {"id": s.subject, "actor": s.actor}
-            for s in _open_subjects(entries, SESSION_STARTED, (SESSION_ENDED,))
-        ],
-        runs=[
-            {"id": r.subject, "actor": r.actor}
-            for r in _open_subjects(entries, RUN_STARTED, RUN_ENDED)
-        ],
+        sessions=[{"id": s.id, "actor": s.actor} for s in activity.open_sessions(factory)],
+        runs=[{"id": r.id, "actor": r.actor} for r in activity.open_runs(factory)],
         overrides=[
             {"id": o.id, "rule": o.rule, "expires_at": o.expires_at}
-            for o in overrides.expiring(list(states.values()), now, EXPIRING_WITHIN)
+            for o in overrides.expiring(states, now, EXPIRING_WITHIN)
         ],
     )
 
@@ -142,25 +110,25 @@ def hand_off(
         if member is None:
             raise UsageError(f"--to {to}: no such member in team.yaml")
         recipient = member
-    entries = [e for e in events.entries(factory) if e.kind in KINDS]
-    handoff = digest(factory, entries, by=actor, to=recipient, now=now or clock.now())
+    handoff = digest(factory, by=actor, to=recipient, now=now or clock.now())
     events.append(factory, kind=RECORDED, actor=actor, subject=recipient, data=handoff.data())
     return handoff
 
 
-def latest_for(entries: Iterable[Entry], member: str | None) -> Handoff | None:
-    """The last handoff in ENTRIES to MEMBER, or to the team."""
-    found = None
-    for e in entries:
-        if e.kind == RECORDED and e.subject in (TEAM, member):
-            data = e.data
-            found = Handoff(
-                by=e.actor,
-                to=e.subject,
-                at=e.at,
-                escalations=list(data.get("escalations", [])),
-                sessions=list(data.get("sessions", [])),
-                runs=list(data.get("runs", [])),
-                overrides=list(data.get("overrides", [])),
-            )
-    return found
+def latest_for(factory: Factory, member: str | None) -> Handoff | None:
+    """The latest handoff to MEMBER or to the team."""
+    latest = activity.latest_handoffs(factory)
+    found = [(latest[k][1], k) for k in (TEAM, member) if k is not None and k in latest]
+    if not found:
+        return None
+    _at, to = max(found)
+    by, at, data = latest[to]
+    return Handoff(
+        by=by,
+        to=to,
+        at=at,
+        escalations=list(data.get("escalations", [])),
+        sessions=list(data.get("sessions", [])),
+        runs=list(data.get("runs", [])),
+        overrides=list(data.get("overrides", [])),
+    )

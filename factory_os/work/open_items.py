@@ -19,12 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from factory_os.ledger import events
 from factory_os.rules import pathmatch
 from factory_os.store import Factory
 from factory_os.work import escalations, handoff, overrides, people
-
-KINDS = (*escalations.KINDS, *overrides.KINDS, handoff.RECORDED)
 
 
 def open_items(
@@ -34,9 +31,8 @@ def open_items(
     roles: Sequence[str] = (),
     paths: Sequence[str] = (),
 ) -> tuple[str, ...]:
-    entries = [e for e in events.entries(factory) if e.kind in KINDS]
     items: list[str] = []
-    latest = handoff.latest_for(entries, member)
+    latest = handoff.latest_for(factory, member)
     if latest is not None:
         items.append("\n".join(latest.lines()))
     with people.catalog_for(factory) as catalog:
@@ -44,7 +40,7 @@ def open_items(
         answering = set(governance.accountable + governance.responsible)
         mine = [
             e
-            for e in escalations.fold(x for x in entries if x.kind in escalations.KINDS).values()
+            for e in escalations.escalations(factory).values()
             if e.open
             and (
                 (member is None and not roles)
@@ -68,7 +64,7 @@ def open_items(
             f" (opened by {e.opened_by} at {e.opened_at})"
         )
     if paths:
-        states = overrides.fold(x for x in entries if x.kind in overrides.KINDS).values()
+        states = overrides.overrides(factory).values()
         for state in sorted(states, key=lambda s: (s.override.expires_at, s.id)):
             o = state.override
             if state.revoked_at or state.expired_recorded or o.scope != "paths":

@@ -34,7 +34,8 @@ from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
 from factory_os.rules.overrides import Override, from_data
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 GRANTED = "override.granted"
 REVOKED = "override.revoked"
@@ -98,9 +99,12 @@ def parse_ttl(text: str) -> int:
 # -- reading -------------------------------------------------------------------
 
 
-def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
-    """Override id -> its state, from override entries in replay order."""
-    found: dict[str, OverrideState] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, OverrideState] | None = None
+) -> dict[str, OverrideState]:
+    """Override id -> its state, from override entries in replay order (folded into
+    FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == GRANTED:
             override = from_data(entry.data, entry.subject)
@@ -119,9 +123,29 @@ def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
     return found
 
 
+def _dump(state: OverrideState) -> tuple[Any, ...]:
+    s = state
+    return (
+        tuple(s.override),
+        s.granted_at,
+        s.entry,
+        s.revoked_by,
+        s.revoked_at,
+        s.expired_recorded,
+    )
+
+
+def _load(values: tuple[Any, ...]) -> OverrideState:
+    override, *rest = values
+    return OverrideState(Override(*override), *rest)
+
+
+PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load)
+
+
 def overrides(factory: Factory) -> dict[str, OverrideState]:
     """Every override the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+    return projection.state(factory, PROJECTION)
 
 
 def listing(factory: Factory, *, active: bool = False, now: datetime) -> list[OverrideState]:

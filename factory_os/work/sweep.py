@@ -16,17 +16,15 @@ escalation or override that the next replay shows as already done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from factory_os import clock
-from factory_os.ledger import events
-from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
 from factory_os.store import Factory
-from factory_os.work import escalations, overrides, people
+from factory_os.work import activity, escalations, overrides, people
 
 STALE_SESSION_HOURS = 24
 SESSION_STARTED = "session.started"
@@ -68,24 +66,23 @@ class SweepReport:
 def sweep(factory: Factory, *, actor: str, now: datetime | None = None) -> SweepReport:
     """Sweep FACTORY at NOW (default: the clock), recording as ACTOR what time made due."""
     moment = now or clock.now()
-    entries = [e for e in events.entries(factory) if e.kind in KINDS]
     with people.catalog_for(factory) as catalog:
         items = [
-            *_escalations(factory, catalog, entries, actor, moment),
-            *_overrides(factory, entries, actor, moment),
-            *_sessions(entries, moment),
+            *_escalations(factory, catalog, actor, moment),
+            *_overrides(factory, actor, moment),
+            *_sessions(factory, moment),
             *_drift(factory, moment),
         ]
     return SweepReport(clock.stamp(moment), tuple(items))
 
 
 def _escalations(
-    factory: Factory, catalog: Catalog, entries: Sequence[Entry], actor: str, now: datetime
+    factory: Factory, catalog: Catalog, actor: str, now: datetime
 ) -> Iterable[SweepItem]:
     governance = catalog.governance()
     to = tuple(people.holders(catalog, governance.accountable))
-    known = escalations.fold(e for e in entries if e.kind in escalations.KINDS)
-    for e in sorted(known.values(), key=lambda e: (e.opened_at, e.id)):
+    known = [e for e in escalations.escalations(factory).values() if e.open]
+    for e in sorted(known, key=lambda e: (e.opened_at, e.id)):
         sla = escalations.sla_of(governance, e)
         if not e.past_sla(now, sla):
             continue
@@ -102,13 +99,13 @@ def _escalations(
         )
 
 
-def _overrides(
-    factory: Factory, entries: Sequence[Entry], actor: str, now: datetime
-) -> Iterable[SweepItem]:
-    known = overrides.fold(e for e in entries if e.kind in overrides.KINDS)
-    for state in sorted(known.values(), key=lambda s: (s.override.expires_at, s.id)):
-        if state.revoked_at or state.expired_recorded or state.active(now):
-            continue
+def _overrides(factory: Factory, actor: str, now: datetime) -> Iterable[SweepItem]:
+    known = [
+        s
+        for s in overrides.overrides(factory).values()
+        if not (s.revoked_at or s.expired_recorded or s.active(now))
+    ]
+    for state in sorted(known, key=lambda s: (s.override.expires_at, s.id)):
         o = state.override
         yield SweepItem(
             "override.expired",
@@ -120,20 +117,15 @@ def _overrides(
         )
 
 
-def _sessions(entries: Sequence[Entry], now: datetime) -> Iterable[SweepItem]:
-    ended = {e.subject for e in entries if e.kind == SESSION_ENDED}
+def _sessions(factory: Factory, now: datetime) -> Iterable[SweepItem]:
     stale = clock.stamp(now - timedelta(hours=STALE_SESSION_HOURS))
-    seen: set[str] = set()
-    for e in entries:
-        if e.kind != SESSION_STARTED or e.subject in ended or e.subject in seen:
-            continue
-        seen.add(e.subject)
-        if e.at < stale:
+    for session in activity.open_sessions(factory):
+        if session.at < stale:
             yield SweepItem(
                 "session.open",
-                e.subject,
-                f"session started by {e.actor} at {e.at} was never ended"
-                f" (`fos session end --session {e.subject}`)",
+                session.id,
+                f"session started by {session.actor} at {session.at} was never ended"
+                f" (`fos session end --session {session.id}`)",
             )
 
 
