@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from factory_os import clock, ids, store
+from factory_os import atomic, clock, ids, store
 from factory_os.commands._body import read_body, single_line
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, InvalidInput, UsageError
@@ -62,7 +62,7 @@ def add_decision(
             "the body would not read back as one decision (a line starting with `## ` begins"
             " a new section; use ### or deeper headings in the body)"
         )
-    store.write_atomic(path, new_text)
+    atomic.write_atomic(path, new_text)
     return parsed[-1]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from factory_os import store
+from factory_os import atomic, store
 from factory_os.commands.options import Env
 from factory_os.context.bundle import build_context, demote
 from factory_os.errors import EXIT_OK, InvalidInput
@@ -76,7 +76,7 @@ def export_agents_md(factory: Factory, *, output: Path) -> ExportResult:
     updated = splice(text, managed_block(factory), rel)
     if exists and updated == text:
         return ExportResult(output, changed=False, created=False)
-    store.write_atomic(output, updated)
+    atomic.write_atomic(output, updated)
     return ExportResult(output, changed=True, created=not exists)
 
 

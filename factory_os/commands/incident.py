@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from factory_os import clock, store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK, InvalidInput, Problem
 from factory_os.ids import new_id
 from factory_os.ledger import events
@@ -192,6 +192,7 @@ def add_cmd(
             actor=actor,
         )
     )
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

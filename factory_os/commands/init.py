@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from factory_os import __version__, store
+from factory_os import __version__, atomic, store
 from factory_os.commands.options import Env
 from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
@@ -21,8 +21,9 @@ from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
 from factory_os.memory.schemas import render_schemas
 from factory_os.model.common import SLUG_MAX
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.actor import resolve_actor
-from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
+from factory_os.store import SCHEMA_DIR, Factory
 
 EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
 # files `--force` writes again from the templates; everything else is left alone
@@ -70,11 +71,11 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     # never touch rules, incidents, knowledge, digests or the ledger already there
     written = []
     for rel, text in files.items():
-        store.write_atomic(factory.dir / rel, text)
+        atomic.write_atomic(factory.dir / rel, text)
         written.append(rel)
     added = {rel: text for rel, text in rule_files.items() if not (factory.dir / rel).exists()}
     for rel, text in added.items():
-        store.write_new(factory.dir / rel, text)
+        atomic.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
     segments.ensure_attributes(factory)
@@ -116,9 +117,9 @@ def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
     """
     staging = Path(tempfile.mkdtemp(prefix=".factory.init-", dir=factory.root))
     try:
-        store.make_dir(staging)
+        atomic.make_dir(staging)
         for rel, text in files.items():
-            store.write_atomic(staging / rel, text)
+            atomic.write_atomic(staging / rel, text)
         for directory in EMPTY_DIRS:
             folder = staging / directory
             folder.mkdir(exist_ok=True)

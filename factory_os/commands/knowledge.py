@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from factory_os import clock, store
+from factory_os import atomic, clock, store
 from factory_os.commands._body import read_body, single_line
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK, UsageError
@@ -73,7 +73,7 @@ def add_note(
     text = f"---\n{store.dump_yaml(front)}---\n"
     if body.strip():
         text += f"\n{body.strip()}\n"
-    store.write_new(path, text)
+    atomic.write_new(path, text)
     return path
 
 

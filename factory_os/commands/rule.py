@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from factory_os import clock, store
 from factory_os.commands.incident import incident_path
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK, InvalidInput, Problem, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
@@ -350,6 +350,7 @@ def add_cmd(
         cwd=env.cwd, from_incident=from_incident, file=file, options=options, actor=actor
     )
     emit(rule_id)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -361,6 +362,7 @@ def add_cmd(
 def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
     """Record in the ledger that rule ID is replaced by another (its file is not touched)."""
     supersede_rule(cwd=env.cwd, rule_id=rule_id, by=by, actor=actor)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -372,6 +374,7 @@ def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
 def retire_cmd(env: Env, rule_id: str, reason: str, actor: str | None) -> int:
     """Record in the ledger that rule ID no longer applies (its file is not touched)."""
     retire_rule(cwd=env.cwd, rule_id=rule_id, reason=reason, actor=actor)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

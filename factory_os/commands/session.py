@@ -11,7 +11,7 @@ import click
 from factory_os import store
 from factory_os.commands._body import read_body
 from factory_os.commands.context import selection_options
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
 from factory_os.rules.actor import resolve_actor
@@ -70,6 +70,7 @@ def start_command(
         emit(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
     else:
         emit(f"{opened.id}\n\n{opened.bundle.text}")
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -131,6 +132,7 @@ def end_command(
         factory, session_id=session_id, actor=resolve_actor(env.cwd, actor), body=body
     )
     click.echo(rel)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

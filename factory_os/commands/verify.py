@@ -10,8 +10,9 @@ import click
 from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from factory_os.git import revrange
 from factory_os.ledger import history
-from factory_os.ledger.scan import Report
+from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify_worktree
 
 
@@ -22,15 +23,16 @@ def verify(
     range_spec: str | None = None,
     full: bool = False,
     forget_heads: bool = False,
-) -> Report:
+) -> VerifyReport:
     """Verify the work tree, and the git history when asked; the findings and figures."""
     if history_walk and range_spec:
         raise UsageError("pass --history or --range, not both")
     factory = store.find_factory(cwd)
+    commits = revrange.parse_range(factory.root, range_spec) if range_spec else None
     report = verify_worktree(factory, full=full, forget_heads=forget_heads)
     walk = None
-    if range_spec:
-        walk = history.verify_range(factory, range_spec, report.recorded)
+    if commits is not None:
+        walk = history.verify_range(factory, commits, report.recorded)
     elif history_walk:
         walk = history.verify_history(factory, report.recorded)
     if walk is not None:
@@ -40,7 +42,7 @@ def verify(
     return report
 
 
-def render_text(report: Report) -> str:
+def render_text(report: VerifyReport) -> str:
     lines = [str(finding) for finding in report.findings]
     summary = (
         f"{report.entries} entries in {report.segments} segments, {len(report.heads)} heads,"
@@ -59,7 +61,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: VerifyReport) -> str:
     return json.dumps(
         {
             "ok": not report.findings,

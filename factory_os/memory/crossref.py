@@ -10,8 +10,9 @@ from factory_os.errors import Problem
 from factory_os.memory.documents import Loaded, Scan
 from factory_os.memory.packs import available_packs
 from factory_os.model.common import HEX_SUFFIX, LIFECYCLE_STAGES, SLUG, SLUG_MAX
+from factory_os.paths import FACTORY_DIR
 
-DNA = ".factory/DNA.md"
+DNA = f"{FACTORY_DIR}/DNA.md"
 
 
 def check(scan: Scan) -> Iterator[Problem]:
