@@ -27,7 +27,14 @@ from factory_os.store import SCHEMA_DIR, Factory
 
 EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
 # files `--force` writes again from the templates; everything else is left alone
-TEMPLATE_FILES = ("factory.yaml", "team.yaml", "roles.yaml", "raci.yaml", "DNA.md")
+TEMPLATE_FILES = (
+    "factory.yaml",
+    "team.yaml",
+    "roles.yaml",
+    "raci.yaml",
+    "lifecycle.yaml",
+    "DNA.md",
+)
 
 
 @dataclass
@@ -160,7 +167,7 @@ def _template_files(factory: Factory, *, name: str, packs: list[str], email: str
         "team.yaml": store.dump_yaml(team, schema=f"{SCHEMA_DIR}/team.schema.json"),
         "DNA.md": (templates / "DNA.md").read_text("utf-8"),
     }
-    for kind in ("roles", "raci"):
+    for kind in ("roles", "raci", "lifecycle"):
         text = (templates / f"{kind}.yaml").read_text("utf-8")
         files[f"{kind}.yaml"] = _with_modeline(text, kind, "")
     for schema_name, text in render_schemas().items():
@@ -201,15 +208,15 @@ def _slug(text: str) -> str:
     "--force",
     is_flag=True,
     help="Over an existing factory: write the templates (factory.yaml, team.yaml, roles.yaml, "
-    "raci.yaml, DNA.md) again and add missing pack rules. Rules, incidents, knowledge, "
-    "digests and the ledger are never touched.",
+    "raci.yaml, lifecycle.yaml, DNA.md) again and add missing pack rules. Rules, incidents, "
+    "knowledge, digests and the ledger are never touched.",
 )
 @click.option("--actor", metavar="MEMBER", help="Who initialises (default: FOS_ACTOR, git email).")
 @click.pass_obj
 def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int:
     """Create .factory/ in the current git work tree.
 
-    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, the rules of
+    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, lifecycle.yaml, the rules of
     the chosen packs, empty knowledge/, incidents/, digests/, specs/ and runs/,
     the editor schemas, and the ledger's first entry.
     """

@@ -24,6 +24,8 @@ from factory_os.model.spec import BuildEvidence, CaseReport, LaunchRecord, Ranki
 
 RANK_MIN, RANK_MAX = 1, 5
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_ANY_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+PLACEHOLDER = "(to write)"  # what `fos spec new` puts in each section of a new spec
 
 Figures = dict[str, Any]  # ints and strings only: they go into a ledger entry
 
@@ -112,15 +114,31 @@ def _rate(part: int, whole: int) -> str:
 
 
 def _markdown(kind: EvidenceKind, text: str, rel: str) -> Figures:
-    headings = {match.group(1).strip().lower() for match in _HEADING.finditer(text)}
-    missing = [section for section in kind.sections if section.lower() not in headings]
-    if missing:
-        raise InvalidInput(
-            Problem(rel, 0, f"missing section `## {section}`") for section in missing
-        )
     if not text.strip():
         raise InvalidInput.one(rel, 1, "empty document")
+    bodies = _sections(text)
+    problems = []
+    for section in kind.sections:
+        found = bodies.get(section.lower())
+        if found is None:
+            problems.append(Problem(rel, 0, f"missing section `## {section}`"))
+        elif not found[1].strip() or found[1].strip() == PLACEHOLDER:
+            problems.append(Problem(rel, found[0], f"section `## {section}` is not written"))
+    if problems:
+        raise InvalidInput(problems)
     return {"sections": len(kind.sections)}
+
+
+def _sections(text: str) -> dict[str, tuple[int, str]]:
+    """heading (lowercased) -> (its line, the text up to the next heading of any level)."""
+    found: dict[str, tuple[int, str]] = {}
+    matches = list(_HEADING.finditer(text))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        body = _ANY_HEADING.split(text[match.end() : end])[0]
+        line = text.count("\n", 0, match.start()) + 1
+        found.setdefault(match.group(1).strip().lower(), (line, body))
+    return found
 
 
 def _check_factors(kind: EvidenceKind, ranking: RankingEvidence, doc: store.YamlDocument) -> None:
@@ -161,4 +179,3 @@ def _pointer_problems(exc: ValidationError, rel: str) -> list[Problem]:
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
         problems.append(Problem(rel, 0, f"{pointer or '/'}: {message}"))
     return problems
-

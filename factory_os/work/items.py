@@ -116,13 +116,17 @@ def order(entry: Entry) -> tuple[int, str]:
 
 
 def evidence_key(data: dict[str, Any]) -> EvidenceKey:
-    return (str(data.get("stage", "")), str(data.get("evidence", "")), str(data.get("platform", "")))
+    return (
+        str(data.get("stage", "")),
+        str(data.get("evidence", "")),
+        str(data.get("platform", "")),
+    )
 
 
 def _created(entry: Entry) -> Item:
     data = entry.data
     roles = data.get("roles")
-    platforms = data.get("platforms")
+    platforms = data.get("platforms") if isinstance(data.get("platforms"), list) else []
     item = Item(
         id=entry.subject,
         stage=str(data.get("stage", "")),
@@ -131,7 +135,9 @@ def _created(entry: Entry) -> Item:
         else {},
         risk=str(data.get("risk", "high")),
         reasoned=bool(data.get("reasoned")),
-        platforms=[p for p in platforms if isinstance(p, str)] if isinstance(platforms, list) else [],
+        platforms=[p for p in platforms if isinstance(p, str)]
+        if isinstance(platforms, list)
+        else [],
         created=entry,
         entered=entry,
     )
