@@ -38,6 +38,9 @@ COMMANDS: dict[str, str] = {
     "mcp": "mcp",
     "spec": "spec",
     "signoff": "signoff",
+    "escalate": "escalate",
+    "override": "override",
+    "sweep": "sweep",
 }
 
 

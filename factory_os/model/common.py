@@ -59,14 +59,14 @@ Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
 HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
-# how urgent an incident or an escalation is, least first
-SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 
 
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 def is_branch_safe(identifier: str) -> bool:
