@@ -77,9 +77,11 @@ def table_text(statuses: Sequence[ItemStatus]) -> str:
     for status in statuses:
         gate = status.gate
         done = sum(check.ok for check in gate.checks)
-        summary = "retired" if status.item.retired else f"{done}/{len(gate.checks)}"
-        if gate.holds and not status.item.retired:
-            summary += " ready"
+        summary = f"{done}/{len(gate.checks)}" + (" ready" if gate.holds else "")
+        if gate.to is None:
+            summary = "live"
+        if status.item.retired:
+            summary = "retired"
         rows.append(
             (status.item.id, status.item.stage, summary, status.title, "; ".join(status.flags))
         )
