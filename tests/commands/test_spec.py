@@ -270,4 +270,3 @@ def test_retiring_takes_the_owner(work_repo: Path) -> None:
     assert (work_repo / ".factory" / "specs" / spec_id / "retirement.md").is_file()
     assert _status(work_repo, spec_id)["retired"] is True
     assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
-
