@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_check import ENV, FOS, PYTHON, WORK, compare, sh  # noqa: E402
+from bench_check import ENV, FOS, PYTHON, WORK, compare, sh
 
-from factory_os.ledger.line import encode  # noqa: E402
+from factory_os.ledger.line import encode
 
 ESCALATIONS = 10_000
 OVERRIDES = 10_000
@@ -137,7 +137,9 @@ def ledger() -> bytes:
             expires_at=stamp(expires),
         )
         if not active:
-            chain.add("override.expired", "ben@example.com", ident, expires, expires_at=stamp(expires))
+            chain.add(
+                "override.expired", "ben@example.com", ident, expires, expires_at=stamp(expires)
+            )
     return b"".join(chain.lines)
 
 
