@@ -20,18 +20,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-# the durable writers live in atomic.py; callers use them as store.write_atomic etc.
-from factory_os.atomic import (
-    append_line as append_line,
-    cut_tail as cut_tail,
-    end_line as end_line,
-    make_dir as make_dir,
-    read_tail as read_tail,
-    write_atomic as write_atomic,
-    write_new as write_new,
-)
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
+from factory_os.paths import FACTORY_DIR
 
 if TYPE_CHECKING:
     # imported where used: finding the factory and writing files must stay cheap
@@ -39,7 +30,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
     from ruamel.yaml import YAML
 
-FACTORY_DIR = ".factory"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 100

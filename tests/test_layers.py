@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "factory_os"
 
 # bottom to top; a module may import its own layer and any layer before it
 LAYERS: list[set[str]] = [
-    {"factory_os", "__init__", "errors", "records", "ids", "clock"},
+    {"factory_os", "__init__", "errors", "records", "ids", "clock", "paths"},
     {"model"},
     {"git"},
     {"atomic", "store"},
@@ -118,3 +118,49 @@ def test_only_the_command_line_and_the_hooks_write_to_stdout(module: str, path: 
     lines = _stdout_writes(path.read_text(encoding="utf-8"))
     where = [f"{path.relative_to(PACKAGE.parent)}:{line}" for line in lines]
     assert not where, f"writes to stdout outside the command line: {', '.join(where)}"
+
+
+# the functions of factory_os.git.plumbing (imported as `git`) that take a git command line
+_RUNNERS = {"run", "run_all", "output", "try_output", "parallel"}
+
+
+def _git_command_lines(path: Path) -> list[str]:
+    """Where PATH builds a git command line: a list or tuple starting with "git", a
+    literal argument list handed to a runner of factory_os.git, or process spawning."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.List | ast.Tuple) and node.elts:
+            first = node.elts[0]
+            if isinstance(first, ast.Constant) and first.value == "git":
+                found.append(f"{node.lineno}: a command line starting with 'git'")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            literal = any(isinstance(arg, ast.List | ast.Tuple) for arg in node.args)
+            owner = node.func.value
+            on_git = isinstance(owner, ast.Name) and owner.id in ("git", "plumbing", "spawn")
+            if on_git and node.func.attr in _RUNNERS and literal:
+                found.append(f"{node.lineno}: {node.func.attr}() given a literal argument list")
+    found += [
+        f"{line}: imports {name}" for line, name in _imports(path) if "factory_os.git.spawn" in name
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("module", "path"), _modules(), ids=lambda value: str(value))
+def test_only_the_git_package_builds_git_command_lines(module: str, path: Path) -> None:
+    if _unit(module) == "git":
+        return
+    where = [f"{path.relative_to(PACKAGE.parent)}:{line}" for line in _git_command_lines(path)]
+    assert not where, "\n".join(where)
+
+
+def test_the_git_command_line_check_sees_what_it_guards(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from factory_os.git import spawn\n"
+        'spawn.run_all([["git", "status"]])\n'
+        'git.run(["rev-list", "HEAD"], cwd)\n'
+        "git.run(git.staged_changes_args(None), cwd)\n"
+        'subprocess.run(["sh", "-c", command])\n'
+    )
+    lines = sorted(line.split(":")[0] for line in _git_command_lines(sample))
+    assert lines == ["1", "2", "2", "3"]

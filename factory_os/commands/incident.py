@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory.incidents import SEVERITIES, add_incident, list_incidents, show_incident
 
@@ -53,6 +53,7 @@ def add_cmd(
         actor=actor,
     )
     emit(incident_id)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

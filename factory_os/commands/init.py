@@ -7,7 +7,7 @@ import click
 from factory_os.commands.options import Env
 from factory_os.errors import EXIT_OK
 from factory_os.memory.founding import init_factory
-from factory_os.store import FACTORY_DIR
+from factory_os.paths import FACTORY_DIR
 
 
 @click.command("init")

@@ -37,6 +37,21 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+def note_left_out(cwd: Path) -> None:
+    """Say on stderr which other branches' uncommitted ledger segments the entry just
+    written left out of its parents (see `events.left_out`)."""
+    from factory_os import store  # here: most commands write no ledger entry
+    from factory_os.ledger import events
+
+    names = events.left_out(store.find_factory(cwd))
+    if names:
+        click.echo(
+            f"fos: warning: {', '.join(names)}: another branch's uncommitted ledger segment,"
+            " left out of this entry's parents (commit it on its branch, or move it away)",
+            err=True,
+        )
+
+
 def selection_options(command: F) -> F:
     """--role, --member, --paths, --tag, --budget: shared with `fos session start`."""
     options = [

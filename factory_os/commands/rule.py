@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory import rule_life
 from factory_os.memory.rule_life import RuleView
@@ -70,6 +70,7 @@ def add_cmd(
             cwd=env.cwd, from_incident=from_incident, file=file, options=options, actor=actor
         )
     )
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -81,6 +82,7 @@ def add_cmd(
 def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
     """Record in the ledger that rule ID is replaced by another (its file is not touched)."""
     rule_life.supersede_rule(cwd=env.cwd, rule_id=rule_id, by=by, actor=actor)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -92,6 +94,7 @@ def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
 def retire_cmd(env: Env, rule_id: str, reason: str, actor: str | None) -> int:
     """Record in the ledger that rule ID no longer applies (its file is not touched)."""
     rule_life.retire_rule(cwd=env.cwd, rule_id=rule_id, reason=reason, actor=actor)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

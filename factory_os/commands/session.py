@@ -10,7 +10,7 @@ import click
 
 from factory_os import store
 from factory_os.commands._body import read_body
-from factory_os.commands.options import Env, emit, format_option, selection_options
+from factory_os.commands.options import Env, emit, format_option, note_left_out, selection_options
 from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
 from factory_os.rules.actor import resolve_actor
@@ -62,6 +62,7 @@ def start_command(
         emit(json.dumps(opened.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         emit(f"{opened.id}\n\n{opened.bundle.text}")
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -115,6 +116,7 @@ def end_command(
         body=body,
     )
     emit(rel)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 

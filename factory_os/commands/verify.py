@@ -8,11 +8,11 @@ import click
 
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
-from factory_os.ledger.scan import Report
+from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify
 
 
-def render_text(report: Report) -> str:
+def render_text(report: VerifyReport) -> str:
     lines = [str(finding) for finding in report.findings]
     summary = (
         f"{report.entries} entries in {report.segments} segments, {len(report.heads)} heads,"
@@ -31,7 +31,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: VerifyReport) -> str:
     return json.dumps(
         {
             "ok": not report.findings,

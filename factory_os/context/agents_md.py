@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from factory_os import store
+from factory_os import atomic, store
 from factory_os.context.bundle import build_context, demote
 from factory_os.errors import InvalidInput
 from factory_os.store import Factory
@@ -73,5 +73,5 @@ def export_agents_md(factory: Factory, *, output: Path) -> ExportResult:
     updated = splice(text, managed_block(factory), rel)
     if exists and updated == text:
         return ExportResult(output, changed=False, created=False)
-    store.write_atomic(output, updated)
+    atomic.write_atomic(output, updated)
     return ExportResult(output, changed=True, created=not exists)

@@ -202,10 +202,8 @@ def commits_since(factory: Factory, head: str | None) -> list[str]:
     if git.head_commit(factory.root) is None:
         return []
     revs = ["HEAD"] if head is None else [f"{head}..HEAD"]
-    proc = git.run(["rev-list", "--reverse", *revs, "--"], factory.root, check=False)
-    if proc.returncode != 0:  # the start commit is gone (history rewritten)
-        return []
-    return proc.stdout.decode("ascii").split()
+    # None: the start commit is gone (history rewritten)
+    return git.commits(factory.root, revs) or []
 
 
 def _check_digest(factory: Factory, path: Any, text: str) -> None:

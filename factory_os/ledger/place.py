@@ -7,7 +7,8 @@ from typing import Any
 
 from factory_os.ledger import dag
 from factory_os.ledger.line import split_parents
-from factory_os.ledger.scan import _OUT_OF_ORDER, Finding, Report, Scan
+from factory_os.ledger.report import LedgerProblem, VerifyReport
+from factory_os.ledger.scan import _OUT_OF_ORDER, Scan
 
 _TWICE = "the same entry occurs twice (a copied line)"
 
@@ -19,7 +20,9 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
     return split_parents(stored) or ()
 
 
-def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental: bool) -> bool:
+def place_rest(
+    scan: Scan, last: dict[str, Any], report: VerifyReport, *, incremental: bool
+) -> bool:
     """Place what the scan could not, and report the DAG's problems; False when an
     incremental run meets a parent it cannot see (older than the remembered heads)."""
     if not scan.blocked:
@@ -43,11 +46,11 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
         rel, number = where[ident]
         for parent in parents:
             message = f"parent {parent.decode('ascii', 'replace')} does not exist (entry deleted?)"
-            report.findings.append(Finding(rel, number, message, ident.decode()))
+            report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
     for ident in placement.cyclic:
         rel, number = where[ident]
         report.findings.append(
-            Finding(rel, number, "entry is in a cycle of parents", ident.decode())
+            LedgerProblem(rel, number, "entry is in a cycle of parents", ident.decode())
         )
     heights = scan.heights
     for rel, start in left.items():
@@ -59,7 +62,9 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
                 continue
             if height <= previous:
                 number = scan.first_line[rel] + index
-                report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ids[index].decode()))
+                report.findings.append(
+                    LedgerProblem(rel, number, _OUT_OF_ORDER, ids[index].decode())
+                )
             previous = height
     return True
 
@@ -108,8 +113,8 @@ def _advance(scan: Scan, chains: list[list[bytes]]) -> list[list[bytes]]:
     return [chain[position:] for chain, position in zip(chains, positions, strict=True)]
 
 
-def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
-    """Report every entry that occurs twice. The hot loop does not look: when every id is
+def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
+    """VerifyReport every entry that occurs twice. The hot loop does not look: when every id is
     distinct, the entries counted and the ids kept tell it at no cost per line."""
     waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
     if scan.count() == len(scan.heights) - len(known) + waiting:
@@ -123,7 +128,7 @@ def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
             where = first.setdefault(ident, f"{rel}:{number}")
             if where != f"{rel}:{number}":
                 message = f"{_TWICE}; first at {where}"
-                report.findings.append(Finding(rel, number, message, ident.decode()))
+                report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
 
 
 def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:

@@ -39,10 +39,12 @@ from typing import Any
 
 from factory_os import store
 from factory_os.errors import UsageError
+from factory_os.git import revrange
 from factory_os.ledger import history, segments
-from factory_os.ledger.events import APPEND_ONLY, is_append_only
 from factory_os.ledger.place import find_copies, place_rest
-from factory_os.ledger.scan import Finding, Report, Scan, scan_lines
+from factory_os.ledger.report import LedgerProblem, VerifyReport
+from factory_os.ledger.scan import Scan, scan_lines
+from factory_os.paths import APPEND_ONLY, is_append_only, is_segment
 from factory_os.store import Factory
 
 
@@ -68,7 +70,9 @@ def _head_key(git_dir: Path) -> str | None:
     return None
 
 
-def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool = False) -> Report:
+def verify_worktree(
+    factory: Factory, *, full: bool = False, forget_heads: bool = False
+) -> VerifyReport:
     """Verify the ledger and the append-only files as they are in the work tree."""
     # Hundreds of thousands of small objects, no reference cycles: the cyclic
     # collector would only rescan them over and over.
@@ -81,7 +85,7 @@ def verify_worktree(factory: Factory, *, full: bool = False, forget_heads: bool 
             gc.enable()
 
 
-def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Report:
+def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> VerifyReport:
     cache_path = _cache_path(factory)
     cache = None if forget_heads else segments.read_json(cache_path)
     if cache is not None and cache.get("v") != 2:
@@ -145,7 +149,7 @@ def _full(
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
     tracked: list[str],
-) -> tuple[Report, dict[str, Any]]:
+) -> tuple[VerifyReport, dict[str, Any]]:
     # Lines an earlier run read in full need not be parsed again when their bytes are
     # the same: hash each remembered prefix first (ids and the DAG are checked anew).
     hashers: dict[str, tuple[Any, int]] = {}
@@ -163,7 +167,7 @@ def _full(
     assert planned is not None
     steps = list(planned)
     scan = scan_lines(factory, steps, {}, {}, checked)
-    report = Report(findings=scan.findings, read=scan.count())
+    report = VerifyReport(findings=scan.findings, read=scan.count())
     place_rest(scan, {}, report, incremental=False)
     find_copies(scan, set(), report)
     report.findings.extend(_parents_only_untracked(factory, steps, tracked))
@@ -173,7 +177,7 @@ def _full(
         _, rel, number = where
         if not scan.has(ident.encode()):
             report.findings.append(
-                Finding(
+                LedgerProblem(
                     rel,
                     number,
                     "entry verified before is gone: ledger lines were deleted or the segment"
@@ -215,7 +219,7 @@ MAX_SEARCHED = 64
 
 def _incremental(
     factory: Factory, cache: dict[str, Any], written_ns: int, tracked: list[str]
-) -> tuple[Report, dict[str, Any]] | None:
+) -> tuple[VerifyReport, dict[str, Any]] | None:
     marks = _marks(cache)
     if marks is None:
         return None
@@ -247,7 +251,7 @@ def _incremental(
             return None  # a copied entry: the full run names every copy
         if hasher is not None:
             hashers[path.name] = (hasher, mark.end)
-    report = Report(findings=scan.findings, read=scan.count())
+    report = VerifyReport(findings=scan.findings, read=scan.count())
     if not place_rest(scan, cache["last"], report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     find_copies(scan, set(known), report)
@@ -272,7 +276,7 @@ def _incremental(
 
 def _parents_only_untracked(
     factory: Factory, steps: list[tuple[Path, int, int]], in_index: list[str]
-) -> list[Finding]:
+) -> list[LedgerProblem]:
     """Lines of segments git tracks, read in this run (STEPS), that name a parent only
     an untracked segment holds: once committed, a clone has the entry but not its
     parent (another branch's uncommitted segment, carried over by `git checkout`);
@@ -298,7 +302,7 @@ def _parents_only_untracked(
                 entry = data[start : start + 64].decode("ascii", "replace")
                 untracked = ", ".join(factory.rel(p) for p in loose)
                 findings.append(
-                    Finding(
+                    LedgerProblem(
                         factory.rel(path),
                         number,
                         f"names {ident.decode()} as a parent, which only an untracked"
@@ -343,7 +347,7 @@ def _check_files(
     factory: Factory,
     refs: dict[str, list[list[Any]]],
     known: dict[str, Any],
-    report: Report,
+    report: VerifyReport,
     written_ns: int,
 ) -> dict[str, Any]:
     """Each recorded append-only file against its digest; files nobody recorded."""
@@ -357,7 +361,7 @@ def _check_files(
         for other in records[1:]:
             if other[0] != sha:
                 report.findings.append(
-                    Finding(
+                    LedgerProblem(
                         other[1],
                         other[2],
                         f"records {path} again with another sha256 than {rel}:{number} did",
@@ -379,7 +383,7 @@ def _check_files(
             actual = hashlib.sha256(Path(target).read_bytes()).hexdigest()
         except FileNotFoundError:
             report.findings.append(
-                Finding(
+                LedgerProblem(
                     path,
                     0,
                     f"recorded by {rel}:{number} but gone (deleted)",
@@ -391,7 +395,7 @@ def _check_files(
             continue
         if actual != sha:
             report.findings.append(
-                Finding(
+                LedgerProblem(
                     path,
                     0,
                     f"changed since {rel}:{number} recorded it"
@@ -403,7 +407,7 @@ def _check_files(
             )
         else:
             intact[path] = {"sha256": sha, "stat": stat.__dict__}
-    for directory in sorted({pattern.rsplit("/", 1)[0] for pattern in APPEND_ONLY}):
+    for directory in sorted(APPEND_ONLY):
         try:
             found = sorted(e.name for e in os.scandir(factory.root / directory) if e.is_file())
         except (FileNotFoundError, NotADirectoryError):
@@ -412,7 +416,7 @@ def _check_files(
             rel_path = f"{directory}/{name}"
             if name.startswith(".") and name.endswith(".tmp"):
                 report.findings.append(
-                    Finding(
+                    LedgerProblem(
                         rel_path,
                         0,
                         "stray temporary file: a write of an append-only file was"
@@ -421,7 +425,7 @@ def _check_files(
                 )
             elif rel_path not in refs and is_append_only(rel_path):
                 report.findings.append(
-                    Finding(
+                    LedgerProblem(
                         rel_path,
                         0,
                         "unrecorded: no ledger entry records this file (written"
@@ -431,12 +435,12 @@ def _check_files(
     return intact
 
 
-def _check_tracked_segments(factory: Factory, tracked: list[str]) -> list[Finding]:
+def _check_tracked_segments(factory: Factory, tracked: list[str]) -> list[LedgerProblem]:
     findings = []
     for path in tracked:
-        if path.endswith(segments.SUFFIX) and not (factory.root / path).exists():
+        if is_segment(path) and not (factory.root / path).exists():
             findings.append(
-                Finding(path, 0, "segment is tracked by git but gone from the work tree")
+                LedgerProblem(path, 0, "segment is tracked by git but gone from the work tree")
             )
     return findings
 
@@ -448,15 +452,16 @@ def verify(
     range_spec: str | None = None,
     full: bool = False,
     forget_heads: bool = False,
-) -> Report:
+) -> VerifyReport:
     """Verify the work tree, and the git history when asked; the findings and figures."""
     if history_walk and range_spec:
         raise UsageError("pass --history or --range, not both")
     factory = store.find_factory(cwd)
+    commits = revrange.parse_range(factory.root, range_spec) if range_spec else None
     report = verify_worktree(factory, full=full, forget_heads=forget_heads)
     walk = None
-    if range_spec:
-        walk = history.verify_range(factory, range_spec, report.recorded)
+    if commits is not None:
+        walk = history.verify_range(factory, commits, report.recorded)
     elif history_walk:
         walk = history.verify_history(factory, report.recorded)
     if walk is not None:

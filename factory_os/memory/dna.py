@@ -6,7 +6,7 @@ section and reads the file back, so what is written always parses as written.
 
 from __future__ import annotations
 
-from factory_os import clock, ids, store
+from factory_os import atomic, clock, ids, store
 from factory_os.errors import InvalidInput, UsageError
 from factory_os.memory import documents
 from factory_os.memory.documents import single_line
@@ -60,5 +60,5 @@ def add_decision(
             "the body would not read back as one decision (a line starting with `## ` begins"
             " a new section; use ### or deeper headings in the body)"
         )
-    store.write_atomic(path, new_text)
+    atomic.write_atomic(path, new_text)
     return parsed[-1]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from factory_os import __version__, store
+from factory_os import __version__, atomic, store
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
 from factory_os.ledger import events, segments
@@ -72,11 +72,11 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     # never touch rules, incidents, knowledge, digests or the ledger already there
     written = []
     for rel, text in files.items():
-        store.write_atomic(factory.dir / rel, text)
+        atomic.write_atomic(factory.dir / rel, text)
         written.append(rel)
     added = {rel: text for rel, text in rule_files.items() if not (factory.dir / rel).exists()}
     for rel, text in added.items():
-        store.write_new(factory.dir / rel, text)
+        atomic.write_new(factory.dir / rel, text)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
     segments.ensure_attributes(factory)
@@ -118,9 +118,9 @@ def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
     """
     staging = Path(tempfile.mkdtemp(prefix=".factory.init-", dir=factory.root))
     try:
-        store.make_dir(staging)
+        atomic.make_dir(staging)
         for rel, text in files.items():
-            store.write_atomic(staging / rel, text)
+            atomic.write_atomic(staging / rel, text)
         for directory in EMPTY_DIRS:
             folder = staging / directory
             folder.mkdir(exist_ok=True)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from factory_os import clock, store
+from factory_os import atomic, clock, store
 from factory_os.errors import UsageError
 from factory_os.memory.catalog import Catalog, NoteInfo
 from factory_os.memory.documents import single_line
@@ -70,7 +70,7 @@ def add_note(
     text = f"---\n{store.dump_yaml(front)}---\n"
     if body.strip():
         text += f"\n{body.strip()}\n"
-    store.write_new(path, text)
+    atomic.write_new(path, text)
     return path
 
 

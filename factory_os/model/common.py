@@ -17,6 +17,8 @@ INCIDENT_ID = rf"^INC-{HEX_SUFFIX}$"
 DECISION_ID = rf"^D-{HEX_SUFFIX}$"
 SESSION_ID = rf"^S-{HEX_SUFFIX}$"
 RUN_ID = r"^run_[0-9a-f]{8}$"
+ESCALATION_ID = rf"^ESC-{HEX_SUFFIX}$"
+OVERRIDE_ID = rf"^OVR-{HEX_SUFFIX}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 SLUG_MAX = 80
 PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
@@ -68,6 +70,8 @@ LIFECYCLE_STAGES = (
     "maintain",
 )
 HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
+# how urgent an incident or an escalation is, least first
+SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 
 
 class Strict(BaseModel):
@@ -79,5 +83,13 @@ class Strict(BaseModel):
 def is_branch_safe(identifier: str) -> bool:
     return any(
         re.match(pattern, identifier)
-        for pattern in (RULE_ID, INCIDENT_ID, DECISION_ID, SESSION_ID, RUN_ID)
+        for pattern in (
+            RULE_ID,
+            INCIDENT_ID,
+            DECISION_ID,
+            SESSION_ID,
+            RUN_ID,
+            ESCALATION_ID,
+            OVERRIDE_ID,
+        )
     )
