@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "mcp": "mcp",
     "escalate": "escalate",
     "override": "override",
+    "sweep": "sweep",
 }
 
 

@@ -70,8 +70,6 @@ LIFECYCLE_STAGES = (
     "maintain",
 )
 HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
-# how urgent an incident or an escalation is, least first
-SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 
 
 class Strict(BaseModel):
