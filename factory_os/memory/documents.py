@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from factory_os import store
-from factory_os.errors import InvalidInput, Problem
+from factory_os.errors import InvalidInput, Problem, UsageError
 from factory_os.model.dna import Decision, parse_dna
 from factory_os.model.documents import DigestFrontMatter, IncidentFrontMatter, KnowledgeFrontMatter
 from factory_os.model.factory import FactoryConfig
@@ -95,6 +95,14 @@ def load_decisions(factory: Factory) -> list[Decision]:
     return parse_dna(store.read_text(path, rel), rel)
 
 
+def single_line(value: str, option: str) -> str:
+    """VALUE stripped, when it is one non-empty line (OPTION names it in the error)."""
+    text = value.strip()
+    if not text or "\n" in text or "\r" in text:
+        raise UsageError(f"{option} must be one non-empty line")
+    return text
+
+
 def document_paths(factory: Factory, directory: str) -> list[Path]:
     """The document files of DIRECTORY, sorted by name (hidden files are skipped)."""
     suffix = DOCUMENT_DIRS[directory]
@@ -129,13 +137,6 @@ def load_knowledge(factory: Factory) -> list[Loaded[KnowledgeFrontMatter]]:
     return [
         load_markdown_model(factory, p, KnowledgeFrontMatter)
         for p in document_paths(factory, "knowledge")
-    ]
-
-
-def load_digests(factory: Factory) -> list[Loaded[DigestFrontMatter]]:
-    return [
-        load_markdown_model(factory, p, DigestFrontMatter)
-        for p in document_paths(factory, "digests")
     ]
 
 
