@@ -33,6 +33,7 @@ from factory_os.ledger import events, segments
 from factory_os.ledger.events import Entry
 from factory_os.ledger.line import Envelope, parse_envelope, parse_full
 from factory_os.store import Factory
+from factory_os.work import replay
 
 T = TypeVar("T")
 FORMAT = f"1/{__version__}"
@@ -65,10 +66,8 @@ def state(factory: Factory, projection: Projection[T]) -> dict[str, T]:
             found = {key: projection.load(value) for key, value in cached["state"].items()}
             heads = _fold_new(projection, found, grown, list(cached["heads"]))
     if found is None or not heads:
-        entries = events.entries(factory)
-        found = projection.fold((e for e in entries if e.kind in projection.kinds), {})
-        named = {p for e in entries for p in e.parents}
-        heads = sorted(e.id for e in entries if e.id not in named)
+        heads = events.heads(factory)
+        found = projection.fold(replay.select(factory, projection.kinds), {})
     _write(
         path,
         {
