@@ -4,7 +4,7 @@ entries that occur twice."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from factory_os.ledger import dag
 from factory_os.ledger.line import split_parents
@@ -22,7 +22,7 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
 
 
 def place_rest(
-    scan: Scan, last: dict[str, Any], report: VerifyReport, *, incremental: bool
+    scan: Scan, last: Mapping[str, int], report: VerifyReport, *, incremental: bool
 ) -> bool:
     """Place what the scan could not, and report the DAG's problems; False when an
     incremental run meets a parent it cannot see (older than the remembered heads)."""
@@ -87,10 +87,10 @@ def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
                 report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
 
 
-def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
+def _height_before(scan: Scan, rel: str, index: int, last: Mapping[str, int]) -> int:
     ids = scan.order[rel]
     for before in range(index - 1, -1, -1):
         height = scan.heights.get(ids[before])
         if height is not None:
             return height
-    return int(last.get(rel, [None, -1])[1])
+    return last.get(rel, -1)
