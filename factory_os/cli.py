@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "drift": "drift",
     "export": "export",
     "mcp": "mcp",
+    "escalate": "escalate",
+    "override": "override",
 }
 
 

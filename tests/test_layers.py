@@ -14,7 +14,7 @@ LAYERS: list[set[str]] = [
     {"factory_os", "__init__", "errors", "records", "ids", "clock", "paths"},
     {"model"},
     {"git"},
-    {"atomic", "store"},
+    {"atomic", "store", "fastyaml"},
     {"ledger"},
     {"rules"},
     {"memory"},

@@ -140,7 +140,9 @@ def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
 
 def _template_files(factory: Factory, *, name: str, packs: list[str], email: str) -> dict[str, str]:
     templates = resources.files("factory_os") / "templates"
-    config = store.parse_yaml((templates / "factory.yaml").read_text("utf-8"), "factory.yaml")
+    config = store.parse_yaml(
+        (templates / "factory.yaml").read_text("utf-8"), "factory.yaml", round_trip=True
+    )
     config.tree["name"] = name
     config.tree["packs"] = packs
     member = _slug(email.split("@")[0])

@@ -87,14 +87,21 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
             )
         if not raci.accountable(stage):
             yield Problem(scan.raci.rel, line, f"stage {stage!r} has no one Accountable (A)")
-    for index, duty in enumerate(raci.separation_of_duties):
-        for role in duty.roles:
-            if role not in raci.roles:
-                yield Problem(
-                    scan.raci.rel,
-                    scan.raci.line_of("separation_of_duties", index),
-                    f"separation of duties names role {role!r}, which is not in `roles`",
-                )
+    named: list[tuple[str, tuple[str | int, ...], str]] = [
+        (role, ("governance", role), "governance") for role in raci.governance
+    ]
+    named += [
+        (role, ("separation_of_duties", index), "separation of duties")
+        for index, duty in enumerate(raci.separation_of_duties)
+        for role in duty.roles
+    ]
+    for role, loc, where in named:
+        if role not in raci.roles:
+            yield Problem(
+                scan.raci.rel,
+                scan.raci.line_of(*loc),
+                f"{where} names role {role!r}, which is not in `roles`",
+            )
 
 
 def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:

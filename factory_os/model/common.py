@@ -77,7 +77,9 @@ SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 def is_branch_safe(identifier: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -12,12 +12,26 @@ Severity = Literal["block", "warn", "info"]
 HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
 
 
+EscalationSeverity = Literal["low", "medium", "high", "critical"]
+
+
 class Governance(Strict):
     escalation_sla_minutes: WholeNumber = Field(
-        30, ge=1, description="Time to answer an escalation."
+        30, ge=1, description="Time to answer an escalation (an ack or a resolution)."
+    )
+    escalation_sla_minutes_by_severity: dict[
+        EscalationSeverity, Annotated[WholeNumber, Field(ge=1)]
+    ] = Field(
+        default_factory=dict,
+        description="Per severity, a time to answer other than escalation_sla_minutes"
+        " (e.g. `{critical: 5, low: 240}`).",
     )
     override_ttl_seconds: WholeNumber = Field(
-        86400, ge=60, description="How long an override lasts."
+        86400, ge=60, description="The longest an override may last; also its default TTL."
+    )
+    integrity_roles: list[Slug] = Field(
+        default_factory=lambda: ["security", "safety-lead"],
+        description="Roles whose members an integrity failure (`fos verify`) escalates to at once.",
     )
 
 
