@@ -23,6 +23,9 @@ the bytes before the mark again and reads only what was appended; and it looks
 for every new id in all the bytes verified before (a copied entry). `--full`
 checks every id and the DAG again, and parses as JSON only the lines whose
 bytes (by the remembered prefix digest) no earlier run parsed.
+
+`verify` is the whole of `fos verify`: the work tree, then the history walk
+asked for.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from factory_os.ledger import segments
+from factory_os import store
+from factory_os.errors import UsageError
+from factory_os.git import revrange
+from factory_os.ledger import history, segments
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
@@ -417,3 +423,29 @@ def _check_tracked_segments(factory: Factory, tracked: list[str]) -> list[Ledger
                 LedgerProblem(path, 0, "segment is tracked by git but gone from the work tree")
             )
     return findings
+
+
+def verify(
+    *,
+    cwd: Path,
+    history_walk: bool = False,
+    range_spec: str | None = None,
+    full: bool = False,
+    forget_heads: bool = False,
+) -> VerifyReport:
+    """Verify the work tree, and the git history when asked; the findings and figures."""
+    if history_walk and range_spec:
+        raise UsageError("pass --history or --range, not both")
+    factory = store.find_factory(cwd)
+    commits = revrange.parse_range(factory.root, range_spec) if range_spec else None
+    report = verify_worktree(factory, full=full, forget_heads=forget_heads)
+    walk = None
+    if commits is not None:
+        walk = history.verify_range(factory, commits, report.recorded)
+    elif history_walk:
+        walk = history.verify_history(factory, report.recorded)
+    if walk is not None:
+        report.findings.extend(walk.findings)
+        report.commits = walk.commits
+        report.shallow = walk.shallow
+    return report

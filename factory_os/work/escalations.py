@@ -39,7 +39,6 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog, GovernanceInfo
-from factory_os.model.common import SEVERITY_LEVELS
 from factory_os.store import Factory
 from factory_os.work import people
 
@@ -50,6 +49,8 @@ RESOLVED = "escalation.resolved"
 KINDS = (OPENED, ACKED, BREACHED, RESOLVED)
 PREFIX = "ESC"
 INTEGRITY = "integrity"
+# how urgent, least first (as an incident's severity)
+SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -359,30 +360,24 @@ def resolve(factory: Factory, *, actor: str, escalation_id: str, resolution: str
     )
 
 
-def record_breaches(
-    factory: Factory, *, actor: str, now: datetime, catalog: Catalog | None = None
-) -> list[tuple[Escalation, tuple[str, ...]]]:
-    """Write `escalation.breached` once for each escalation past its SLA without one,
-    naming the members accountable for governance it now goes to; return them."""
-    with people.catalog_for(factory, catalog) as catalog:
-        governance = catalog.governance()
-        to = tuple(people.holders(catalog, governance.accountable))
-    written = []
-    for escalation in escalations(factory).values():
-        sla = sla_of(governance, escalation)
-        if escalation.breached_at is not None or not escalation.past_sla(now, sla):
-            continue
-        events.append(
-            factory,
-            kind=BREACHED,
-            actor=actor,
-            subject=escalation.id,
-            data={
-                "to": list(to),
-                "roles": list(governance.accountable),
-                "due_at": clock.stamp(escalation.due_at(sla)),
-                "sla_minutes": sla,
-            },
-        )
-        written.append((escalation, to))
-    return written
+def record_breach(
+    factory: Factory,
+    escalation: Escalation,
+    *,
+    actor: str,
+    to: Sequence[str],
+    sla_minutes: int,
+) -> str:
+    """Write the `escalation.breached` of ESCALATION, naming the members TO it now
+    goes to (those accountable for governance); return the entry's id."""
+    return events.append(
+        factory,
+        kind=BREACHED,
+        actor=actor,
+        subject=escalation.id,
+        data={
+            "to": list(to),
+            "due_at": clock.stamp(escalation.due_at(sla_minutes)),
+            "sla_minutes": sla_minutes,
+        },
+    )

@@ -32,7 +32,6 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
-from factory_os.model.common import RUN_ID
 from factory_os.rules.overrides import SCOPES, Override
 from factory_os.store import Factory
 from factory_os.work import people
@@ -43,6 +42,7 @@ EXPIRED = "override.expired"
 KINDS = (GRANTED, REVOKED, EXPIRED)
 PREFIX = "OVR"
 MAX_RANGE_COMMITS = 1000
+RUN_ID = re.compile(r"run_[0-9a-f]{8}")  # as model.common's (which loads pydantic)
 _TTL = re.compile(r"(\d+)\s*([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -268,7 +268,7 @@ def _targets(factory: Factory, kind: str, scope: Scope) -> tuple[tuple[str, ...]
         return tuple(dict.fromkeys(p.strip() for p in scope.paths if p.strip())), []
     if kind == "run":
         assert scope.run is not None
-        if not re.match(RUN_ID, scope.run):
+        if not RUN_ID.fullmatch(scope.run):
             raise UsageError(f"--run {scope.run!r} is not a run id (run_<8 hex>)")
         started = [
             e.actor
@@ -329,22 +329,15 @@ def revoke(factory: Factory, *, actor: str, override_id: str) -> str:
     return events.append(factory, kind=REVOKED, actor=actor, subject=override_id)
 
 
-def record_expired(factory: Factory, *, actor: str, now: datetime) -> list[OverrideState]:
-    """Write `override.expired` once for each override past its expiry (and not
-    revoked) that has none yet; return them."""
-    written = []
-    for state in overrides(factory).values():
-        if state.revoked_at or state.expired_recorded or state.active(now):
-            continue
-        events.append(
-            factory,
-            kind=EXPIRED,
-            actor=actor,
-            subject=state.id,
-            data={"expires_at": state.override.expires_at},
-        )
-        written.append(state)
-    return written
+def record_expiry(factory: Factory, state: OverrideState, *, actor: str) -> str:
+    """Write the `override.expired` of STATE (the sweep does, once); return its id."""
+    return events.append(
+        factory,
+        kind=EXPIRED,
+        actor=actor,
+        subject=state.id,
+        data={"expires_at": state.override.expires_at},
+    )
 
 
 def expiring(states: Sequence[OverrideState], now: datetime, within: timedelta) -> list[Override]:
