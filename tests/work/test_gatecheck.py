@@ -45,6 +45,13 @@ def honest_stage(repo: Path, spec_id: str, stage: str) -> None:
     assert act(repo, "olivia", "spec", "advance", spec_id).code == 0
 
 
+def honest_walk(repo: Path, spec_id: str, stages: tuple[str, ...]) -> str:
+    """Pass STAGES honestly, each step committed by its member; return the head commit."""
+    for stage in stages:
+        honest_stage(repo, spec_id, stage)
+    return git(repo, "rev-parse", "HEAD")
+
+
 def forge(repo: Path, **fields: object) -> str:
     """A ledger line written by hand (with a correct id and parents), as anyone can."""
     factory = store.find_factory(repo)
@@ -65,8 +72,7 @@ def item(work_repo: Path) -> tuple[Path, str, str]:
 
 def test_an_honest_range_passes(item: tuple[Path, str, str]) -> None:
     repo, spec_id, base = item
-    for stage in ("intake", "rank", "spec", "build", "eval"):
-        honest_stage(repo, spec_id, stage)
+    honest_walk(repo, spec_id, ("intake", "rank", "spec", "build", "eval"))
     assert check(repo, base) == []
 
 
@@ -133,10 +139,7 @@ def test_a_builder_signing_as_reviewer_by_hand_is_blocked(item: tuple[Path, str,
 
 def test_separation_of_duties_holds_in_a_range(item: tuple[Path, str, str]) -> None:
     repo, spec_id, _base = item
-    honest_stage(repo, spec_id, "intake")
-    honest_stage(repo, spec_id, "rank")
-    honest_stage(repo, spec_id, "spec")
-    honest_stage(repo, spec_id, "build")
+    honest_walk(repo, spec_id, ("intake", "rank", "spec", "build"))
     record(repo, spec_id, "eval")
     commit_as(repo, "bob")
     middle = git(repo, "rev-parse", "HEAD")
@@ -164,9 +167,7 @@ def test_evidence_edited_after_it_was_recorded_is_blocked(item: tuple[Path, str,
 
 def test_claimed_figures_that_are_not_the_files_are_blocked(item: tuple[Path, str, str]) -> None:
     repo, spec_id, _base = item
-    for stage in ("intake", "rank", "spec", "build"):
-        honest_stage(repo, spec_id, stage)
-    before = git(repo, "rev-parse", "HEAD")
+    before = honest_walk(repo, spec_id, ("intake", "rank", "spec", "build"))
     report = cases(19)
     (repo / ".factory" / "specs" / spec_id / "eval.json").write_text(report)
     sha = hashlib.sha256(report.encode()).hexdigest()
@@ -186,9 +187,7 @@ def test_a_red_team_report_with_a_failed_critical_case_cannot_be_advanced_by_han
     item: tuple[Path, str, str],
 ) -> None:
     repo, spec_id, _base = item
-    for stage in ("intake", "rank", "spec", "build", "eval"):
-        honest_stage(repo, spec_id, stage)
-    before = git(repo, "rev-parse", "HEAD")
+    before = honest_walk(repo, spec_id, ("intake", "rank", "spec", "build", "eval"))
     record(repo, spec_id, "red-team", cases(20, critical=4, critical_failed=1))
     commit_as(repo, "bob")
     act(repo, "sara", "signoff", spec_id, "--stage", "red-team")
@@ -230,9 +229,7 @@ def test_a_transfer_without_re_signing_shows_in_the_range_replay(
     item: tuple[Path, str, str],
 ) -> None:
     repo, spec_id, _base = item
-    for stage in SIGNERS:
-        honest_stage(repo, spec_id, stage)
-    before = git(repo, "rev-parse", "HEAD")
+    before = honest_walk(repo, spec_id, tuple(SIGNERS))
     act(repo, "olivia", "spec", "transfer", spec_id, "--to", "otto", "--reason", "leaving")
     forge(repo, kind="signoff", actor="olivia", subject=spec_id,
           data={"stage": "launch", "role": "owner"})  # fmt: skip
