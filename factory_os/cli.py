@@ -36,8 +36,12 @@ COMMANDS: dict[str, str] = {
     "drift": "drift",
     "export": "export",
     "mcp": "mcp",
+    "spec": "spec",
+    "signoff": "signoff",
     "escalate": "escalate",
     "override": "override",
+    "sweep": "sweep",
+    "handoff": "handoff",
 }
 
 

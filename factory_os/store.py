@@ -112,6 +112,12 @@ def read_text(path: Path, rel: str) -> str:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
+    return text_of(raw, rel)
+
+
+def text_of(raw: bytes, rel: str) -> str:
+    """RAW as text, refusing what is too large, binary or not UTF-8, as `read_text` does
+    (for text handed over by other means than a file)."""
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput.one(rel, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if b"\0" in raw:

@@ -9,7 +9,6 @@ import click
 from factory_os import clock, store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK
-from factory_os.model.common import SEVERITY_LEVELS
 from factory_os.rules.actor import resolve_actor
 from factory_os.work import escalations
 from factory_os.work.escalations import Listed
@@ -39,7 +38,7 @@ def cli() -> None:
 @click.option("--reason", required=True, metavar="TEXT", help="Why a person is needed.")
 @click.option(
     "--severity",
-    type=click.Choice(SEVERITY_LEVELS),
+    type=click.Choice(escalations.SEVERITY_LEVELS),
     default="medium",
     show_default=True,
     help="How urgent; sets the SLA where factory.yaml sets one per severity.",

@@ -1,45 +1,15 @@
-"""`fos verify`: integrity of the ledger and of the append-only files it records."""
+"""`fos verify`: the face of `ledger.verify`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.git import revrange
-from factory_os.ledger import history
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.ledger.report import VerifyReport
-from factory_os.ledger.verify import verify_worktree
-
-
-def verify(
-    *,
-    cwd: Path,
-    history_walk: bool = False,
-    range_spec: str | None = None,
-    full: bool = False,
-    forget_heads: bool = False,
-) -> VerifyReport:
-    """Verify the work tree, and the git history when asked; the findings and figures."""
-    if history_walk and range_spec:
-        raise UsageError("pass --history or --range, not both")
-    factory = store.find_factory(cwd)
-    commits = revrange.parse_range(factory.root, range_spec) if range_spec else None
-    report = verify_worktree(factory, full=full, forget_heads=forget_heads)
-    walk = None
-    if commits is not None:
-        walk = history.verify_range(factory, commits, report.recorded)
-    elif history_walk:
-        walk = history.verify_history(factory, report.recorded)
-    if walk is not None:
-        report.findings.extend(walk.findings)
-        report.commits = walk.commits
-        report.shallow = walk.shallow
-    return report
+from factory_os.ledger.verify import verify
 
 
 def render_text(report: VerifyReport) -> str:

@@ -44,6 +44,14 @@ class OpenedSession:
     bundle: ContextBundle
     head: str | None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.id,
+            "head": self.head,
+            "manifest_hash": self.bundle.manifest_hash,
+            "context": self.bundle.to_json(),
+        }
+
 
 @dataclass(frozen=True)
 class SessionRecord:
@@ -57,6 +65,16 @@ class SessionRecord:
     head: str | None
     manifest_hash: str
     ended: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.id,
+            "open": not self.ended,
+            "actor": self.actor,
+            "role": self.role,
+            "started_at": self.started_at,
+            "manifest_hash": self.manifest_hash,
+        }
 
 
 def new_session_id(factory: Factory, now: float | None = None) -> str:

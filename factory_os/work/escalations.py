@@ -39,9 +39,9 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog, GovernanceInfo
-from factory_os.model.common import SEVERITY_LEVELS
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 OPENED = "escalation.opened"
 ACKED = "escalation.acked"
@@ -50,6 +50,8 @@ RESOLVED = "escalation.resolved"
 KINDS = (OPENED, ACKED, BREACHED, RESOLVED)
 PREFIX = "ESC"
 INTEGRITY = "integrity"
+# how urgent, least first (as an incident's severity)
+SEVERITY_LEVELS = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,12 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
-    """Escalation id -> its state, from escalation entries in replay order."""
-    found: dict[str, Escalation] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, Escalation] | None = None
+) -> dict[str, Escalation]:
+    """Escalation id -> its state, from escalation entries in replay order (folded
+    into FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == OPENED:
             ident = _text(entry.data.get("id"))
@@ -152,9 +157,19 @@ def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
     return found
 
 
+_FIELDS = tuple(f.name for f in dataclasses.fields(Escalation))
+PROJECTION = Projection(
+    "escalations",
+    frozenset(KINDS),
+    fold,
+    lambda e: tuple(getattr(e, name) for name in _FIELDS),
+    lambda values: Escalation(*values),
+)
+
+
 def escalations(factory: Factory) -> dict[str, Escalation]:
     """Every escalation the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+    return projection.state(factory, PROJECTION)
 
 
 def find(factory: Factory, escalation_id: str) -> Escalation:
@@ -220,10 +235,10 @@ def _listing(
 
 def _order(row: Listed) -> tuple[bool, int, str, str]:
     e = row.escalation
-    return (not row.past_sla, -_rank(e.severity), e.opened_at, e.id)
+    return (not row.past_sla, -severity_rank(e.severity), e.opened_at, e.id)
 
 
-def _rank(severity: str) -> int:
+def severity_rank(severity: str) -> int:
     return SEVERITY_LEVELS.index(severity) if severity in SEVERITY_LEVELS else 0
 
 
@@ -359,30 +374,24 @@ def resolve(factory: Factory, *, actor: str, escalation_id: str, resolution: str
     )
 
 
-def record_breaches(
-    factory: Factory, *, actor: str, now: datetime, catalog: Catalog | None = None
-) -> list[tuple[Escalation, tuple[str, ...]]]:
-    """Write `escalation.breached` once for each escalation past its SLA without one,
-    naming the members accountable for governance it now goes to; return them."""
-    with people.catalog_for(factory, catalog) as catalog:
-        governance = catalog.governance()
-        to = tuple(people.holders(catalog, governance.accountable))
-    written = []
-    for escalation in escalations(factory).values():
-        sla = sla_of(governance, escalation)
-        if escalation.breached_at is not None or not escalation.past_sla(now, sla):
-            continue
-        events.append(
-            factory,
-            kind=BREACHED,
-            actor=actor,
-            subject=escalation.id,
-            data={
-                "to": list(to),
-                "roles": list(governance.accountable),
-                "due_at": clock.stamp(escalation.due_at(sla)),
-                "sla_minutes": sla,
-            },
-        )
-        written.append((escalation, to))
-    return written
+def record_breach(
+    factory: Factory,
+    escalation: Escalation,
+    *,
+    actor: str,
+    to: Sequence[str],
+    sla_minutes: int,
+) -> str:
+    """Write the `escalation.breached` of ESCALATION, naming the members TO it now
+    goes to (those accountable for governance); return the entry's id."""
+    return events.append(
+        factory,
+        kind=BREACHED,
+        actor=actor,
+        subject=escalation.id,
+        data={
+            "to": list(to),
+            "due_at": clock.stamp(escalation.due_at(sla_minutes)),
+            "sla_minutes": sla_minutes,
+        },
+    )

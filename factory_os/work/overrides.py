@@ -32,10 +32,10 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
-from factory_os.model.common import RUN_ID
-from factory_os.rules.overrides import SCOPES, Override
+from factory_os.rules.overrides import Override, from_data
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 GRANTED = "override.granted"
 REVOKED = "override.revoked"
@@ -43,6 +43,7 @@ EXPIRED = "override.expired"
 KINDS = (GRANTED, REVOKED, EXPIRED)
 PREFIX = "OVR"
 MAX_RANGE_COMMITS = 1000
+RUN_ID = re.compile(r"run_[0-9a-f]{8}")  # as model.common's (which loads pydantic)
 _TTL = re.compile(r"(\d+)\s*([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -98,28 +99,12 @@ def parse_ttl(text: str) -> int:
 # -- reading -------------------------------------------------------------------
 
 
-def from_data(data: dict[str, Any], subject: str) -> Override | None:
-    """The Override an `override.granted` entry's DATA describes; None if malformed."""
-    ident, scope, targets = data.get("id"), data.get("scope"), data.get("targets")
-    expires, granted_by = data.get("expires_at"), data.get("granted_by")
-    if not (isinstance(ident, str) and isinstance(expires, str) and isinstance(granted_by, str)):
-        return None
-    if scope not in SCOPES or not isinstance(targets, list):
-        return None
-    return Override(
-        id=ident,
-        rule=str(data.get("rule", subject)),
-        scope=str(scope),
-        targets=tuple(t for t in targets if isinstance(t, str)),
-        granted_by=granted_by,
-        justification=str(data.get("justification", "")),
-        expires_at=expires,
-    )
-
-
-def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
-    """Override id -> its state, from override entries in replay order."""
-    found: dict[str, OverrideState] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, OverrideState] | None = None
+) -> dict[str, OverrideState]:
+    """Override id -> its state, from override entries in replay order (folded into
+    FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == GRANTED:
             override = from_data(entry.data, entry.subject)
@@ -138,9 +123,29 @@ def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
     return found
 
 
+def _dump(state: OverrideState) -> tuple[Any, ...]:
+    s = state
+    return (
+        tuple(s.override),
+        s.granted_at,
+        s.entry,
+        s.revoked_by,
+        s.revoked_at,
+        s.expired_recorded,
+    )
+
+
+def _load(values: tuple[Any, ...]) -> OverrideState:
+    override, *rest = values
+    return OverrideState(Override(*override), *rest)
+
+
+PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load)
+
+
 def overrides(factory: Factory) -> dict[str, OverrideState]:
     """Every override the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+    return projection.state(factory, PROJECTION)
 
 
 def listing(factory: Factory, *, active: bool = False, now: datetime) -> list[OverrideState]:
@@ -268,7 +273,7 @@ def _targets(factory: Factory, kind: str, scope: Scope) -> tuple[tuple[str, ...]
         return tuple(dict.fromkeys(p.strip() for p in scope.paths if p.strip())), []
     if kind == "run":
         assert scope.run is not None
-        if not re.match(RUN_ID, scope.run):
+        if not RUN_ID.fullmatch(scope.run):
             raise UsageError(f"--run {scope.run!r} is not a run id (run_<8 hex>)")
         started = [
             e.actor
@@ -329,22 +334,15 @@ def revoke(factory: Factory, *, actor: str, override_id: str) -> str:
     return events.append(factory, kind=REVOKED, actor=actor, subject=override_id)
 
 
-def record_expired(factory: Factory, *, actor: str, now: datetime) -> list[OverrideState]:
-    """Write `override.expired` once for each override past its expiry (and not
-    revoked) that has none yet; return them."""
-    written = []
-    for state in overrides(factory).values():
-        if state.revoked_at or state.expired_recorded or state.active(now):
-            continue
-        events.append(
-            factory,
-            kind=EXPIRED,
-            actor=actor,
-            subject=state.id,
-            data={"expires_at": state.override.expires_at},
-        )
-        written.append(state)
-    return written
+def record_expiry(factory: Factory, state: OverrideState, *, actor: str) -> str:
+    """Write the `override.expired` of STATE (the sweep does, once); return its id."""
+    return events.append(
+        factory,
+        kind=EXPIRED,
+        actor=actor,
+        subject=state.id,
+        data={"expires_at": state.override.expires_at},
+    )
 
 
 def expiring(states: Sequence[OverrideState], now: datetime, within: timedelta) -> list[Override]:
