@@ -412,7 +412,7 @@ def test_the_id_index_holds_every_verified_id_and_is_trusted_only_as_written(
 ) -> None:
     factory = _populate(repo)
     assert fos(repo, "verify").code == 0
-    (index,) = (repo / ".git" / "fos" / "verify").glob("*.ids")
+    (index,) = (repo / ".git" / "fos" / "verify-index").glob("*.ids")
     ids = sorted(line[:64] for line in _lines(only_segment(repo)))
     assert sorted(index.read_bytes()[n : n + 64] for n in range(0, len(ids) * 64, 64)) == ids
     ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": 99})

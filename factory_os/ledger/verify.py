@@ -273,7 +273,7 @@ IndexUpdate = tuple[str, list[list[bytes]]] | None
 
 
 def _index_path(cache_path: Path) -> Path:
-    return cache_path.with_suffix(".ids")
+    return cache_path.parent.parent / "verify-index" / f"{cache_path.stem}.ids"
 
 
 def _update_index(path: Path, update: IndexUpdate) -> list[int] | None:
@@ -285,6 +285,7 @@ def _update_index(path: Path, update: IndexUpdate) -> list[int] | None:
     blob = b"".join(b"".join(ids) for ids in new_ids)
     try:
         if how == "write":
+            path.parent.mkdir(parents=True, exist_ok=True)
             atomic.write_atomic(path, blob)
         elif blob:
             with path.open("ab") as f:
