@@ -22,12 +22,12 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.model.common import INCIDENT_ID
 from factory_os.model.documents import IncidentFrontMatter
+from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 
 INCIDENTS_DIR = "incidents"
 SECTIONS = ("What happened", "Impact", "Root cause", "Resulting rules")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,9 @@ def cli() -> None:
 
 @cli.command(name="add")
 @click.option("--title", required=True, help="One line: what went wrong.")
-@click.option("--severity", required=True, type=click.Choice(SEVERITIES), help="How bad it was.")
+@click.option(
+    "--severity", required=True, type=click.Choice(INCIDENT_SEVERITIES), help="How bad it was."
+)
 @click.option("--summary", default="", help="A few sentences for listings and context.")
 @click.option(
     "--body-file",

@@ -25,7 +25,8 @@ from factory_os.errors import EXIT_OK, InvalidInput, Problem, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.model.common import INCIDENT_ID, RULE_ID
-from factory_os.model.rule import ALL_STAGES, Rule, RuleDraft
+from factory_os.model.rule import Rule, RuleDraft
+from factory_os.model.vocabulary import CHECK_KINDS, RULE_SEVERITIES, RULE_STAGES
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 
@@ -33,15 +34,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 RULES_DIR = "rules"
 # the status of a rule file that no ledger entry added (written by hand)
 UNRECORDED = ("unrecorded", None)
-CHECK_KINDS = (
-    "path-guard",
-    "approval-required",
-    "required-trailer",
-    "forbidden-pattern",
-    "append-only",
-    "command",
-    "manual",
-)
 
 
 @dataclass(frozen=True)
@@ -286,12 +278,12 @@ def _multiple(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--title", help="Short name of the rule.")
 @click.option("--statement", help="The imperative sentence an agent is shown.")
 @click.option("--rationale", help="Why the rule exists.")
-@click.option("--severity", type=click.Choice(["block", "warn", "info"]), help="Default: block.")
+@click.option("--severity", type=click.Choice(RULE_SEVERITIES), help="Default: block.")
 @click.option("--kind", type=click.Choice(CHECK_KINDS), help="What checks it. Default: manual.")
 @_multiple("--role", "Scope: a role the rule binds (repeat; none: everyone).")
 @_multiple("--path", "Scope: a gitignore-style glob (repeat; none: every path).")
 @_multiple("--exclude", "Scope: a glob left out (repeat).")
-@_multiple("--stage", f"Where it runs: {', '.join(ALL_STAGES)} (repeat; default all).")
+@_multiple("--stage", f"Where it runs: {', '.join(RULE_STAGES)} (repeat; default all).")
 @click.option("--pattern", help="forbidden-pattern / required-trailer: an RE2 expression.")
 @_multiple("--approver-role", "approval-required: a role that may approve (repeat).")
 @click.option("--trailer", help="approval-required: the trailer naming the approver.")

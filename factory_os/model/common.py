@@ -67,7 +67,6 @@ LIFECYCLE_STAGES = (
     "launch",
     "maintain",
 )
-HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
 
 
 class Strict(BaseModel):

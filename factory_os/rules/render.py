@@ -26,11 +26,6 @@ def render(report: Report, output_format: str) -> str:
     return {"text": text, "json": as_json, "sarif": sarif, "github": github}[output_format](report)
 
 
-def render_findings(findings: list[Finding], output_format: str, *, stage: str = "ci") -> str:
-    """Findings that did not come from a check run (e.g. `check_paths`), in FORMATS."""
-    return render(Report(findings, stage, 1), output_format)
-
-
 def text(report: Report) -> str:
     lines = []
     for f in report.findings:

@@ -143,18 +143,6 @@ def test_a_commit_by_a_member_of_a_subdirectory_factory(tmp_path: Path, repo: Pa
     assert [f["path"] for f in json.loads(result.out)["findings"]] == ["src/x.py"]
 
 
-def test_render_findings_of_check_paths(factory_repo: Path) -> None:
-    from factory_os.rules import Finding, check_paths
-    from factory_os.rules.render import render_findings
-
-    set_team(factory_repo, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
-    commit_all(factory_repo, "team")
-    found = check_paths(factory_repo, member="ceo", role=None, paths=["src/x.py", "docs/a.md"])
-    assert [f.path for f in found] == ["src/x.py"] and isinstance(found[0], Finding)
-    data = json.loads(render_findings(found, "json", stage="pre-commit"))
-    assert data["ok"] is False and data["findings"][0]["rule_id"] == "R-core-ceo-never-writes-code"
-
-
 def test_a_retired_rule_no_longer_blocks_a_commit(factory_repo: Path) -> None:
     repo = factory_repo
     incident = fos(repo, "incident", "add", "--title", "leak", "--severity", "high").out.strip()
