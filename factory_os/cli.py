@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import warnings
 from pathlib import Path
 
 import click
@@ -37,6 +36,11 @@ COMMANDS: dict[str, str] = {
     "drift": "drift",
     "export": "export",
     "mcp": "mcp",
+    "spec": "spec",
+    "signoff": "signoff",
+    "escalate": "escalate",
+    "override": "override",
+    "sweep": "sweep",
 }
 
 
@@ -73,16 +77,10 @@ def main_group(ctx: click.Context, directory: Path, debug: bool) -> None:
     ctx.obj = Env(cwd=directory.resolve(), debug=debug)
 
 
-def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:
-    click.echo(f"fos: warning: {message}", err=True)
-
-
 def run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            result = main_group.main(args, prog_name="fos", standalone_mode=False)
+        result = main_group.main(args, prog_name="fos", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

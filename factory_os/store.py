@@ -1,6 +1,7 @@
 """Finding the factory, reading its files safely, writing them atomically.
 
-The only module that touches ruamel.yaml. Reading is defensive: every file is
+The only module that parses YAML (with `fastyaml`, its libyaml fast path, and
+ruamel.yaml for the rest and for every write). Reading is defensive: every file is
 size-limited, must be UTF-8 text, and YAML aliases are never expanded beyond a
 node budget, so a hostile file costs bounded time and memory and is reported as
 `path:line: message` (exit 3) instead of crashing or hanging.
@@ -14,24 +15,15 @@ import os
 import stat
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-# the durable writers live in atomic.py; callers use them as store.write_atomic etc.
-from factory_os.atomic import (
-    append_line as append_line,
-    cut_tail as cut_tail,
-    end_line as end_line,
-    make_dir as make_dir,
-    read_tail as read_tail,
-    write_atomic as write_atomic,
-    write_new as write_new,
-)
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
+from factory_os.paths import FACTORY_DIR
 
 if TYPE_CHECKING:
     # imported where used: finding the factory and writing files must stay cheap
@@ -39,7 +31,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
     from ruamel.yaml import YAML
 
-FACTORY_DIR = ".factory"
+    from factory_os import fastyaml
+
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 100
@@ -115,6 +108,12 @@ def read_text(path: Path, rel: str) -> str:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
+    return text_of(raw, rel)
+
+
+def text_of(raw: bytes, rel: str) -> str:
+    """RAW as text, refusing what is too large, binary or not UTF-8, as `read_text` does
+    (for text handed over by other means than a file)."""
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput.one(rel, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if b"\0" in raw:
@@ -182,21 +181,56 @@ def _yaml() -> YAML:
     return yaml
 
 
+_UNREAD = object()
+
+
 @dataclass
 class YamlDocument:
-    """A parsed YAML document: the round-trip tree (comments kept) and a plain copy."""
+    """A parsed YAML document: its plain data, and the lines its keys and items are on.
 
-    tree: Any
+    `tree`, the round-trip tree (comments and order kept, for a file that is
+    rewritten), is parsed with ruamel on first use when the fast path read the text.
+    """
+
     plain: Any
     rel: str
     line_offset: int = 0
+    text: str = ""
+    nodes: fastyaml.Document | None = None
+    _tree: Any = field(default=_UNREAD, repr=False)
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is _UNREAD:
+            self._tree = _parse_round_trip(self.text, self.rel, self.line_offset)[0]
+        return self._tree
 
     def line_of(self, loc: tuple[int | str, ...]) -> int:
+        if self.nodes is not None:
+            return self.nodes.line_of(loc) + 1 + self.line_offset
         return _line_of(self.tree, loc) + self.line_offset
 
 
-def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
-    """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line."""
+def parse_yaml(
+    text: str, rel: str, *, line_offset: int = 0, round_trip: bool = False
+) -> YamlDocument:
+    """Parse YAML TEXT; any problem is an InvalidInput naming REL and the line.
+
+    libyaml reads what it reads exactly as ruamel does (see `fastyaml`); ruamel
+    reads the rest, and so reports every error. ROUND_TRIP reads with ruamel
+    straight away, for a document whose `tree` is to be changed and written.
+    """
+    from factory_os import fastyaml
+
+    fast = None if round_trip else fastyaml.load(text, MAX_YAML_NODES, MAX_YAML_DEPTH)
+    if fast is not None:
+        return YamlDocument(fast.plain, rel, line_offset, text, fast)
+    tree, plain = _parse_round_trip(text, rel, line_offset)
+    return YamlDocument(plain, rel, line_offset, text, _tree=tree)
+
+
+def _parse_round_trip(text: str, rel: str, line_offset: int) -> tuple[Any, Any]:
+    """(ruamel's round-trip tree, its plain copy) of TEXT, or InvalidInput."""
     rt = _ruamel()
     try:
         with warnings.catch_warnings():
@@ -222,8 +256,7 @@ def parse_yaml(text: str, rel: str, *, line_offset: int = 0) -> YamlDocument:
         raise InvalidInput.one(rel, line_offset, f"invalid YAML: {first}") from None
     except RecursionError:
         raise InvalidInput.one(rel, line_offset, "invalid YAML: nesting too deep") from None
-    plain = _to_plain(tree, _Expansion(rel, offset=line_offset, line=line_offset + 1))
-    return YamlDocument(tree=tree, plain=plain, rel=rel, line_offset=line_offset)
+    return tree, _to_plain(tree, _Expansion(rel, offset=line_offset, line=line_offset + 1))
 
 
 def _line_at(text: str, index: int) -> int:

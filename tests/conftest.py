@@ -8,6 +8,8 @@ import pytest
 
 from tests.helpers import fos, git
 
+pytest_plugins = ["tests.governance"]  # the `team_repo` fixture
+
 _HOOK_VARIABLES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX", "FOS_ACTOR")
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from factory_os.context.bundle import manifest_hash
+from factory_os.ledger import canonical
 from tests.documents import add_decision, write_digest, write_note, write_rule
 from tests.helpers import fos
 
@@ -60,8 +62,19 @@ def test_manifest_names_each_item_with_the_digest_of_its_text(factory_repo: Path
         assert entry["digest"] == hashlib.sha256(item["text"].encode()).hexdigest()
         assert item["text"] in data["text"]
     ordered = sorted(manifest["items"], key=lambda i: (i["kind"], i["id"]))
-    canonical = json.dumps(ordered, sort_keys=True, separators=(",", ":"))
-    assert manifest["hash"] == hashlib.sha256(canonical.encode()).hexdigest()
+    # the ledger's canonical JSON, written out: sorted keys, no spaces, UTF-8
+    text = json.dumps(ordered, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert manifest["hash"] == hashlib.sha256(text.encode()).hexdigest()
+    assert manifest["hash"] == manifest_hash(manifest["items"])
+
+
+def test_the_manifest_hash_is_over_the_ledgers_canonical_json() -> None:
+    items = [
+        {"id": "K-é", "kind": "knowledge", "digest": "0" * 64},
+        {"id": "D-1", "kind": "dna", "digest": "1" * 64},
+    ]
+    ordered = [items[1], items[0]]
+    assert manifest_hash(items) == hashlib.sha256(canonical.dumps(ordered)).hexdigest()
 
 
 def test_manifest_hash_changes_when_an_item_changes(factory_repo: Path) -> None:

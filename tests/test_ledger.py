@@ -76,14 +76,19 @@ def test_each_branch_writes_its_own_segment(repo: Path) -> None:
     commit_all(repo, "ledger")
     git(repo, "checkout", "-q", "-b", "feature")
     ledger.append(factory, kind="test.event", actor="a@example.com")
+    feature = factory.rel(next(p for p in segment_files(repo) if not _tracked(repo, p)))
     git(repo, "checkout", "-q", "main")
-    # feature's segment was never committed: checkout leaves it, and appends here warn
-    with pytest.warns(ledger.ForeignSegment):
-        ledger.append(factory, kind="test.event", actor="a@example.com")
+    # feature's segment was never committed: checkout leaves it, and appends here leave it out
+    assert ledger.left_out(factory) == [feature]
+    ledger.append(factory, kind="test.event", actor="a@example.com")
     git(repo, "checkout", "-q", "-b", "other")
-    with pytest.warns(ledger.ForeignSegment):
-        ledger.append(factory, kind="test.event", actor="a@example.com")
+    assert ledger.left_out(factory) == [feature]
+    ledger.append(factory, kind="test.event", actor="a@example.com")
     assert len(segment_files(repo)) == 3  # main's, feature's (left behind) and other's
+
+
+def _tracked(repo: Path, path: Path) -> bool:
+    return bool(git(repo, "ls-files", "--", str(path.relative_to(repo))))
 
 
 def test_replay_order_is_height_then_id_and_heads_join_after_merge(repo: Path) -> None:
@@ -432,8 +437,8 @@ def test_another_branchs_uncommitted_segment_never_becomes_a_parent(repo: Path) 
     side = ledger.append(factory, kind="test.side", actor="a@x.org")  # never committed
     git(repo, "checkout", "-q", "main")  # the side segment stays, untracked
     assert len(segment_files(repo)) == 2
-    with pytest.warns(ledger.ForeignSegment, match="another branch's uncommitted"):
-        second = ledger.append(factory, kind="test.event", actor="a@x.org")
+    assert len(ledger.left_out(factory)) == 1
+    second = ledger.append(factory, kind="test.event", actor="a@x.org")
     assert [e.parents for e in ledger.entries(factory) if e.id == second] == [(first,)]
     git(repo, "commit", "-q", "-a", "-m", "main again")  # -a: tracked files only
     # written before this was fixed: a committed entry whose parent is only untracked

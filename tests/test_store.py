@@ -1,26 +1,17 @@
 from __future__ import annotations
 
 import os
-import stat
 import threading
 import time
 import tracemalloc
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from factory_os import store
+from factory_os import atomic, store
 from factory_os.errors import EnvironmentProblem, InvalidInput
-from tests.helpers import fos, git, write_tree
-
-
-@pytest.fixture
-def umask_022() -> Iterator[None]:
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
+from tests.helpers import fos, git
 
 
 def problem_of(excinfo: pytest.ExceptionInfo[InvalidInput]) -> str:
@@ -327,7 +318,7 @@ def test_read_modify_write_keeps_comments_and_key_order(tmp_path: Path) -> None:
     doc = store.load_yaml(path, "f.yaml")
     doc.tree["alpha"]["a"] = "three"
     doc.tree["omega"] = 4
-    store.write_atomic(path, store.dump_yaml(doc.tree))
+    atomic.write_atomic(path, store.dump_yaml(doc.tree))
     assert path.read_text() == text.replace("a: two", "a: three") + "omega: 4\n"
 
 
@@ -346,53 +337,6 @@ def test_dump_yaml_replaces_the_modeline_of_a_tree_it_read(tmp_path: Path) -> No
     assert store.dump_yaml(doc.tree, schema="schemas/team.schema.json") == (
         "# yaml-language-server: $schema=schemas/team.schema.json\n# The team.\nmembers:\n  - a\n"
     )
-
-
-# -- writing ---------------------------------------------------------------
-
-
-def test_write_atomic_replaces_and_keeps_the_mode(tmp_path: Path, umask_022: None) -> None:
-    path = tmp_path / "f"
-    store.write_atomic(path, "one\n")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    path.chmod(0o640)
-    store.write_atomic(path, b"two\n")
-    assert path.read_bytes() == b"two\n"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
-
-
-def test_write_atomic_leaves_no_temporary_file_when_it_fails(tmp_path: Path) -> None:
-    target = tmp_path / "target"
-    write_tree(target, {"inside": "x"})  # a non-empty directory cannot be replaced
-    with pytest.raises(OSError):
-        store.write_atomic(target, "data")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["target"]
-    assert (target / "inside").read_text() == "x"
-
-
-def test_write_new_creates_with_a_normal_mode(tmp_path: Path, umask_022: None) -> None:
-    path = tmp_path / "sub" / "f"
-    store.write_new(path, "data\n")
-    assert path.read_text() == "data\n"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    assert sorted(p.name for p in path.parent.iterdir()) == ["f"]
-
-
-def test_write_new_never_overwrites(tmp_path: Path) -> None:
-    path = tmp_path / "f"
-    path.write_text("original\n")
-    with pytest.raises(FileExistsError):
-        store.write_new(path, "replacement\n")
-    assert path.read_text() == "original\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
-
-
-def test_make_dir_gives_a_plain_mkdir_mode(tmp_path: Path, umask_022: None) -> None:
-    path = tmp_path / "d"
-    path.mkdir(mode=0o700)
-    store.make_dir(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o755
 
 
 def test_schema_ref_resolves_from_the_file_that_carries_it(factory_repo: Path) -> None:

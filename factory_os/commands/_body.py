@@ -23,12 +23,3 @@ def read_body(cwd: Path, name: str | None) -> str:
             raise InvalidInput.one("<stdin>", 0, "not valid UTF-8 text") from None
     path = Path(name)
     return store.read_text(path if path.is_absolute() else cwd / path, name).strip()
-
-
-def single_line(value: str, option: str) -> str:
-    from factory_os.errors import UsageError
-
-    text = value.strip()
-    if not text or "\n" in text or "\r" in text:
-        raise UsageError(f"{option} must be one non-empty line")
-    return text

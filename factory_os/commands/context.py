@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, selection_options
 from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import EXIT_OK
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def render(bundle: ContextBundle, output_format: str) -> str:
@@ -28,48 +24,6 @@ def render(bundle: ContextBundle, output_format: str) -> str:
         }
         return json.dumps(answer, ensure_ascii=False) + "\n"
     return bundle.text
-
-
-def selection_options(command: F) -> F:
-    """--role, --member, --paths, --tag, --budget: shared with `fos session start`."""
-    options = [
-        click.option(
-            "--role",
-            envvar="FOS_ROLE",
-            metavar="ROLE",
-            help="Show what binds this role (default: $FOS_ROLE; none: every role).",
-        ),
-        click.option(
-            "--member",
-            metavar="MEMBER",
-            help="A member id or email from team.yaml; stands for the member's roles.",
-        ),
-        click.option(
-            "--paths",
-            "paths",
-            multiple=True,
-            metavar="GLOB",
-            help="A path or gitignore-style glob the work will touch, relative to the "
-            "factory root (repeatable; none: every path).",
-        ),
-        click.option(
-            "--tag",
-            "tags",
-            multiple=True,
-            metavar="TAG",
-            help="Also show knowledge notes with this tag (repeatable).",
-        ),
-        click.option(
-            "--budget",
-            type=click.IntRange(min=1),
-            metavar="TOKENS",
-            help="Token budget (default: context.budget_tokens in factory.yaml). "
-            "Tokens are estimated as characters / 4.",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 @click.command("context")

@@ -1,73 +1,17 @@
-"""`fos dna list|show|add`: the architecture decisions in `.factory/DNA.md`."""
+"""`fos dna list|show|add`: the face of `memory.dna`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from factory_os import clock, ids, store
-from factory_os.commands._body import read_body, single_line
+from factory_os import store
+from factory_os.commands._body import read_body
 from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_OK, InvalidInput, UsageError
-from factory_os.memory import documents
-from factory_os.model.dna import Decision, parse_dna, render_decision
-from factory_os.store import Factory
-
-
-def list_decisions(factory: Factory) -> list[Decision]:
-    return documents.load_decisions(factory)
-
-
-def find_decision(factory: Factory, decision_id: str) -> Decision:
-    for decision in documents.load_decisions(factory):
-        if decision.id == decision_id:
-            return decision
-    raise UsageError(f"no decision {decision_id} in .factory/DNA.md (see `fos dna list`)")
-
-
-def add_decision(
-    factory: Factory,
-    *,
-    title: str,
-    status: str = "proposed",
-    paths: list[str] | None = None,
-    body: str = "",
-    today: str | None = None,
-) -> Decision:
-    """Append a decision section to DNA.md and return it (with its new id)."""
-    path = factory.dir / "DNA.md"
-    rel = factory.rel(path)
-    text = store.read_text(path, rel) if path.exists() else "# DNA\n"
-    existing = parse_dna(text, rel)
-    taken = {d.id for d in existing}
-    decision = Decision(
-        id=ids.new_id("D", lambda candidate: candidate in taken),
-        title=single_line(title, "--title"),
-        status=status,
-        paths=[p.strip() for p in paths or [] if p.strip()],
-        date=today or clock.now().date().isoformat(),
-        body=body.strip(),
-    )
-    new_text = text.rstrip("\n") + "\n\n" + render_decision(decision)
-    try:
-        parsed = parse_dna(new_text, rel)
-    except InvalidInput as exc:
-        raise UsageError(f"the new decision would not read back: {exc.problems[0]}") from None
-    if len(parsed) != len(existing) + 1 or parsed[-1].model_dump(exclude={"line"}) != (
-        decision.model_dump(exclude={"line"})
-    ):
-        raise UsageError(
-            "the body would not read back as one decision (a line starting with `## ` begins"
-            " a new section; use ### or deeper headings in the body)"
-        )
-    store.write_atomic(path, new_text)
-    return parsed[-1]
-
-
-def describe(decision: Decision) -> dict[str, object]:
-    return decision.model_dump(mode="json")
+from factory_os.errors import EXIT_OK
+from factory_os.memory.dna import add_decision, find_decision, list_decisions
+from factory_os.model.dna import Decision, render_decision
 
 
 def _status(decision: Decision) -> str:
@@ -112,7 +56,7 @@ def show_command(env: Env, decision_id: str, output_format: str) -> int:
     """Print one decision as it reads in DNA.md."""
     decision = find_decision(store.find_factory(env.cwd), decision_id)
     if output_format == "json":
-        emit(json.dumps(describe(decision), indent=2, ensure_ascii=False) + "\n")
+        emit(json.dumps(decision.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
     else:
         emit(render_decision(decision))
     return EXIT_OK
@@ -144,13 +88,12 @@ def add_command(
     env: Env, title: str, status: str, paths: tuple[str, ...], body_file: str | None
 ) -> int:
     """Append a decision to DNA.md and print its id."""
-    factory = store.find_factory(env.cwd)
     decision = add_decision(
-        factory,
+        store.find_factory(env.cwd),
         title=title,
         status=status,
         paths=[p for item in paths for p in item.split(",")],
-        body=read_body(Path(env.cwd), body_file),
+        body=read_body(env.cwd, body_file),
     )
-    click.echo(decision.id)
+    emit(decision.id)
     return EXIT_OK

@@ -1,156 +1,17 @@
-"""`fos incident add|list|show`: what went wrong, recorded once and never rewritten.
-
-An incident is `.factory/incidents/<INC-hex>.md`: YAML front matter
-(`model.documents.IncidentFrontMatter`) and the narrative, in four sections:
-what happened, impact, root cause, resulting rules. Adding one writes the file
-and its `incident.recorded` ledger entry as one step.
-"""
+"""`fos incident add|list|show`: the face of `memory.incidents`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
-from factory_os import clock, store
-from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_OK, InvalidInput, Problem
-from factory_os.ids import new_id
-from factory_os.ledger import events
-from factory_os.model.common import INCIDENT_ID
-from factory_os.model.documents import IncidentFrontMatter
+from factory_os import store
+from factory_os.commands.options import Env, emit, format_option, note_left_out
+from factory_os.errors import EXIT_OK
+from factory_os.memory.incidents import add_incident, list_incidents, show_incident
 from factory_os.model.vocabulary import INCIDENT_SEVERITIES
-from factory_os.rules.actor import resolve_actor
-from factory_os.store import Factory
-
-INCIDENTS_DIR = "incidents"
-SECTIONS = ("What happened", "Impact", "Root cause", "Resulting rules")
-
-
-@dataclass(frozen=True)
-class Incident:
-    front: IncidentFrontMatter
-    body: str
-    path: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.front.model_dump(mode="json"), "path": self.path, "body": self.body}
-
-
-def incident_path(factory: Factory, incident_id: str) -> Path:
-    return factory.dir / INCIDENTS_DIR / f"{incident_id}.md"
-
-
-def add_incident(
-    *,
-    cwd: Path,
-    title: str,
-    severity: str,
-    summary: str = "",
-    body_file: Path | None = None,
-    actor: str | None = None,
-) -> str:
-    """Write a new incident and its ledger entry; return the incident's id."""
-    factory = store.find_factory(cwd)
-    who = resolve_actor(cwd, actor)
-    narrative = None
-    if body_file is not None:
-        narrative = store.read_text(body_file, str(body_file))
-    incident_id = new_id("INC", lambda c: incident_path(factory, c).exists())
-    front = _validated(
-        {
-            "id": incident_id,
-            "title": title.strip(),
-            "severity": severity,
-            "summary": summary.strip(),
-            "created_at": clock.now(),
-            "created_by": who,
-        }
-    )
-    path = incident_path(factory, incident_id)
-    text = render(front, narrative, schema=store.schema_ref(path, factory, "incident"))
-    events.record_file(
-        factory,
-        path,
-        text,
-        kind="incident.recorded",
-        actor=who,
-        subject=incident_id,
-        data={"severity": severity, "title": front.title},
-    )
-    return incident_id
-
-
-def _validated(values: dict[str, Any]) -> IncidentFrontMatter:
-    from pydantic import ValidationError
-
-    try:
-        return IncidentFrontMatter.model_validate(values)
-    except ValidationError as exc:
-        problems = [
-            Problem("<options>", 0, f"--{'.'.join(map(str, e['loc']))}: {e['msg']}")
-            for e in exc.errors(include_url=False)
-        ]
-        raise InvalidInput(problems) from None
-
-
-def render(front: IncidentFrontMatter, narrative: str | None, *, schema: str) -> str:
-    """The incident's Markdown: front matter, then the narrative sections."""
-    values = front.model_dump(mode="json", exclude_defaults=True)
-    values["created_at"] = front.created_at.isoformat().replace("+00:00", "Z")
-    head = f"---\n{store.dump_yaml(values, schema=schema)}---\n"
-    if narrative is not None and any(line.startswith("## ") for line in narrative.splitlines()):
-        return f"{head}\n{narrative.rstrip()}\n"
-    parts = []
-    for index, section in enumerate(SECTIONS):
-        text = (narrative or "").strip() if index == 0 else ""
-        parts.append(f"## {section}\n\n{text}\n" if text else f"## {section}\n")
-    return head + "\n" + "\n".join(parts)
-
-
-def load_incident(factory: Factory, path: Path) -> Incident:
-    rel = factory.rel(path)
-    text = store.read_text(path, rel)
-    front_text, body, _ = store.split_front_matter(text, rel)
-    doc = store.parse_yaml(front_text, rel, line_offset=1)
-    front = store.validate(IncidentFrontMatter, doc)
-    if path.stem != front.id:
-        raise InvalidInput.one(rel, doc.line_of(("id",)), f"id {front.id} is not the file's name")
-    return Incident(front, body, rel)
-
-
-def list_incidents(*, cwd: Path) -> list[Incident]:
-    """Every incident, oldest first; all unreadable files at once as InvalidInput."""
-    factory = store.find_factory(cwd)
-    found, problems = [], []
-    for path in sorted((factory.dir / INCIDENTS_DIR).glob("*.md")):
-        try:
-            found.append(load_incident(factory, path))
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InvalidInput(problems)
-    return sorted(found, key=lambda i: (i.front.created_at, i.front.id))
-
-
-def show_incident(*, cwd: Path, incident_id: str) -> Incident:
-    factory = store.find_factory(cwd)
-    path = incident_path(factory, incident_id)
-    if not _is_incident_id(incident_id) or not path.is_file():
-        raise InvalidInput.one(factory.rel(path), 0, f"no incident {incident_id}")
-    return load_incident(factory, path)
-
-
-def _is_incident_id(value: str) -> bool:
-    import re
-
-    return re.match(INCIDENT_ID, value) is not None
-
-
-# -- command line -----------------------------------------------------------
 
 
 @click.group(name="incident")
@@ -182,18 +43,20 @@ def add_cmd(
     actor: str | None,
 ) -> int:
     """Record an incident in .factory/incidents/ and the ledger; print its id."""
-    if body_file is not None and not body_file.is_absolute():
-        body_file = env.cwd / body_file
-    emit(
-        add_incident(
-            cwd=env.cwd,
-            title=title,
-            severity=severity,
-            summary=summary,
-            body_file=body_file,
-            actor=actor,
-        )
+    narrative = None
+    if body_file is not None:
+        body_file = body_file if body_file.is_absolute() else env.cwd / body_file
+        narrative = store.read_text(body_file, str(body_file))
+    incident_id = add_incident(
+        cwd=env.cwd,
+        title=title,
+        severity=severity,
+        summary=summary,
+        narrative=narrative,
+        actor=actor,
     )
+    emit(incident_id)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -207,19 +70,16 @@ def list_cmd(env: Env, output_format: str) -> int:
     """
     incidents = list_incidents(cwd=env.cwd)
     if output_format == "json":
-        items = []
-        for incident in incidents:
-            item = incident.to_json()
-            del item["body"]
-            items.append(item)
+        items = [{k: v for k, v in i.to_json().items() if k != "body"} for i in incidents]
         emit(json.dumps({"incidents": items}, indent=2))
     elif incidents:
-        emit("\n".join(_line(i.front) for i in incidents))
+        fronts = [i.front for i in incidents]
+        emit(
+            "\n".join(
+                f"{f.id}  {f.severity:<8}  {f.created_at:%Y-%m-%d}  {f.title}" for f in fronts
+            )
+        )
     return EXIT_OK
-
-
-def _line(front: IncidentFrontMatter) -> str:
-    return f"{front.id}  {front.severity:<8}  {front.created_at:%Y-%m-%d}  {front.title}"
 
 
 @cli.command(name="show")
@@ -229,9 +89,5 @@ def _line(front: IncidentFrontMatter) -> str:
 def show_cmd(env: Env, incident_id: str, output_format: str) -> int:
     """Print one incident: its file as written, or JSON (front matter, path, body)."""
     incident = show_incident(cwd=env.cwd, incident_id=incident_id)
-    if output_format == "json":
-        emit(json.dumps(incident.to_json(), indent=2))
-    else:
-        factory = store.find_factory(env.cwd)
-        emit(store.read_text(factory.root / incident.path, incident.path))
+    emit(json.dumps(incident.to_json(), indent=2) if output_format == "json" else incident.text)
     return EXIT_OK

@@ -1,191 +1,13 @@
-"""`fos init`: create `.factory/` in the current git work tree."""
+"""`fos init`: the face of `memory.founding`."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
-import tempfile
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-
 import click
 
-from factory_os import __version__, store
 from factory_os.commands.options import Env
-from factory_os.errors import EXIT_OK, EnvironmentProblem, UsageError
-from factory_os.git import plumbing as git
-from factory_os.ledger import events, segments
-from factory_os.memory.packs import available_packs, pack_files
-from factory_os.memory.schemas import render_schemas
-from factory_os.model.common import SLUG_MAX
-from factory_os.rules.actor import resolve_actor
-from factory_os.store import FACTORY_DIR, SCHEMA_DIR, Factory
-
-EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
-# files `--force` writes again from the templates; everything else is left alone
-TEMPLATE_FILES = ("factory.yaml", "team.yaml", "roles.yaml", "raci.yaml", "DNA.md")
-
-
-@dataclass
-class InitResult:
-    factory: Factory
-    created: bool
-    written: list[str] = field(default_factory=list)
-    rules_added: list[str] = field(default_factory=list)
-
-
-def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None) -> InitResult:
-    unknown = sorted(set(packs) - set(available_packs()))
-    if unknown:
-        raise UsageError(
-            f"unknown pack {', '.join(unknown)} (available: {', '.join(available_packs())})"
-        )
-    packs = list(dict.fromkeys(packs))  # `--pack core --pack core` names it once
-    top = git.require_toplevel(cwd)
-    factory = Factory(root=top, worktree=top)
-    exists = factory.dir.exists() or factory.dir.is_symlink()
-    if exists and not factory.dir.is_dir():
-        raise EnvironmentProblem(
-            f"{factory.dir} exists but is not a directory; move it aside and run fos init again"
-        )
-    if exists and not force:
-        return InitResult(factory, created=False)
-    email = _identity_email(top, actor)
-    files = _template_files(factory, name=_slug(top.name), packs=packs, email=email)
-    rule_files = {
-        f"rules/{path.stem}.yaml": _with_modeline(path.read_text(encoding="utf-8"), "rule", "../")
-        for name in packs
-        for path in pack_files(name)
-    }
-    if not exists:
-        attributes = {".gitattributes": "".join(f"{line}\n" for line in segments.ATTRIBUTES)}
-        if not _create_atomically(factory, {**files, **attributes, **rule_files}):
-            return InitResult(factory, created=False)  # another init got there first
-        _record(factory, email, packs, rule_files, founding=True)
-        return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
-    # --force over an existing factory: rewrite the templates, add missing pack rules,
-    # never touch rules, incidents, knowledge, digests or the ledger already there
-    written = []
-    for rel, text in files.items():
-        store.write_atomic(factory.dir / rel, text)
-        written.append(rel)
-    added = {rel: text for rel, text in rule_files.items() if not (factory.dir / rel).exists()}
-    for rel, text in added.items():
-        store.write_new(factory.dir / rel, text)
-    for directory in EMPTY_DIRS:
-        (factory.dir / directory).mkdir(exist_ok=True)
-    segments.ensure_attributes(factory)
-    _record(factory, email, packs, added, founding=False)
-    return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
-
-
-def _record(
-    factory: Factory, actor: str, packs: list[str], rule_files: dict[str, str], *, founding: bool
-) -> None:
-    """The ledger's first entry (when FOUNDING), then a `rule.added` per pack rule written."""
-    if founding:
-        events.append(
-            factory,
-            kind="factory.initialized",
-            actor=actor,
-            data={"packs": packs, "version": __version__},
-        )
-    for rel, text in sorted(rule_files.items()):
-        path = factory.dir / rel
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        events.append(
-            factory,
-            kind="rule.added",
-            actor=actor,
-            subject=path.stem,
-            refs=[(factory.rel(path), digest)],
-        )
-
-
-def _rule_ids(rule_files: dict[str, str]) -> list[str]:
-    return sorted(Path(rel).stem for rel in rule_files)
-
-
-def _create_atomically(factory: Factory, files: dict[str, str]) -> bool:
-    """Build the whole tree beside `.factory/`, then rename it into place in one step.
-
-    False when a `.factory/` appeared meanwhile (a concurrent init): it is left as it is.
-    """
-    staging = Path(tempfile.mkdtemp(prefix=".factory.init-", dir=factory.root))
-    try:
-        store.make_dir(staging)
-        for rel, text in files.items():
-            store.write_atomic(staging / rel, text)
-        for directory in EMPTY_DIRS:
-            folder = staging / directory
-            folder.mkdir(exist_ok=True)
-            if not any(folder.iterdir()):
-                (folder / ".gitkeep").touch()
-        try:
-            os.rename(staging, factory.dir)
-        except OSError:
-            if not factory.dir.exists():
-                raise
-            shutil.rmtree(staging, ignore_errors=True)
-            return False
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return True
-
-
-def _template_files(factory: Factory, *, name: str, packs: list[str], email: str) -> dict[str, str]:
-    templates = resources.files("factory_os") / "templates"
-    config = store.parse_yaml((templates / "factory.yaml").read_text("utf-8"), "factory.yaml")
-    config.tree["name"] = name
-    config.tree["packs"] = packs
-    member = _slug(email.split("@")[0])
-    team = {
-        "members": [
-            {
-                "id": member,
-                "name": member,
-                "kind": "human",
-                "roles": ["owner"],
-                "emails": [email],
-            }
-        ]
-    }
-    files = {
-        "factory.yaml": store.dump_yaml(config.tree, schema=f"{SCHEMA_DIR}/factory.schema.json"),
-        "team.yaml": store.dump_yaml(team, schema=f"{SCHEMA_DIR}/team.schema.json"),
-        "DNA.md": (templates / "DNA.md").read_text("utf-8"),
-    }
-    for kind in ("roles", "raci"):
-        text = (templates / f"{kind}.yaml").read_text("utf-8")
-        files[f"{kind}.yaml"] = _with_modeline(text, kind, "")
-    for schema_name, text in render_schemas().items():
-        files[f"{SCHEMA_DIR}/{schema_name}"] = text
-    return files
-
-
-def _with_modeline(text: str, kind: str, up: str) -> str:
-    return f"# yaml-language-server: $schema={up}{SCHEMA_DIR}/{kind}.schema.json\n{text}"
-
-
-def _identity_email(top: Path, actor: str | None) -> str:
-    try:
-        candidate = resolve_actor(top, actor)
-    except UsageError:
-        return "owner@example.invalid"
-    if "@" in candidate and not any(c.isspace() for c in candidate):
-        return candidate
-    # a name rather than an address (FOS_ACTOR=alice, user.email "Jane Doe")
-    return f"{_slug(candidate.split('@')[0])}@example.invalid"
-
-
-def _slug(text: str) -> str:
-    """TEXT as a slug of at most SLUG_MAX characters (a directory name can be longer)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:SLUG_MAX].rstrip("-") or "factory"
+from factory_os.errors import EXIT_OK
+from factory_os.memory.founding import init_factory
+from factory_os.paths import FACTORY_DIR
 
 
 @click.command("init")
@@ -200,15 +22,15 @@ def _slug(text: str) -> str:
     "--force",
     is_flag=True,
     help="Over an existing factory: write the templates (factory.yaml, team.yaml, roles.yaml, "
-    "raci.yaml, DNA.md) again and add missing pack rules. Rules, incidents, knowledge, "
-    "digests and the ledger are never touched.",
+    "raci.yaml, lifecycle.yaml, DNA.md) again and add missing pack rules. Rules, incidents, "
+    "knowledge, digests and the ledger are never touched.",
 )
 @click.option("--actor", metavar="MEMBER", help="Who initialises (default: FOS_ACTOR, git email).")
 @click.pass_obj
 def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int:
     """Create .factory/ in the current git work tree.
 
-    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, the rules of
+    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, lifecycle.yaml, the rules of
     the chosen packs, empty knowledge/, incidents/, digests/, specs/ and runs/,
     the editor schemas, and the ledger's first entry.
     """

@@ -1,99 +1,18 @@
-"""`fos knowledge add|list|show`: notes under `.factory/knowledge/<slug>.md`."""
+"""`fos knowledge add|list|show`: the face of `memory.knowledge`."""
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any
+from datetime import datetime
 
 import click
 
-from factory_os import clock, store
-from factory_os.commands._body import read_body, single_line
+from factory_os import store
+from factory_os.commands._body import read_body
 from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_OK, UsageError
-from factory_os.memory.catalog import Catalog, NoteInfo
+from factory_os.errors import EXIT_OK
+from factory_os.memory.knowledge import add_note, find_note, list_notes, note_json
 from factory_os.rules.actor import resolve_actor
-from factory_os.store import Factory
-
-MAX_SLUG = 60
-
-
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:MAX_SLUG].rstrip("-")
-    return slug or "note"
-
-
-def add_note(
-    factory: Factory,
-    *,
-    title: str,
-    actor: str,
-    tags: list[str] | None = None,
-    paths: list[str] | None = None,
-    review_by: date | None = None,
-    body: str = "",
-    slug: str | None = None,
-    now: datetime | None = None,
-) -> Path:
-    """Write a new knowledge note and return its path; its file name is its id."""
-    from pydantic import ValidationError
-
-    from factory_os.model.documents import KnowledgeFrontMatter
-
-    front: dict[str, Any] = {"title": single_line(title, "--title")}
-    if tags:
-        front["tags"] = list(dict.fromkeys(tags))
-    if paths:
-        front["paths"] = list(dict.fromkeys(paths))
-    if review_by:
-        front["review_by"] = review_by.isoformat()
-    stamp = (now or clock.now()).replace(microsecond=0)
-    front["created_at"] = stamp.isoformat().replace("+00:00", "Z")
-    front["created_by"] = actor
-    try:
-        KnowledgeFrontMatter.model_validate(front)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise UsageError(f"{where}: {error['msg']}") from None
-    folder = factory.dir / "knowledge"
-    stem = slug or slugify(title)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", stem):
-        raise UsageError(f"--slug {stem!r}: use lower-case letters, digits, '.', '_' and '-'")
-    path = folder / f"{stem}.md"
-    suffix = 2
-    while path.exists():
-        if slug:
-            raise UsageError(f"{factory.rel(path)} already exists")
-        path = folder / f"{stem}-{suffix}.md"
-        suffix += 1
-    text = f"---\n{store.dump_yaml(front)}---\n"
-    if body.strip():
-        text += f"\n{body.strip()}\n"
-    store.write_new(path, text)
-    return path
-
-
-def find_note(catalog: Catalog, slug: str) -> NoteInfo:
-    for note in catalog.notes():
-        if note.id == slug:
-            return note
-    raise UsageError(f"no knowledge note {slug!r} in .factory/knowledge/")
-
-
-def note_json(note: NoteInfo) -> dict[str, Any]:
-    return {
-        "id": note.id,
-        "title": note.title,
-        "tags": list(note.tags),
-        "paths": list(note.paths),
-        "review_by": note.review_by,
-        "path": note.rel,
-        "body": note.body,
-    }
 
 
 @click.group("knowledge")
@@ -145,7 +64,7 @@ def add_command(
         body=read_body(env.cwd, body_file),
         slug=slug,
     )
-    click.echo(factory.rel(path))
+    emit(factory.rel(path))
     return EXIT_OK
 
 
@@ -154,11 +73,7 @@ def add_command(
 @click.pass_obj
 def list_command(env: Env, output_format: str) -> int:
     """List the notes: id, title, tags, paths."""
-    catalog = Catalog(store.find_factory(env.cwd))
-    try:
-        notes = catalog.notes()
-    finally:
-        catalog.close()
+    notes = list_notes(store.find_factory(env.cwd))
     if output_format == "json":
         rows = [{k: v for k, v in note_json(n).items() if k != "body"} for n in notes]
         emit(json.dumps({"notes": rows}, indent=2, ensure_ascii=False) + "\n")
@@ -179,11 +94,7 @@ def list_command(env: Env, output_format: str) -> int:
 def show_command(env: Env, slug: str, output_format: str) -> int:
     """Print one note."""
     factory = store.find_factory(env.cwd)
-    catalog = Catalog(factory)
-    try:
-        note = find_note(catalog, slug)
-    finally:
-        catalog.close()
+    note = find_note(factory, slug)
     if output_format == "json":
         emit(json.dumps(note_json(note), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -1,26 +1,16 @@
-"""`fos ledger log`: the governance events, newest first."""
+"""`fos ledger log`: the face of `memory.ledger_log`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
-from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_OK
 from factory_os.ledger import events
-
-
-def log(*, cwd: Path, kind: str | None = None) -> list[events.Entry]:
-    """The entries newest first (reverse replay order), only KIND's if given."""
-    entries = events.entries(store.find_factory(cwd))
-    entries.reverse()
-    if kind:
-        entries = [e for e in entries if e.kind == kind or e.kind.startswith(f"{kind}.")]
-    return entries
+from factory_os.memory.ledger_log import log
 
 
 def entry_json(entry: events.Entry) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What every click face shares: the root options, `--format`, and writing to stdout."""
+"""What the click faces share: the root options, `--format`, the context selection, and
+writing to stdout."""
 
 from __future__ import annotations
 
@@ -34,3 +35,60 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
 
 def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
+
+
+def note_left_out(cwd: Path) -> None:
+    """Say on stderr which other branches' uncommitted ledger segments the entry just
+    written left out of its parents (see `events.left_out`)."""
+    from factory_os import store  # here: most commands write no ledger entry
+    from factory_os.ledger import events
+
+    names = events.left_out(store.find_factory(cwd))
+    if names:
+        click.echo(
+            f"fos: warning: {', '.join(names)}: another branch's uncommitted ledger segment,"
+            " left out of this entry's parents (commit it on its branch, or move it away)",
+            err=True,
+        )
+
+
+def selection_options(command: F) -> F:
+    """--role, --member, --paths, --tag, --budget: shared with `fos session start`."""
+    options = [
+        click.option(
+            "--role",
+            envvar="FOS_ROLE",
+            metavar="ROLE",
+            help="Show what binds this role (default: $FOS_ROLE; none: every role).",
+        ),
+        click.option(
+            "--member",
+            metavar="MEMBER",
+            help="A member id or email from team.yaml; stands for the member's roles.",
+        ),
+        click.option(
+            "--paths",
+            "paths",
+            multiple=True,
+            metavar="GLOB",
+            help="A path or gitignore-style glob the work will touch, relative to the "
+            "factory root (repeatable; none: every path).",
+        ),
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            metavar="TAG",
+            help="Also show knowledge notes with this tag (repeatable).",
+        ),
+        click.option(
+            "--budget",
+            type=click.IntRange(min=1),
+            metavar="TOKENS",
+            help="Token budget (default: context.budget_tokens in factory.yaml). "
+            "Tokens are estimated as characters / 4.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

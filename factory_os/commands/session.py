@@ -10,8 +10,7 @@ import click
 
 from factory_os import store
 from factory_os.commands._body import read_body
-from factory_os.commands.context import selection_options
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, format_option, note_left_out, selection_options
 from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
 from factory_os.rules.actor import resolve_actor
@@ -50,9 +49,8 @@ def start_command(
     ledger's session.started event records its manifest hash, the role and
     the commit checked out, so `session end` can list the commits made since.
     """
-    factory = store.find_factory(env.cwd)
     opened = start_session(
-        factory,
+        store.find_factory(env.cwd),
         actor=resolve_actor(env.cwd, actor or member),
         role=role,
         member=member,
@@ -61,15 +59,10 @@ def start_command(
         budget=budget,
     )
     if output_format == "json":
-        body = {
-            "session": opened.id,
-            "head": opened.head,
-            "manifest_hash": opened.bundle.manifest_hash,
-            "context": opened.bundle.to_json(),
-        }
-        emit(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        emit(json.dumps(opened.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         emit(f"{opened.id}\n\n{opened.bundle.text}")
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -95,19 +88,16 @@ def _item(flag: str, name: str, section: str) -> Callable[[F], F]:
 @_item("--not-done", "not_done", "Not done")
 @_item("--decision", "decisions", "Decisions")
 @_item("--pitfall", "pitfalls", "Pitfalls")
-@_item("--next", "next_items", "Next")
+@_item("--next", "next", "Next")
 @click.option("--actor", metavar="MEMBER", help="Who ends it (default: FOS_ACTOR, git email).")
 @click.pass_obj
 def end_command(
     env: Env,
+    /,
     session_id: str,
     digest_file: str | None,
-    done: tuple[str, ...],
-    not_done: tuple[str, ...],
-    decisions: tuple[str, ...],
-    pitfalls: tuple[str, ...],
-    next_items: tuple[str, ...],
     actor: str | None,
+    **sections: tuple[str, ...],
 ) -> int:
     """Close a session: write its digest and print the digest's path.
 
@@ -116,21 +106,17 @@ def end_command(
     fos; the body comes from --digest-file or from the section options
     (--done, --not-done, --decision, --pitfall, --next; each repeatable).
     """
-    sections = {
-        "done": done,
-        "not_done": not_done,
-        "decisions": decisions,
-        "pitfalls": pitfalls,
-        "next": next_items,
-    }
     if digest_file is not None and any(sections.values()):
         raise UsageError("give either --digest-file or the section options, not both")
     body = read_body(env.cwd, digest_file) if digest_file is not None else digest_body(sections)
-    factory = store.find_factory(env.cwd)
     rel, _entry = end_session(
-        factory, session_id=session_id, actor=resolve_actor(env.cwd, actor), body=body
+        store.find_factory(env.cwd),
+        session_id=session_id,
+        actor=resolve_actor(env.cwd, actor),
+        body=body,
     )
-    click.echo(rel)
+    emit(rel)
+    note_left_out(env.cwd)
     return EXIT_OK
 
 
@@ -142,18 +128,7 @@ def list_command(env: Env, only_open: bool, output_format: str) -> int:
     """List the sessions the ledger knows: id, state, actor, role, start."""
     records = [r for r in sessions(store.find_factory(env.cwd)) if not (only_open and r.ended)]
     if output_format == "json":
-        rows = [
-            {
-                "session": r.id,
-                "open": not r.ended,
-                "actor": r.actor,
-                "role": r.role,
-                "started_at": r.started_at,
-                "manifest_hash": r.manifest_hash,
-            }
-            for r in records
-        ]
-        emit(json.dumps({"sessions": rows}, indent=2) + "\n")
+        emit(json.dumps({"sessions": [r.to_json() for r in records]}, indent=2) + "\n")
         return EXIT_OK
     lines = [
         f"{r.id}  {'ended' if r.ended else 'open '}  {r.started_at}  {r.actor}"

@@ -1,37 +1,17 @@
-"""`fos validate`: every file under .factory/ against its model, then across files."""
+"""`fos validate`: the face of `memory.validation`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import click
 
 from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_INVALID, EXIT_OK, Problem
-from factory_os.memory import crossref, documents
-from factory_os.store import Factory
+from factory_os.memory.validation import Validation, validate_factory
 
 
-@dataclass(frozen=True)
-class Report:
-    files: int
-    problems: list[Problem]
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_INVALID if self.problems else EXIT_OK
-
-
-def validate_factory(factory: Factory) -> Report:
-    scan = documents.scan(factory)
-    problems = list(scan.problems) + list(crossref.check(scan))
-    problems.sort(key=lambda p: (p.path, p.line, p.message))
-    return Report(files=scan.files, problems=problems)
-
-
-def render(report: Report, output_format: str) -> str:
+def render(report: Validation, output_format: str) -> str:
     if output_format == "json":
         body = {
             "ok": not report.problems,

@@ -1,46 +1,18 @@
-"""`fos verify`: integrity of the ledger and of the append-only files it records."""
+"""`fos verify`: the face of `ledger.verify`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
-from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.ledger import history
-from factory_os.ledger.scan import Report
-from factory_os.ledger.verify import verify_worktree
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK
+from factory_os.ledger.report import VerifyReport
+from factory_os.ledger.verify import verify
 
 
-def verify(
-    *,
-    cwd: Path,
-    history_walk: bool = False,
-    range_spec: str | None = None,
-    full: bool = False,
-    forget_heads: bool = False,
-) -> Report:
-    """Verify the work tree, and the git history when asked; the findings and figures."""
-    if history_walk and range_spec:
-        raise UsageError("pass --history or --range, not both")
-    factory = store.find_factory(cwd)
-    report = verify_worktree(factory, full=full, forget_heads=forget_heads)
-    walk = None
-    if range_spec:
-        walk = history.verify_range(factory, range_spec, report.recorded)
-    elif history_walk:
-        walk = history.verify_history(factory, report.recorded)
-    if walk is not None:
-        report.findings.extend(walk.findings)
-        report.commits = walk.commits
-        report.shallow = walk.shallow
-    return report
-
-
-def render_text(report: Report) -> str:
+def render_text(report: VerifyReport) -> str:
     lines = [str(finding) for finding in report.findings]
     summary = (
         f"{report.entries} entries in {report.segments} segments, {len(report.heads)} heads,"
@@ -59,7 +31,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: VerifyReport) -> str:
     return json.dumps(
         {
             "ok": not report.findings,

@@ -8,15 +8,14 @@ in `omitted`, and smaller items after it may still be taken.
 
 The bundle is deterministic: the same files give the same bytes (no clock, no
 environment, stable order). Its manifest names each item with the sha256 of its
-rendered text; the manifest hash is the sha256 of the canonical JSON
-(`sort_keys`, no spaces, ASCII) of the items sorted by (kind, id), each item
-`{"digest", "id", "kind"}`.
+rendered text; the manifest hash is the sha256 of the canonical JSON (the
+ledger's profile, `factory_os.ledger.canonical`) of the items sorted by (kind,
+id), each item `{"digest", "id", "kind"}`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from factory_os.errors import UsageError
+from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
 from factory_os.rules.finding import severity_rank
@@ -118,8 +118,7 @@ class ContextBundle:
 
 def manifest_hash(items: Sequence[dict[str, str]]) -> str:
     ordered = sorted(items, key=lambda i: (i["kind"], i["id"]))
-    canonical = json.dumps(ordered, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return hashlib.sha256(canonical.dumps(ordered)).hexdigest()
 
 
 def build_context(

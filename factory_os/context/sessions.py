@@ -44,6 +44,14 @@ class OpenedSession:
     bundle: ContextBundle
     head: str | None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.id,
+            "head": self.head,
+            "manifest_hash": self.bundle.manifest_hash,
+            "context": self.bundle.to_json(),
+        }
+
 
 @dataclass(frozen=True)
 class SessionRecord:
@@ -57,6 +65,16 @@ class SessionRecord:
     head: str | None
     manifest_hash: str
     ended: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.id,
+            "open": not self.ended,
+            "actor": self.actor,
+            "role": self.role,
+            "started_at": self.started_at,
+            "manifest_hash": self.manifest_hash,
+        }
 
 
 def new_session_id(factory: Factory, now: float | None = None) -> str:
@@ -184,10 +202,8 @@ def commits_since(factory: Factory, head: str | None) -> list[str]:
     if git.head_commit(factory.root) is None:
         return []
     revs = ["HEAD"] if head is None else [f"{head}..HEAD"]
-    proc = git.run(["rev-list", "--reverse", *revs, "--"], factory.root, check=False)
-    if proc.returncode != 0:  # the start commit is gone (history rewritten)
-        return []
-    return proc.stdout.decode("ascii").split()
+    # None: the start commit is gone (history rewritten)
+    return git.commits(factory.root, revs) or []
 
 
 def _check_digest(factory: Factory, path: Any, text: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem
 from factory_os.git import spawn
-from factory_os.git.spawn import Completed as Completed  # callers name it git.Completed
+from factory_os.git.spawn import Completed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,12 +94,6 @@ def git_dir(cwd: Path) -> Path:
     return Path(output(["rev-parse", "--absolute-git-dir"], cwd))
 
 
-def common_dir(cwd: Path) -> Path:
-    """The git directory shared by all worktrees of the repository."""
-    path = Path(output(["rev-parse", "--git-common-dir"], cwd))
-    return path if path.is_absolute() else (cwd / path).resolve()
-
-
 def current_branch(cwd: Path) -> str | None:
     """The checked-out branch, or None on a detached HEAD."""
     proc = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
@@ -137,10 +131,19 @@ def grep_tree(cwd: Path, treeish: str, literals: Sequence[str], path: str) -> li
     return proc.stdout.splitlines()
 
 
-def ls_files(cwd: Path, pathspecs: Sequence[str]) -> list[str]:
-    """Paths in the index under PATHSPECS, relative to CWD."""
-    out = run(["ls-files", "-z", "--", *pathspecs], cwd).stdout
+def ls_files(cwd: Path, pathspecs: Sequence[str], *, untracked: bool = False) -> list[str]:
+    """Paths in the index under PATHSPECS, relative to CWD; with UNTRACKED, also the
+    files git does not track and does not ignore."""
+    others = ["--cached", "--others", "--exclude-standard"] if untracked else []
+    out = run(["ls-files", "-z", *others, "--", *pathspecs], cwd).stdout
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def commits(cwd: Path, revs: Sequence[str]) -> list[str] | None:
+    """The commits REVS (rev-list arguments) list, oldest first; None when git cannot
+    list them (a revision no longer there)."""
+    proc = run(["rev-list", "--reverse", *revs, "--"], cwd, check=False)
+    return decode(proc.stdout).split() if proc.returncode == 0 else None
 
 
 def log_raw_per_parent(

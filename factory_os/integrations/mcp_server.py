@@ -9,7 +9,6 @@ Errors come back as tool errors carrying fos's one-line message.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -82,7 +81,7 @@ def rule_json(rule: RuleInfo) -> dict[str, Any]:
 def show_text(factory: store.Factory, identifier: str) -> str:
     """The document named IDENTIFIER: a decision, rule, incident, digest or note."""
     if identifier.startswith("D-"):
-        from factory_os.commands.dna import find_decision
+        from factory_os.memory.dna import find_decision
         from factory_os.model.dna import render_decision
 
         return render_decision(find_decision(factory, identifier))
@@ -117,7 +116,7 @@ def check_paths_text(cwd: Path, *, paths: list[str], member: str | None, role: s
 def record_incident_text(
     cwd: Path, *, title: str, severity: str, summary: str, narrative: str, actor: str | None
 ) -> str:
-    from factory_os.commands.incident import add_incident
+    from factory_os.memory.incidents import add_incident
     from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
     if severity not in INCIDENT_SEVERITIES:
@@ -126,14 +125,15 @@ def record_incident_text(
         )
     if not title.strip():
         raise FosError("an incident needs a title")
-    if not narrative.strip():
-        return add_incident(cwd=cwd, title=title, severity=severity, summary=summary, actor=actor)
-    with tempfile.TemporaryDirectory(prefix="fos-incident-") as tmp:
-        body = Path(tmp) / "narrative.md"
-        body.write_text(narrative, encoding="utf-8")
-        return add_incident(
-            cwd=cwd, title=title, severity=severity, summary=summary, body_file=body, actor=actor
-        )
+    narrative = store.text_of(narrative.encode("utf-8", "surrogatepass"), "narrative")
+    return add_incident(
+        cwd=cwd,
+        title=title,
+        severity=severity,
+        summary=summary,
+        narrative=narrative if narrative.strip() else None,
+        actor=actor,
+    )
 
 
 def build_server(cwd: Path) -> Any:

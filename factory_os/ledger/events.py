@@ -30,15 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import clock, store
+from factory_os import atomic, clock
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
@@ -59,22 +57,6 @@ if TYPE_CHECKING:
     from factory_os.model.ledger import FileRef
 
 LOCK_TIMEOUT_SECONDS = 60
-# Append-only governance files: once written, recorded in the ledger with their
-# sha256 and never changed. Globs relative to the factory root.
-APPEND_ONLY = (".factory/rules/*.yaml", ".factory/incidents/*.md", ".factory/digests/*.md")
-
-
-def _glob_regex(pattern: str) -> str:
-    return "[^/]*".join(re.escape(part) for part in pattern.split("*"))
-
-
-# APPEND_ONLY as one expression: `*` within one path component, as git globs do
-_APPEND_ONLY = re.compile("|".join(f"(?:{_glob_regex(p)})" for p in APPEND_ONLY))
-
-
-def is_append_only(path: str) -> bool:
-    """Whether PATH (relative to the factory root, with slashes) is an append-only file."""
-    return _APPEND_ONLY.fullmatch(path) is not None
 
 
 class Ref(NamedTuple):
@@ -163,7 +145,7 @@ def record_file(
     with locked(factory):
         segments.ensure_attributes(factory)
         try:
-            store.write_new(path, payload)
+            atomic.write_new(path, payload)
         except FileExistsError:
             raise InvalidInput.one(
                 rel, 0, "already exists; an append-only file is never overwritten"
@@ -210,7 +192,7 @@ def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:
     foreign = segments.foreign_untracked(factory)
     fields["parents"] = _heads_without(factory, foreign) if foreign else heads(factory)
     ident, line = encode(fields)
-    store.append_line(segment, line)
+    atomic.append_line(segment, line)
     heads(factory)  # reads back just this line, so the next append starts there
     return ident
 
@@ -223,12 +205,12 @@ def _repair_tail(factory: Factory, segment: Path) -> None:
     cut off, unless git has committed those bytes: committed ledger bytes are
     never cut, and the append is refused until `fos verify` has been looked at.
     """
-    cut, tail = store.read_tail(segment)
+    cut, tail = atomic.read_tail(segment)
     if not tail:
         return
     body = tail[ID_HEX + 1 :]
     if len(tail) > ID_HEX + 1 and tail[ID_HEX] == 0x20 and entry_id(body).encode() == tail[:ID_HEX]:
-        store.end_line(segment)
+        atomic.end_line(segment)
         return
     committed = git.committed_size(factory.root, segment)
     if committed is not None and committed > cut:
@@ -237,7 +219,7 @@ def _repair_tail(factory: Factory, segment: Path) -> None:
             " it is not cut off automatically (run `fos verify`)"
         )
     torn = segments.state_dir(factory) / "torn" / f"{segment.name}.{time.time_ns()}"
-    store.cut_tail(segment, cut, torn)
+    atomic.cut_tail(segment, cut, torn)
 
 
 # -- reading -------------------------------------------------------------------
@@ -272,20 +254,16 @@ def heads(factory: Factory) -> list[str]:
     return result
 
 
-class ForeignSegment(UserWarning):
-    """Another branch's uncommitted segment is in the work tree (and left out)."""
+def left_out(factory: Factory) -> list[str]:
+    """Other branches' uncommitted segments in the work tree (left behind by `git
+    checkout`), which an append here leaves out of its entry's parents: for the
+    command to tell the user."""
+    return [factory.rel(path) for path in segments.foreign_untracked(factory)]
 
 
 def _heads_without(factory: Factory, left_out: Sequence[Path]) -> list[str]:
     """The heads of the ledger without the segments LEFT_OUT: another branch's
     uncommitted entries must not become parents on this branch."""
-    names = ", ".join(factory.rel(p) for p in left_out)
-    warnings.warn(
-        f"{names}: another branch's uncommitted ledger segment, left out of this"
-        " entry's parents (commit it on its branch, or move it away)",
-        ForeignSegment,
-        stacklevel=4,
-    )
     ids: set[bytes] = set()
     named: set[bytes] = set()
     for path in segments.segment_paths(factory):
@@ -370,10 +348,15 @@ def _entry(item: _Stored, height: int) -> Entry:
     )
 
 
-def entries(factory: Factory) -> list[Entry]:
-    """Every entry in replay order (height, then id). A line that cannot be read is
-    InvalidInput; a torn tail is not an entry and is passed over."""
-    return [_entry(item, height) for item, height in _in_replay_order(_read_all(factory))]
+def entries(factory: Factory, kinds: Collection[str] | None = None) -> list[Entry]:
+    """Every entry in replay order (height, then id), or only those of KINDS. A line
+    that cannot be read is InvalidInput; a torn tail is not an entry and is passed
+    over. Only the entries kept are parsed as JSON: the order needs just the frame."""
+    ordered = _in_replay_order(_read_all(factory))
+    if kinds is None:
+        return [_entry(item, height) for item, height in ordered]
+    wanted = {kind.encode("ascii") for kind in kinds}
+    return [_entry(item, height) for item, height in ordered if item.envelope.kind in wanted]
 
 
 def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:

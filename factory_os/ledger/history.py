@@ -21,15 +21,15 @@ clone's boundary.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
-from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
-from factory_os.ledger import segments
-from factory_os.ledger.events import APPEND_ONLY, is_append_only
-from factory_os.ledger.scan import Finding
-from factory_os.store import FACTORY_DIR, Factory
+from factory_os.git.revrange import RevRange
+from factory_os.ledger import growth, segments
+from factory_os.ledger.report import FileRecord, LedgerProblem
+from factory_os.paths import APPEND_ONLY, LEDGER_DIR, is_append_only, is_segment
+from factory_os.store import Factory
 
 MAX_TIPS = 32
 
@@ -38,31 +38,17 @@ class Walk(NamedTuple):
     """What a history check found, how many commits it examined, and whether the
     repository is shallow (history beyond its boundary was not there to check)."""
 
-    findings: list[Finding]
+    findings: list[LedgerProblem]
     commits: int
     shallow: bool
 
 
-Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
+Recorded = Mapping[str, FileRecord]  # append-only file -> the entry that recorded it
 
 
-def verify_range(factory: Factory, spec: str, recorded: Recorded | None = None) -> Walk:
-    """Findings in the commits of BASE..HEAD, and how many commits were examined."""
-    base, sep, head = spec.partition("..")
-    if not sep or not base or not head or head.startswith("."):
-        raise UsageError(f"--range takes BASE..HEAD, not {spec!r}")
-    if base.startswith("-") or head.startswith("-"):
-        raise UsageError(f"--range takes two revisions, not options: {spec!r}")
-    resolved = []
-    for side in (base, head):
-        sha = git.rev_parse(factory.root, side)
-        if sha is None:
-            raise EnvironmentProblem(
-                f"--range {spec}: {side!r} names no commit in this repository"
-                " (fetch it first, or check the spelling)"
-            )
-        resolved.append(sha)
-    findings, count = _walk(factory, [resolved[1], "--not", resolved[0]], recorded or {})
+def verify_range(factory: Factory, commits: RevRange, recorded: Recorded | None = None) -> Walk:
+    """Findings in the COMMITS of a range, and how many commits were examined."""
+    findings, count = _walk(factory, commits.revs, recorded or {})
     return Walk(findings, count, git.is_shallow(factory.root))
 
 
@@ -86,14 +72,12 @@ def verify_history(factory: Factory, recorded: Recorded | None = None) -> Walk:
 
 def _walk(
     factory: Factory, revs: Sequence[str], recorded: Recorded, *, ignore_missing: bool = False
-) -> tuple[list[Finding], int]:
+) -> tuple[list[LedgerProblem], int]:
     prefix = factory.root.relative_to(factory.worktree).as_posix()
     prefix = "" if prefix == "." else f"{prefix}/"
-    ledger_prefix = f"{FACTORY_DIR}/{segments.LEDGER_DIR}/"
-    append_only_dirs = sorted({str(PurePosixPath(p).parent) for p in APPEND_ONLY})
-    pathspecs = [f"{FACTORY_DIR}/{segments.LEDGER_DIR}", *append_only_dirs]
+    pathspecs = [LEDGER_DIR, *sorted(APPEND_ONLY)]
     commits = git.log_raw_per_parent(factory.root, revs, pathspecs, ignore_missing=ignore_missing)
-    findings: list[Finding] = []
+    findings: list[LedgerProblem] = []
     grown: list[tuple[str, str, str, str]] = []  # commit, path, old blob, new blob
     for commit, changes in commits:
         for change in changes:
@@ -101,10 +85,10 @@ def _walk(
                 continue
             path = change.path[len(prefix) :]
             changed = change.status in "MT" and change.old != change.new
-            if path.startswith(ledger_prefix) and path.endswith(segments.SUFFIX):
+            if is_segment(path):
                 if change.status == "D":
                     findings.append(
-                        Finding(
+                        LedgerProblem(
                             path, 0, "segment deleted: its committed entries removed", None, commit
                         )
                     )
@@ -112,16 +96,23 @@ def _walk(
                     grown.append((commit, path, change.old, change.new))
             elif is_append_only(path) and (change.status == "D" or changed):
                 what = "deleted (or renamed)" if change.status == "D" else "changed"
-                segment, line, entry = recorded.get(path, (None, None, None))
-                message = f"append-only file {what}" + (
-                    f" (recorded by {segment}:{line})" if segment else " (no entry records it)"
-                )
-                findings.append(Finding(path, 0, message, entry, commit, segment, line))
+                record = recorded.get(path)
+                if record is None:
+                    message = f"append-only file {what} (no entry records it)"
+                    findings.append(LedgerProblem(path, 0, message, None, commit))
+                else:
+                    where = f"{record.segment}:{record.line}"
+                    message = f"append-only file {what} (recorded by {where})"
+                    findings.append(
+                        LedgerProblem(
+                            path, 0, message, record.entry, commit, record.segment, record.line
+                        )
+                    )
     findings.extend(_check_growth(factory.root, grown))
     return findings, len({c.commit for c in commits})
 
 
-def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Finding]:
+def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[LedgerProblem]:
     """Each old blob must be a byte prefix of the new one."""
     findings = []
     oids = [oid for _, _, old, new in grown for oid in (old, new)]
@@ -129,19 +120,13 @@ def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Fin
     for commit, path, _, _ in grown:
         (_, old), (_, new) = next(blobs), next(blobs)
         if old is None or new is None:
-            findings.append(Finding(path, 0, "a blob of this segment is missing", None, commit))
-        elif not new.startswith(old):
-            findings.append(_first_difference(path, old, new, commit))
+            findings.append(
+                LedgerProblem(path, 0, "a blob of this segment is missing", None, commit)
+            )
+        elif (number := growth.lost_line(old, new)) is not None:
+            entry = old.split(b"\n")[number - 1][:64].decode("ascii", "replace") or None
+            message = "committed line changed or removed (a segment may only grow)"
+            findings.append(LedgerProblem(path, number, message, entry, commit))
     for _ in blobs:  # drain, so git exits
         pass
     return findings
-
-
-def _first_difference(path: str, old: bytes, new: bytes, commit: str) -> Finding:
-    new_lines = new.split(b"\n")
-    for index, line in enumerate(old.split(b"\n")):
-        if index >= len(new_lines) or new_lines[index] != line:
-            entry = line[:64].decode("ascii", "replace") or None
-            message = "committed line changed or removed (a segment may only grow)"
-            return Finding(path, index + 1, message, entry, commit)
-    return Finding(path, 0, "committed content changed", None, commit)

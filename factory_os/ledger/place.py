@@ -1,13 +1,15 @@
-"""What the pass of `ledger_scan.scan_lines` could not do at once: place the lines
-whose parents it had not seen placed, and find entries that occur twice."""
+"""What the pass of `scan.scan_lines` could not do at once: place the lines whose
+parents it had not seen placed (with `dag.place`, the one placement), and find
+entries that occur twice."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from factory_os.ledger import dag
 from factory_os.ledger.line import split_parents
-from factory_os.ledger.scan import _OUT_OF_ORDER, Finding, Report, Scan
+from factory_os.ledger.report import LedgerProblem, VerifyReport
+from factory_os.ledger.scan import _OUT_OF_ORDER, Scan
 
 _TWICE = "the same entry occurs twice (a copied line)"
 
@@ -19,16 +21,17 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
     return split_parents(stored) or ()
 
 
-def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental: bool) -> bool:
+def place_rest(
+    scan: Scan, last: Mapping[str, int], report: VerifyReport, *, incremental: bool
+) -> bool:
     """Place what the scan could not, and report the DAG's problems; False when an
     incremental run meets a parent it cannot see (older than the remembered heads)."""
     if not scan.blocked:
         return True
     left = scan.blocked
-    chains = _advance(
-        scan, [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
-    )
-    parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
+    chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
+    stored = scan.parents_of
+    parents_of = {ident: _parents(stored[ident]) for chain in chains for ident in chain}
     placement = dag.place(parents_of, scan.heights, chains=chains)
     if incremental and (placement.missing or placement.tainted):
         return False
@@ -43,11 +46,11 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
         rel, number = where[ident]
         for parent in parents:
             message = f"parent {parent.decode('ascii', 'replace')} does not exist (entry deleted?)"
-            report.findings.append(Finding(rel, number, message, ident.decode()))
+            report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
     for ident in placement.cyclic:
         rel, number = where[ident]
         report.findings.append(
-            Finding(rel, number, "entry is in a cycle of parents", ident.decode())
+            LedgerProblem(rel, number, "entry is in a cycle of parents", ident.decode())
         )
     heights = scan.heights
     for rel, start in left.items():
@@ -59,57 +62,15 @@ def place_rest(scan: Scan, last: dict[str, Any], report: Report, *, incremental:
                 continue
             if height <= previous:
                 number = scan.first_line[rel] + index
-                report.findings.append(Finding(rel, number, _OUT_OF_ORDER, ids[index].decode()))
+                report.findings.append(
+                    LedgerProblem(rel, number, _OUT_OF_ORDER, ids[index].decode())
+                )
             previous = height
     return True
 
 
-def _advance(scan: Scan, chains: list[list[bytes]]) -> list[list[bytes]]:
-    """Place CHAINS (each segment's entries the pass left, in file order) from where
-    each stopped, round after round, while each entry's parents are placed: what
-    `dag.place` does first, here on the parents as the pass kept them (mostly the
-    one id of the line before), so the usual chain costs one look-up a line. The
-    rest of each chain, from its first entry no round could place, is returned."""
-    heights = scan.heights
-    get = heights.get
-    stored = scan.parents_of
-    positions = [0] * len(chains)
-    progress = True
-    while progress:
-        progress = False
-        for index, chain in enumerate(chains):
-            position = start = positions[index]
-            end = len(chain)
-            while position < end:
-                ident = chain[position]
-                parents = stored[ident]
-                if len(parents) == 64:
-                    height = get(parents)
-                    if height is None:
-                        break
-                    heights[ident] = height + 1
-                else:
-                    top = -1
-                    for parent in _parents(parents):
-                        height = get(parent)
-                        if height is None:
-                            break
-                        if height > top:
-                            top = height
-                    else:
-                        heights[ident] = top + 1
-                        position += 1
-                        continue
-                    break
-                position += 1
-            if position != start:
-                positions[index] = position
-                progress = True
-    return [chain[position:] for chain, position in zip(chains, positions, strict=True)]
-
-
-def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
-    """Report every entry that occurs twice. The hot loop does not look: when every id is
+def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
+    """VerifyReport every entry that occurs twice. The hot loop does not look: when every id is
     distinct, the entries counted and the ids kept tell it at no cost per line."""
     waiting = sum(1 for ident in scan.parents_of if ident not in scan.heights)
     if scan.count() == len(scan.heights) - len(known) + waiting:
@@ -123,13 +84,13 @@ def find_copies(scan: Scan, known: set[bytes], report: Report) -> None:
             where = first.setdefault(ident, f"{rel}:{number}")
             if where != f"{rel}:{number}":
                 message = f"{_TWICE}; first at {where}"
-                report.findings.append(Finding(rel, number, message, ident.decode()))
+                report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
 
 
-def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
+def _height_before(scan: Scan, rel: str, index: int, last: Mapping[str, int]) -> int:
     ids = scan.order[rel]
     for before in range(index - 1, -1, -1):
         height = scan.heights.get(ids[before])
         if height is not None:
             return height
-    return int(last.get(rel, [None, -1])[1])
+    return last.get(rel, -1)

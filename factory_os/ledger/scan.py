@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,57 +23,8 @@ from factory_os.ledger.line import (
     parse_refs,
     split_parents,
 )
+from factory_os.ledger.report import FileRecord, LedgerProblem
 from factory_os.store import Factory
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem, where it is: file and line, the entry and the commit concerned, and
-    the ledger line that tells (SEGMENT, SEGMENT_LINE): the line itself for a
-    problem with a ledger line, the entry that recorded a file for a file's."""
-
-    path: str
-    line: int
-    message: str
-    entry: str | None = None
-    commit: str | None = None
-    segment: str | None = None
-    segment_line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}"
-        about = "".join(
-            f" {label} {value}:"
-            for label, value in (("commit", self.commit), ("entry", self.entry))
-            if value
-        )
-        return f"{where}:{about} {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        in_ledger = self.segment is None and self.path.endswith(segments.SUFFIX)
-        return {
-            "path": self.path,
-            "line": self.line,
-            "entry": self.entry,
-            "commit": self.commit,
-            "segment": self.path if in_ledger else self.segment,
-            "segment_line": (self.line or None) if in_ledger else self.segment_line,
-            "message": self.message,
-        }
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    entries: int = 0
-    segments: int = 0
-    heads: list[str] = field(default_factory=list)
-    files: int = 0
-    read: int = 0  # entries hashed in this run (all of them unless incremental)
-    commits: int | None = None  # commits walked by the history check
-    shallow: bool = False  # the history walked stops at a shallow clone's boundary
-    # append-only file -> (segment, line, entry id) of the entry that recorded it
-    recorded: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,8 +41,8 @@ class Scan:
     blocked: dict[str, int] = field(default_factory=dict)  # segment -> index not placed in-pass
     named: set[bytes] = field(default_factory=set)  # parents named, but by the line after
     candidates: list[bytes] = field(default_factory=list)  # may be heads: not named by the next
-    refs: dict[str, list[list[Any]]] = field(default_factory=dict)  # path -> [sha, seg, line, id]
-    findings: list[Finding] = field(default_factory=list)
+    refs: dict[str, list[FileRecord]] = field(default_factory=dict)  # file -> entries recording it
+    findings: list[LedgerProblem] = field(default_factory=list)
     marks: dict[str, segments.SegmentMark] = field(default_factory=dict)
 
     def count(self) -> int:
@@ -105,7 +56,7 @@ def scan_lines(
     factory: Factory,
     steps: Any,
     heights: dict[bytes, int],
-    last: dict[str, Any],
+    last: Mapping[str, int],
     checked: dict[str, int] | None = None,
 ) -> Scan:
     """Hash and frame every line of STEPS, and place it in the DAG where it can. The hot
@@ -129,18 +80,18 @@ def scan_lines(
     # of a segment not read that far) while another segment's pass can go on; when
     # none can, the waiting ones go on without placing, and `place_rest` places the
     # rest. What each pass finds is kept apart and joined in the order of STEPS.
-    found: list[tuple[list[Finding], dict[str, list[list[Any]]]]] = []
+    found: list[tuple[list[LedgerProblem], dict[str, list[FileRecord]]]] = []
     pending: list[tuple[Generator[bytes, bool, None], bytes]] = []
     for seg_path, offset, first in steps:
         rel = factory.rel(seg_path)
         order: list[bytes] = []
         scan.order[rel] = order
         scan.first_line[rel] = first
-        findings: list[Finding] = []
-        refs: dict[str, list[list[Any]]] = {}
+        findings: list[LedgerProblem] = []
+        refs: dict[str, list[FileRecord]] = {}
         found.append((findings, refs))
         trusted = checked.get(seg_path.name, 0)
-        previous = last.get(rel, [None, -1])[1]
+        previous = last.get(rel, -1)
         task = _scan_segment(
             scan, rel, seg_path, offset, first, previous, trusted, order, findings, refs
         )
@@ -175,8 +126,8 @@ def _scan_segment(
     previous: int,
     trusted: int,
     order: list[bytes],
-    findings: list[Finding],
-    refs: dict[str, list[list[Any]]],
+    findings: list[LedgerProblem],
+    refs: dict[str, list[FileRecord]],
 ) -> Generator[bytes, bool, None]:
     """The pass over one segment (see `scan_lines`): yields a parent it waits for, and
     is sent True to try again or False to go on without placing."""
@@ -201,17 +152,19 @@ def _scan_segment(
                     torn = raw
                     number -= 1
                     break
-                findings.append(Finding(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
+                findings.append(LedgerProblem(rel, number, _what_is_wrong(raw[:-1]), _id_of(raw)))
                 append(b"")
                 scan.unreadable += 1
                 continue
             ident = raw[:64]
             if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
-                findings.append(Finding(rel, number, _EDITED, ident.decode("ascii", "replace")))
+                findings.append(
+                    LedgerProblem(rel, number, _EDITED, ident.decode("ascii", "replace"))
+                )
             elif number > trusted:
                 problem = parse_full(raw[:-1])
                 if type(problem) is str:
-                    findings.append(Finding(rel, number, problem, ident.decode()))
+                    findings.append(LedgerProblem(rel, number, problem, ident.decode()))
             if not raw.startswith(b'],"subject":"', r + 10):
                 _record_refs(findings, refs, raw, r, rel, number, ident)
             append(ident)
@@ -229,7 +182,7 @@ def _scan_segment(
             prev = ident
             parents = split_parents(raw_parents)
             if parents is None:
-                findings.append(Finding(rel, number, "malformed parents", ident.decode()))
+                findings.append(LedgerProblem(rel, number, "malformed parents", ident.decode()))
                 raw_parents = b""
                 parents = ()
             named_update(parents)
@@ -248,7 +201,7 @@ def _scan_segment(
                     scan.blocked[rel] = len(order) - 1
             if placing:
                 if top < previous:
-                    findings.append(Finding(rel, number, _OUT_OF_ORDER, ident.decode()))
+                    findings.append(LedgerProblem(rel, number, _OUT_OF_ORDER, ident.decode()))
                 previous = heights[ident] = top + 1
                 continue
             # not placed yet: keep its parents for `ledger_place.place_rest`
@@ -257,7 +210,7 @@ def _scan_segment(
     if prev:
         candidate(prev)
     if torn:
-        findings.append(Finding(rel, number + 1, _torn(len(torn))))
+        findings.append(LedgerProblem(rel, number + 1, _torn(len(torn))))
     scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
 
 
@@ -278,8 +231,8 @@ def _what_is_wrong(raw: bytes) -> str:
 
 
 def _record_refs(
-    findings: list[Finding],
-    recorded: dict[str, list[list[Any]]],
+    findings: list[LedgerProblem],
+    recorded: dict[str, list[FileRecord]],
     raw: bytes,
     r: int,
     rel: str,
@@ -289,10 +242,12 @@ def _record_refs(
     u = raw.rfind(b'],"subject":"')
     refs = raw[r + 10 : u]
     if u < r + 10 or not is_refs_body(refs):
-        findings.append(Finding(rel, number, "malformed refs", ident.decode("ascii", "replace")))
+        findings.append(
+            LedgerProblem(rel, number, "malformed refs", ident.decode("ascii", "replace"))
+        )
         return
     for ref_path, sha in parse_refs(refs):
-        recorded.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
+        recorded.setdefault(ref_path, []).append(FileRecord(sha, rel, number, ident.decode()))
 
 
 _EDITED = "id does not match the line's bytes: the line was edited, or its id forged"

@@ -32,32 +32,29 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from factory_os import store
+from factory_os import atomic
 from factory_os.git import plumbing as git
+from factory_os.paths import APPEND_ONLY, FACTORY_DIR, LEDGER_DIR, SEGMENT_SUFFIX
 from factory_os.store import Factory
 
-LEDGER_DIR = "ledger"
-SUFFIX = ".jsonl"
 # `.factory/.gitattributes`: no line-ending conversion may ever touch the ledger's
 # hashed bytes, nor the append-only files whose sha256 it records (an autocrlf
 # checkout would otherwise report every one of them as changed)
-ATTRIBUTES = (
-    "rules/*.yaml -text",
-    "incidents/*.md -text",
-    "digests/*.md -text",
-    f"{LEDGER_DIR}/*{SUFFIX} -text",
+ATTRIBUTES = tuple(
+    f"{directory.removeprefix(FACTORY_DIR + '/')}/*{ending} -text"
+    for directory, ending in (*APPEND_ONLY.items(), (LEDGER_DIR, SEGMENT_SUFFIX))
 )
 
 
 def ledger_dir(factory: Factory) -> Path:
-    return factory.dir / LEDGER_DIR
+    return factory.root / LEDGER_DIR
 
 
 def segment_paths(factory: Factory) -> list[Path]:
     directory = ledger_dir(factory)
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.name.endswith(SUFFIX) and p.is_file())
+    return sorted(p for p in directory.iterdir() if p.name.endswith(SEGMENT_SUFFIX) and p.is_file())
 
 
 def state_dir(factory: Factory) -> Path:
@@ -84,7 +81,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
-    store.write_atomic(path, json.dumps(value, sort_keys=True, separators=(",", ":")))
+    atomic.write_atomic(path, json.dumps(value, sort_keys=True, separators=(",", ":")))
 
 
 # -- this worktree's own segment ---------------------------------------------
@@ -107,12 +104,12 @@ def own_segment(factory: Factory) -> Path:
     if not isinstance(name, str) or not name.isalnum():
         taken = {p.name for p in segment_paths(factory)} | set(map(str, registry.values()))
         name = secrets.token_hex(8)
-        while name in taken or f"{name}{SUFFIX}" in taken:
+        while name in taken or f"{name}{SEGMENT_SUFFIX}" in taken:
             name = secrets.token_hex(8)
         registry[key] = name
         write_json(registry_path, registry)
     ensure_attributes(factory)
-    return directory / f"{name}{SUFFIX}"
+    return directory / f"{name}{SEGMENT_SUFFIX}"
 
 
 def foreign_untracked(factory: Factory) -> list[Path]:
@@ -121,7 +118,7 @@ def foreign_untracked(factory: Factory) -> list[Path]:
     they are not part of this branch's ledger, and a clone would not have them."""
     registry = read_json(state_dir(factory) / "segments.json") or {}
     key = branch_key(factory)
-    others = {f"{name}{SUFFIX}" for k, name in registry.items() if k != key}
+    others = {f"{name}{SEGMENT_SUFFIX}" for k, name in registry.items() if k != key}
     present = [p for p in segment_paths(factory) if p.name in others]
     if not present:
         return []
@@ -177,7 +174,7 @@ def ensure_attributes(factory: Factory) -> None:
     missing = [line for line in ATTRIBUTES if line not in have]
     if missing:
         lead = current if not current or current.endswith("\n") else current + "\n"
-        store.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
+        atomic.write_atomic(path, lead + "".join(f"{line}\n" for line in missing))
 
 
 # -- reading -------------------------------------------------------------------

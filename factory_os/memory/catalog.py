@@ -83,6 +83,22 @@ class Settings:
     digests: int
 
 
+@dataclass(frozen=True)
+class GovernanceInfo:
+    """factory.yaml's governance settings, raci.yaml's governance row, the approver roles."""
+
+    escalation_sla_minutes: int
+    sla_by_severity: tuple[tuple[str, int], ...]
+    override_ttl_seconds: int
+    integrity_roles: tuple[str, ...]
+    accountable: tuple[str, ...]  # the governance A roles, else the approver roles
+    responsible: tuple[str, ...]  # the governance R roles
+    approvers: tuple[str, ...]  # roles marked `approver: true`
+
+    def sla_minutes(self, severity: str) -> int:
+        return dict(self.sla_by_severity).get(severity, self.escalation_sla_minutes)
+
+
 class Catalog:
     """Read access to one factory's documents; call `close()` to keep the cache."""
 
@@ -107,6 +123,22 @@ class Catalog:
         """Member id -> (roles, emails)."""
         data = self._get("team", self.factory.dir / "team.yaml")
         return {m: (tuple(v["roles"]), tuple(v["emails"])) for m, v in data.items()}
+
+    def governance(self) -> GovernanceInfo:
+        config = self._get("governance", self.factory.dir / "factory.yaml")
+        approvers = tuple(self._get("approvers", self.factory.dir / "roles.yaml"))
+        raci_path = self.factory.dir / "raci.yaml"
+        row: dict[str, str] = self._get("raci-governance", raci_path) if raci_path.exists() else {}
+        accountable = tuple(sorted(r for r, v in row.items() if "A" in v)) or approvers
+        return GovernanceInfo(
+            escalation_sla_minutes=config["escalation_sla_minutes"],
+            sla_by_severity=tuple(sorted(config["sla_by_severity"].items())),
+            override_ttl_seconds=config["override_ttl_seconds"],
+            integrity_roles=tuple(config["integrity_roles"]),
+            accountable=accountable,
+            responsible=tuple(sorted(r for r, v in row.items() if "R" in v)),
+            approvers=approvers,
+        )
 
     def role_names(self) -> tuple[str, ...]:
         return tuple(self._get("roles", self.factory.dir / "roles.yaml"))
@@ -201,6 +233,31 @@ def _read_team(catalog: Catalog, path: Path) -> dict[str, Any]:
     return {m.id: {"roles": list(m.roles), "emails": list(m.emails)} for m in team.members}
 
 
+def _read_governance(catalog: Catalog, path: Path) -> dict[str, Any]:
+    from factory_os.memory import documents
+
+    governance = documents.load_config(catalog.factory).governance
+    return {
+        "escalation_sla_minutes": governance.escalation_sla_minutes,
+        "sla_by_severity": dict(governance.escalation_sla_minutes_by_severity),
+        "override_ttl_seconds": governance.override_ttl_seconds,
+        "integrity_roles": list(governance.integrity_roles),
+    }
+
+
+def _read_approvers(catalog: Catalog, path: Path) -> list[str]:
+    from factory_os.memory import documents
+
+    roles = documents.load_roles(catalog.factory).roles
+    return sorted(name for name, role in roles.items() if role.approver)
+
+
+def _read_raci_governance(catalog: Catalog, path: Path) -> dict[str, str]:
+    from factory_os.memory import documents
+
+    return dict(documents.load_raci(catalog.factory).governance)
+
+
 def _read_roles(catalog: Catalog, path: Path) -> list[str]:
     from factory_os.memory import documents
 
@@ -291,6 +348,9 @@ _READERS: dict[str, Any] = {
     "config": _read_config,
     "team": _read_team,
     "roles": _read_roles,
+    "governance": _read_governance,
+    "approvers": _read_approvers,
+    "raci-governance": _read_raci_governance,
     "dna": _read_dna,
     "rule": _read_rule,
     "note": _read_note,

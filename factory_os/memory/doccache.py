@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from factory_os import __version__
+from factory_os import __version__, atomic
 from factory_os.git import plumbing as git
 
 CACHE_FORMAT = 1
@@ -72,7 +72,6 @@ class DocumentCache:
         """Write the cache back if anything changed, dropping files that are gone."""
         if self.file is None or not self._dirty:
             return
-        from factory_os import store
 
         live = {
             key: entry
@@ -82,7 +81,7 @@ class DocumentCache:
         payload = {"format": CACHE_FORMAT, "version": __version__, "entries": live}
         with contextlib.suppress(OSError):  # a read-only git dir only costs speed
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            store.write_atomic(self.file, json.dumps(payload, separators=(",", ":")))
+            atomic.write_atomic(self.file, json.dumps(payload, separators=(",", ":")))
         self._dirty = False
 
 

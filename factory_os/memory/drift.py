@@ -34,10 +34,7 @@ class Drift:
 
 
 def work_tree_files(factory: Factory) -> list[str]:
-    raw = git.run(
-        ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], factory.root
-    ).stdout.decode("utf-8", "surrogateescape")
-    return sorted({name for name in raw.split("\0") if name})
+    return sorted(set(git.ls_files(factory.root, [], untracked=True)))
 
 
 def find_drift(factory: Factory, *, today: date) -> list[Drift]:

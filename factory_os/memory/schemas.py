@@ -11,7 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from factory_os import store
+from factory_os import atomic
 from factory_os.model import SCHEMAS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -37,7 +37,7 @@ def write_schemas(directory: Path) -> list[Path]:
     changed = []
     for name in stale_schemas(directory):
         path = directory / name
-        store.write_atomic(path, render_schemas()[name])
+        atomic.write_atomic(path, render_schemas()[name])
         changed.append(path)
     return changed
 

@@ -25,8 +25,16 @@ def __getattr__(name: str) -> object:
     )
     from factory_os.model.factory import FactoryConfig
     from factory_os.model.ledger import LedgerEntry
+    from factory_os.model.lifecycle import Lifecycle
     from factory_os.model.raci import Raci
     from factory_os.model.rule import Rule, RuleDraft
+    from factory_os.model.spec import (
+        BuildEvidence,
+        CaseReport,
+        LaunchRecord,
+        RankingEvidence,
+        SpecFrontMatter,
+    )
     from factory_os.model.team import Roles, Team
 
     # `fos schemas` writes schemas/<name>.schema.json for each
@@ -35,6 +43,7 @@ def __getattr__(name: str) -> object:
         "team": Team,
         "roles": Roles,
         "raci": Raci,
+        "lifecycle": Lifecycle,
         "rule": Rule,
         "rule-draft": RuleDraft,
         "incident": IncidentFrontMatter,
@@ -42,4 +51,9 @@ def __getattr__(name: str) -> object:
         "digest": DigestFrontMatter,
         "decision": Decision,
         "ledger-entry": LedgerEntry,
+        "spec": SpecFrontMatter,
+        "evidence-ranking": RankingEvidence,
+        "evidence-build": BuildEvidence,
+        "evidence-cases": CaseReport,
+        "evidence-launch-record": LaunchRecord,
     }

@@ -17,6 +17,8 @@ INCIDENT_ID = rf"^INC-{HEX_SUFFIX}$"
 DECISION_ID = rf"^D-{HEX_SUFFIX}$"
 SESSION_ID = rf"^S-{HEX_SUFFIX}$"
 RUN_ID = r"^run_[0-9a-f]{8}$"
+ESCALATION_ID = rf"^ESC-{HEX_SUFFIX}$"
+OVERRIDE_ID = rf"^OVR-{HEX_SUFFIX}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 SLUG_MAX = 80
 PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
@@ -56,27 +58,25 @@ Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
 Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
-LIFECYCLE_STAGES = (
-    "intake",
-    "rank",
-    "spec",
-    "build",
-    "eval",
-    "red-team",
-    "port",
-    "launch",
-    "maintain",
-)
-
 
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 def is_branch_safe(identifier: str) -> bool:
     return any(
         re.match(pattern, identifier)
-        for pattern in (RULE_ID, INCIDENT_ID, DECISION_ID, SESSION_ID, RUN_ID)
+        for pattern in (
+            RULE_ID,
+            INCIDENT_ID,
+            DECISION_ID,
+            SESSION_ID,
+            RUN_ID,
+            ESCALATION_ID,
+            OVERRIDE_ID,
+        )
     )

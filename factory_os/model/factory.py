@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from factory_os.model.common import SchemaVersion, Slug, Strict, WholeNumber
-from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES, RULE_SEVERITIES, RULE_STAGES
+from factory_os.model.vocabulary import (
+    DEFAULT_HOOK_STAGES,
+    ESCALATION_SEVERITIES,
+    RULE_SEVERITIES,
+    RULE_STAGES,
+)
 
 if TYPE_CHECKING:
-    from factory_os.model.vocabulary import RuleSeverity as RuleSeverity, RuleStage as RuleStage
+    from factory_os.model.vocabulary import (
+        EscalationSeverity as EscalationSeverity,
+        RuleSeverity as RuleSeverity,
+        RuleStage as RuleStage,
+    )
 else:
     RuleSeverity = Literal[RULE_SEVERITIES]
     RuleStage = Literal[RULE_STAGES]
+    EscalationSeverity = Literal[ESCALATION_SEVERITIES]
 
 
 class Governance(Strict):
     escalation_sla_minutes: WholeNumber = Field(
-        30, ge=1, description="Time to answer an escalation."
+        30, ge=1, description="Time to answer an escalation (an ack or a resolution)."
+    )
+    escalation_sla_minutes_by_severity: dict[
+        EscalationSeverity, Annotated[WholeNumber, Field(ge=1)]
+    ] = Field(
+        default_factory=dict,
+        description="Per severity, a time to answer other than escalation_sla_minutes"
+        " (e.g. `{critical: 5, low: 240}`).",
     )
     override_ttl_seconds: WholeNumber = Field(
-        86400, ge=60, description="How long an override lasts."
+        86400, ge=60, description="The longest an override may last; also its default TTL."
+    )
+    integrity_roles: list[Slug] = Field(
+        default_factory=lambda: ["security", "safety-lead"],
+        description="Roles whose members an integrity failure (`fos verify`) escalates to at once.",
     )
 
 

@@ -29,6 +29,16 @@ class Raci(Strict):
     roles: list[Slug] = Field(min_length=1)
     stages: dict[Slug, dict[Slug, Responsibility]] = Field(min_length=1)
     separation_of_duties: list[DutySeparation] = Field(default_factory=list)
+    governance: dict[Slug, Responsibility] = Field(
+        default_factory=dict,
+        description="Who answers for governance: an escalation past its SLA goes to the"
+        " members of its Accountable roles, who also grant overrides and resolve escalations"
+        " (empty: the approver roles of roles.yaml).",
+    )
 
     def accountable(self, stage: str) -> list[str]:
         return [role for role, value in self.stages.get(stage, {}).items() if "A" in value]
+
+    def governance_roles(self, letter: str = "A") -> list[str]:
+        """The roles holding LETTER (`A`, `R`, ...) for governance."""
+        return [role for role, value in self.governance.items() if letter in value]

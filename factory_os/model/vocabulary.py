@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     RuleSeverity = Literal["block", "warn", "info"]
     IncidentSeverity = Literal["low", "medium", "high", "critical"]
+    EscalationSeverity = IncidentSeverity
     RuleStatus = Literal["active", "superseded", "retired"]
     RuleStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 RULE_SEVERITIES: tuple[RuleSeverity, ...] = ("block", "warn", "info")
 # how bad an incident was (least severe first)
 INCIDENT_SEVERITIES: tuple[IncidentSeverity, ...] = ("low", "medium", "high", "critical")
+# an escalation is graded on the incidents' scale
+ESCALATION_SEVERITIES: tuple[EscalationSeverity, ...] = INCIDENT_SEVERITIES
 # a rule's life: written active, then superseded or retired by a ledger event
 RULE_STATUSES: tuple[RuleStatus, ...] = ("active", "superseded", "retired")
 # where a rule may run (`stages` of a rule, `hooks.stages` of factory.yaml)

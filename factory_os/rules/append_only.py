@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from factory_os.ledger import growth
+from factory_os.paths import is_segment
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding
-
-LEDGER_DIR = ".factory/ledger/"
-
-
-def is_segment(path: str) -> bool:
-    return (
-        path.startswith(LEDGER_DIR)
-        and path.endswith(".jsonl")
-        and "/" not in path[len(LEDGER_DIR) :]
-    )
 
 
 def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
@@ -42,7 +34,8 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
         if file.status == "D":
             what = "deleted (or renamed)"
         elif file.status == "M" and is_segment(file.path):
-            line = _first_changed_line(ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob))
+            old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
+            line = 1 if old is None or new is None else growth.lost_line(old, new)
             if line is None:
                 continue
             yield Finding(
@@ -67,17 +60,3 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             change.commit,
             member,
         )
-
-
-def _first_changed_line(old: bytes | None, new: bytes | None) -> int | None:
-    """None when NEW is OLD plus whole lines; else the first line of OLD not kept."""
-    if old is None or new is None:
-        return 1
-    if new.startswith(old) and (not old or old.endswith(b"\n")):
-        return None
-    old_lines = old.split(b"\n")
-    new_lines = new.split(b"\n")
-    for number, line in enumerate(old_lines, start=1):
-        if number > len(new_lines) or new_lines[number - 1] != line:
-            return number
-    return len(old_lines)

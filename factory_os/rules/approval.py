@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.context import CheckContext, who
 from factory_os.rules.finding import Finding
-
-FACTORY_DIR = ".factory/"
 
 
 def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Finding]:
@@ -22,7 +21,7 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
         return
     touched = [f.path for f in ctx.scoped(rule, change)]
     if change.founding:
-        touched = [p for p in touched if not p.startswith(FACTORY_DIR)]
+        touched = [p for p in touched if not p.startswith(f"{FACTORY_DIR}/")]
     if not touched:
         return
     key = str(rule.params.get("trailer", "Approved-by"))

@@ -19,7 +19,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from factory_os import paths
 from factory_os.git import plumbing as git
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.cache import Cache
 from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
 from factory_os.rules.finding import Finding
@@ -30,12 +32,11 @@ if TYPE_CHECKING:
 else:
     from factory_os.records import NamedTuple
 
-FACTORY = ".factory"
-RULES_DIR = f"{FACTORY}/rules/"
+RULES_DIR = f"{paths.RULES_DIR}/"
 DOCUMENTS = {
-    "team": f"{FACTORY}/team.yaml",
-    "roles": f"{FACTORY}/roles.yaml",
-    "config": f"{FACTORY}/factory.yaml",
+    "team": f"{FACTORY_DIR}/team.yaml",
+    "roles": f"{FACTORY_DIR}/roles.yaml",
+    "config": f"{FACTORY_DIR}/factory.yaml",
 }
 IN_FORCE = "fos:rules-in-force"
 INVALID = "fos:invalid-document"
@@ -229,7 +230,7 @@ def rule_states(
     return states
 
 
-LEDGER_DIR = f"{FACTORY}/ledger/"
+LEDGER_DIR = f"{paths.LEDGER_DIR}/"
 _ENDING = ('"kind":"rule.retired"', '"kind":"rule.superseded"')
 
 
@@ -255,7 +256,9 @@ def ended_rules(repo: Repo, cache: Cache, treeish: str | None) -> dict[str, str]
     ended: dict[str, str] = {}
     directory = repo.root / LEDGER_DIR
     try:
-        names = sorted(e.name for e in os.scandir(directory) if e.name.endswith(".jsonl"))
+        names = sorted(
+            e.name for e in os.scandir(directory) if e.name.endswith(paths.SEGMENT_SUFFIX)
+        )
     except (FileNotFoundError, NotADirectoryError):
         return ended
     for name in names:

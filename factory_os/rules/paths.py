@@ -8,8 +8,8 @@ from typing import Protocol
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
+from factory_os.paths import is_segment
 from factory_os.rules.actor import resolve_actor
-from factory_os.rules.append_only import is_segment
 from factory_os.rules.change import Change, Contents, FileChange, file_changes
 from factory_os.rules.compiled import Member
 from factory_os.rules.context import Blobs, CheckContext

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.git import log as gitlog, plumbing as git
+from factory_os.git import log as gitlog, plumbing as git, revrange
 from factory_os.model.vocabulary import RANGE_STAGES
+from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
@@ -21,7 +22,6 @@ from factory_os.rules.finding import Finding, sort_key
 from factory_os.rules.identity import allowed_signers_file
 from factory_os.rules.inforce import (
     DOCUMENTS,
-    FACTORY,
     Compiler,
     Repo,
     Snapshot,
@@ -56,7 +56,7 @@ def open_repo(cwd: Path) -> Repo | None:
     while True:
         prefix = here.relative_to(top).as_posix() if here != top else ""
         prefix = "" if prefix in ("", ".") else prefix + "/"
-        if (here / FACTORY).is_dir():
+        if (here / FACTORY_DIR).is_dir():
             return Repo(top, git_dir, common, head, prefix)
         candidates.append(prefix)
         if here == top or here.parent == here:
@@ -74,7 +74,7 @@ def open_repo(cwd: Path) -> Repo | None:
 def require_repo(cwd: Path) -> Repo:
     repo = open_repo(cwd)
     if repo is None:
-        raise NoFactory(f"no {FACTORY}/ found in {cwd} or above it (run `fos init`)")
+        raise NoFactory(f"no {FACTORY_DIR}/ found in {cwd} or above it (run `fos init`)")
     return repo
 
 
@@ -266,26 +266,8 @@ def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Findi
 
 def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
     repo = require_repo(cwd)
-    sha = git.rev_parse(repo.worktree, rev)
-    if sha is None:
-        raise UsageError(f"{rev} names no commit")
+    sha = revrange.resolve(repo.worktree, rev, "--commit")
     return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True)
-
-
-def parse_range(cwd: Path, text: str) -> tuple[list[str], str, str]:
-    """`BASE..HEAD` as rev-list arguments, the base commit and the head commit."""
-    base, sep, head = text.partition("..")
-    if "$" in text:
-        raise UsageError(f"--range {text}: an environment variable in it is not set")
-    if not sep or head.startswith(".") or not base or not head:
-        raise UsageError(f"--range takes BASE..HEAD, not {text!r}")
-    base_sha = git.rev_parse(cwd, base)
-    head_sha = git.rev_parse(cwd, head)
-    for name, sha in ((base, base_sha), (head, head_sha)):
-        if sha is None:
-            raise UsageError(f"{name} names no commit")
-    assert base_sha is not None and head_sha is not None
-    return [f"{base_sha}..{head_sha}"], base_sha, head_sha
 
 
 class WholeFiles(Contents):
@@ -363,8 +345,8 @@ def run_check(
         return check_commit(cwd, commit, stage=stage)
     if revision_range is not None:
         # `$PRE_COMMIT_FROM_REF..$PRE_COMMIT_TO_REF`, as the pre-commit framework's push hook passes
-        revs, base, head = parse_range(cwd, os.path.expandvars(revision_range))
-        return check_range(cwd, revs, base=base, head=head, stage=stage)
+        commits = revrange.parse_range(cwd, os.path.expandvars(revision_range))
+        return check_range(cwd, commits.revs, base=commits.base, head=commits.head, stage=stage)
     if all_files:
         return check_all(cwd)
     if message_file is not None:

@@ -106,9 +106,6 @@ def test_clean_staged_change_prints_nothing(factory_repo: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--range", "main"], "--range takes BASE..HEAD"),
-        (["--range", "nope..main"], "nope names no commit"),
-        (["--commit", "nope"], "nope names no commit"),
         (["--staged", "--all"], "give one of"),
         (["--stage", "ci"], "--stage goes with --commit or --range"),
     ],

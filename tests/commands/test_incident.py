@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from factory_os.ledger import events as ledger
-from tests.helpers import fos, snapshot
+from tests.helpers import commit_all, fos, git, snapshot
 from tests.ledger_helpers import make_factory
 
 
@@ -111,3 +111,23 @@ def test_a_broken_incident_file_is_reported_with_its_line(repo: Path) -> None:
     )
     result = fos(repo, "incident", "list")
     assert result.code == 3 and ".factory/incidents/INC-abcdef.md:4: severity:" in result.err
+
+
+def test_another_branchs_uncommitted_segment_left_out_is_said_on_stderr(repo: Path) -> None:
+    factory = make_factory(repo)
+    ledger.append(factory, kind="test.event", actor="ceo@x.org")
+    commit_all(repo, "ledger")
+    git(repo, "checkout", "-q", "-b", "side")
+    ledger.append(factory, kind="test.side", actor="ceo@x.org")  # never committed
+    git(repo, "checkout", "-q", "main")
+    args = ("incident", "add", "--title", "T", "--severity", "low", "--actor", "ceo@x.org")
+    result = fos(repo, *args)
+    assert result.code == 0, result.output
+    [side] = ledger.left_out(factory)
+    assert result.out.startswith("INC-") and "warning" not in result.out
+    assert result.err == (
+        f"fos: warning: {side}: another branch's uncommitted ledger segment, left out of"
+        " this entry's parents (commit it on its branch, or move it away)\n"
+    )
+    git(repo, "checkout", "-q", "side")
+    assert "warning" not in fos(repo, *args).err

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from factory_os import atomic
 from factory_os.memory.packs import pack_files
 from tests.helpers import fos, git, snapshot, write_tree
 
@@ -132,7 +133,7 @@ def test_init_names_the_acting_member_in_the_team(repo: Path) -> None:
 def test_every_yaml_file_init_writes_names_an_existing_schema(repo: Path) -> None:
     fos(repo, "init")
     yaml_files = sorted((repo / ".factory").rglob("*.yaml"))
-    assert len(yaml_files) == 4 + len(CORE_RULES)
+    assert len(yaml_files) == 5 + len(CORE_RULES)
     for path in yaml_files:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         match = MODELINE.match(first)
@@ -273,16 +274,14 @@ def test_a_factory_path_that_is_a_file_is_reported(repo: Path, force: list[str])
 def test_init_racing_another_init_leaves_the_winner_alone(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from factory_os import store
-
-    write_atomic = store.write_atomic
+    write_atomic = atomic.write_atomic
 
     def other_init_wins(path: Path, data: str | bytes) -> None:
         if not (repo / ".factory").exists():
             write_tree(repo / ".factory", {"team.yaml": "written by the other init\n"})
         write_atomic(path, data)
 
-    monkeypatch.setattr(store, "write_atomic", other_init_wins)
+    monkeypatch.setattr(atomic, "write_atomic", other_init_wins)
     result = fos(repo, "init")
     assert result.code == 0, result.output
     assert "already exists" in result.err

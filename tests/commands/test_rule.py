@@ -197,7 +197,8 @@ def test_two_concurrent_retires_cannot_both_succeed(repo: Path) -> None:
         repo, "rule", "add", "--title", "t", "--statement", "s", "--from-incident", incident
     ).out.strip()
     code = (
-        "import sys\nfrom pathlib import Path\nfrom factory_os.commands.rule import retire_rule\n"
+        "import sys\nfrom pathlib import Path\n"
+        "from factory_os.memory.rule_life import retire_rule\n"
         "from factory_os.errors import InvalidInput\n"
         f"try:\n    retire_rule(cwd=Path('.'), rule_id='{rule_id}', reason='r', actor='a@x.org')\n"
         "except InvalidInput:\n    sys.exit(3)\n"

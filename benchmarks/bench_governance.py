@@ -1,0 +1,206 @@
+"""How fast the escalation queue, the sweep and the check with overrides are.
+
+Run with no arguments: `python benchmarks/bench_governance.py`. It builds a
+repository under benchmarks/.work/ whose ledger holds 10,000 escalations (most
+of them resolved, 100 open, 50 of those past their SLA with the breach already
+recorded) and 10,000 overrides (1,000 active on `src/`, the rest expired with
+their expiry recorded), and prints median times and ratios against baselines
+measured in the same run (absolute times are not stable on shared machines):
+
+- `fos escalate list --past-sla` against `fos --version` (target <= 3x);
+- `fos sweep` against `fos --version` (target <= 3x): a sweep that finds
+  everything already recorded, as every sweep after the first does;
+- `fos check --staged`, 100 files staged under `src/`, with the 1,000 active
+  overrides, against `python -c pass` plus `git diff --cached --name-status
+  -z` (the hook target: <= 3x).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_check import ENV, FOS, PYTHON, WORK, compare, sh
+
+from factory_os.ledger.line import encode
+
+ESCALATIONS = 10_000
+OVERRIDES = 10_000
+ACTIVE = 1_000
+OPEN = 100
+PAST_SLA = 50
+STAGED = 100
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+TEAM = """\
+members:
+  - {id: ana, name: Ana, kind: human, roles: [owner], emails: [ana@example.com]}
+  - {id: ben, name: Ben, kind: human, roles: [safety-lead], emails: [ben@example.com]}
+  - {id: forge, name: Forge, kind: agent, roles: [builder], emails: [test@example.com]}
+"""
+RULE = """\
+id: R-5ec4e7
+title: no secrets
+statement: Never commit SECRET.
+origin: INC-000001
+created_at: 2026-01-01T00:00:00Z
+created_by: bench
+scope: {paths: ["src/**"]}
+check: {kind: forbidden-pattern, pattern: SECRET}
+"""
+
+
+def stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Chain:
+    """Ledger lines, each naming the one before as its parent."""
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.head: str | None = None
+
+    def add(self, kind: str, actor: str, subject: str, at: datetime, **data: object) -> None:
+        fields = {
+            "v": 1,
+            "kind": kind,
+            "at": stamp(at),
+            "actor": actor,
+            "subject": subject,
+            "refs": [],
+            "parents": [self.head] if self.head else [],
+            "data": data,
+        }
+        self.head, line = encode(fields)
+        self.lines.append(line)
+
+
+def ledger() -> bytes:
+    chain = Chain()
+    start = NOW - timedelta(days=30)
+    for n in range(ESCALATIONS):
+        at = start + timedelta(minutes=4 * n)
+        ident = f"ESC-{n:06x}"
+        recent = n >= ESCALATIONS - OPEN
+        if recent:  # the open ones: half of them opened long enough ago to be past the SLA
+            at = NOW - timedelta(minutes=60 if n % 2 else 5)
+        chain.add(
+            "escalation.opened",
+            "forge@example.com",
+            f"run_{n:08x}",
+            at,
+            id=ident,
+            cause="tests.failed",
+            severity="high",
+            evidence={"failed": n % 7},
+        )
+        if not recent:
+            chain.add("escalation.acked", "ana@example.com", ident, at + timedelta(minutes=5))
+            chain.add(
+                "escalation.resolved",
+                "ana@example.com",
+                ident,
+                at + timedelta(minutes=20),
+                resolution="fixed",
+            )
+        elif n % 2:
+            chain.add(
+                "escalation.breached",
+                "ben@example.com",
+                ident,
+                at + timedelta(minutes=31),
+                to=["ana"],
+                due_at=stamp(at + timedelta(minutes=30)),
+                sla_minutes=30,
+            )
+    for n in range(OVERRIDES):
+        active = n < ACTIVE
+        at = NOW - timedelta(hours=1) if active else start + timedelta(minutes=4 * n)
+        ident = f"OVR-{n:06x}"
+        expires = at + timedelta(hours=2)
+        chain.add(
+            "override.granted",
+            "ana@example.com",
+            "R-5ec4e7",
+            at,
+            id=ident,
+            rule="R-5ec4e7",
+            scope="paths",
+            targets=[f"src/pkg{n % 50}/**"],
+            justification="benchmark",
+            granted_by="ana",
+            ttl_seconds=7200,
+            expires_at=stamp(expires),
+        )
+        if not active:
+            chain.add(
+                "override.expired", "ben@example.com", ident, expires, expires_at=stamp(expires)
+            )
+    return b"".join(chain.lines)
+
+
+def make_repo() -> Path:
+    repo = WORK / "governance"
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.mkdir(parents=True)
+    sh(repo, "git", "init", "-q", "-b", "main")
+    sh(repo, PYTHON, "-m", "factory_os", "init")
+    factory = repo / ".factory"
+    (factory / "team.yaml").write_text(TEAM)
+    (factory / "rules" / "R-5ec4e7.yaml").write_text(RULE)
+    (factory / "ledger" / "0000000000bench0.jsonl").write_bytes(ledger())
+    for n in range(STAGED):
+        path = repo / "src" / f"pkg{n % 50}" / f"mod{n}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"value = {n}\n")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-q", "--no-verify", "-m", "factory")
+    for n in range(STAGED):
+        path = repo / "src" / f"pkg{n % 50}" / f"mod{n}.py"
+        path.write_text(path.read_text() + f"SECRET = {n}\n")
+    sh(repo, "git", "add", "-A")
+    return repo
+
+
+def main() -> int:
+    ENV["FOS_NOW"] = stamp(NOW)
+    ENV["FOS_ACTOR"] = "ben@example.com"
+    WORK.mkdir(parents=True, exist_ok=True)
+    repo = make_repo()
+    version = [[FOS, "--version"]]
+    listing = [FOS, "escalate", "list", "--past-sla"]
+    sweep = [FOS, "sweep"]
+    check = [FOS, "check", "--staged"]
+    for command in (listing, sweep, check):
+        sh(repo, *command)  # warm the caches, as every run after the first finds them
+    plain = [[PYTHON, "-c", "pass"], ["git", "diff", "--cached", "--name-status", "-z"]]
+    rows = [
+        ("escalate list --past-sla", compare(repo, [listing], version), "fos --version <= 3x"),
+        ("sweep", compare(repo, [sweep], version), "fos --version <= 3x"),
+        (
+            f"check --staged, {ACTIVE} overrides",
+            compare(repo, [check], plain),
+            "python + git diff <= 3x",
+        ),
+    ]
+    print(f"{ESCALATIONS:,} escalations and {OVERRIDES:,} overrides on the ledger")
+    print(f"{'':<32} {'wall time (ms)':^26} {'CPU time (ms)':^26}")
+    print(
+        f"{'what':<32} {'fos':>8} {'base':>8} {'ratio':>8} {'fos':>8} {'base':>8} {'ratio':>8}"
+        "  baseline, target"
+    )
+    for what, (wall, base_wall, cpu, base_cpu), target in rows:
+        print(
+            f"{what:<32} {wall * 1e3:>8.1f} {base_wall * 1e3:>8.1f} {wall / base_wall:>8.2f}"
+            f" {cpu * 1e3:>8.1f} {base_cpu * 1e3:>8.1f} {cpu / base_cpu:>8.2f}  {target}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
