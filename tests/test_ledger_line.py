@@ -1,4 +1,4 @@
-"""orjson's reading of a ledger line reaches the standard library's verdict, or defers to it."""
+"""msgspec's reading of a ledger line reaches the standard library's verdict, or defers to it."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ FIELD_CHANGES = st.fixed_dictionaries(
 
 
 def _standard_verdict(raw: bytes) -> Any:
-    with mock.patch.object(ledger_line, "orjson", None):
+    with mock.patch.object(ledger_line, "msgspec", None):
         return ledger_line.parse_full(raw)
 
 
@@ -63,12 +63,12 @@ def lines(draw: st.DrawFn) -> bytes:
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines())
-def test_orjson_accepts_only_what_the_standard_decoder_accepts(raw: bytes) -> None:
+def test_msgspec_accepts_only_what_the_standard_decoder_accepts(raw: bytes) -> None:
     fast = ledger_line.parse_full(raw)
     assert fast == _standard_verdict(raw)
 
 
-def test_a_line_fos_writes_is_read_by_orjson() -> None:
+def test_a_line_fos_writes_is_read_by_msgspec() -> None:
     _, raw = ledger_line.encode(entry_fields(data={"n": 3, "role": "builder", "ok": True}))
     fields = ledger_line._fast_fields(raw[:-1])
     assert fields is not None
@@ -80,3 +80,13 @@ def test_floats_and_large_integers_are_left_to_the_standard_decoder() -> None:
         raw = forge_line(entry_fields(data=data))[:-1]
         assert ledger_line._fast_fields(raw) is None
         assert isinstance(ledger_line.parse_full(raw), str)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lines(), max_size=6), st.integers(0, 40))
+def test_a_batch_is_refused_line_by_line_as_the_standard_decoder_would(
+    some: list[bytes], good: int
+) -> None:
+    batch = [forge_line(entry_fields(data={"n": n}))[:-1] for n in range(good)] + some
+    expected = {i: v for i, raw in enumerate(batch) if type(v := _standard_verdict(raw)) is str}
+    assert ledger_line.refused(batch) == expected

@@ -19,18 +19,17 @@ whose JSON disagrees with its frame, so the two readings can never differ.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from factory_os.ledger import canonical
 
 try:
-    import orjson
+    import msgspec
 except ImportError:  # the standard library's decoder reads every line then
-    orjson = None  # type: ignore[assignment]
+    msgspec = None  # type: ignore[assignment]
 
 DOMAIN = b"factory-os/ledger/v1\0"
 ID_HEX = 64
@@ -212,89 +211,73 @@ def parse_full(line: bytes) -> dict[str, Any] | str:
 
 def refused(lines: list[bytes]) -> dict[int, str]:
     """Index -> what `parse_full` says is wrong, for each of LINES (each without its
-    newline) that it refuses. orjson reads them all at once, and only when it cannot
+    newline) that it refuses. msgspec reads them, typed, and only when it cannot
     vouch for every one does `parse_full` read each (see `_fast_fields`)."""
-    if orjson is not None:
+    if msgspec is not None:
         bodies = [line[ID_HEX + 1 :] for line in lines]
         if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and b"".join(bodies).isascii():
-            with contextlib.suppress(orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError):
-                entries = list(map(orjson.loads, bodies))
-                if all(map(_typed, entries)) and list(map(_canonical, entries)) == bodies:
+            with contextlib.suppress(msgspec.DecodeError):
+                entries = list(map(_decode, bodies))
+                if list(map(_encode, entries)) == bodies and all(_exact(e.data) for e in entries):
                     return {}
     verdicts = ((index, parse_full(line)) for index, line in enumerate(lines))
     return {index: verdict for index, verdict in verdicts if type(verdict) is str}
 
 
 def _fast_fields(line: bytes) -> dict[str, Any] | None:
-    """The fields of LINE when orjson shows it is an entry `parse_full` accepts; None
+    """The fields of LINE when msgspec shows it is an entry `parse_full` accepts; None
     when it cannot tell, and the standard library's reading decides and words why.
 
-    The checks of `parse_full`, typed: an ASCII line (non-ASCII needs the canonical
-    profile's own checks) that orjson reads, with the fields and types of an entry
-    (`_typed`), whose bytes are exactly what orjson writes for it with sorted keys
-    and integers within 2**53, with Python's escapes: canonical JSON.
+    The checks of `parse_full`, typed (`_Entry`) and in C: an ASCII line (non-ASCII
+    needs the canonical profile's own checks) that reads as an entry, whose bytes
+    are exactly what msgspec writes for it with sorted keys (the escapes are
+    Python's), so canonical JSON, and whose data holds no float and no integer
+    beyond 2**53.
     """
     body = line[ID_HEX + 1 :]
-    if orjson is None or len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20 or not body.isascii():
+    if msgspec is None or len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20 or not body.isascii():
         return None
     try:
-        fields = orjson.loads(body)
-        if _typed(fields) and _canonical(fields) == body:
-            return fields  # type: ignore[no-any-return]
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError):
-        pass
-    return None
+        entry = _decode(body)
+    except msgspec.DecodeError:
+        return None
+    if _encode(entry) != body or not _exact(entry.data):
+        return None
+    fields: dict[str, Any] = msgspec.to_builtins(entry)
+    return fields
 
 
-def _typed(fields: Any) -> bool:
-    """Whether FIELDS, as JSON read them, have the fields and types of an entry, with
-    no float in `data` (integers beyond 2**53 are refused when written again)."""
-    if type(fields) is not dict or fields.keys() != _FIELDS:
-        return False
-    kind, parents, refs = fields["kind"], fields["parents"], fields["refs"]
-    if (
-        type(fields["data"]) is not dict
-        or type(fields["at"]) is not str
-        or type(fields["actor"]) is not str
-        or type(fields["subject"]) is not str
-        or type(fields["v"]) is not int
-        or fields["v"] != 1
-        or type(kind) is not str
-        or KIND.fullmatch(kind) is None
-        or type(parents) is not list
-        or type(refs) is not list
-        or (refs and _frame_fields(fields))
-    ):
-        return False
-    joined = ",".join(parents)  # TypeError when one is not a string
-    if len(joined) != max(65 * len(parents) - 1, 0) or not _IDS.fullmatch(joined):
-        return False
-    return not _has_float(fields["data"])
+def _exact(value: Any) -> bool:
+    """Whether VALUE holds no float and no integer beyond plus or minus 2**53 - 1."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(_exact, value.values()))
+    if kind is list:
+        return all(map(_exact, value))
+    if kind is int:
+        return bool(-canonical.MAX_SAFE_INT <= value <= canonical.MAX_SAFE_INT)
+    return kind is not float
 
 
-_IDS = re.compile(r"(?:[0-9a-f]{64}(?:,[0-9a-f]{64})*)?")
-# what orjson writes with these options is canonical JSON for an ASCII entry
-_canonical = (
-    None
-    if orjson is None
-    else functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
-)
+if msgspec is not None:
+    # `\Z`: msgspec searches a pattern, and `$` would let a final newline through
+    _Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 
+    class _Ref(msgspec.Struct, forbid_unknown_fields=True):
+        path: str
+        sha256: _Hex
 
-def _has_float(value: Any) -> bool:
-    items = value.values() if type(value) is dict else value
-    kinds = set(map(type, items))
-    if float in kinds:
-        return True
-    if dict in kinds or list in kinds:
-        return any(_has_float(item) for item in items if type(item) in (dict, list))
-    return False
+    class _Entry(msgspec.Struct, forbid_unknown_fields=True):
+        """An entry as `parse_full` accepts it, fields in canonical (sorted) order."""
 
+        actor: str
+        at: str
+        data: dict[str, Any]
+        kind: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]*(?:\.[a-z_]+)*\Z")]
+        parents: list[_Hex]
+        refs: list[_Ref]
+        subject: str
+        v: Literal[1]
 
-_IDS = re.compile(r"(?:[0-9a-f]{64}(?:,[0-9a-f]{64})*)?")
-# what orjson writes with these options is canonical JSON for an ASCII entry
-_canonical = (
-    None
-    if orjson is None
-    else functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
-)
+    _decode = msgspec.json.Decoder(_Entry).decode
+    _encode = msgspec.json.Encoder(order="sorted").encode

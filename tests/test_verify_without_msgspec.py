@@ -1,7 +1,7 @@
-"""Without orjson, the standard library reads every ledger line: the same tamper cases,
+"""Without msgspec, the standard library reads every ledger line: the same tamper cases,
 the same findings.
 
-The tamper and bad-line tests of `test_verify` run here a second time with orjson
+The tamper and bad-line tests of `test_verify` run here a second time with msgspec
 switched off, so a machine without it is tested as thoroughly as one with it.
 """
 
@@ -42,12 +42,12 @@ __all__ = [
 
 
 @pytest.fixture(autouse=True)
-def without_orjson(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(ledger_line, "orjson", None)
+def without_msgspec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(ledger_line, "msgspec", None)
     yield
 
 
-def test_without_orjson_the_standard_decoder_reads_every_line() -> None:
+def test_without_msgspec_the_standard_decoder_reads_every_line() -> None:
     raw = forge_line(entry_fields(data={"n": 1}))[:-1]
     assert ledger_line._fast_fields(raw) is None
     assert ledger_line.parse_full(raw) == entry_fields(data={"n": 1})
