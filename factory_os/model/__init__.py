@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from factory_os.model.artifacts import ARTIFACT_SCHEMAS
 from factory_os.model.dna import Decision
 from factory_os.model.documents import DigestFrontMatter, IncidentFrontMatter, KnowledgeFrontMatter
 from factory_os.model.factory import FactoryConfig
@@ -11,6 +12,7 @@ from factory_os.model.ledger import LedgerEntry
 from factory_os.model.lifecycle import Lifecycle
 from factory_os.model.raci import Raci
 from factory_os.model.rule import Rule, RuleDraft
+from factory_os.model.run import RunDocument
 from factory_os.model.spec import (
     BuildEvidence,
     CaseReport,
@@ -20,7 +22,8 @@ from factory_os.model.spec import (
 )
 from factory_os.model.team import Roles, Team
 
-# schema name -> model; `fos schemas` writes schemas/<name>.schema.json for each
+# schema name -> model; `fos schemas` writes schemas/<name>.schema.json for each (the
+# artifacts of a factory run under schemas/artifacts/)
 SCHEMAS: dict[str, type[BaseModel]] = {
     "factory": FactoryConfig,
     "team": Team,
@@ -39,4 +42,6 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "evidence-build": BuildEvidence,
     "evidence-cases": CaseReport,
     "evidence-launch-record": LaunchRecord,
+    "run": RunDocument,
+    **{f"artifacts/{kind}": model for kind, model in ARTIFACT_SCHEMAS.items()},
 }
