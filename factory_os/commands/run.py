@@ -17,7 +17,7 @@ from factory_os.commands import run_text
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from factory_os.model.run import GATE_MODES, GATES
-from factory_os.work import rungates as gates, runs, runview
+from factory_os.work import rungates, runs, runview
 
 actor_option = click.option("--actor", help="Acting member (default: FOS_ACTOR, git user.email).")
 run_option = click.option("--run", "run_opt", metavar="RUN", help="The run (default: FOS_RUN).")
@@ -131,7 +131,7 @@ def attempt_cmd(env: Env, run_id: str | None, task: str, agent: str, result: str
     return _report(outcome)
 
 
-def _gate_result(result: gates.GateResult) -> int:
+def _gate_result(result: rungates.GateResult) -> int:
     if result.stops:
         for escalation in result.open:
             click.echo(run_text.escalation(escalation), err=True)
@@ -157,7 +157,7 @@ def gate_cmd(env: Env, args: tuple[str, ...], skip_security: str | None, skip_do
     """Pass a gate as its mode says; exit 1 when it waits, lacks evidence, or the run is stopped."""
     run_id, gate = _args(args, run_opt, ("gate",))
     return _gate_result(
-        gates.pass_gate(
+        rungates.pass_gate(
             env.cwd, run_id, gate, skip_security=skip_security, skip_docs=skip_docs, actor=actor
         )
     )
@@ -167,7 +167,7 @@ def _decision(approve: bool) -> Callable[..., int]:
     def command(env: Env, run_id: str | None, gate: str, feedback: str, run_opt: str | None,
                 actor: str | None, auto_rest: bool = False) -> int:  # fmt: skip
         return _gate_result(
-            gates.decide(env.cwd, runs.current_run(run_id or run_opt), gate, approve=approve,
+            rungates.decide(env.cwd, runs.current_run(run_id or run_opt), gate, approve=approve,
                          feedback=feedback, auto_rest=auto_rest, actor=actor)
         )  # fmt: skip
 

@@ -125,7 +125,7 @@ def fold(entries: Iterable[Entry]) -> dict[str, RunState]:
     escalation_runs: dict[str, str] = {}
     for entry in entries:
         if entry.kind in ESCALATION_KINDS:
-            _escalation(runs, escalation_runs, entry)
+            step_escalation(runs, entry, escalation_runs)
             continue
         if entry.kind not in RUN_KINDS:
             continue
@@ -205,7 +205,13 @@ def apply(run: RunState, entry: Entry) -> None:
         run.ended_at = entry.at
 
 
-def _escalation(runs: dict[str, RunState], owners: dict[str, str], entry: Entry) -> None:
+def step_escalation(
+    runs: dict[str, RunState], entry: Entry, owners: dict[str, str] | None = None
+) -> None:
+    """An escalation event applied to the run it concerns; OWNERS (escalation id ->
+    run id, kept up to date here) saves looking through every run."""
+    if owners is None:
+        owners = {e.id: r.id for r in runs.values() for e in r.escalations}
     data = entry.data
     if entry.kind == "escalation.opened":
         run = runs.get(entry.subject)
