@@ -140,3 +140,39 @@ def stats_csv(f: dict[str, Any]) -> str:
     for key, value in f["time_to_ship_seconds"].items():
         writer.writerow(["time_to_ship_seconds", key, "" if value is None else value])
     return buffer.getvalue()
+
+
+def agent_context(c: dict[str, Any]) -> str:
+    """The run's part of `fos context --run`, as Markdown."""
+    out = [f"## Run {c['run']}: {c['title']}", ""]
+    gates = ", ".join(f"{g} {v['mode']}/{v['status']}" for g, v in c["gates"].items())
+    out.append(f"Status: {c['status']}; next gate: {c['next_gate'] or 'none'}; gates: {gates}.")
+    for e in c["escalations"]:
+        out.append(
+            f"- STOPPED by {e['id']} ({e['cause']}, {e['severity']}): {e['message']};"
+            " wait for a person to resolve it."
+        )
+    if c["plan"]:
+        out += ["", "### Plan", ""]
+        for t in c["plan"]:
+            after = f" (after {', '.join(t['depends_on'])})" if t["depends_on"] else ""
+            out.append(
+                f"- {t['id']} [group {t['parallel_group']}, {t['change']}] {t['title']}{after}"
+            )
+    for t in c["tasks"]:
+        out += [
+            "",
+            f"### Your task: {t['id']} {t['title']}",
+            "",
+            f"User impact: {t['user_impact']}",
+        ]
+        out.append(f"Rollback: {t['rollback_strategy']}")
+        out += [f"- {a['id']}: {a['statement']} (verified by {a['verification']})"
+                for a in t["acceptance_criteria"]]  # fmt: skip
+        out += [f"- edge case {e['id']}: {e['description']}" for e in t["edge_cases"]]
+        for b in t["briefings"]:
+            out.append(f"Briefing for {b['agent']}: {b['objective']}")
+            out += [f"- {line}" for line in b["context"] + b["constraints"]]
+            if b["files"]:
+                out.append(f"Files: {', '.join(b['files'])}")
+    return "\n".join(out) + "\n"
