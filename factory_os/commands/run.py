@@ -9,15 +9,18 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from factory_os.commands import run_text
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.model.run import GATE_MODES, GATES
-from factory_os.work import rungates, runs, runview
+from factory_os.model.runvocab import GATE_MODES, GATES
+from factory_os.work import runnames, runtally
+
+if TYPE_CHECKING:
+    from factory_os.work.rungates import GateResult
 
 actor_option = click.option("--actor", help="Acting member (default: FOS_ACTOR, git user.email).")
 run_option = click.option("--run", "run_opt", metavar="RUN", help="The run (default: FOS_RUN).")
@@ -27,10 +30,10 @@ def _args(args: tuple[str, ...], run_opt: str | None, names: tuple[str, ...]) ->
     """[run, *NAMES' values] from ARGS: the run first when it is given there."""
     values = list(args)
     if len(values) == len(names) + 1:
-        return [runs.current_run(values[0]), *values[1:]]
+        return [runnames.current_run(values[0]), *values[1:]]
     if len(values) != len(names):
         raise UsageError(f"expected [RUN] {' '.join(n.upper() for n in names)}")
-    return [runs.current_run(run_opt), *values]
+    return [runnames.current_run(run_opt), *values]
 
 
 def _report(outcome: Any) -> int:
@@ -62,13 +65,15 @@ def start_cmd(
     """Start a run; print its id."""
     if gate_text is None:
         if not sys.stdin.isatty():
-            raise UsageError(runs.GATES_QUESTION)
+            raise UsageError(runnames.GATES_QUESTION)
         gate_text = ",".join(
             f"{g}={click.prompt(f'{g} gate', type=click.Choice(GATE_MODES))}" for g in GATES
         )
+    from factory_os.work import runs
+
     emit(
         runs.start_run(
-            env.cwd, title=title, gates=runs.parse_gates(gate_text), spec=spec, actor=actor
+            env.cwd, title=title, gates=runnames.parse_gates(gate_text), spec=spec, actor=actor
         )
     )
     return EXIT_OK
@@ -85,10 +90,12 @@ def gates_cmd(
     env: Env, run_id: str | None, changes: str, reason: str, run_opt: str | None, actor: str | None
 ) -> int:
     """Change a run's gates mid-run."""
+    from factory_os.work import runs
+
     after = runs.change_gates(
         env.cwd,
-        runs.current_run(run_id or run_opt),
-        changes=runs.parse_gates(changes, partial=True),
+        runnames.current_run(run_id or run_opt),
+        changes=runnames.parse_gates(changes, partial=True),
         reason=reason,
         actor=actor,
     )
@@ -107,6 +114,8 @@ def artifact_cmd(env: Env, args: tuple[str, ...], run_opt: str | None, actor: st
     Invalid: exit 3, every problem as path:line: /json/pointer, nothing stored."""
     run_id, file = _args(args, run_opt, ("file",))
     path = Path(file) if Path(file).is_absolute() else env.cwd / file
+    from factory_os.work import runs
+
     outcome = runs.record_artifact(env.cwd, run_id, path, actor=actor)
     emit(f"recorded {outcome.detail['path']} ({outcome.detail['kind']})")
     return _report(outcome)
@@ -116,7 +125,7 @@ def artifact_cmd(env: Env, args: tuple[str, ...], run_opt: str | None, actor: st
 @click.argument("run_id", metavar="[RUN]", required=False)
 @click.option("--task", required=True)
 @click.option("--agent", required=True, help="The member who made the attempt.")
-@click.option("--result", required=True, type=click.Choice(runs.RESULTS))
+@click.option("--result", required=True, type=click.Choice(runnames.RESULTS))
 @click.option("--artifact", help="What the attempt produced (a path or a commit).")
 @run_option
 @actor_option
@@ -124,14 +133,16 @@ def artifact_cmd(env: Env, args: tuple[str, ...], run_opt: str | None, actor: st
 def attempt_cmd(env: Env, run_id: str | None, task: str, agent: str, result: str,
                 artifact: str | None, run_opt: str | None, actor: str | None) -> int:  # fmt: skip
     """Record one agent's attempt at one task."""
+    from factory_os.work import runs
+
     outcome = runs.record_attempt(
-        env.cwd, runs.current_run(run_id or run_opt), task=task, agent=agent, result=result,
+        env.cwd, runnames.current_run(run_id or run_opt), task=task, agent=agent, result=result,
         artifact=artifact, actor=actor,
     )  # fmt: skip
     return _report(outcome)
 
 
-def _gate_result(result: rungates.GateResult) -> int:
+def _gate_result(result: GateResult) -> int:
     if result.stops:
         for escalation in result.open:
             click.echo(run_text.escalation(escalation), err=True)
@@ -156,6 +167,8 @@ def gate_cmd(env: Env, args: tuple[str, ...], skip_security: str | None, skip_do
              run_opt: str | None, actor: str | None) -> int:  # fmt: skip
     """Pass a gate as its mode says; exit 1 when it waits, lacks evidence, or the run is stopped."""
     run_id, gate = _args(args, run_opt, ("gate",))
+    from factory_os.work import rungates
+
     return _gate_result(
         rungates.pass_gate(
             env.cwd, run_id, gate, skip_security=skip_security, skip_docs=skip_docs, actor=actor
@@ -166,8 +179,11 @@ def gate_cmd(env: Env, args: tuple[str, ...], skip_security: str | None, skip_do
 def _decision(approve: bool) -> Callable[..., int]:
     def command(env: Env, run_id: str | None, gate: str, feedback: str, run_opt: str | None,
                 actor: str | None, auto_rest: bool = False) -> int:  # fmt: skip
+        from factory_os.work import rungates
+
         return _gate_result(
-            rungates.decide(env.cwd, runs.current_run(run_id or run_opt), gate, approve=approve,
+
+            rungates.decide(env.cwd, runnames.current_run(run_id or run_opt), gate, approve=approve,
                          feedback=feedback, auto_rest=auto_rest, actor=actor)
         )  # fmt: skip
 
@@ -209,7 +225,9 @@ def abandon_cmd(
     env: Env, run_id: str | None, reason: str, run_opt: str | None, actor: str | None
 ) -> int:
     """Give a run up (`run.abandoned`)."""
-    runs.abandon_run(env.cwd, runs.current_run(run_id or run_opt), reason=reason, actor=actor)
+    from factory_os.work import runs
+
+    runs.abandon_run(env.cwd, runnames.current_run(run_id or run_opt), reason=reason, actor=actor)
     return EXIT_OK
 
 
@@ -221,7 +239,9 @@ def abandon_cmd(
 def show_cmd(env: Env, run_id: str | None, run_opt: str | None, output_format: str) -> int:
     """A run's summary: gates, plan, devil's-advocate changes, attempts, review, tests,
     security, docs and escalations."""
-    summary = runview.show_run(env.cwd, runs.current_run(run_id or run_opt))
+    from factory_os.work import runview
+
+    summary = runview.show_run(env.cwd, runnames.current_run(run_id or run_opt))
     emit(json.dumps(summary, indent=2) if output_format == "json" else run_text.summary(summary))
     return EXIT_OK
 
@@ -232,7 +252,7 @@ def show_cmd(env: Env, run_id: str | None, run_opt: str | None, output_format: s
 @click.pass_obj
 def list_cmd(env: Env, only_open: bool, output_format: str) -> int:
     """The runs, oldest first. JSON: {"runs": [...]}."""
-    rows = runview.list_runs(env.cwd, only_open=only_open)
+    rows = runtally.list_runs(env.cwd, only_open=only_open)
     emit(
         json.dumps({"runs": rows}, indent=2) if output_format == "json" else run_text.listing(rows)
     )
@@ -244,7 +264,7 @@ def list_cmd(env: Env, only_open: bool, output_format: str) -> int:
 @click.pass_obj
 def stats_cmd(env: Env, output_format: str) -> int:
     """Telemetry across runs from the ledger: gate outcomes, retries, escalations, time to ship."""
-    figures = runview.run_stats(env.cwd)
+    figures = runtally.run_stats(env.cwd)
     if output_format == "json":
         emit(json.dumps(figures, indent=2))
     else:

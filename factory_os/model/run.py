@@ -12,9 +12,6 @@ from pydantic import Field
 
 from factory_os.model.common import RUN_ID, NonEmpty, Strict, Timestamp
 
-GATES = ("spec", "plan", "ship")
-GATE_MODES = ("auto", "review", "skip")
-
 GateMode = Literal["auto", "review", "skip"]
 SPEC_ID = r"^SP-[0-9a-f]{6,}$"
 

@@ -12,7 +12,6 @@ escalation causes are computed again: a run that must ask a person stops.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,20 +25,19 @@ from factory_os.errors import FosError, InvalidInput, UsageError
 from factory_os.ledger import events
 from factory_os.memory.documents import load_config, load_roles, load_team
 from factory_os.model.artifacts import Plan
-from factory_os.model.common import RUN_ID
 from factory_os.model.factory import RunSettings
-from factory_os.model.run import GATE_MODES, GATES, RunDocument
+from factory_os.model.run import RunDocument
 from factory_os.model.team import Member
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
-from factory_os.work import artifacts, runlog
+from factory_os.work import artifacts, runindex
 from factory_os.work.escalations import open_escalation
+from factory_os.work.runnames import RESULTS
 from factory_os.work.runstate import Escalation, RunState, Version
 from factory_os.work.triggers import new_triggers, triggers
 
 RUNS_DIR = "runs"
-ENV = "FOS_RUN"
-RESULTS = ("pass", "fail")
+RETROSPECTIVE = "improvements.json"
 
 
 class RunStopped(FosError):
@@ -67,10 +65,9 @@ class Session:
 
     factory: Factory
     actor: str
-    runs: dict[str, RunState]
 
     def run(self, run_id: str) -> RunState:
-        run = self.runs.get(run_id)
+        run = runindex.run(self.factory, run_id)
         if run is None:
             raise UsageError(f"no run {run_id} in the ledger (`fos run list` shows the runs)")
         return run
@@ -84,44 +81,7 @@ class Session:
 
 def session(cwd: Path, actor: str | None = None) -> Session:
     factory = store.find_factory(cwd)
-    return Session(factory, resolve_actor(cwd, actor), runlog.runs(factory))
-
-
-def current_run(explicit: str | None) -> str:
-    """The run a command concerns: the one named, else `FOS_RUN`."""
-    run_id = explicit or os.environ.get(ENV, "").strip()
-    if not run_id:
-        raise UsageError(f"which run? name it (run_<8 hex>), pass --run, or set {ENV}")
-    import re
-
-    if not re.match(RUN_ID, run_id):
-        raise UsageError(f"{run_id!r} is not a run id (run_<8 hex>)")
-    return run_id
-
-
-def parse_gates(text: str, *, partial: bool = False) -> dict[str, str]:
-    """`spec=auto,plan=review,ship=review` as a mapping; every gate unless PARTIAL."""
-    gates: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        gate, sep, mode = part.partition("=")
-        gate, mode = gate.strip(), mode.strip()
-        if not sep or gate not in GATES or mode not in GATE_MODES:
-            raise UsageError(
-                f"--gates: {part!r} is not GATE=MODE (gates {', '.join(GATES)};"
-                f" modes {', '.join(GATE_MODES)})"
-            )
-        gates[gate] = mode
-    missing = [g for g in GATES if g not in gates]
-    if not gates or (missing and not partial):
-        raise UsageError(f"--gates must set {', '.join(missing or GATES)} too")
-    return gates
-
-
-GATES_QUESTION = (
-    "a run has no default gates: say for each of spec, plan and ship whether it passes"
-    " on its own (auto), waits for a person (review) or is skipped (skip), e.g."
-    " --gates spec=auto,plan=review,ship=review"
-)
+    return Session(factory, resolve_actor(cwd, actor))
 
 
 def settings(factory: Factory) -> RunSettings:
@@ -160,7 +120,8 @@ def start_run(
     require_member(s.factory, s.actor)
     runs_dir = s.factory.dir / RUNS_DIR
     run_id = f"run_{secrets.token_hex(4)}"
-    while run_id in s.runs or (runs_dir / run_id).exists():
+    taken = runindex.summaries(s.factory)
+    while run_id in taken or (runs_dir / run_id).exists():
         run_id = f"run_{secrets.token_hex(4)}"
     values = {
         "id": run_id,
@@ -295,9 +256,10 @@ def record_artifact(cwd: Path, run_id: str, file: Path, *, actor: str | None) ->
     """Validate FILE against its contract, store it under the run, record its digest,
     and escalate what it shows. Invalid: InvalidInput, nothing stored."""
     s = session(cwd, actor)
-    run = s.open_run(run_id)
-    require_member(s.factory, s.actor)
     name = artifacts.name_for(PurePosixPath(file.as_posix()))
+    # what a run taught is written once it is over
+    run = s.run(run_id) if name == RETROSPECTIVE else s.open_run(run_id)
+    require_member(s.factory, s.actor)
     rel = s.factory.rel(file.resolve()) if file.is_absolute() else file.as_posix()
     if name is None:
         raise InvalidInput.one(rel, 0, f"not a run artifact (known: {artifacts.known_names()})")
@@ -357,7 +319,8 @@ def record_attempt(
 
 def escalate(factory: Factory, actor: str, run_id: str) -> Outcome:
     """Open an escalation for every cause RUN_ID shows that is not escalated yet."""
-    run = runlog.runs(factory)[run_id]
+    run = runindex.run(factory, run_id)
+    assert run is not None
     found = new_triggers(run, triggers(run, stored_reader(factory), settings(factory)))
     outcome = Outcome(run_id)
     for trigger in found:

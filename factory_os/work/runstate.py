@@ -7,11 +7,11 @@ the base's entries and then the range's, and both see the same runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from factory_os.ledger.events import Entry
-from factory_os.model.run import GATES
+from factory_os.model.runvocab import GATES
 
 RUN_KINDS = frozenset(
     {
@@ -242,3 +242,47 @@ def step_escalation(
             for escalation in owner.escalations:
                 if escalation.id == ident:
                     escalation.resolved = True
+
+
+# -- as the run index stores it (factory_os.work.runindex) -------------------------
+
+
+def to_json(run: RunState) -> list[Any]:
+    """RUN as compact JSON: positional lists, read back by `from_json`."""
+    return [
+        run.id,
+        run.title,
+        run.spec,
+        run.started_by,
+        run.started_at,
+        run.path,
+        {g: [s.mode, s.status, s.at, s.by, s.data] for g, s in run.gates.items()},
+        {name: [list(astuple(v)) for v in versions] for name, versions in run.artifacts.items()},
+        [list(astuple(a)) for a in run.attempts],
+        [list(astuple(e)) for e in run.escalations],
+        run.changes,
+        run.status,
+        run.ended_at,
+        run.events,
+    ]
+
+
+def from_json(value: list[Any]) -> RunState:
+    (ident, title, spec, started_by, started_at, path, gates, versions, attempts, escalations,
+     changes, status, ended_at, count) = value  # fmt: skip
+    return RunState(
+        ident,
+        title,
+        spec,
+        started_by,
+        started_at,
+        path,
+        {g: GateState(*fields) for g, fields in gates.items()},
+        {name: [Version(*v) for v in rows] for name, rows in versions.items()},
+        [Attempt(*a) for a in attempts],
+        [Escalation(*e) for e in escalations],
+        changes,
+        status,
+        ended_at,
+        count,
+    )

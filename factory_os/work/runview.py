@@ -1,55 +1,57 @@
-"""Reading runs: one run's summary, the list of runs, and telemetry across them.
+"""Reading one run: its summary (`fos run show`) and what an agent working in it is told.
 
-All of it is computed from the ledger's fold (and, for one run's summary, its
-recorded artifacts); nothing is stored twice. The dictionaries returned are the
-commands' JSON output.
+Both are computed from the ledger's fold and the run's recorded artifacts; nothing
+is stored twice. The dictionaries returned are the commands' JSON output. (The
+list of runs and the telemetry across them are in `runtally`.) The artifacts are
+read as the plain JSON they were validated as when recorded (their digest
+checked first), so reading a run builds no model.
 """
 
 from __future__ import annotations
 
-import statistics
+import hashlib
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from factory_os import clock, store
-from factory_os.errors import UsageError
-from factory_os.model.artifacts import DocsReport, Plan, Review, SecurityReview, TestResults
-from factory_os.model.factory import RunSettings
-from factory_os.work import runlog
-from factory_os.work.artifacts import plan_items
-from factory_os.work.runs import settings, stored_reader
-from factory_os.work.runstate import RunState
-from factory_os.work.triggers import Reader, plan_change, ratio_text
+from factory_os import store
+from factory_os.errors import InvalidInput, UsageError
+from factory_os.store import Factory
+from factory_os.work import runindex, runtally
+from factory_os.work.runstate import RunState, Version
 
+Json = dict[str, Any]
+Reader = Callable[[Version], Json | None]
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
-def run_row(run: RunState) -> dict[str, Any]:
-    """What `fos run list` shows of a run."""
-    return {
-        "id": run.id,
-        "title": run.title,
-        "status": run.status,
-        "stopped": bool(run.open_escalations),
-        "started_at": run.started_at,
-        "started_by": run.started_by,
-        "ended_at": run.ended_at,
-        "gates": {g: {"mode": s.mode, "status": s.status} for g, s in run.gates.items()},
-        "next_gate": run.next_gate(),
-    }
+def json_reader(factory: Factory) -> Reader:
+    """Read a recorded artifact version back as JSON (None for Markdown); its digest
+    must still match."""
+
+    def read(version: Version) -> Json | None:
+        try:
+            payload = (factory.root / version.path).read_bytes()
+        except OSError:
+            raise InvalidInput.one(version.path, 0, "recorded artifact is missing") from None
+        if hashlib.sha256(payload).hexdigest() != version.sha256:
+            raise InvalidInput.one(
+                version.path, 0, "does not match its recorded digest (run `fos verify`)"
+            )
+        if not version.path.endswith(".json"):
+            return None
+        value = json.loads(payload)
+        return value if isinstance(value, dict) else None
+
+    return read
 
 
-def run_list(runs: Iterable[RunState], *, only_open: bool = False) -> list[dict[str, Any]]:
-    chosen = [r for r in runs if not (only_open and r.finished)]
-    return [run_row(r) for r in sorted(chosen, key=lambda r: (r.started_at, r.id))]
-
-
-def summary(run: RunState, read: Reader, settings: RunSettings) -> dict[str, Any]:
+def summary(run: RunState, read: Reader) -> dict[str, Any]:
     """Everything `fos run show` tells of RUN."""
-    out = run_row(run)
+    out = runtally.row(run)
     out["spec"] = run.spec
     out["path"] = run.path
     for gate, state in run.gates.items():
@@ -69,12 +71,12 @@ def summary(run: RunState, read: Reader, settings: RunSettings) -> dict[str, Any
     plan_version = run.latest("plan.json")
     plan = read(plan_version) if plan_version else None
     out["plan"] = _plan(plan, plan_version.version if plan_version else 0)
-    out["devils_advocate"] = _revisions(run, read, settings)
+    out["devils_advocate"] = _revisions(run, read)
     out["implementation"] = _implementation(run)
-    out["review"] = _review(run, read)
-    out["tests"] = _tests(run, read, plan if isinstance(plan, Plan) else None)
-    out["security"] = _optional(run, read, "security-review.json", SecurityReview, "security")
-    out["docs"] = _optional(run, read, "docs.json", DocsReport, "docs")
+    out["review"] = _verdict(run, read, "review.json", "issues")
+    out["tests"] = _tests(run, read, plan)
+    out["security"] = _optional(run, read, "security-review.json", "security", "findings")
+    out["docs"] = _optional(run, read, "docs.json", "docs", "")
     out["escalations"] = [
         {"id": e.id, "cause": e.cause, "severity": e.severity, "message": e.message,
          "opened_at": e.opened_at, "resolved": e.resolved}
@@ -83,29 +85,37 @@ def summary(run: RunState, read: Reader, settings: RunSettings) -> dict[str, Any
     return out
 
 
-def _plan(plan: Any, version: int) -> dict[str, Any] | None:
-    if not isinstance(plan, Plan):
+def _tasks(plan: Json | None) -> list[Json]:
+    tasks = plan.get("tasks") if plan else None
+    return [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+
+
+def _plan(plan: Json | None, version: int) -> dict[str, Any] | None:
+    tasks = _tasks(plan)
+    if plan is None or not tasks:
         return None
     groups: dict[str, list[str]] = {}
-    for task in sorted(plan.tasks, key=lambda t: t.parallel_group):
-        groups.setdefault(str(task.parallel_group), []).append(task.id)
+    for task in sorted(tasks, key=lambda t: t["parallel_group"]):
+        groups.setdefault(str(task["parallel_group"]), []).append(task["id"])
     return {
         "version": version,
-        "title": plan.title,
-        "tasks": len(plan.tasks),
+        "title": plan.get("title"),
+        "tasks": len(tasks),
         "parallel_groups": groups,
-        "criteria": sum(len(t.acceptance_criteria) for t in plan.tasks),
+        "criteria": sum(len(t["acceptance_criteria"]) for t in tasks),
     }
 
 
-def _revisions(run: RunState, read: Reader, settings: RunSettings) -> list[dict[str, Any]]:
-    versions = run.artifacts.get("plan.json", [])
+def _revisions(run: RunState, read: Reader) -> list[dict[str, Any]]:
+    """Each revision of the plan against the one before; `over_threshold` when the run
+    escalated it (as the threshold stood when it was recorded)."""
+    escalated = {e.key for e in run.escalations if e.cause == "plan.changed_over_threshold"}
     out = []
-    for old_version, new_version in pairwise(versions):
-        old, new = read(old_version), read(new_version)
-        if not isinstance(old, Plan) or not isinstance(new, Plan):
-            continue
-        added, removed, modified = plan_change(old, new)
+    for old_version, new_version in pairwise(run.artifacts.get("plan.json", [])):
+        old, new = _tasks(read(old_version)), _tasks(read(new_version))
+        added, removed, modified = runtally.task_changes(
+            {t["id"]: t for t in old}, {t["id"]: t for t in new}
+        )
         changed = len(added) + len(removed) + len(modified)
         out.append(
             {
@@ -114,8 +124,8 @@ def _revisions(run: RunState, read: Reader, settings: RunSettings) -> list[dict[
                 "added": added,
                 "removed": removed,
                 "modified": modified,
-                "share": ratio_text(changed, len(old.tasks)),
-                "over_threshold": changed > settings.plan_change_threshold * len(old.tasks),
+                "share": runtally.ratio_text(changed, len(old)),
+                "over_threshold": f"{old_version.entry}..{new_version.entry}" in escalated,
             }
         )
     return out
@@ -134,125 +144,104 @@ def _implementation(run: RunState) -> dict[str, Any]:
     return {"tasks": tasks, "attempts": len(run.attempts), "retries": retries}
 
 
-def _review(run: RunState, read: Reader) -> dict[str, Any] | None:
-    version = run.latest("review.json")
-    review = read(version) if version else None
-    if version is None or not isinstance(review, Review):
+def _verdict(run: RunState, read: Reader, name: str, counted: str) -> dict[str, Any] | None:
+    version = run.latest(name)
+    value = read(version) if version else None
+    if version is None or value is None:
         return None
-    counts: Counter[str] = Counter(i.severity for i in review.issues)
-    return {
-        "version": version.version,
-        "verdict": review.verdict,
-        "issues": {s: counts[s] for s in SEVERITIES if counts[s]},
-    }
+    out: dict[str, Any] = {"version": version.version, "verdict": value.get("verdict")}
+    if counted:
+        counts = Counter(i.get("severity") for i in value.get(counted, []))
+        out[counted] = {s: counts[s] for s in SEVERITIES if counts[s]}
+    return out
 
 
-def _tests(run: RunState, read: Reader, plan: Plan | None) -> dict[str, Any] | None:
+def _tests(run: RunState, read: Reader, plan: Json | None) -> dict[str, Any] | None:
     version = run.latest("test-results.json")
     results = read(version) if version else None
-    if version is None or not isinstance(results, TestResults):
+    if version is None or results is None:
         return None
+    tasks = _tasks(plan)
+    wanted = {
+        "acceptance_criteria": [c["id"] for t in tasks for c in t["acceptance_criteria"]],
+        "user_journeys": [j["id"] for j in (plan or {}).get("user_journeys", [])],
+        "edge_cases": [e["id"] for t in tasks for e in t.get("edge_cases", [])],
+    }
     coverage = {}
-    if plan is not None:
-        for section, wanted in plan_items(plan).items():
-            matrix = getattr(results.coverage, section)
-            covered = sum(1 for item in wanted if matrix.get(item))
-            coverage[section] = {"covered": covered, "total": len(wanted)}
+    if tasks:
+        for section, items in wanted.items():
+            matrix = results.get("coverage", {}).get(section, {})
+            covered = sum(1 for item in items if matrix.get(item))
+            coverage[section] = {"covered": covered, "total": len(items)}
     return {
         "version": version.version,
-        "verdict": results.verdict,
-        "passed": results.passed,
-        "failed": results.failed,
-        "total": results.total,
+        **{k: results.get(k) for k in ("verdict", "passed", "failed", "total")},
         "coverage": coverage,
     }
 
 
 def _optional(
-    run: RunState, read: Reader, name: str, model: type[Any], what: str
+    run: RunState, read: Reader, name: str, what: str, counted: str
 ) -> dict[str, Any] | None:
-    ship = run.gates["ship"]
-    skipped = ship.data.get("skipped")
-    skipped = skipped if isinstance(skipped, dict) else {}
-    if what in skipped:
+    skipped = run.gates["ship"].data.get("skipped")
+    if isinstance(skipped, dict) and what in skipped:
         return {"skipped": skipped[what]}
-    version = run.latest(name)
-    value = read(version) if version else None
-    if version is None or not isinstance(value, model):
-        return None
-    out: dict[str, Any] = {"version": version.version, "verdict": value.verdict}
-    if isinstance(value, SecurityReview):
-        counts: Counter[str] = Counter(f.severity for f in value.findings)
-        out["framework"] = value.framework
-        out["findings"] = {s: counts[s] for s in SEVERITIES if counts[s]}
+    out = _verdict(run, read, name, counted)
+    if out is not None and what == "security":
+        value = read(run.artifacts[name][-1]) or {}
+        out["framework"] = value.get("framework")
     return out
 
 
-# -- across runs -------------------------------------------------------------
-
-
-def stats(runs: Iterable[RunState]) -> dict[str, Any]:
-    """Telemetry across runs, from the ledger alone: what a learning agent reads."""
-    chosen = list(runs)
-    statuses = Counter(r.status for r in chosen)
-    gates: dict[str, Counter[str]] = {}
-    attempts: dict[tuple[str, str], list[int]] = {}
-    causes: Counter[str] = Counter()
-    durations = []
-    events = 0
-    for run in chosen:
-        events += run.events
-        for gate, state in run.gates.items():
-            gates.setdefault(gate, Counter())[state.status] += 1
-        for attempt in run.attempts:
-            row = attempts.setdefault((attempt.agent, attempt.task), [0, 0, 0])
-            row[0] += 1
-            row[1] += attempt.result == "fail"
-        for task_agent in {(a.agent, a.task) for a in run.attempts}:
-            attempts[task_agent][2] += 1
-        causes.update(e.cause for e in run.escalations)
-        if run.status == "shipped" and run.ended_at:
-            durations.append(_seconds(run.started_at, run.ended_at))
-    stopped = sum(1 for r in chosen if r.open_escalations and not r.finished)
-    return {
-        "events": events,
-        "runs": {"total": len(chosen), "stopped": stopped, **dict(sorted(statuses.items()))},
-        "gates": {g: dict(sorted(c.items())) for g, c in gates.items()},
-        "retries": [
-            {"agent": agent, "task": task, "runs": row[2], "attempts": row[0],
-             "failures": row[1], "retries": row[0] - row[2]}
-            for (agent, task), row in sorted(attempts.items())
-        ],
-        "escalations": dict(sorted(causes.items())),
-        "time_to_ship_seconds": {
-            "runs": len(durations),
-            "median": int(statistics.median(durations)) if durations else None,
-            "max": max(durations) if durations else None,
-        },
-    }  # fmt: skip
-
-
-def _seconds(start: str, end: str) -> int:
-    try:
-        return int((clock.parse(end) - clock.parse(start)).total_seconds())
-    except UsageError:
-        return 0
-
-
-# -- from the factory ---------------------------------------------------------
+def _run(factory: Factory, run_id: str) -> RunState:
+    run = runindex.run(factory, run_id)
+    if run is None:
+        raise UsageError(f"no run {run_id} in the ledger (`fos run list` shows the runs)")
+    return run
 
 
 def show_run(cwd: Path, run_id: str) -> dict[str, Any]:
     factory = store.find_factory(cwd)
-    run = runlog.runs(factory).get(run_id)
-    if run is None:
-        raise UsageError(f"no run {run_id} in the ledger (`fos run list` shows the runs)")
-    return summary(run, stored_reader(factory), settings(factory))
+    return summary(_run(factory, run_id), json_reader(factory))
 
 
-def list_runs(cwd: Path, *, only_open: bool = False) -> list[dict[str, Any]]:
-    return run_list(runlog.runs(store.find_factory(cwd)).values(), only_open=only_open)
-
-
-def run_stats(cwd: Path) -> dict[str, Any]:
-    return stats(runlog.runs(store.find_factory(cwd)).values())
+def agent_context(
+    cwd: Path, run_id: str, *, task: str | None = None, member: str | None = None
+) -> dict[str, Any]:
+    """What an agent working in RUN_ID needs: the plan, its task (TASK, else the tasks
+    MEMBER has briefings for) with its briefing, the gates and the open escalations."""
+    factory = store.find_factory(cwd)
+    run = _run(factory, run_id)
+    read = json_reader(factory)
+    plan_version = run.latest("plan.json")
+    tasks = _tasks(read(plan_version) if plan_version else None)
+    briefings: dict[tuple[str, str], Json] = {}
+    for name, versions in run.artifacts.items():
+        if name.startswith("briefings/"):
+            value = read(versions[-1])
+            if value is not None:
+                briefings[(value["agent"], value["task"])] = {
+                    "context": [], "files": [], "constraints": [], **value
+                }  # fmt: skip
+    mine = {task} if task else {t for (agent, t) in briefings if member and agent == member}
+    return {
+        "run": run.id,
+        "title": run.title,
+        "status": "stopped" if run.open_escalations else run.status,
+        "next_gate": run.next_gate(),
+        "gates": {g: {"mode": s.mode, "status": s.status} for g, s in run.gates.items()},
+        "plan": [
+            {"id": t["id"], "title": t["title"], "parallel_group": t["parallel_group"],
+             "depends_on": t.get("depends_on", []), "change": t.get("change", "feature")}
+            for t in tasks
+        ],
+        "tasks": [
+            {"depends_on": [], "change": "feature", "edge_cases": [], **t,
+             "briefings": [b for (_, bt), b in sorted(briefings.items()) if bt == t["id"]]}
+            for t in tasks if t["id"] in mine
+        ],
+        "escalations": [
+            {"id": e.id, "cause": e.cause, "severity": e.severity, "message": e.message}
+            for e in run.open_escalations
+        ],
+    }  # fmt: skip

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from factory_os.model.artifacts import Plan, Review, SecurityReview, TestResults
 from factory_os.model.factory import RunSettings
 from factory_os.work.runstate import RunState, Version
+from factory_os.work.runtally import ratio_text, task_changes
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
@@ -100,21 +101,6 @@ def _evidence(version: Version, **more: Any) -> dict[str, Any]:
     return {"artifact": version.path, "entry": version.entry, **more}
 
 
-def plan_change(old: Plan, new: Plan) -> tuple[list[str], list[str], list[str]]:
-    """The task ids NEW adds, removes and modifies against OLD."""
-    before = {t.id: t for t in old.tasks}
-    after = {t.id: t for t in new.tasks}
-    added = [t for t in after if t not in before]
-    removed = [t for t in before if t not in after]
-    modified = [t for t in after if t in before and after[t] != before[t]]
-    return added, removed, modified
-
-
-def ratio_text(numerator: int, denominator: int) -> str:
-    """A share as the ledger writes decimals: a string (`0.25`), never a float."""
-    return f"{numerator / denominator:.4f}".rstrip("0").rstrip(".") if denominator else "0"
-
-
 def _plan_changes(run: RunState, read: Reader, threshold: float) -> list[Trigger]:
     versions = run.artifacts.get("plan.json", [])
     found = []
@@ -122,7 +108,9 @@ def _plan_changes(run: RunState, read: Reader, threshold: float) -> list[Trigger
         old, new = read(old_version), read(new_version)
         if not isinstance(old, Plan) or not isinstance(new, Plan):
             continue
-        added, removed, modified = plan_change(old, new)
+        added, removed, modified = task_changes(
+            {t.id: t for t in old.tasks}, {t.id: t for t in new.tasks}
+        )
         changed = len(added) + len(removed) + len(modified)
         original = len(old.tasks)
         if changed <= threshold * original:

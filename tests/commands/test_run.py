@@ -24,6 +24,7 @@ from tests.run_helpers import (
     start,
     task,
     through_plan,
+    write_artifact,
 )
 
 
@@ -238,3 +239,47 @@ def test_list_and_abandon(repo_team: Path) -> None:
     assert [r["id"] for r in open_rows] == [second]
     assert first not in fos(repo_team, "run", "list", "--open").out
     assert fos(repo_team, "run", "gate", first, "spec").code == 2  # abandoned: nothing more
+
+
+def test_context_gives_an_agent_its_run_task_gates_and_escalations(repo_team: Path) -> None:
+    run_id = start(repo_team)
+    through_plan(repo_team, run_id)
+    briefing = {"agent": "forge", "task": "T2", "objective": "Settle refunds in one call.",
+                "acceptance_criteria": ["AC-T2"], "files": ["src/refunds.py"]}  # fmt: skip
+    recorded(repo_team, run_id, "briefings/forge-T2.json", briefing)
+    for _ in range(3):
+        fos(
+            repo_team,
+            "run",
+            "attempt",
+            run_id,
+            "--task",
+            "T1",
+            "--agent",
+            "lens",
+            "--result",
+            "fail",
+        )
+    result = fos(repo_team, "context", "--run", run_id, "--member", "forge")
+    assert result.code == 0, result.output
+    assert f"## Run {run_id}" in result.out
+    assert "### Your task: T2 Do T2" in result.out and "Settle refunds in one call." in result.out
+    assert "### Your task: T1" not in result.out
+    assert "STOPPED by ESC-" in result.out and "attempts.three_failures" in result.out
+    data = json.loads(fos(repo_team, "context", "--run", run_id, "--task", "T1",
+                          "--format", "json").out)["run"]  # fmt: skip
+    assert [t["id"] for t in data["tasks"]] == ["T1"]
+    assert data["gates"]["ship"] == {"mode": "auto", "status": "pending"}
+    assert [t["id"] for t in data["plan"]] == ["T1", "T2"]
+
+
+def test_a_finished_run_takes_only_its_improvements(repo_team: Path) -> None:
+    run_id = start(repo_team)
+    assert fos(repo_team, "run", "abandon", run_id, "--reason", "dropped").code == 0
+    late = fos(
+        repo_team, "run", "artifact", run_id, str(write_artifact(repo_team, "docs.json", DOCS))
+    )
+    assert late.code == 2 and "abandoned" in late.err
+    improvements = {"improvements": [{"id": "IMP-1", "kind": "process", "title": "t",
+                                      "proposal": "p", "evidence": ["e"]}]}  # fmt: skip
+    recorded(repo_team, run_id, "improvements.json", improvements)
