@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "override": "override",
     "sweep": "sweep",
     "run": "run",
+    "handoff": "handoff",
 }
 
 

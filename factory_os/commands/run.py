@@ -16,7 +16,7 @@ import click
 from factory_os.commands import run_text
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.model.runvocab import GATE_MODES, GATES
+from factory_os.model.vocabulary import GATE_MODES, GATES
 from factory_os.work import runnames, runtally
 
 if TYPE_CHECKING:

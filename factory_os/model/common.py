@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from factory_os.model.runvocab import RUN_ID as RUN_ID
+from factory_os.model.vocabulary import RUN_ID as RUN_ID
 
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
 # Rules from a built-in pack are namespaced by the pack instead: R-<pack>-<slug>.
@@ -58,8 +58,6 @@ WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
 Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
-
-HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
 
 
 class Strict(BaseModel):

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from factory_os.errors import UsageError
 from factory_os.ledger import events
 from factory_os.model.artifacts import DocsReport, Plan, Review, SecurityReview, TestResults
-from factory_os.model.runvocab import GATES
+from factory_os.model.vocabulary import GATES
 from factory_os.work.runs import (
     RunStopped,
     escalate,

@@ -6,7 +6,7 @@ import os
 import re
 
 from factory_os.errors import UsageError
-from factory_os.model.runvocab import GATE_MODES, GATES, RUN_ID
+from factory_os.model.vocabulary import GATE_MODES, GATES, RUN_ID
 
 ENV = "FOS_RUN"
 

@@ -11,7 +11,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from factory_os.ledger.events import Entry
-from factory_os.model.runvocab import GATES
+from factory_os.model.vocabulary import GATES
 
 RUN_KINDS = frozenset(
     {
