@@ -277,7 +277,7 @@ def from_json(value: list[Any]) -> RunState:
         started_by,
         started_at,
         path,
-        {g: GateState(*fields) for g, fields in gates.items()},
+        {g: GateState(*gates[g]) for g in GATES},
         {name: [Version(*v) for v in rows] for name, rows in versions.items()},
         [Attempt(*a) for a in attempts],
         [Escalation(*e) for e in escalations],

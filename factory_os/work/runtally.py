@@ -13,6 +13,7 @@ from typing import Any
 
 from factory_os import clock, store
 from factory_os.errors import UsageError
+from factory_os.model.vocabulary import GATES
 from factory_os.work.runstate import RunState
 
 
@@ -26,14 +27,16 @@ def row(run: RunState) -> dict[str, Any]:
         "started_at": run.started_at,
         "started_by": run.started_by,
         "ended_at": run.ended_at,
-        "gates": {g: {"mode": s.mode, "status": s.status} for g, s in run.gates.items()},
+        "gates": {g: {"mode": run.gates[g].mode, "status": run.gates[g].status} for g in GATES},
         "next_gate": run.next_gate(),
     }
 
 
 def listing(rows: Iterable[dict[str, Any]], *, only_open: bool = False) -> list[dict[str, Any]]:
     chosen = [r for r in rows if not (only_open and r["status"] != "open")]
-    return sorted(chosen, key=lambda r: (r["started_at"], r["id"]))
+    # the index keeps its JSON with sorted keys: give the gates their order back
+    ordered = [{**r, "gates": {g: r["gates"][g] for g in GATES}} for r in chosen]
+    return sorted(ordered, key=lambda r: (r["started_at"], r["id"]))
 
 
 def tally(run: RunState) -> dict[str, Any]:
@@ -68,7 +71,8 @@ def stats(tallies: Iterable[dict[str, Any]]) -> dict[str, Any]:
         events += t["events"]
         statuses[t["status"]] += 1
         stopped += t["stopped"]
-        for gate, status in t["gates"].items():
+        for gate in GATES:
+            status = t["gates"][gate]
             gates.setdefault(gate, Counter())[status] += 1
         for agent, task, count, failures in t["attempts"]:
             sums = attempts.setdefault((agent, task), [0, 0, 0])
@@ -81,7 +85,7 @@ def stats(tallies: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {
         "events": events,
         "runs": {"total": total, "stopped": stopped, **dict(sorted(statuses.items()))},
-        "gates": {g: dict(sorted(c.items())) for g, c in gates.items()},
+        "gates": {g: dict(sorted(gates[g].items())) for g in GATES if g in gates},
         "retries": [
             {"agent": agent, "task": task, "runs": runs, "attempts": count,
              "failures": failures, "retries": count - runs}
