@@ -28,11 +28,11 @@ from factory_os.errors import UsageError
 from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
+from factory_os.rules.finding import severity_rank
 from factory_os.store import Factory
 from factory_os.work.open_items import open_items
 
 CHARS_PER_TOKEN = 4
-SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 # room kept for the list of what was left out
 OMITTED_RESERVE_CHARS = 240
 SECTION_TITLES = {
@@ -217,7 +217,7 @@ def _find_member(catalog: Catalog, name: str) -> tuple[str, tuple[str, ...]]:
 def select_rules(rules: Sequence[RuleInfo], selection: Selection) -> list[RuleInfo]:
     """The active rules binding the selection, blocking first, then by id."""
     chosen = [r for r in rules if r.status == "active" and rule_binds(r, selection)]
-    return sorted(chosen, key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.id))
+    return sorted(chosen, key=lambda r: (severity_rank(r.severity), r.id))
 
 
 def rule_binds(rule: RuleInfo, selection: Selection) -> bool:

@@ -39,6 +39,7 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog, GovernanceInfo
+from factory_os.model.vocabulary import ESCALATION_SEVERITIES
 from factory_os.store import Factory
 from factory_os.work import people, projection
 from factory_os.work.projection import Projection
@@ -51,7 +52,7 @@ KINDS = (OPENED, ACKED, BREACHED, RESOLVED)
 PREFIX = "ESC"
 INTEGRITY = "integrity"
 # how urgent, least first (as an incident's severity)
-SEVERITY_LEVELS = ("low", "medium", "high", "critical")
+SEVERITY_LEVELS = ESCALATION_SEVERITIES
 
 
 @dataclass(frozen=True)
