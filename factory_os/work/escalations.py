@@ -28,6 +28,7 @@ and `fos verify` failures all call it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -314,6 +315,14 @@ def escalate_integrity(
         evidence=evidence,
         to=to,
     )
+
+
+def escalate_tampering(factory: Factory, *, actor: str, problems: Sequence[str]) -> str | None:
+    """Open the integrity escalation of a failed `fos verify` (once for one set of
+    PROBLEMS, each as verify prints it); None when it is open already."""
+    digest = hashlib.sha256("\n".join(sorted(problems)).encode("utf-8")).hexdigest()
+    evidence = {"problems": len(problems), "digest": digest, "first": min(problems, default="")}
+    return escalate_integrity(factory, actor=actor, subject="ledger", evidence=evidence)
 
 
 def _may_answer(catalog: Catalog, escalation: Escalation, actor: str) -> None:
