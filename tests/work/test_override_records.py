@@ -42,13 +42,19 @@ def forge_grant(repo: Path, rule: str) -> str:
     return "OVR-f0f0f0"
 
 
-def test_a_range_honours_an_override_its_granter_committed_and_not_a_forged_one(
-    team_repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = team_repo
+@pytest.fixture
+def ruled(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A repository with a blocking rule, ana acting, at 09:00."""
     monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
-    rule = secret_rule(repo)
-    act_as(repo, "ana")
+    rule = secret_rule(team_repo)
+    act_as(team_repo, "ana")
+    return team_repo, rule
+
+
+def test_a_range_honours_an_override_its_granter_committed_and_not_a_forged_one(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
     from_base = grant(repo, rule, "docs/**")
     commit_all(repo, "an override, merged earlier")
     base = git(repo, "rev-parse", "HEAD")
@@ -67,12 +73,9 @@ def test_a_range_honours_an_override_its_granter_committed_and_not_a_forged_one(
 
 
 def test_a_staged_check_reads_the_work_tree_and_drops_revoked_and_expired(
-    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+    ruled: tuple[Path, str],
 ) -> None:
-    repo = team_repo
-    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
-    rule = secret_rule(repo)
-    act_as(repo, "ana")
+    repo, rule = ruled
     kept = grant(repo, rule, "src/**")
     revoked = grant(repo, rule, "lib/**")
     assert fos(repo, "override", "revoke", revoked).code == 0
