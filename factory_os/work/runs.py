@@ -28,6 +28,7 @@ from factory_os.model.artifacts import Plan
 from factory_os.model.factory import RunSettings
 from factory_os.model.run import RunDocument
 from factory_os.model.team import Member
+from factory_os.paths import SPECS_DIR
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 from factory_os.work import artifacts, runindex
@@ -118,6 +119,8 @@ def start_run(
     """Create the run's directory and `run.yaml` with its `run.started` entry; return its id."""
     s = session(cwd, actor)
     require_member(s.factory, s.actor)
+    if spec and not (s.factory.root / SPECS_DIR / spec / "spec.md").is_file():
+        raise UsageError(f"--spec {spec}: no such work item ({SPECS_DIR}/{spec}/spec.md)")
     runs_dir = s.factory.dir / RUNS_DIR
     run_id = f"run_{secrets.token_hex(4)}"
     taken = runindex.summaries(s.factory)
