@@ -14,7 +14,6 @@ read as an override is passed over.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +38,8 @@ CACHE_VERSION = 1
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
     """From ledger LINES: the overrides granted, by id, and the ids revoked."""
+    import json  # only for lines not read before: the hook path does without it
+
     granted: dict[str, Override] = {}
     revoked: set[str] = set()
     for line in lines:
