@@ -28,6 +28,7 @@ from factory_os.model.artifacts import Plan
 from factory_os.model.factory import RunSettings
 from factory_os.model.run import RunDocument
 from factory_os.model.team import Member
+from factory_os.paths import SPECS_DIR
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
 from factory_os.work import artifacts, runindex
@@ -118,6 +119,8 @@ def start_run(
     """Create the run's directory and `run.yaml` with its `run.started` entry; return its id."""
     s = session(cwd, actor)
     require_member(s.factory, s.actor)
+    if spec and not (s.factory.root / SPECS_DIR / spec / "spec.md").is_file():
+        raise UsageError(f"--spec {spec}: no such work item ({SPECS_DIR}/{spec}/spec.md)")
     runs_dir = s.factory.dir / RUNS_DIR
     run_id = f"run_{secrets.token_hex(4)}"
     taken = runindex.summaries(s.factory)
@@ -244,7 +247,7 @@ def _stored_path(factory: Factory, run: RunState, name: str) -> Path:
     count = len(run.artifacts.get(name, []))
     if count == 0 and not base.exists():
         return base
-    number = count + 1
+    number = max(count, 1) + 1
     while True:
         candidate = base.with_name(f"{base.stem}.v{number}{base.suffix}")
         if not candidate.exists():
@@ -269,17 +272,32 @@ def record_artifact(cwd: Path, run_id: str, file: Path, *, actor: str | None) ->
     latest = run.latest(name)
     if latest is not None and latest.sha256 == hashlib.sha256(payload).hexdigest():
         raise UsageError(f"{name} is already recorded with this content ({latest.path})")
-    target = _stored_path(s.factory, run, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ident = events.record_file(
-        s.factory,
-        target,
-        payload,
-        kind="artifact.recorded",
-        actor=s.actor,
-        subject=run.id,
-        data={"kind": artifact.kind, "name": name, "version": len(run.artifacts.get(name, [])) + 1},
-    )
+    data = {"kind": artifact.kind, "name": name, "version": len(run.artifacts.get(name, [])) + 1}
+    in_place = s.factory.dir / RUNS_DIR / run.id / name
+    if not run.artifacts.get(name) and file.resolve() == in_place.resolve():
+        # the agent wrote it where it belongs: record it there
+        target = in_place
+        digest = hashlib.sha256(payload).hexdigest()
+        ident = events.append(
+            s.factory,
+            kind="artifact.recorded",
+            actor=s.actor,
+            subject=run.id,
+            refs=[(s.factory.rel(target), digest)],
+            data=data,
+        )
+    else:
+        target = _stored_path(s.factory, run, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ident = events.record_file(
+            s.factory,
+            target,
+            payload,
+            kind="artifact.recorded",
+            actor=s.actor,
+            subject=run.id,
+            data=data,
+        )
     outcome = escalate(s.factory, s.actor, run.id)
     outcome.recorded.insert(0, ident)
     outcome.detail = {"path": s.factory.rel(target), "name": name, "kind": artifact.kind}

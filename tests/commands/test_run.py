@@ -283,3 +283,13 @@ def test_a_finished_run_takes_only_its_improvements(repo_team: Path) -> None:
     improvements = {"improvements": [{"id": "IMP-1", "kind": "process", "title": "t",
                                       "proposal": "p", "evidence": ["e"]}]}  # fmt: skip
     recorded(repo_team, run_id, "improvements.json", improvements)
+
+
+def test_a_run_serves_a_work_item_that_exists(repo_team: Path) -> None:
+    result = fos(repo_team, "run", "start", "--title", "T", "--spec", "SP-abcdef",
+                 "--gates", "spec=auto,plan=auto,ship=auto")  # fmt: skip
+    assert result.code == 2 and "no such work item" in result.err
+    (repo_team / ".factory" / "specs" / "SP-abcdef").mkdir(parents=True)
+    (repo_team / ".factory" / "specs" / "SP-abcdef" / "spec.md").write_text("---\n---\n")
+    run_id = start(repo_team, "spec=auto,plan=auto,ship=auto", "--spec", "SP-abcdef")
+    assert show(repo_team, run_id)["spec"] == "SP-abcdef"

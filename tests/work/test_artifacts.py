@@ -210,3 +210,15 @@ def test_the_same_content_twice_is_refused(run_repo: tuple[Path, str]) -> None:
     result = record(repo, run_id, "docs.json", DOCS)
     assert result.code == 2
     assert "already recorded with this content" in result.err
+
+
+def test_an_artifact_written_in_place_is_recorded_where_it_is(run_repo: tuple[Path, str]) -> None:
+    repo, run_id = run_repo
+    path = repo / ".factory" / "runs" / run_id / "docs.json"
+    path.write_text(json.dumps({"verdict": "pass", "summary": "s"}))
+    result = fos(repo, "run", "artifact", run_id, str(path))
+    assert result.code == 0, result.output
+    assert sorted(p.name for p in path.parent.glob("docs*")) == ["docs.json"]
+    factory = store.find_factory(repo)
+    [entry] = [e for e in events.entries(factory) if e.data.get("name") == "docs.json"]
+    assert entry.refs[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
