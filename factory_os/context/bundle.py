@@ -27,6 +27,7 @@ from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
 from factory_os.store import Factory
+from factory_os.work import status
 
 CHARS_PER_TOKEN = 4
 SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
@@ -152,7 +153,8 @@ def build_context(
     finally:
         if own:
             catalog.close()
-    return _fit(selection, budget or settings.budget_tokens, candidates)
+    owed = status.open_items(factory, selection.member) if selection.member else ()
+    return _fit(selection, budget or settings.budget_tokens, candidates, owed)
 
 
 def _relative(factory: Factory, path: str) -> str:
@@ -326,10 +328,11 @@ def _chunk(item: Item, first_of_section: bool) -> str:
     return f"{heading}\n{item.text}\n"
 
 
-def _fit(selection: Selection, budget: int, candidates: list[Item]) -> ContextBundle:
+def _fit(
+    selection: Selection, budget: int, candidates: list[Item], open_items: tuple[str, ...] = ()
+) -> ContextBundle:
     limit = budget * CHARS_PER_TOKEN
     header = _header(selection)
-    open_items: tuple[str, ...] = ()
     tail = _open_items(open_items)
     room = limit - len(header) - len(tail) - OMITTED_RESERVE_CHARS
     if room < 0:
