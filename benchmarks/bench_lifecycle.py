@@ -17,6 +17,7 @@ measured in the same run (absolute times are not stable on shared machines):
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -48,10 +49,14 @@ SECTIONS = "".join(f"\n## {s}\n\nWritten.\n" for s in (
     "Problem", "Who asks", "Expected value", "Job statement", "Inputs", "Outputs", "Tools",
     "Stop conditions", "Human-in-the-loop gates", "Platform", "Changes", "Verified",
     "Re-evaluation"))  # fmt: skip
-CASES = '{"cases": [%s]}' % ", ".join(
-    f'{{"id": "c{i}", "outcome": "pass", "critical": {"true" if i < 4 else "false"},'
-    f' "attack_class": "{("prompt-injection", "data-exfiltration", "jailbreak", "tool-misuse")[i % 4]}"}}'
-    for i in range(20)
+CLASSES = ("prompt-injection", "data-exfiltration", "jailbreak", "tool-misuse")
+CASES = json.dumps(
+    {
+        "cases": [
+            {"id": f"c{i}", "outcome": "pass", "critical": i < 4, "attack_class": CLASSES[i % 4]}
+            for i in range(20)
+        ]
+    }
 )
 CONTENT = {
     "markdown": "# Evidence\n" + SECTIONS,
@@ -72,8 +77,9 @@ class Chain:
     def add(
         self, kind: str, actor: str, subject: str, refs: list[dict[str, str]], **data: object
     ) -> None:
+        parents = [self.head] if self.head else []
         fields = {"v": 1, "kind": kind, "at": NOW, "actor": actor, "subject": subject,
-                  "refs": refs, "parents": [self.head] if self.head else [], "data": data}  # fmt: skip
+                  "refs": refs, "parents": parents, "data": data}  # fmt: skip
         self.head, line = encode(fields)
         self.lines.append(line)
 
@@ -88,8 +94,9 @@ def figures(fmt: str) -> dict[str, object]:
 
 def signers(lifecycle: Lifecycle, stage: str) -> list[str]:
     explicit = lifecycle.stages[stage].signoffs
-    default = {"intake": ["owner"], "spec": ["owner"], "build": ["owner"], "eval": ["reviewer"],
-               "red-team": ["safety-lead"], "port": ["reviewer"], "maintain": ["owner"]}  # fmt: skip
+    default = {"intake": ["owner"], "spec": ["owner"], "build": ["owner"],
+               "eval": ["reviewer"], "red-team": ["safety-lead"], "port": ["reviewer"],
+               "maintain": ["owner"]}  # fmt: skip
     return list(explicit) if explicit is not None else default[stage]
 
 
@@ -181,7 +188,7 @@ def replay(base: str, head: str) -> int:
     from factory_os.model.raci import Raci
     from factory_os.model.team import Team
     from factory_os.work import gatecheck
-    from factory_os.work.gates import OperatingModel
+    from factory_os.work.operating import OperatingModel
 
     def blobs(rev: str, paths: list[str]) -> dict[str, bytes]:
         spec = "".join(f"{rev}:{p}\n" for p in paths).encode()
@@ -203,9 +210,12 @@ def replay(base: str, head: str) -> int:
 
     def load(name: str, model: type) -> object:
         path = f".factory/{name}.yaml"
-        return store.validate(model, store.parse_yaml(config[path].decode(), path))
+        document = store.parse_yaml(config[path].decode(), path)
+        return store.validate(model, document).model_dump(mode="json")
 
-    model = OperatingModel(load("lifecycle", Lifecycle), load("raci", Raci), load("team", Team))  # type: ignore[arg-type]
+    model = OperatingModel.from_json(
+        load("lifecycle", Lifecycle), load("raci", Raci), load("team", Team)
+    )
     before = events.entries_of(ledger(base))
     known = {e.id for e in before}
     added = [

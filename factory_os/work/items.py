@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory_os.ledger.events import Entry
-from factory_os.model.spec import ROLE_FIELDS, role_field
+from factory_os.work.operating import ROLE_FIELDS, role_field
 
 CREATED = "spec.created"
 EVIDENCE = "evidence.recorded"

@@ -13,8 +13,9 @@ from factory_os.memory.drift import Drift
 from factory_os.paths import SPECS_DIR
 from factory_os.store import Factory
 from factory_os.work import gates, lifecycle, specs
-from factory_os.work.gates import Gate, OperatingModel
+from factory_os.work.gates import Gate
 from factory_os.work.items import Item
+from factory_os.work.operating import OperatingModel
 
 
 @dataclass(frozen=True)
