@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "escalate": "escalate",
     "override": "override",
     "sweep": "sweep",
+    "run": "run",
+    "handoff": "handoff",
 }
 
 

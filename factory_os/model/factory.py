@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from factory_os.model.common import SchemaVersion, Slug, Strict, WholeNumber
+from factory_os.model.vocabulary import (
+    DEFAULT_HOOK_STAGES,
+    ESCALATION_SEVERITIES,
+    RULE_SEVERITIES,
+    RULE_STAGES,
+)
 
-Severity = Literal["block", "warn", "info"]
-HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
-
-
-EscalationSeverity = Literal["low", "medium", "high", "critical"]
+if TYPE_CHECKING:
+    from factory_os.model.vocabulary import (
+        EscalationSeverity as EscalationSeverity,
+        RuleSeverity as RuleSeverity,
+        RuleStage as RuleStage,
+    )
+else:
+    RuleSeverity = Literal[RULE_SEVERITIES]
+    RuleStage = Literal[RULE_STAGES]
+    EscalationSeverity = Literal[ESCALATION_SEVERITIES]
 
 
 class Governance(Strict):
@@ -35,13 +46,29 @@ class Governance(Strict):
     )
 
 
+class RunSettings(Strict):
+    """When a factory run stops and asks a person, whatever its gates say."""
+
+    plan_change_threshold: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        strict=True,
+        description="Share of the original plan's tasks a revision may add, remove or"
+        " modify before the run escalates.",
+    )
+    max_failures: WholeNumber = Field(
+        3, ge=1, description="Failed attempts of one agent at one task before the run escalates."
+    )
+
+
 class ContextSettings(Strict):
     budget_tokens: WholeNumber = Field(8000, ge=200, description="Default budget of `fos context`.")
     digests: WholeNumber = Field(3, ge=0, le=50, description="How many latest digests to include.")
 
 
 class IdentityPolicy(Strict):
-    unknown_author: Severity = Field(
+    unknown_author: RuleSeverity = Field(
         "block", description="Severity of a commit whose author is no member of the team."
     )
     require_signed_commits: bool = Field(False, strict=True)
@@ -50,12 +77,12 @@ class IdentityPolicy(Strict):
     )
 
 
-def _default_stages() -> list[HookStage]:
-    return ["pre-commit", "commit-msg", "pre-push"]
+def _default_stages() -> list[RuleStage]:
+    return list(DEFAULT_HOOK_STAGES)
 
 
 class HookSettings(Strict):
-    stages: list[HookStage] = Field(default_factory=_default_stages)
+    stages: list[RuleStage] = Field(default_factory=_default_stages)
 
 
 class FactoryConfig(Strict):
@@ -69,3 +96,4 @@ class FactoryConfig(Strict):
     context: ContextSettings = Field(default_factory=ContextSettings)
     identity: IdentityPolicy = Field(default_factory=IdentityPolicy)
     hooks: HookSettings = Field(default_factory=HookSettings)
+    runs: RunSettings = Field(default_factory=RunSettings)

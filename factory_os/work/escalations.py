@@ -28,6 +28,7 @@ and `fos verify` failures all call it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,8 +40,10 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog, GovernanceInfo
+from factory_os.model.vocabulary import ESCALATION_SEVERITIES
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 OPENED = "escalation.opened"
 ACKED = "escalation.acked"
@@ -50,7 +53,7 @@ KINDS = (OPENED, ACKED, BREACHED, RESOLVED)
 PREFIX = "ESC"
 INTEGRITY = "integrity"
 # how urgent, least first (as an incident's severity)
-SEVERITY_LEVELS = ("low", "medium", "high", "critical")
+SEVERITY_LEVELS = ESCALATION_SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,12 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
-    """Escalation id -> its state, from escalation entries in replay order."""
-    found: dict[str, Escalation] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, Escalation] | None = None
+) -> dict[str, Escalation]:
+    """Escalation id -> its state, from escalation entries in replay order (folded
+    into FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == OPENED:
             ident = _text(entry.data.get("id"))
@@ -133,7 +139,7 @@ def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
             )
             continue
         current = found.get(entry.subject)
-        if current is None:
+        if current is None or not current.open:  # a resolved escalation is settled
             continue
         if entry.kind == ACKED and current.acked_at is None:
             found[current.id] = dataclasses.replace(
@@ -143,7 +149,7 @@ def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
             found[current.id] = dataclasses.replace(
                 current, breached_at=entry.at, breached_to=_names(entry.data.get("to"))
             )
-        elif entry.kind == RESOLVED and current.resolved_at is None:
+        elif entry.kind == RESOLVED:
             found[current.id] = dataclasses.replace(
                 current,
                 resolved_by=entry.actor,
@@ -153,9 +159,21 @@ def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
     return found
 
 
-def escalations(factory: Factory) -> dict[str, Escalation]:
-    """Every escalation the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+_FIELDS = tuple(f.name for f in dataclasses.fields(Escalation))
+PROJECTION = Projection(
+    "escalations",
+    frozenset(KINDS),
+    fold,
+    lambda e: tuple(getattr(e, name) for name in _FIELDS),
+    lambda values: Escalation(*values),
+    lambda e: not e.open,
+)
+
+
+def escalations(factory: Factory, *, resolved: bool = True) -> dict[str, Escalation]:
+    """Every escalation the work tree's ledger knows (only the open ones without
+    RESOLVED), by id."""
+    return projection.state(factory, PROJECTION, settled=resolved)
 
 
 def find(factory: Factory, escalation_id: str) -> Escalation:
@@ -206,7 +224,7 @@ def _listing(
     answering = set(governance.accountable + governance.responsible)
     mine_roles = set(people.roles_of(catalog, mine)) if mine else set()
     rows = []
-    for escalation in escalations(factory).values():
+    for escalation in escalations(factory, resolved=include_resolved).values():
         if not escalation.open and not include_resolved:
             continue
         sla = sla_of(governance, escalation)
@@ -221,10 +239,10 @@ def _listing(
 
 def _order(row: Listed) -> tuple[bool, int, str, str]:
     e = row.escalation
-    return (not row.past_sla, -_rank(e.severity), e.opened_at, e.id)
+    return (not row.past_sla, -severity_rank(e.severity), e.opened_at, e.id)
 
 
-def _rank(severity: str) -> int:
+def severity_rank(severity: str) -> int:
     return SEVERITY_LEVELS.index(severity) if severity in SEVERITY_LEVELS else 0
 
 
@@ -283,7 +301,7 @@ def escalate_integrity(
 ) -> str | None:
     """Open a critical `integrity` escalation that goes at once to the holders of the
     integrity roles; None when an open one already carries the same EVIDENCE."""
-    for known in escalations(factory).values():
+    for known in escalations(factory, resolved=False).values():
         if known.open and known.cause == INTEGRITY and known.evidence == dict(evidence):
             return None
     with people.catalog_for(factory) as catalog:
@@ -297,6 +315,14 @@ def escalate_integrity(
         evidence=evidence,
         to=to,
     )
+
+
+def escalate_tampering(factory: Factory, *, actor: str, problems: Sequence[str]) -> str | None:
+    """Open the integrity escalation of a failed `fos verify` (once for one set of
+    PROBLEMS, each as verify prints it); None when it is open already."""
+    digest = hashlib.sha256("\n".join(sorted(problems)).encode("utf-8")).hexdigest()
+    evidence = {"problems": len(problems), "digest": digest, "first": min(problems, default="")}
+    return escalate_integrity(factory, actor=actor, subject="ledger", evidence=evidence)
 
 
 def _may_answer(catalog: Catalog, escalation: Escalation, actor: str) -> None:

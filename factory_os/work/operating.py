@@ -186,7 +186,7 @@ def load(factory: Factory) -> OperatingModel:
     """The operating model of FACTORY's work tree; pydantic only for a file that changed."""
     from factory_os.memory.doccache import DocumentCache
 
-    cache = DocumentCache.for_worktree(factory.worktree)
+    cache = DocumentCache.in_git_dir(factory.repo.git_dir)
     try:
         parts = [cache.get(READER, str(factory.dir / name), _validated) for name in FILES]
     finally:
@@ -199,7 +199,7 @@ def _validated(path: str) -> Any:
 
     from pydantic import BaseModel
 
-    from factory_os.memory import documents
+    from factory_os import store
     from factory_os.model.lifecycle import Lifecycle as LifecycleFile
     from factory_os.model.raci import Raci as RaciFile
     from factory_os.model.team import Team as TeamFile
@@ -210,6 +210,5 @@ def _validated(path: str) -> Any:
         "team.yaml": TeamFile,
     }
     file = Path(path)
-    factory = Factory(root=file.parent.parent, worktree=file.parent.parent)
-    loaded = documents.load_yaml_model(factory, file, models[file.name])
-    return loaded.value.model_dump(mode="json")
+    rel = f"{file.parent.name}/{file.name}"
+    return store.validate(models[file.name], store.load_yaml(file, rel)).model_dump(mode="json")

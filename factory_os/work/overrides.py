@@ -32,9 +32,10 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
-from factory_os.rules.overrides import SCOPES, Override
+from factory_os.rules.overrides import Override, from_data
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 GRANTED = "override.granted"
 REVOKED = "override.revoked"
@@ -98,28 +99,12 @@ def parse_ttl(text: str) -> int:
 # -- reading -------------------------------------------------------------------
 
 
-def from_data(data: dict[str, Any], subject: str) -> Override | None:
-    """The Override an `override.granted` entry's DATA describes; None if malformed."""
-    ident, scope, targets = data.get("id"), data.get("scope"), data.get("targets")
-    expires, granted_by = data.get("expires_at"), data.get("granted_by")
-    if not (isinstance(ident, str) and isinstance(expires, str) and isinstance(granted_by, str)):
-        return None
-    if scope not in SCOPES or not isinstance(targets, list):
-        return None
-    return Override(
-        id=ident,
-        rule=str(data.get("rule", subject)),
-        scope=str(scope),
-        targets=tuple(t for t in targets if isinstance(t, str)),
-        granted_by=granted_by,
-        justification=str(data.get("justification", "")),
-        expires_at=expires,
-    )
-
-
-def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
-    """Override id -> its state, from override entries in replay order."""
-    found: dict[str, OverrideState] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, OverrideState] | None = None
+) -> dict[str, OverrideState]:
+    """Override id -> its state, from override entries in replay order (folded into
+    FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == GRANTED:
             override = from_data(entry.data, entry.subject)
@@ -127,9 +112,9 @@ def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
                 found[override.id] = OverrideState(override, entry.at, entry.id)
             continue
         current = found.get(entry.subject)
-        if current is None:
+        if current is None or settled(current):
             continue
-        if entry.kind == REVOKED and current.revoked_at is None:
+        if entry.kind == REVOKED:
             found[current.id] = dataclasses.replace(
                 current, revoked_by=entry.actor, revoked_at=entry.at
             )
@@ -138,14 +123,40 @@ def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
     return found
 
 
-def overrides(factory: Factory) -> dict[str, OverrideState]:
-    """Every override the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+def _dump(state: OverrideState) -> tuple[Any, ...]:
+    s = state
+    return (
+        tuple(s.override),
+        s.granted_at,
+        s.entry,
+        s.revoked_by,
+        s.revoked_at,
+        s.expired_recorded,
+    )
+
+
+def _load(values: tuple[Any, ...]) -> OverrideState:
+    override, *rest = values
+    return OverrideState(Override(*override), *rest)
+
+
+def settled(state: OverrideState) -> bool:
+    """Revoked, or its expiry recorded: nothing changes it any more."""
+    return state.revoked_at is not None or state.expired_recorded
+
+
+PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load, settled)
+
+
+def overrides(factory: Factory, *, ended: bool = True) -> dict[str, OverrideState]:
+    """Every override the work tree's ledger knows (without ENDED, not those revoked
+    or recorded as expired), by id."""
+    return projection.state(factory, PROJECTION, settled=ended)
 
 
 def listing(factory: Factory, *, active: bool = False, now: datetime) -> list[OverrideState]:
     """Overrides, soonest to expire first; ACTIVE keeps the unexpired, unrevoked ones."""
-    rows = [s for s in overrides(factory).values() if not active or s.active(now)]
+    rows = [s for s in overrides(factory, ended=not active).values() if not active or s.active(now)]
     return sorted(rows, key=lambda s: (s.override.expires_at, s.id))
 
 

@@ -21,7 +21,7 @@ from factory_os.ledger import events
 from factory_os.paths import SPECS_DIR
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
-from factory_os.work import evidence, gates, items, operating, replay
+from factory_os.work import evidence, gates, items, operating, projection
 from factory_os.work.items import Item
 from factory_os.work.operating import ROLE_FIELDS, Lifecycle, Member, OperatingModel, role_field
 
@@ -50,8 +50,14 @@ def load_model(factory: Factory) -> OperatingModel:
     return operating.load(factory)
 
 
+# the items, kept between runs: only what the ledger gained since is folded in
+ITEMS = projection.Projection(
+    "work-items", frozenset(items.KINDS), items.fold, items.dump, items.load
+)
+
+
 def load_items(factory: Factory) -> dict[str, Item]:
-    return items.fold(replay.select(factory, items.KINDS))
+    return projection.state(factory, ITEMS)
 
 
 def item_dir(factory: Factory, spec_id: str) -> Path:
