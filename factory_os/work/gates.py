@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from factory_os.work import evidence
-from factory_os.work.items import Item, order
+from factory_os.work.items import Item
 from factory_os.work.operating import PLATFORM, EvidenceKind, Member, OperatingModel, role_field
 
 Digest = Callable[[str], str | None]  # factory-relative path -> sha256 of its content, or None
@@ -221,7 +221,6 @@ def resign_pending(item: Item, model: OperatingModel) -> list[str]:
         signed = any(
             entry.data.get("stage") == stage
             and entry.data.get("role") == role
-            and order(entry) > order(transfer)
             and (signer := model.member(entry.actor)) is not None
             and signer.id in owners
             for entry in item.resignoffs

@@ -146,15 +146,12 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         if isinstance(role, str) and isinstance(data.get("to"), str):
             item.roles[role_field(role)] = data["to"]
             item.transfers[role] = entry
+            # a sign-off given in that role before the transfer counts no more
+            item.resignoffs = [e for e in item.resignoffs if e.data.get("role") != role]
     elif entry.kind == MAINTAINED:
         item.maintained = entry
     elif entry.kind == RETIRED:
         item.retired = entry
-
-
-def order(entry: Entry) -> tuple[int, str]:
-    """ENTRY's place in replay order: compare two entries by it."""
-    return (entry.height, entry.id)
 
 
 def evidence_key(data: dict[str, Any]) -> EvidenceKey:
