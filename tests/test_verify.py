@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from factory_os.ledger import events as ledger
 from factory_os.store import Factory
-from tests.helpers import commit_all, fos, git
+from tests.helpers import commit_all, fos, git, git_calls
 from tests.ledger_helpers import entry_fields, forge_line, make_factory, only_segment
 
 
@@ -269,36 +268,17 @@ def only_main(repo: Path) -> Path:
 
 def test_history_walk_uses_a_fixed_number_of_git_processes(repo: Path, tmp_path: Path) -> None:
     factory = _populate(repo)
-    counter = tmp_path / "bin"
-    counter.mkdir()
-    log = tmp_path / "git-calls"
-    shim = counter / "git"
-    shim.write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {_real_git()} "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     counts = []
     for commits in (2, 12):
         for n in range(commits):
             ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
             commit_all(repo, f"more {n}")
-        log.write_text("")
-        os.environ["PATH"] = f"{counter}{os.pathsep}{os.environ['PATH']}"
-        try:
+        with git_calls(tmp_path) as calls:
             assert fos(repo, "verify", "--range", "HEAD~" + str(commits) + "..HEAD").code == 0
-        finally:
-            os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
-        # other git calls (rev-parse and the like) depend on what the verify cache
+        # other git calls (ls-files and the like) depend on what the verify cache
         # trusts, which depends on timing; the claim is about the history walk
-        walk = [c for c in log.read_text().splitlines() if c in ("log", "cat-file")]
-        counts.append(len(walk))
-    assert counts[0] == counts[1] <= 2, counts
-
-
-def _real_git() -> str:
-    for directory in os.environ["PATH"].split(os.pathsep):
-        candidate = Path(directory) / "git"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    raise AssertionError("git not found")
+        counts.append(len([c for c in calls if c[0] in ("log", "cat-file")]))
+    assert counts[0] == counts[1] == 2, counts
 
 
 def test_reverify_reads_only_what_is_new(repo: Path) -> None:
@@ -405,6 +385,26 @@ def test_an_entry_copied_into_a_new_segment_after_a_verify_is_caught(repo: Path)
     assert [(p["path"], p["line"], p["entry"]) for p in problems if "twice" in p["message"]] == [
         (_rel(repo, copy), 1, first[:64].decode())
     ]
+
+
+def test_the_id_index_holds_every_verified_id_and_is_trusted_only_as_written(
+    repo: Path,
+) -> None:
+    factory = _populate(repo)
+    assert fos(repo, "verify").code == 0
+    (index,) = (repo / ".git" / "fos" / "verify-index").glob("*.ids")
+    ids = sorted(line[:64] for line in _lines(only_segment(repo)))
+    assert sorted(index.read_bytes()[n : n + 64] for n in range(0, len(ids) * 64, 64)) == ids
+    ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": 99})
+    assert fos(repo, "verify").code == 0
+    assert index.read_bytes()[-64:] == _lines(only_segment(repo))[-1][:64]
+    # an index that is not the one the cache describes is not used: the copy is
+    # still found, by searching the segments
+    index.write_bytes(b"0" * 64)
+    first = _lines(only_segment(repo))[0]
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(first)
+    assert any("twice" in p["message"] for p in _problems(repo))
 
 
 def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
@@ -531,13 +531,3 @@ def test_tracked_segments_are_remembered_only_while_the_index_is_unchanged(repo:
     git(repo, "add", _rel(repo, other))
     paths, fresh = segments.tracked_paths(factory, memo, later)
     assert sorted(paths) == sorted([seg, _rel(repo, other)]) and fresh != memo
-
-
-def test_the_cache_key_read_from_head_is_the_branch_key_git_gives(repo: Path) -> None:
-    from factory_os.ledger import segments, verify
-
-    factory = _populate(repo)
-    git_dir = segments.state_dir(factory).parent
-    assert verify._head_key(git_dir) == segments.branch_key(factory)
-    git(repo, "checkout", "-q", "--detach")
-    assert verify._head_key(git_dir) == segments.branch_key(factory) == "detached"

@@ -21,7 +21,6 @@ last line read. What a mark trusts is written down in `plan`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import mmap
@@ -34,6 +33,7 @@ from typing import Any
 
 from factory_os import atomic
 from factory_os.git import plumbing as git
+from factory_os.git.repo import current_branch
 from factory_os.paths import APPEND_ONLY, FACTORY_DIR, LEDGER_DIR, SEGMENT_SUFFIX
 from factory_os.store import Factory
 
@@ -59,17 +59,12 @@ def segment_paths(factory: Factory) -> list[Path]:
 
 def state_dir(factory: Factory) -> Path:
     """Per-worktree state under the worktree's git directory."""
-    return _dirs(factory.root)[0] / "fos"
+    return factory.repo.git_dir / "fos"
 
 
 def shared_state_dir(factory: Factory) -> Path:
     """State shared by all worktrees, under the git common directory."""
-    return _dirs(factory.root)[1] / "fos"
-
-
-@functools.lru_cache(maxsize=64)
-def _dirs(root: Path) -> tuple[Path, Path]:
-    return git.dirs(root)
+    return factory.repo.common_dir / "fos"
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -90,7 +85,7 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
 def branch_key(factory: Factory) -> str:
     """The key of this worktree's segment: its branch, or one key for a detached HEAD
     (the registry is per worktree, so commits made while detached share a segment)."""
-    branch = git.current_branch(factory.root)
+    branch = current_branch(factory.repo)
     return "detached" if branch is None else f"branch:{branch}"
 
 
@@ -148,7 +143,7 @@ def tracked_paths(
     if "GIT_INDEX_FILE" in os.environ:
         return git.ls_files(factory.root, [prefix]), None
     try:
-        index = Stat.of(os.stat(_dirs(factory.root)[0] / "index"))
+        index = Stat.of(os.stat(factory.repo.git_dir / "index"))
     except FileNotFoundError:
         return [], None  # no index yet: git tracks nothing
     if (

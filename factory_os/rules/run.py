@@ -13,6 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import log as gitlog, plumbing as git, revrange
+from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
@@ -42,12 +43,10 @@ class NoFactory(EnvironmentProblem):
 
 def open_repo(cwd: Path) -> Repo | None:
     """The repository and factory around CWD; None when there is no `.factory/`."""
-    dirs = git.repo_dirs(cwd)
-    if dirs is None:
-        raise EnvironmentProblem(
-            f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
-        )
-    top, git_dir, common, head = dirs
+    found = find_repository(cwd)
+    if found is None:
+        raise not_a_work_tree(cwd)
+    top, git_dir, common, head, _shallow = found
     if top is None:  # a bare repository (pre-receive): the factory is at the top of the tree
         return Repo(git_dir, git_dir, common, head, bare=True)
     here = cwd.resolve()
@@ -171,12 +170,13 @@ def check_range(
     head: str | None = None,
     stage: str = "ci",
     derive_base: bool = False,
+    repo: Repo | None = None,
 ) -> Report:
     """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
     force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
     commit's parent. When HEAD does not descend from BASE, the range is taken from
-    their merge base instead."""
-    repo = require_repo(cwd)
+    their merge base instead. REPO: the repository around CWD, when already found."""
+    repo = repo if repo is not None else require_repo(cwd)
     if base is not None and head is not None:
         # a base the head does not descend from (a pull request's base branch moved on
         # after the fork): what the head changes is measured from where they meet
@@ -267,7 +267,7 @@ def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Findi
 def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
     repo = require_repo(cwd)
     sha = revrange.resolve(repo.worktree, rev, "--commit")
-    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True)
+    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True, repo=repo)
 
 
 class WholeFiles(Contents):
