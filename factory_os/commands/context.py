@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -30,15 +31,7 @@ def render(bundle: ContextBundle, output_format: str) -> str:
 @selection_options
 @format_option("markdown", "json", "claude", default="markdown")
 @click.pass_obj
-def cli(
-    env: Env,
-    role: str | None,
-    member: str | None,
-    paths: tuple[str, ...],
-    tags: tuple[str, ...],
-    budget: int | None,
-    output_format: str,
-) -> int:
+def cli(env: Env, /, output_format: str, **selection: Any) -> int:
     """Print what an agent should know before it starts work.
 
     In order: the accepted DNA decisions; the active rules that bind the role
@@ -54,13 +47,5 @@ def cli(
     that `fos session start` records. --format claude prints the answer a
     Claude Code SessionStart hook expects (hooks/claude-settings.json).
     """
-    bundle = build_context(
-        store.find_factory(env.cwd),
-        role=role,
-        member=member,
-        paths=paths,
-        tags=tags,
-        budget=budget,
-    )
-    emit(render(bundle, output_format))
+    emit(render(build_context(store.find_factory(env.cwd), **selection), output_format))
     return EXIT_OK
