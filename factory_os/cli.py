@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "drift": "drift",
     "export": "export",
     "mcp": "mcp",
+    "spec": "spec",
+    "signoff": "signoff",
     "escalate": "escalate",
     "override": "override",
     "sweep": "sweep",

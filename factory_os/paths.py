@@ -12,6 +12,7 @@ RULES_DIR = f"{FACTORY_DIR}/rules"
 INCIDENTS_DIR = f"{FACTORY_DIR}/incidents"
 DIGESTS_DIR = f"{FACTORY_DIR}/digests"
 LEDGER_DIR = f"{FACTORY_DIR}/ledger"
+SPECS_DIR = f"{FACTORY_DIR}/specs"
 SEGMENT_SUFFIX = ".jsonl"
 
 # Append-only governance files: once written, recorded in the ledger with their

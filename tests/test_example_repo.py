@@ -49,3 +49,18 @@ def test_the_incidents_rule_blocks_a_float(paylane: Path) -> None:
     result = fos(paylane, "check", "--staged")
     assert result.code == 1
     assert "src/paylane/fees.py:2" in result.output
+
+
+def test_the_example_shows_a_launched_item_and_one_stuck_at_red_team(
+    paylane: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    table = fos(paylane, "spec", "status", "--format", "json")
+    assert table.code == 0, table.output
+    stages = {item["title"]: item for item in json.loads(table.out)["items"]}
+    launched, stuck = stages["Refund triage agent"], stages["Chargeback letter drafter"]
+    assert launched["stage"] == "maintain" and launched["flags"] == []
+    assert stuck["stage"] == "red-team" and not stuck["gate"]["holds"]
+    failing = [c for c in stuck["gate"]["checks"] if not c["ok"]]
+    assert failing[0]["hard"] and "1 of 6 critical cases failed" in failing[0]["text"]
+    assert stuck["gate"]["returns_to"] == "build"

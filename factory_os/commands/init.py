@@ -22,15 +22,15 @@ from factory_os.paths import FACTORY_DIR
     "--force",
     is_flag=True,
     help="Over an existing factory: write the templates (factory.yaml, team.yaml, roles.yaml, "
-    "raci.yaml, DNA.md) again and add missing pack rules. Rules, incidents, knowledge, "
-    "digests and the ledger are never touched.",
+    "raci.yaml, lifecycle.yaml, DNA.md) again and add missing pack rules. Rules, incidents, "
+    "knowledge, digests and the ledger are never touched.",
 )
 @click.option("--actor", metavar="MEMBER", help="Who initialises (default: FOS_ACTOR, git email).")
 @click.pass_obj
 def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int:
     """Create .factory/ in the current git work tree.
 
-    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, the rules of
+    It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, lifecycle.yaml, the rules of
     the chosen packs, empty knowledge/, incidents/, digests/, specs/ and runs/,
     the editor schemas, and the ledger's first entry.
     """

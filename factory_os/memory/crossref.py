@@ -9,7 +9,7 @@ from typing import Any
 from factory_os.errors import Problem
 from factory_os.memory.documents import Loaded, Scan
 from factory_os.memory.packs import available_packs
-from factory_os.model.common import HEX_SUFFIX, LIFECYCLE_STAGES, SLUG, SLUG_MAX
+from factory_os.model.common import HEX_SUFFIX, SLUG, SLUG_MAX
 from factory_os.paths import FACTORY_DIR
 
 DNA = f"{FACTORY_DIR}/DNA.md"
@@ -19,6 +19,8 @@ def check(scan: Scan) -> Iterator[Problem]:
     roles = set(scan.roles.value.roles) if scan.roles else None
     yield from _team(scan, roles)
     yield from _raci(scan, roles)
+    yield from _lifecycle(scan)
+    yield from _specs(scan)
     yield from _rules(scan, roles)
     yield from _file_names(scan)
     yield from _decisions(scan)
@@ -63,15 +65,7 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                 scan.raci.line_of("roles", index),
                 f"role {role!r} is not defined in roles.yaml",
             )
-    for stage in LIFECYCLE_STAGES:
-        if stage not in raci.stages:
-            yield Problem(
-                scan.raci.rel,
-                scan.raci.line_of("stages"),
-                f"stage {stage!r} is missing (every lifecycle stage needs an Accountable)",
-            )
     for stage, assignments in raci.stages.items():
-        line = scan.raci.line_of("stages", stage)
         for role in assignments:
             if role not in raci.roles:
                 yield Problem(
@@ -79,12 +73,7 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                     scan.raci.line_of("stages", stage, role),
                     f"stage {stage!r} names role {role!r}, which is not in `roles`",
                 )
-        if stage not in LIFECYCLE_STAGES:
-            yield Problem(
-                scan.raci.rel,
-                line,
-                f"unknown stage {stage!r} (stages: {', '.join(LIFECYCLE_STAGES)})",
-            )
+        line = scan.raci.line_of("stages", stage)
         if not raci.accountable(stage):
             yield Problem(scan.raci.rel, line, f"stage {stage!r} has no one Accountable (A)")
     named: list[tuple[str, tuple[str | int, ...], str]] = [
@@ -102,6 +91,82 @@ def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                 scan.raci.line_of(*loc),
                 f"{where} names role {role!r}, which is not in `roles`",
             )
+
+
+def _lifecycle(scan: Scan) -> Iterator[Problem]:
+    """lifecycle.yaml gives a gate to each stage of raci.yaml, in its order, and names
+    only its roles and stages."""
+    if scan.lifecycle is None or scan.raci is None:
+        return
+    loaded, raci = scan.lifecycle, scan.raci.value
+    stages = loaded.value.stages
+    for stage in raci.stages:
+        if stage not in stages:
+            yield Problem(
+                scan.raci.rel,
+                scan.raci.line_of("stages", stage),
+                f"stage {stage!r} has no gate in lifecycle.yaml",
+            )
+    for stage in stages:
+        if stage not in raci.stages:
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("stages", stage),
+                f"stage {stage!r} is not a stage of raci.yaml",
+            )
+    common = [stage for stage in stages if stage in raci.stages]
+    if common != [stage for stage in raci.stages if stage in stages]:
+        yield Problem(
+            loaded.rel,
+            loaded.line_of("stages"),
+            f"stages are not in raci.yaml's order ({', '.join(raci.stages)})",
+        )
+    if loaded.value.owner_role not in raci.roles:
+        yield Problem(
+            loaded.rel,
+            loaded.line_of("owner_role"),
+            f"owner_role {loaded.value.owner_role!r} is not a role of raci.yaml",
+        )
+    for stage, gate in stages.items():
+        for key in ("signoffs", "veto"):
+            for index, role in enumerate(getattr(gate, key) or []):
+                if role not in raci.roles:
+                    yield Problem(
+                        loaded.rel,
+                        loaded.line_of("stages", stage, key, index),
+                        f"{stage}: {key} names role {role!r}, which raci.yaml does not list",
+                    )
+        if gate.on_fail is not None and gate.on_fail not in stages:
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("stages", stage, "on_fail"),
+                f"{stage}: on_fail names no stage ({gate.on_fail!r})",
+            )
+        names = [kind.name for kind in gate.evidence]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                yield Problem(
+                    loaded.rel,
+                    loaded.line_of("stages", stage, "evidence", index),
+                    f"{stage}: evidence {name!r} is named twice",
+                )
+
+
+def _specs(scan: Scan) -> Iterator[Problem]:
+    """A work item's folder is its id, and its spec names members of the team."""
+    members = {m.id for m in scan.team.value.members} if scan.team else None
+    for loaded in scan.specs:
+        spec = loaded.value
+        if loaded.path.parent.name != spec.id:
+            yield Problem(
+                loaded.rel, loaded.line_of("id"), f"the folder of a work item is its id: {spec.id}"
+            )
+        for name in ("owner", "sponsor", "builder", "reviewer", "safety_lead"):
+            member = getattr(spec, name)
+            if members is not None and member is not None and member not in members:
+                yield Problem(
+                    loaded.rel, loaded.line_of(name), f"{name}: {member!r} is not in team.yaml"
+                )
 
 
 def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:

@@ -19,8 +19,10 @@ from factory_os.errors import InvalidInput, Problem, UsageError
 from factory_os.model.dna import Decision, parse_dna
 from factory_os.model.documents import DigestFrontMatter, IncidentFrontMatter, KnowledgeFrontMatter
 from factory_os.model.factory import FactoryConfig
+from factory_os.model.lifecycle import Lifecycle
 from factory_os.model.raci import Raci
 from factory_os.model.rule import Rule
+from factory_os.model.spec import SpecFrontMatter
 from factory_os.model.team import Roles, Team
 from factory_os.store import Factory, YamlDocument
 
@@ -28,7 +30,7 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 CONFIG_FILES = {"factory.yaml": FactoryConfig, "team.yaml": Team, "roles.yaml": Roles,
-                "raci.yaml": Raci}  # fmt: skip
+                "raci.yaml": Raci, "lifecycle.yaml": Lifecycle}  # fmt: skip
 # directories whose files are documents of one kind: (dir, suffix)
 DOCUMENT_DIRS = {"rules": ".yaml", "incidents": ".md", "knowledge": ".md", "digests": ".md"}
 # directories `fos` owns but whose contents are checked elsewhere (ledger: `fos verify`)
@@ -110,6 +112,16 @@ def document_paths(factory: Factory, directory: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == suffix and not p.name.startswith("."))
 
 
+def spec_paths(factory: Factory) -> list[Path]:
+    """`specs/<id>/spec.md` of every work item, sorted."""
+    folder = factory.dir / "specs"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p / "spec.md" for p in folder.iterdir() if p.is_dir() and (p / "spec.md").exists()
+    )
+
+
 def load_rules(factory: Factory) -> list[Loaded[Rule]]:
     return [load_yaml_model(factory, p, Rule) for p in document_paths(factory, "rules")]
 
@@ -136,6 +148,8 @@ class Scan:
     team: Loaded[Team] | None = None
     roles: Loaded[Roles] | None = None
     raci: Loaded[Raci] | None = None
+    lifecycle: Loaded[Lifecycle] | None = None
+    specs: list[Loaded[SpecFrontMatter]] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     rules: list[Loaded[Rule]] = field(default_factory=list)
     incidents: list[Loaded[IncidentFrontMatter]] = field(default_factory=list)
@@ -176,6 +190,10 @@ def scan(factory: Factory) -> Scan:
             loaded = attempt(loader, factory, path, model)
             if loaded is not None:
                 getattr(result, directory).append(loaded)
+    for path in spec_paths(factory):
+        loaded = attempt(load_markdown_model, factory, path, SpecFrontMatter)
+        if loaded is not None:
+            result.specs.append(loaded)
     result.problems.extend(_strays(factory))
     return result
 

@@ -163,7 +163,7 @@ def _template_files(factory: Factory, *, name: str, packs: list[str], email: str
         "team.yaml": store.dump_yaml(team, schema=f"{SCHEMA_DIR}/team.schema.json"),
         "DNA.md": (templates / "DNA.md").read_text("utf-8"),
     }
-    for kind in ("roles", "raci"):
+    for kind in ("roles", "raci", "lifecycle"):
         text = (templates / f"{kind}.yaml").read_text("utf-8")
         files[f"{kind}.yaml"] = _with_modeline(text, kind, "")
     for schema_name, text in render_schemas().items():

@@ -58,17 +58,6 @@ Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
 Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
-LIFECYCLE_STAGES = (
-    "intake",
-    "rank",
-    "spec",
-    "build",
-    "eval",
-    "red-team",
-    "port",
-    "launch",
-    "maintain",
-)
 HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
 
 

@@ -133,7 +133,7 @@ def test_init_names_the_acting_member_in_the_team(repo: Path) -> None:
 def test_every_yaml_file_init_writes_names_an_existing_schema(repo: Path) -> None:
     fos(repo, "init")
     yaml_files = sorted((repo / ".factory").rglob("*.yaml"))
-    assert len(yaml_files) == 4 + len(CORE_RULES)
+    assert len(yaml_files) == 5 + len(CORE_RULES)
     for path in yaml_files:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         match = MODELINE.match(first)

@@ -74,13 +74,14 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
             "digests/S-abc123.md": DIGEST,
             "rules/R-abc123.yaml": RULE,
             "ledger/seg.jsonl": "",
-            "specs/agent-a/spec.md": "anything\n",
+            "specs/SP-abc123/spec.md": "---\nid: SP-abc123\ntitle: T\nowner: test\n"
+            "sponsor: test\n---\n# T\n",
             "runs/run_0123abcd/plan.json": "{}\n",
         },
     )
     result = fos(factory_repo, "validate")
     assert result.code == 0, result.output
-    assert result.out == f"ok: {9 + len(pack_files('core'))} files valid\n"
+    assert result.out == f"ok: {11 + len(pack_files('core'))} files valid\n"
 
 
 @pytest.mark.parametrize(
@@ -424,7 +425,7 @@ def test_a_raci_stage_names_only_roles_of_the_matrix(factory_repo: Path) -> None
     )
 
 
-def test_every_lifecycle_stage_is_in_the_raci(factory_repo: Path) -> None:
+def test_raci_and_lifecycle_name_the_same_stages_in_one_order(factory_repo: Path) -> None:
     raci = (factory_repo / ".factory" / "raci.yaml").read_text()
     raci = "".join(
         line for line in raci.splitlines(keepends=True) if not line.startswith("  red-team:")
@@ -434,12 +435,34 @@ def test_every_lifecycle_stage_is_in_the_raci(factory_repo: Path) -> None:
         factory_repo,
         {"raci.yaml": raci},
         [
-            ".factory/raci.yaml:5: stage 'port' is missing"
-            " (every lifecycle stage needs an Accountable)",
-            ".factory/raci.yaml:5: stage 'red-team' is missing"
-            " (every lifecycle stage needs an Accountable)",
-            ".factory/raci.yaml:11: unknown stage 'porting' (stages: intake, rank, spec,"
-            " build, eval, red-team, port, launch, maintain)",
+            ".factory/lifecycle.yaml:45: stage 'red-team' is not a stage of raci.yaml",
+            ".factory/lifecycle.yaml:57: stage 'port' is not a stage of raci.yaml",
+            ".factory/raci.yaml:11: stage 'porting' has no gate in lifecycle.yaml",
+        ],
+    )
+
+
+def test_a_team_may_rename_add_and_drop_stages(factory_repo: Path) -> None:
+    raci = (factory_repo / ".factory" / "raci.yaml").read_text()
+    raci = raci.replace("  port:", "  porting:")
+    lifecycle = (factory_repo / ".factory" / "lifecycle.yaml").read_text()
+    lifecycle = lifecycle.replace("  port:", "  porting:")
+    write_tree(factory_repo / ".factory", {"raci.yaml": raci, "lifecycle.yaml": lifecycle})
+    result = fos(factory_repo, "validate")
+    assert result.code == 0, result.output
+
+
+def test_lifecycle_stages_follow_the_raci_order(factory_repo: Path) -> None:
+    raci = (factory_repo / ".factory" / "raci.yaml").read_text()
+    lines = raci.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("  intake:"))
+    lines[first], lines[first + 1] = lines[first + 1], lines[first]
+    check_invalid(
+        factory_repo,
+        {"raci.yaml": "".join(lines)},
+        [
+            ".factory/lifecycle.yaml:8: stages are not in raci.yaml's order"
+            " (rank, intake, spec, build, eval, red-team, port, launch, maintain)"
         ],
     )
 
@@ -615,7 +638,7 @@ def test_decision_supersede_links_do_not_go_round_in_circles(factory_repo: Path)
 # -- output ----------------------------------------------------------------
 
 
-FILES = 5 + len(pack_files("core"))  # the config files, DNA.md and the core rules
+FILES = 6 + len(pack_files("core"))  # the config files, DNA.md and the core rules
 
 
 def test_json_output_is_a_stable_object(factory_repo: Path) -> None:

@@ -1,0 +1,274 @@
+"""A stage's gate, judged: a pure function of an item, the operating model and digests.
+
+`evaluate` turns what the ledger says about an item (`work.items.Item`) into a
+checklist for leaving its stage: each piece of evidence present, unchanged since
+it was recorded, and meeting its thresholds; each sign-off given by the member
+who holds the role on this item; separation of duties; vetoes. Every check names
+the rule it enforces and who can unblock it. The CLI and the pull-request check
+call the same function with the files they see (a work tree, a commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from factory_os.model.lifecycle import PLATFORM, EvidenceKind, Lifecycle, StageGate
+from factory_os.model.raci import Raci
+from factory_os.model.spec import role_field
+from factory_os.model.team import Member, Team
+from factory_os.work import evidence
+from factory_os.work.items import Item, order
+
+Digest = Callable[[str], str | None]  # factory-relative path -> sha256 of its content, or None
+
+EVIDENCE_RULE = "fos:lifecycle-evidence"
+THRESHOLD_RULE = "fos:lifecycle-threshold"
+SIGNOFF_RULE = "fos:lifecycle-signoff"
+DUTIES_RULE = "fos:lifecycle-separation-of-duties"
+VETO_RULE = "fos:lifecycle-veto"
+RESIGN_RULE = "fos:lifecycle-resign"
+LAST_STAGE_RULE = "fos:lifecycle-last-stage"
+
+
+@dataclass(frozen=True)
+class OperatingModel:
+    """The files that decide a gate: lifecycle.yaml, raci.yaml and team.yaml."""
+
+    lifecycle: Lifecycle
+    raci: Raci
+    team: Team
+
+    def gate(self, stage: str) -> StageGate:
+        return self.lifecycle.stages.get(stage) or StageGate()
+
+    def member(self, actor: str) -> Member | None:
+        """The member ACTOR (a member id or one of its emails) is."""
+        wanted = actor.strip().lower()
+        for member in self.team.members:
+            if member.id == actor or wanted in member.emails:
+                return member
+        return None
+
+    def signoff_roles(self, stage: str) -> list[str]:
+        explicit = self.gate(stage).signoffs
+        return list(explicit) if explicit is not None else self.raci.accountable(stage)
+
+    def responsible(self, stage: str) -> list[str]:
+        roles = [role for role, value in self.raci.stages.get(stage, {}).items() if "R" in value]
+        return roles or self.raci.accountable(stage)
+
+    def holders(self, item: Item, role: str) -> list[str]:
+        """Who may act as ROLE on ITEM: the member its spec names, or, for a role the spec
+        has no field for, every member holding it in team.yaml."""
+        if item.names_role(role):
+            holder = item.holder(role)
+            return [holder] if holder else []
+        return [m.id for m in self.team.members if role in m.roles]
+
+
+class Check(NamedTuple):
+    """One line of a gate's checklist."""
+
+    rule: str
+    ok: bool
+    text: str
+    who: tuple[str, ...] = ()  # the members who can unblock it
+    hard: bool = False  # failing it sends the work back
+
+
+@dataclass(frozen=True)
+class Gate:
+    item: Item
+    stage: str
+    to: str | None  # the next stage; None at the last one
+    checks: list[Check]
+    returns_to: str | None  # where a veto or a failed hard threshold sends the item
+
+    @property
+    def holds(self) -> bool:
+        return self.to is not None and all(check.ok for check in self.checks)
+
+    @property
+    def failing(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+    @property
+    def sends_back(self) -> bool:
+        return self.returns_to is not None and any(
+            not check.ok and (check.hard or check.rule == VETO_RULE) for check in self.checks
+        )
+
+
+def evaluate(item: Item, model: OperatingModel, digest: Digest) -> Gate:
+    """The checklist for ITEM to leave its stage, judged against MODEL and the files DIGEST sees."""
+    stage = item.stage
+    gate = model.gate(stage)
+    checks: list[Check] = []
+    for kind in gate.evidence:
+        for platform in item.platforms if kind.per_platform else [""]:
+            checks += _evidence(item, model, kind, platform, digest)
+    for role in model.signoff_roles(stage):
+        checks.append(signoff_check(item, model, stage, role))
+    checks += duties(item, model)
+    for veto in item.vetoes:
+        role = veto.data.get("role", "?")
+        checks.append(
+            Check(
+                VETO_RULE,
+                False,
+                f"vetoed by {veto.actor} as {role}: {veto.data.get('reason', '')}",
+                (veto.actor,),
+            )
+        )
+    to = model.lifecycle.next_stage(stage)
+    if to is None and stage in model.lifecycle.stages:
+        checks.append(
+            Check(LAST_STAGE_RULE, False, f"{stage} is the last stage: log it or retire the item")
+        )
+    return Gate(item, stage, to, checks, gate.on_fail)
+
+
+def _evidence(
+    item: Item, model: OperatingModel, kind: EvidenceKind, platform: str, digest: Digest
+) -> list[Check]:
+    who = tuple(h for role in model.responsible(item.stage) for h in model.holders(item, role))
+    label = f"{kind.name} ({platform})" if platform else kind.name
+    entry = item.evidence.get((item.stage, kind.name, platform))
+    if entry is None:
+        where = kind.file.replace(PLATFORM, platform)
+        return [Check(EVIDENCE_RULE, False, f"{label}: not recorded ({where})", who)]
+    changed = [ref.path for ref in entry.refs if digest(ref.path) != ref.sha256]
+    if changed:
+        text = f"{label}: {', '.join(changed)} does not match the digest recorded for it"
+        return [Check(EVIDENCE_RULE, False, text, who)]
+    checks = [Check(EVIDENCE_RULE, True, f"{label}: recorded")]
+    figures = entry.data.get("figures")
+    for short in evidence.shortfalls(kind, figures if isinstance(figures, dict) else {}):
+        checks.append(Check(THRESHOLD_RULE, False, f"{label}: {short.message}", who, short.hard))
+    if kind.format == "launch-record" and isinstance(figures, dict):
+        owners = model.holders(item, model.lifecycle.owner_role)
+        named = figures.get("owner")
+        if named not in owners or model.member(str(named)) is None:
+            text = f"{label}: names owner {named}, but the item's owner is {_names(owners)}"
+            checks.append(Check(THRESHOLD_RULE, False, text, who))
+    if len(checks) == 1 and kind.format == "cases" and isinstance(figures, dict):
+        checks[0] = checks[0]._replace(text=f"{label}: {_case_figures(figures)}")
+    return checks
+
+
+def _case_figures(figures: dict[str, object]) -> str:
+    cases, passed = figures.get("cases", 0), figures.get("passed", 0)
+    text = f"{passed}/{cases} cases passed"
+    if figures.get("critical"):
+        text += f", {figures.get('critical_passed', 0)}/{figures['critical']} critical"
+    return text
+
+
+def signoff_check(item: Item, model: OperatingModel, stage: str, role: str) -> Check:
+    holders = model.holders(item, role)
+    owners = tuple(model.holders(item, model.lifecycle.owner_role))
+    command = f"`fos signoff {item.id} --stage {stage} --as {role}`"
+    if not holders:
+        text = f"sign-off as {role}: no one holds {role} on this item"
+        return Check(SIGNOFF_RULE, False, text, owners)
+    problem = _holder_problem(model, holders[0], role) if len(holders) == 1 else ""
+    if problem:
+        return Check(SIGNOFF_RULE, False, f"sign-off as {role}: {problem}", owners)
+    for entry in item.signoffs:
+        if entry.data.get("stage") == stage and entry.data.get("role") == role:
+            signer = model.member(entry.actor)
+            if signer is not None and signer.id in holders:
+                return Check(SIGNOFF_RULE, True, f"signed as {role} by {signer.id}")
+    return Check(
+        SIGNOFF_RULE, False, f"sign-off as {role} by {_names(holders)}: missing ({command})",
+        tuple(holders),
+    )  # fmt: skip
+
+
+def _holder_problem(model: OperatingModel, holder: str, role: str) -> str:
+    member = model.member(holder)
+    if member is None:
+        return f"{holder} is not a member of team.yaml (no {role}: transfer the role)"
+    if role not in member.roles:
+        return f"{holder} does not hold the role {role} in team.yaml"
+    return ""
+
+
+def duties(item: Item, model: OperatingModel) -> list[Check]:
+    """Separation of duties on ITEM: the pairs of raci.yaml that one member holds both of."""
+    owners = tuple(model.holders(item, model.lifecycle.owner_role))
+    return duty_checks(item.roles, item.risk == "low" and item.reasoned, model, owners)
+
+
+def duty_checks(
+    roles: Mapping[str, str], excused: bool, model: OperatingModel, who: tuple[str, ...] = ()
+) -> list[Check]:
+    """The separation-of-duty pairs ROLES (field -> member) breaks; EXCUSED: the item is
+    low risk and its spec says why two roles may share a member."""
+    checks = []
+    for duty in model.raci.separation_of_duties:
+        first, second = duty.roles
+        one, other = roles.get(role_field(first)), roles.get(role_field(second))
+        if one is None or one != other:
+            continue
+        if duty.rule == "low-stakes-with-reason" and excused:
+            continue
+        allowed = "never" if duty.rule == "never" else "only on low-risk work whose spec says why"
+        text = f"{one} is both {first} and {second}: allowed {allowed} ({duty.description})"
+        checks.append(Check(DUTIES_RULE, False, text, who))
+    return checks
+
+
+def refusal(item: Item, model: OperatingModel, member: Member, stage: str, role: str) -> str:
+    """Why MEMBER may not sign STAGE as ROLE on ITEM, or "" when it may."""
+    for duty in model.raci.separation_of_duties:
+        if role not in duty.roles:
+            continue
+        partner = duty.roles[1] if duty.roles[0] == role else duty.roles[0]
+        if item.holder(partner) != member.id:
+            continue
+        if duty.rule == "low-stakes-with-reason" and item.risk == "low" and item.reasoned:
+            continue
+        return (
+            f"{member.id} is the {partner} of {item.id} and cannot sign as {role}:"
+            f" {duty.description} (raci.yaml; the owner can transfer one of the roles)"
+        )
+    holders = model.holders(item, role)
+    if member.id not in holders:
+        return (
+            f"{member.id} does not hold {role} on {item.id}"
+            f" ({role}: {_names(holders)}; the owner can transfer the role)"
+        )
+    if role not in member.roles:
+        return f"{member.id} does not hold the role {role} in team.yaml"
+    return ""
+
+
+def resign_pending(item: Item, model: OperatingModel) -> list[str]:
+    """The passed stages whose owner sign-off a change of owner has made stale."""
+    role = model.lifecycle.owner_role
+    transfer = item.transfers.get(role)
+    if transfer is None:
+        return []
+    owners = model.holders(item, role)
+    pending = []
+    for stage in item.passed:
+        if not model.gate(stage).resign_on_transfer or stage in pending:
+            continue
+        signed = any(
+            entry.data.get("stage") == stage
+            and entry.data.get("role") == role
+            and order(entry) > order(transfer)
+            and (signer := model.member(entry.actor)) is not None
+            and signer.id in owners
+            for entry in item.resignoffs
+        )
+        if not signed:
+            pending.append(stage)
+    return pending
+
+
+def _names(members: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(members) if members else "no one"

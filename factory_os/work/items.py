@@ -1,0 +1,158 @@
+"""Work items as the ledger tells them: each item's stage, roles and gate inputs.
+
+Nothing here reads a file: `fold` replays the lifecycle events (in replay
+order, see `work.replay`) into one `Item` per spec id, so the CLI and the
+pull-request check derive the same state from the same entries.
+
+What counts at a gate is what was recorded while the item was at that stage:
+entering a stage (forward or back) starts its evidence, sign-offs and vetoes
+afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from factory_os.ledger.events import Entry
+from factory_os.model.spec import ROLE_FIELDS, role_field
+
+CREATED = "spec.created"
+EVIDENCE = "evidence.recorded"
+SIGNOFF = "signoff"
+VETOED = "signoff.vetoed"
+ADVANCED = "stage.advanced"
+RETURNED = "stage.returned"
+TRANSFERRED = "owner.transferred"
+MAINTAINED = "maintenance.logged"
+RETIRED = "spec.retired"
+KINDS = (CREATED, EVIDENCE, SIGNOFF, VETOED, ADVANCED, RETURNED, TRANSFERRED, MAINTAINED, RETIRED)
+
+EvidenceKey = tuple[str, str, str]  # stage, evidence name, platform ("" when not per platform)
+
+
+@dataclass
+class Item:
+    """One work item, as far as the ledger has told it."""
+
+    id: str
+    stage: str
+    roles: dict[str, str]  # front-matter field (owner, builder, ...) -> member id
+    risk: str
+    reasoned: bool  # the spec records why two roles share one member
+    platforms: list[str]
+    created: Entry
+    entered: Entry  # the entry that brought the item to its current stage
+    evidence: dict[EvidenceKey, Entry] = field(default_factory=dict)
+    signoffs: list[Entry] = field(default_factory=list)
+    vetoes: list[Entry] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)  # stages left forward, in order
+    resignoffs: list[Entry] = field(default_factory=list)  # sign-offs of passed stages
+    transfers: dict[str, Entry] = field(default_factory=dict)  # raci role -> its last transfer
+    maintained: Entry | None = None
+    retired: Entry | None = None
+    refs: dict[str, str] = field(default_factory=dict)  # path -> the sha256 last recorded
+
+    def holder(self, role: str) -> str | None:
+        """The member holding raci ROLE on this item, when the spec names one."""
+        return self.roles.get(role_field(role))
+
+    def names_role(self, role: str) -> bool:
+        return role_field(role) in ROLE_FIELDS
+
+
+def fold(entries: Iterable[Entry]) -> dict[str, Item]:
+    """Every item the lifecycle events ENTRIES (in replay order) tell of, by id."""
+    items: dict[str, Item] = {}
+    for entry in entries:
+        step(items, entry)
+    return items
+
+
+def step(items: dict[str, Item], entry: Entry) -> None:
+    """Apply one lifecycle event. An event about an unknown item, or one that does not
+    apply (a second creation), changes nothing: the pull-request check reports it."""
+    item = items.get(entry.subject)
+    if entry.kind == CREATED:
+        if item is None:
+            items[entry.subject] = _created(entry)
+        return
+    if item is None or item.retired is not None:
+        return
+    for ref in entry.refs:
+        item.refs[ref.path] = ref.sha256
+    data = entry.data
+    if entry.kind == EVIDENCE:
+        item.evidence[evidence_key(data)] = entry
+    elif entry.kind == SIGNOFF:
+        if data.get("stage") == item.stage:
+            item.signoffs.append(entry)
+        elif data.get("stage") in item.passed:
+            item.resignoffs.append(entry)
+    elif entry.kind == VETOED:
+        if data.get("stage") == item.stage:
+            item.vetoes.append(entry)
+    elif entry.kind in (ADVANCED, RETURNED) and isinstance(data.get("to"), str):
+        if entry.kind == ADVANCED:
+            item.passed.append(item.stage)
+        else:
+            item.passed = item.passed[: _index(item.passed, data["to"])]
+        _enter(item, data["to"], entry)
+    elif entry.kind == TRANSFERRED:
+        role = data.get("role", "owner")
+        if isinstance(role, str) and isinstance(data.get("to"), str):
+            item.roles[role_field(role)] = data["to"]
+            item.transfers[role] = entry
+    elif entry.kind == MAINTAINED:
+        item.maintained = entry
+    elif entry.kind == RETIRED:
+        item.retired = entry
+
+
+def order(entry: Entry) -> tuple[int, str]:
+    """ENTRY's place in replay order: compare two entries by it."""
+    return (entry.height, entry.id)
+
+
+def evidence_key(data: dict[str, Any]) -> EvidenceKey:
+    return (
+        str(data.get("stage", "")),
+        str(data.get("evidence", "")),
+        str(data.get("platform", "")),
+    )
+
+
+def _created(entry: Entry) -> Item:
+    data = entry.data
+    roles = data.get("roles")
+    platforms = data.get("platforms") if isinstance(data.get("platforms"), list) else []
+    item = Item(
+        id=entry.subject,
+        stage=str(data.get("stage", "")),
+        roles={k: v for k, v in roles.items() if isinstance(v, str)}
+        if isinstance(roles, dict)
+        else {},
+        risk=str(data.get("risk", "high")),
+        reasoned=bool(data.get("reasoned")),
+        platforms=[p for p in platforms if isinstance(p, str)]
+        if isinstance(platforms, list)
+        else [],
+        created=entry,
+        entered=entry,
+    )
+    for ref in entry.refs:
+        item.refs[ref.path] = ref.sha256
+    return item
+
+
+def _enter(item: Item, stage: str, entry: Entry) -> None:
+    item.stage = stage
+    item.entered = entry
+    item.evidence = {key: e for key, e in item.evidence.items() if key[0] != stage}
+    item.signoffs = []
+    item.vetoes = []
+
+
+def _index(stages: list[str], stage: str) -> int:
+    return stages.index(stage) if stage in stages else len(stages)

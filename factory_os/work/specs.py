@@ -1,0 +1,265 @@
+"""Work items on disk and in the ledger: reading the operating model, creating an item,
+changing who holds a role, retiring it.
+
+An item is `.factory/specs/<SP-id>/`: `spec.md` (front matter `model.spec.SpecFrontMatter`
+and the spec's sections) and the evidence of its stages beside it. Its state is
+never stored: `load_items` replays the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from factory_os import atomic, clock, store
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, UsageError
+from factory_os.ids import new_id
+from factory_os.ledger import events
+from factory_os.memory import documents
+from factory_os.model.lifecycle import Lifecycle
+from factory_os.model.spec import ROLE_FIELDS, SpecFrontMatter, role_field
+from factory_os.model.team import Member
+from factory_os.paths import SPECS_DIR
+from factory_os.rules.actor import resolve_actor
+from factory_os.store import Factory
+from factory_os.work import evidence, gates, items, replay
+from factory_os.work.gates import OperatingModel
+from factory_os.work.items import Item
+
+LIFECYCLE_FILE = "lifecycle.yaml"
+SPEC_FILE = "spec.md"
+RETIREMENT_FILE = "retirement.md"
+PLACEHOLDER = evidence.PLACEHOLDER
+DEFAULT_SECTIONS = ("Job statement", "Inputs", "Outputs", "Tools", "Stop conditions")
+
+
+class Refused(FosError):
+    """The operating model forbids it; the message names the rule and who can unblock it."""
+
+
+def load_model(factory: Factory) -> OperatingModel:
+    path = factory.dir / LIFECYCLE_FILE
+    if not path.exists():
+        raise EnvironmentProblem(
+            f"{factory.rel(path)} is missing: the lifecycle's gates are not defined"
+            " (`fos init --force` writes the default)"
+        )
+    lifecycle = documents.load_yaml_model(factory, path, Lifecycle).value
+    return OperatingModel(lifecycle, documents.load_raci(factory), documents.load_team(factory))
+
+
+def load_items(factory: Factory) -> dict[str, Item]:
+    return items.fold(replay.select(factory, items.KINDS))
+
+
+def item_dir(factory: Factory, spec_id: str) -> Path:
+    return factory.root / SPECS_DIR / spec_id
+
+
+def find_item(factory: Factory, spec_id: str, *, live: bool = True) -> Item:
+    item = load_items(factory).get(spec_id)
+    if item is None:
+        raise UsageError(f"no work item {spec_id} in the ledger (`fos spec status` lists them)")
+    if live and item.retired is not None:
+        raise Refused(f"{spec_id} is retired ({item.retired.data.get('reason', '')})")
+    return item
+
+
+def acting_member(factory: Factory, model: OperatingModel, actor: str | None) -> Member:
+    """The member who is acting, as the one identity function says: a non-member writes
+    nothing."""
+    who = resolve_actor(factory.root, actor)
+    member = model.member(who)
+    if member is None:
+        raise Refused(f"{who} is not a member of team.yaml, so it cannot act on work items")
+    return member
+
+
+def digest_of(factory: Factory) -> gates.Digest:
+    """The sha256 of a file of the work tree (a factory-relative path), or None."""
+
+    def digest(path: str) -> str | None:
+        try:
+            return hashlib.sha256((factory.root / path).read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    return digest
+
+
+@dataclass(frozen=True)
+class NewSpec:
+    title: str
+    owner: str
+    sponsor: str
+    builder: str | None = None
+    reviewer: str | None = None
+    safety_lead: str | None = None
+    risk: str = "high"
+    kind: str = "agent"
+    cost_ceiling: str | None = None
+    platforms: Sequence[str] = ()
+    reason: str | None = None
+
+
+def new_spec(factory: Factory, spec: NewSpec, *, actor: str | None = None) -> str:
+    """Create a work item at the first stage; return its id."""
+    model = load_model(factory)
+    member = acting_member(factory, model, actor)
+    front = _validated(
+        {
+            "id": "SP-000000",
+            "title": spec.title.strip(),
+            "kind": spec.kind,
+            "risk": spec.risk,
+            "owner": spec.owner,
+            "sponsor": spec.sponsor,
+            "builder": spec.builder,
+            "reviewer": spec.reviewer,
+            "safety_lead": spec.safety_lead,
+            "platforms": list(dict.fromkeys(spec.platforms)),
+            "cost_ceiling": spec.cost_ceiling,
+            "same_person_reason": spec.reason,
+        }
+    )
+    roles = {name: getattr(front, name) for name in ROLE_FIELDS if getattr(front, name)}
+    _check_holders(model, roles)
+    first = model.lifecycle.order()[0]
+    excused = front.risk == "low" and bool(front.same_person_reason)
+    problems = gates.duty_checks(roles, excused, model)
+    if problems:
+        raise Refused(f"{gates.DUTIES_RULE}: {problems[0].text}")
+    spec_id = new_id("SP", lambda c: item_dir(factory, c).exists())
+    front = front.model_copy(update={"id": spec_id})
+    path = item_dir(factory, spec_id) / SPEC_FILE
+    text = render_spec(front, _sections(model.lifecycle), store.schema_ref(path, factory, "spec"))
+    data: dict[str, Any] = {
+        "stage": first,
+        "title": front.title,
+        "roles": roles,
+        "risk": front.risk,
+        "platforms": front.platforms,
+    }
+    if front.same_person_reason:
+        data["reasoned"] = True
+    events.record_file(
+        factory, path, text, kind=items.CREATED, actor=member.id, subject=spec_id, data=data
+    )
+    return spec_id
+
+
+def _check_holders(model: OperatingModel, roles: dict[str, str]) -> None:
+    by_field = {role_field(role): role for role in model.raci.roles}
+    for name, member_id in roles.items():
+        member = model.member(member_id)
+        if member is None:
+            raise Refused(f"{name.replace('_', ' ')} {member_id} is not a member of team.yaml")
+        role = by_field.get(name)
+        if role is not None and role not in member.roles:
+            raise Refused(f"{member_id} does not hold the role {role} in team.yaml")
+
+
+def _validated(fields: dict[str, Any]) -> SpecFrontMatter:
+    from pydantic import ValidationError
+
+    try:
+        return SpecFrontMatter.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"{where.replace('_', '-')}: {first['msg']}") from None
+
+
+def _sections(lifecycle: Lifecycle) -> list[str]:
+    """The sections the lifecycle asks spec.md to have, else a default set."""
+    for gate in lifecycle.stages.values():
+        for kind in gate.evidence:
+            if kind.file == SPEC_FILE and kind.format == "markdown":
+                return list(kind.sections)
+    return list(DEFAULT_SECTIONS)
+
+
+def render_spec(front: SpecFrontMatter, sections: Sequence[str], schema: str) -> str:
+    fields = front.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    head = store.dump_yaml(fields, schema=schema)
+    body = "".join(f"\n## {section}\n\n{PLACEHOLDER}\n" for section in sections)
+    return f"---\n{head}---\n# {front.title}\n{body}"
+
+
+def transfer(
+    factory: Factory,
+    spec_id: str,
+    *,
+    to: str,
+    reason: str,
+    role: str | None = None,
+    actor: str | None = None,
+) -> str:
+    """Give ROLE (default: the owner's) on SPEC_ID to member TO; rewrite spec.md and record it."""
+    model = load_model(factory)
+    member = acting_member(factory, model, actor)
+    item = find_item(factory, spec_id)
+    role = role or model.lifecycle.owner_role
+    name = role_field(role)
+    if name not in ROLE_FIELDS:
+        raise UsageError(f"{role} is not a role a spec names ({', '.join(ROLE_FIELDS)})")
+    if not reason.strip():
+        raise UsageError("a transfer needs --reason")
+    if member.id not in item.roles.values():
+        raise Refused(f"{member.id} holds no role on {spec_id}; its owner can transfer roles")
+    _check_holders(model, {name: to})
+    excused = item.risk == "low" and item.reasoned
+    problems = gates.duty_checks({**item.roles, name: to}, excused, model)
+    if problems:
+        raise Refused(f"{gates.DUTIES_RULE}: {problems[0].text}")
+    path = item_dir(factory, spec_id) / SPEC_FILE
+    text = _with_field(factory, path, name, to)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    atomic.write_atomic(path, text)
+    return events.append(
+        factory,
+        kind=items.TRANSFERRED,
+        actor=member.id,
+        subject=spec_id,
+        refs=[(factory.rel(path), digest)],
+        data={"role": role, "from": item.roles.get(name, ""), "to": to, "reason": reason.strip()},
+    )
+
+
+def _with_field(factory: Factory, path: Path, name: str, value: str) -> str:
+    rel = factory.rel(path)
+    front, body, _line = store.split_front_matter(store.read_text(path, rel), rel)
+    doc = store.parse_yaml(front, rel, line_offset=1)
+    if not isinstance(doc.tree, dict):
+        raise InvalidInput.one(rel, 2, "front matter is not a mapping")
+    doc.tree[name] = value
+    return f"---\n{store.dump_yaml(doc.tree)}---\n{body}"
+
+
+def retire(factory: Factory, spec_id: str, *, reason: str, actor: str | None = None) -> str:
+    """Retire SPEC_ID: its retirement record and `spec.retired`; only its owner may."""
+    model = load_model(factory)
+    member = acting_member(factory, model, actor)
+    item = find_item(factory, spec_id)
+    owners = model.holders(item, model.lifecycle.owner_role)
+    if member.id not in owners:
+        raise Refused(f"only the owner of {spec_id} ({', '.join(owners) or 'no one'}) retires it")
+    if not reason.strip():
+        raise UsageError("retiring needs --reason")
+    path = item_dir(factory, spec_id) / RETIREMENT_FILE
+    text = (
+        f"# Retirement of {spec_id}\n\n- date: {clock.stamp()}\n- by: {member.id}\n"
+        f"- stage: {item.stage}\n\n## Reason\n\n{reason.strip()}\n"
+    )
+    return events.record_file(
+        factory,
+        path,
+        text,
+        kind=items.RETIRED,
+        actor=member.id,
+        subject=spec_id,
+        data={"reason": reason.strip(), "stage": item.stage},
+    )

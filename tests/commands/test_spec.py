@@ -1,0 +1,272 @@
+"""`fos spec` and `fos signoff`: every gate, refusal and separation of duties, with real git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factory_os import store
+from factory_os.ledger import events
+from tests.helpers import commit_all, fos, snapshot, write_tree
+from tests.lifecycle_helpers import (
+    TEAM,
+    as_member,
+    cases,
+    make_team,
+    new_item,
+    record,
+    walk_to,
+)
+
+
+@pytest.fixture
+def work_repo(factory_repo: Path) -> Path:
+    make_team(factory_repo)
+    return factory_repo
+
+
+def _kinds(repo: Path, spec_id: str) -> list[str]:
+    factory = store.find_factory(repo)
+    return [e.kind for e in events.entries(factory) if e.subject == spec_id]
+
+
+def _status(repo: Path, spec_id: str) -> dict[str, object]:
+    result = fos(repo, "spec", "status", spec_id, "--format", "json")
+    assert result.code == 0, result.output
+    value: dict[str, object] = json.loads(result.out)
+    return value
+
+
+def test_an_item_walks_from_intake_to_maintain(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    assert (work_repo / ".factory" / "specs" / spec_id / "spec.md").is_file()
+    walk_to(work_repo, spec_id, "maintain")
+
+    assert _status(work_repo, spec_id)["stage"] == "maintain"
+    assert _kinds(work_repo, spec_id).count("stage.advanced") == 8
+    advanced = [
+        e
+        for e in events.entries(store.find_factory(work_repo))
+        if e.kind == "stage.advanced" and e.data["from"] == "launch"
+    ]
+    assert advanced[0].data["to"] == "maintain"
+    assert len(advanced[0].data["signoffs"]) == 2 and len(advanced[0].data["evidence"]) == 1
+    table = fos(work_repo, "spec", "status")
+    assert table.code == 0 and spec_id in table.out and "maintain" in table.out
+    assert fos(work_repo, "validate").code == 0
+
+
+def test_a_gate_that_does_not_hold_says_what_is_missing_and_who_can_unblock_it(
+    work_repo: Path,
+) -> None:
+    spec_id = new_item(work_repo)
+    result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert result.code == 1
+    assert "intake-form: not recorded (intake.md)" in result.out
+    assert f"fos signoff {spec_id} --stage intake --as owner" in result.out
+    assert "fos:lifecycle-evidence" in result.out and "fos:lifecycle-signoff" in result.out
+    assert _kinds(work_repo, spec_id) == ["spec.created"]
+
+
+def test_the_builder_never_signs_as_the_reviewer(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "eval")
+    record(work_repo, spec_id, "eval")
+    result = as_member(work_repo, "bob", "signoff", spec_id, "--stage", "eval", "--as", "reviewer")
+    assert result.code == 1
+    assert "fos:lifecycle-separation-of-duties" in result.err
+    assert "bob is the builder" in result.err and "never its reviewer" in result.err
+    assert "signoff" not in _kinds(work_repo, spec_id)[-1:]
+
+
+def test_no_one_approves_their_own_work_in_a_role_they_do_not_hold(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "build")
+    record(work_repo, spec_id, "build")
+    result = as_member(work_repo, "bob", "signoff", spec_id, "--stage", "build", "--as", "owner")
+    assert result.code == 1
+    assert "bob does not hold owner" in result.err and "owner: olivia" in result.err
+    assert as_member(work_repo, "bob", "signoff", spec_id, "--stage", "build").code == 1
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
+
+
+def test_a_non_member_writes_nothing(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    before = snapshot(work_repo)
+    result = fos(work_repo, "signoff", spec_id, "--stage", "intake", "--actor", "eve@example.com")
+    assert result.code == 1 and "not a member of team.yaml" in result.err
+    assert snapshot(work_repo) == before
+
+
+def test_a_red_team_report_with_19_cases_holds_the_gate(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "red-team")
+    assert record(work_repo, spec_id, "red-team", cases(19, critical=4)).code == 0
+    as_member(work_repo, "sara", "signoff", spec_id, "--stage", "red-team")
+    result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert result.code == 1
+    assert "19 cases, at least 20 needed" in result.out
+    assert _status(work_repo, spec_id)["stage"] == "red-team"
+
+
+def test_a_failed_critical_case_sends_the_item_back_to_build(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "red-team")
+    report = cases(20, critical=4, critical_failed=1)
+    recorded = record(work_repo, spec_id, "red-team", report)
+    assert recorded.code == 0 and "1 of 4 critical cases failed" in recorded.out
+    as_member(work_repo, "sara", "signoff", spec_id, "--stage", "red-team")
+    result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert result.code == 1
+    assert "sent back from red-team to build" in result.out
+    assert _kinds(work_repo, spec_id)[-1] == "stage.returned"
+    status = _status(work_repo, spec_id)
+    assert status["stage"] == "build"
+    # back at build, its earlier evidence and sign-offs no longer count
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
+
+
+def test_the_safety_lead_vetoes_and_the_item_goes_back(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "red-team")
+    record(work_repo, spec_id, "red-team")
+    denied = as_member(work_repo, "bob", "signoff", spec_id, "--stage", "red-team", "--veto")
+    assert denied.code in (1, 2)
+    vetoed = as_member(
+        work_repo, "sara", "signoff", spec_id, "--stage", "red-team", "--veto", "--reason", "leak"
+    )
+    assert vetoed.code == 0, vetoed.output
+    result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert result.code == 1 and "vetoed by sara as safety-lead: leak" in result.out
+    assert _status(work_repo, spec_id)["stage"] == "build"
+
+
+def test_no_owner_no_launch(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "launch")
+    record(work_repo, spec_id, "launch")
+    as_member(work_repo, "olivia", "signoff", spec_id, "--stage", "launch", "--as", "owner")
+    as_member(work_repo, "sam", "signoff", spec_id, "--stage", "launch", "--as", "sponsor")
+    team = "\n".join(line for line in TEAM.splitlines() if "olivia" not in line) + "\n"
+    write_tree(work_repo / ".factory", {"team.yaml": team})
+    commit_all(work_repo, "olivia leaves")
+    result = as_member(work_repo, "sam", "spec", "advance", spec_id)
+    assert result.code == 1
+    assert "olivia is not a member of team.yaml (no owner" in result.out
+    assert _status(work_repo, spec_id)["stage"] == "launch"
+
+
+def test_a_transfer_needs_the_launch_signed_again(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "maintain")
+    moved = as_member(
+        work_repo, "olivia", "spec", "transfer", spec_id, "--to", "otto", "--reason", "leaving"
+    )
+    assert moved.code == 0, moved.output
+    spec = (work_repo / ".factory" / "specs" / spec_id / "spec.md").read_text()
+    assert "owner: otto" in spec
+    assert "launch not re-signed" in _status(work_repo, spec_id)["flags"]  # type: ignore[operator]
+    assert "launch not re-signed" in fos(work_repo, "spec", "status").out
+    # the old owner's signature no longer counts; the new owner's does
+    stale = as_member(work_repo, "olivia", "signoff", spec_id, "--stage", "launch", "--as", "owner")
+    assert stale.code == 1
+    signed = as_member(work_repo, "otto", "signoff", spec_id, "--stage", "launch", "--as", "owner")
+    assert signed.code == 0, signed.output
+    assert _status(work_repo, spec_id)["flags"] == []
+
+
+def test_one_member_as_builder_and_reviewer_is_refused(work_repo: Path) -> None:
+    team = TEAM.replace("roles: [builder]", "roles: [builder, reviewer]")
+    write_tree(work_repo / ".factory", {"team.yaml": team})
+    commit_all(work_repo, "bob reviews too")
+    args = ["spec", "new", "--title", "T", "--owner", "olivia", "--sponsor", "sam"]
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "olivia", *args, "--builder", "bob", "--reviewer", "bob")
+    assert result.code == 1
+    assert "bob is both builder and reviewer: allowed never" in result.err
+    assert snapshot(work_repo) == before
+
+
+def test_owner_and_sponsor_share_only_on_low_risk_work_with_a_reason(work_repo: Path) -> None:
+    team = TEAM.replace("roles: [owner]", "roles: [owner, sponsor]", 1)
+    write_tree(work_repo / ".factory", {"team.yaml": team})
+    commit_all(work_repo, "olivia sponsors too")
+    args = ["spec", "new", "--title", "T", "--owner", "olivia", "--sponsor", "olivia"]
+    assert as_member(work_repo, "olivia", *args).code == 1
+    assert as_member(work_repo, "olivia", *args, "--risk", "low").code == 1
+    reason = ["--risk", "low", "--reason", "a two-person team"]
+    result = as_member(work_repo, "olivia", *args, *reason)
+    assert result.code == 0, result.output
+    high = as_member(work_repo, "olivia", *args, "--reason", "a two-person team")
+    assert high.code == 1
+
+
+def test_invalid_evidence_is_refused_and_nothing_is_written(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "eval")
+    before = snapshot(work_repo)
+    bad = json.dumps({"cases": [{"id": "a", "outcome": "maybe"}]})
+    result = record(work_repo, spec_id, "eval", bad)
+    assert result.code == 3
+    assert "/cases/0/outcome: Input should be 'pass' or 'fail'" in result.err
+    assert snapshot(work_repo) == before
+    wrong_stage = record(work_repo, spec_id, "red-team")
+    assert wrong_stage.code == 1 and "is at eval, not red-team" in wrong_stage.err
+
+
+def test_a_spec_with_unwritten_sections_is_not_evidence(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
+    assert result.code == 3
+    assert "section `## Job statement` is not written" in result.err
+
+
+def test_evidence_changed_after_it_was_recorded_does_not_count(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    record(work_repo, spec_id, "intake")
+    as_member(work_repo, "olivia", "signoff", spec_id, "--stage", "intake")
+    (work_repo / ".factory" / "specs" / spec_id / "intake.md").write_text("# edited\n")
+    result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert result.code == 1
+    assert "intake.md does not match the digest recorded for it" in result.out
+
+
+def test_a_new_version_of_evidence_is_a_new_file(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "eval")
+    assert record(work_repo, spec_id, "eval", cases(10)).code == 0
+    assert record(work_repo, spec_id, "eval").code == 0
+    folder = work_repo / ".factory" / "specs" / spec_id
+    assert (folder / "eval.json").read_text() == cases(10)
+    assert (folder / "eval.2.json").is_file()
+    as_member(work_repo, "rita", "signoff", spec_id, "--stage", "eval")
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 0
+
+
+def test_maintenance_overdue_by_the_cadence(
+    work_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-01-01T00:00:00Z")
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "maintain")
+    monkeypatch.setenv("FOS_NOW", "2026-05-01T00:00:00Z")
+    flags = _status(work_repo, spec_id)["flags"]
+    assert flags == ["maintenance overdue by 30 days"]
+    log = work_repo.parent / "log.md"
+    log.write_text("# Log\n\n## Re-evaluation\n\nAll 20 golden cases still pass.\n")
+    result = as_member(work_repo, "olivia", "spec", "maintain", spec_id, "--file", str(log))
+    assert result.code == 0, result.output
+    assert _status(work_repo, spec_id)["flags"] == []
+
+
+def test_retiring_takes_the_owner(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    assert as_member(work_repo, "bob", "spec", "retire", spec_id, "--reason", "x").code == 1
+    result = as_member(work_repo, "olivia", "spec", "retire", spec_id, "--reason", "superseded")
+    assert result.code == 0, result.output
+    assert (work_repo / ".factory" / "specs" / spec_id / "retirement.md").is_file()
+    assert _status(work_repo, spec_id)["retired"] is True
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
