@@ -27,7 +27,7 @@ from typing import NamedTuple
 from factory_os.git import plumbing as git
 from factory_os.git.revrange import RevRange
 from factory_os.ledger import growth, segments
-from factory_os.ledger.report import LedgerProblem
+from factory_os.ledger.report import FileRecord, LedgerProblem
 from factory_os.paths import APPEND_ONLY, LEDGER_DIR, is_append_only, is_segment
 from factory_os.store import Factory
 
@@ -43,7 +43,7 @@ class Walk(NamedTuple):
     shallow: bool
 
 
-Recorded = Mapping[str, tuple[str, int, str]]  # path -> segment, line, entry id
+Recorded = Mapping[str, FileRecord]  # append-only file -> the entry that recorded it
 
 
 def verify_range(factory: Factory, commits: RevRange, recorded: Recorded | None = None) -> Walk:
@@ -96,11 +96,18 @@ def _walk(
                     grown.append((commit, path, change.old, change.new))
             elif is_append_only(path) and (change.status == "D" or changed):
                 what = "deleted (or renamed)" if change.status == "D" else "changed"
-                segment, line, entry = recorded.get(path, (None, None, None))
-                message = f"append-only file {what}" + (
-                    f" (recorded by {segment}:{line})" if segment else " (no entry records it)"
-                )
-                findings.append(LedgerProblem(path, 0, message, entry, commit, segment, line))
+                record = recorded.get(path)
+                if record is None:
+                    message = f"append-only file {what} (no entry records it)"
+                    findings.append(LedgerProblem(path, 0, message, None, commit))
+                else:
+                    where = f"{record.segment}:{record.line}"
+                    message = f"append-only file {what} (recorded by {where})"
+                    findings.append(
+                        LedgerProblem(
+                            path, 0, message, record.entry, commit, record.segment, record.line
+                        )
+                    )
     findings.extend(_check_growth(factory.root, grown))
     return findings, len({c.commit for c in commits})
 

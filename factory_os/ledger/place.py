@@ -1,9 +1,10 @@
-"""What the pass of `ledger_scan.scan_lines` could not do at once: place the lines
-whose parents it had not seen placed, and find entries that occur twice."""
+"""What the pass of `scan.scan_lines` could not do at once: place the lines whose
+parents it had not seen placed (with `dag.place`, the one placement), and find
+entries that occur twice."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from factory_os.ledger import dag
 from factory_os.ledger.line import split_parents
@@ -21,17 +22,16 @@ def _parents(stored: bytes) -> tuple[bytes, ...]:
 
 
 def place_rest(
-    scan: Scan, last: dict[str, Any], report: VerifyReport, *, incremental: bool
+    scan: Scan, last: Mapping[str, int], report: VerifyReport, *, incremental: bool
 ) -> bool:
     """Place what the scan could not, and report the DAG's problems; False when an
     incremental run meets a parent it cannot see (older than the remembered heads)."""
     if not scan.blocked:
         return True
     left = scan.blocked
-    chains = _advance(
-        scan, [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
-    )
-    parents_of = {ident: _parents(scan.parents_of[ident]) for chain in chains for ident in chain}
+    chains = [[i for i in scan.order[rel][index:] if i] for rel, index in left.items()]
+    stored = scan.parents_of
+    parents_of = {ident: _parents(stored[ident]) for chain in chains for ident in chain}
     placement = dag.place(parents_of, scan.heights, chains=chains)
     if incremental and (placement.missing or placement.tainted):
         return False
@@ -69,50 +69,6 @@ def place_rest(
     return True
 
 
-def _advance(scan: Scan, chains: list[list[bytes]]) -> list[list[bytes]]:
-    """Place CHAINS (each segment's entries the pass left, in file order) from where
-    each stopped, round after round, while each entry's parents are placed: what
-    `dag.place` does first, here on the parents as the pass kept them (mostly the
-    one id of the line before), so the usual chain costs one look-up a line. The
-    rest of each chain, from its first entry no round could place, is returned."""
-    heights = scan.heights
-    get = heights.get
-    stored = scan.parents_of
-    positions = [0] * len(chains)
-    progress = True
-    while progress:
-        progress = False
-        for index, chain in enumerate(chains):
-            position = start = positions[index]
-            end = len(chain)
-            while position < end:
-                ident = chain[position]
-                parents = stored[ident]
-                if len(parents) == 64:
-                    height = get(parents)
-                    if height is None:
-                        break
-                    heights[ident] = height + 1
-                else:
-                    top = -1
-                    for parent in _parents(parents):
-                        height = get(parent)
-                        if height is None:
-                            break
-                        if height > top:
-                            top = height
-                    else:
-                        heights[ident] = top + 1
-                        position += 1
-                        continue
-                    break
-                position += 1
-            if position != start:
-                positions[index] = position
-                progress = True
-    return [chain[position:] for chain, position in zip(chains, positions, strict=True)]
-
-
 def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
     """VerifyReport every entry that occurs twice. The hot loop does not look: when every id is
     distinct, the entries counted and the ids kept tell it at no cost per line."""
@@ -131,10 +87,10 @@ def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
                 report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
 
 
-def _height_before(scan: Scan, rel: str, index: int, last: dict[str, Any]) -> int:
+def _height_before(scan: Scan, rel: str, index: int, last: Mapping[str, int]) -> int:
     ids = scan.order[rel]
     for before in range(index - 1, -1, -1):
         height = scan.heights.get(ids[before])
         if height is not None:
             return height
-    return int(last.get(rel, [None, -1])[1])
+    return last.get(rel, -1)

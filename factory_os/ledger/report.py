@@ -5,7 +5,7 @@ are the rule engine's: a rule's finding about a change.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from factory_os import paths
 
@@ -46,6 +46,15 @@ class LedgerProblem:
         }
 
 
+class FileRecord(NamedTuple):
+    """A ledger entry that records an append-only file with its sha256."""
+
+    sha256: str
+    segment: str
+    line: int
+    entry: str
+
+
 @dataclass
 class VerifyReport:
     findings: list[LedgerProblem] = field(default_factory=list)
@@ -56,5 +65,5 @@ class VerifyReport:
     read: int = 0  # entries hashed in this run (all of them unless incremental)
     commits: int | None = None  # commits walked by the history check
     shallow: bool = False  # the history walked stops at a shallow clone's boundary
-    # append-only file -> (segment, line, entry id) of the entry that recorded it
-    recorded: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # append-only file -> the (first) entry that recorded it
+    recorded: dict[str, FileRecord] = field(default_factory=dict)

@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from factory_os.ledger.line import (
     parse_refs,
     split_parents,
 )
-from factory_os.ledger.report import LedgerProblem
+from factory_os.ledger.report import FileRecord, LedgerProblem
 from factory_os.store import Factory
 
 
@@ -41,7 +41,7 @@ class Scan:
     blocked: dict[str, int] = field(default_factory=dict)  # segment -> index not placed in-pass
     named: set[bytes] = field(default_factory=set)  # parents named, but by the line after
     candidates: list[bytes] = field(default_factory=list)  # may be heads: not named by the next
-    refs: dict[str, list[list[Any]]] = field(default_factory=dict)  # path -> [sha, seg, line, id]
+    refs: dict[str, list[FileRecord]] = field(default_factory=dict)  # file -> entries recording it
     findings: list[LedgerProblem] = field(default_factory=list)
     marks: dict[str, segments.SegmentMark] = field(default_factory=dict)
 
@@ -56,7 +56,7 @@ def scan_lines(
     factory: Factory,
     steps: Any,
     heights: dict[bytes, int],
-    last: dict[str, Any],
+    last: Mapping[str, int],
     checked: dict[str, int] | None = None,
 ) -> Scan:
     """Hash and frame every line of STEPS, and place it in the DAG where it can. The hot
@@ -80,7 +80,7 @@ def scan_lines(
     # of a segment not read that far) while another segment's pass can go on; when
     # none can, the waiting ones go on without placing, and `place_rest` places the
     # rest. What each pass finds is kept apart and joined in the order of STEPS.
-    found: list[tuple[list[LedgerProblem], dict[str, list[list[Any]]]]] = []
+    found: list[tuple[list[LedgerProblem], dict[str, list[FileRecord]]]] = []
     pending: list[tuple[Generator[bytes, bool, None], bytes]] = []
     for seg_path, offset, first in steps:
         rel = factory.rel(seg_path)
@@ -88,10 +88,10 @@ def scan_lines(
         scan.order[rel] = order
         scan.first_line[rel] = first
         findings: list[LedgerProblem] = []
-        refs: dict[str, list[list[Any]]] = {}
+        refs: dict[str, list[FileRecord]] = {}
         found.append((findings, refs))
         trusted = checked.get(seg_path.name, 0)
-        previous = last.get(rel, [None, -1])[1]
+        previous = last.get(rel, -1)
         task = _scan_segment(
             scan, rel, seg_path, offset, first, previous, trusted, order, findings, refs
         )
@@ -127,7 +127,7 @@ def _scan_segment(
     trusted: int,
     order: list[bytes],
     findings: list[LedgerProblem],
-    refs: dict[str, list[list[Any]]],
+    refs: dict[str, list[FileRecord]],
 ) -> Generator[bytes, bool, None]:
     """The pass over one segment (see `scan_lines`): yields a parent it waits for, and
     is sent True to try again or False to go on without placing."""
@@ -232,7 +232,7 @@ def _what_is_wrong(raw: bytes) -> str:
 
 def _record_refs(
     findings: list[LedgerProblem],
-    recorded: dict[str, list[list[Any]]],
+    recorded: dict[str, list[FileRecord]],
     raw: bytes,
     r: int,
     rel: str,
@@ -247,7 +247,7 @@ def _record_refs(
         )
         return
     for ref_path, sha in parse_refs(refs):
-        recorded.setdefault(ref_path, []).append([sha, rel, number, ident.decode()])
+        recorded.setdefault(ref_path, []).append(FileRecord(sha, rel, number, ident.decode()))
 
 
 _EDITED = "id does not match the line's bytes: the line was edited, or its id forged"

@@ -42,8 +42,9 @@ from factory_os.errors import UsageError
 from factory_os.git import revrange
 from factory_os.ledger import history, segments
 from factory_os.ledger.place import find_copies, place_rest
-from factory_os.ledger.report import LedgerProblem, VerifyReport
+from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
+from factory_os.ledger.verify_state import HeadAt, IntactFile, LastEntry, VerifyState
 from factory_os.paths import APPEND_ONLY, is_append_only, is_segment
 from factory_os.store import Factory
 
@@ -87,28 +88,21 @@ def verify_worktree(
 
 def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> VerifyReport:
     cache_path = _cache_path(factory)
-    cache = None if forget_heads else segments.read_json(cache_path)
-    if cache is not None and cache.get("v") != 2:
-        cache = None
+    cache = None if forget_heads else VerifyState.from_json(segments.read_json(cache_path))
     try:
         # what the cache says holds only for files not changed since it was written
         written_ns = os.stat(cache_path).st_mtime_ns
     except FileNotFoundError:
         written_ns = 0
-    tracked, memo = segments.tracked_paths(factory, (cache or {}).get("tracked"), written_ns)
+    tracked, memo = segments.tracked_paths(factory, cache.tracked if cache else None, written_ns)
     result = None
-    if cache is not None and not full:
-        try:
-            result = _incremental(factory, cache, written_ns, tracked)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            result = None  # a cache from another version, or damaged: verify everything
+    if cache is not None and cache.marks is not None and not full:
+        result = _incremental(factory, cache, cache.marks, written_ns, tracked)
     if result is None:
-        remembered = cache.get("heads") if cache else None
-        marks = _marks(cache) if cache else None
         result = _full(
             factory,
-            remembered if isinstance(remembered, dict) else {},
-            marks or {},
+            cache.heads if cache else {},
+            (cache.marks if cache else None) or {},
             written_ns,
             tracked,
         )
@@ -116,40 +110,24 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
         # just found every segment the last intact run saw still there.
         result[0].findings.extend(_check_tracked_segments(factory, tracked))
     report, state = result
-    if memo is not None:
-        state["tracked"] = memo
-    state["files"] = _check_files(
-        factory, state["refs"], state.get("files", {}), report, written_ns
-    )
-    report.recorded = {path: tuple(records[0][1:]) for path, records in state["refs"].items()}
-    report.heads = sorted(state["heads"])
-    report.entries = state["entries"]
+    state.tracked = memo
+    state.files = _check_files(factory, state.refs, state.files, report, written_ns)
+    report.recorded = {path: records[0] for path, records in state.refs.items()}
+    report.heads = sorted(state.heads)
+    report.entries = state.entries
     report.segments = len(segments.segment_paths(factory))
     if not report.findings:
-        segments.write_json(cache_path, state)
+        segments.write_json(cache_path, state.to_json())
     return report
-
-
-def _marks(cache: dict[str, Any]) -> dict[str, segments.SegmentMark] | None:
-    marks = {}
-    raw = cache.get("marks")
-    if not isinstance(raw, dict):
-        return None
-    for name, value in raw.items():
-        mark = segments.SegmentMark.from_json(value)
-        if mark is None or not mark.prefix_sha256:
-            return None
-        marks[name] = mark
-    return marks
 
 
 def _full(
     factory: Factory,
-    remembered: dict[str, Any],
+    remembered: dict[str, HeadAt],
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
     tracked: list[str],
-) -> tuple[VerifyReport, dict[str, Any]]:
+) -> tuple[VerifyReport, VerifyState]:
     # Lines an earlier run read in full need not be parsed again when their bytes are
     # the same: hash each remembered prefix first (ids and the DAG are checked anew).
     hashers: dict[str, tuple[Any, int]] = {}
@@ -172,14 +150,11 @@ def _full(
     find_copies(scan, set(), report)
     report.findings.extend(_parents_only_untracked(factory, steps, tracked))
     for ident, where in sorted(remembered.items()):
-        if not isinstance(where, list) or len(where) != 3:
-            continue
-        _, rel, number = where
         if not scan.has(ident.encode()):
             report.findings.append(
                 LedgerProblem(
-                    rel,
-                    number,
+                    where.segment,
+                    where.line,
                     "entry verified before is gone: ledger lines were deleted or the segment"
                     " truncated (if you discarded uncommitted entries on purpose, run"
                     " `fos verify --forget-heads`)",
@@ -187,18 +162,19 @@ def _full(
                 )
             )
     heads = {ident for ident in scan.candidates if ident not in scan.named}
-    state = {
-        "v": 2,
-        "marks": _new_marks(factory, scan, hashers),
-        "heads": _locate(scan, heads, scan.heights),
-        "last": _last(scan, scan.heights, {}),
-        "refs": scan.refs,
-        "entries": scan.count(),
-    }
+    state = VerifyState(
+        _new_marks(factory, scan, hashers),
+        _locate(scan, heads, scan.heights),
+        _last(scan, scan.heights, {}),
+        scan.refs,
+        scan.count(),
+    )
     return report, state
 
 
-def _new_marks(factory: Factory, scan: Scan, hashers: dict[str, tuple[Any, int]]) -> dict[str, Any]:
+def _new_marks(
+    factory: Factory, scan: Scan, hashers: dict[str, tuple[Any, int]]
+) -> dict[str, segments.SegmentMark]:
     """The marks of this run, each with the digest of every byte before it: the old
     prefix's hasher carried over the bytes read since, or all of them hashed."""
     marks = {}
@@ -208,7 +184,7 @@ def _new_marks(factory: Factory, scan: Scan, hashers: dict[str, tuple[Any, int]]
         if hasher is None or start > mark.end:
             hasher, start = hashlib.sha256(), 0
         segments.read_range(directory / name, start, mark.end, (), hasher)
-        marks[name] = dataclasses.replace(mark, prefix_sha256=hasher.hexdigest()).to_json()
+        marks[name] = dataclasses.replace(mark, prefix_sha256=hasher.hexdigest())
     return marks
 
 
@@ -218,18 +194,20 @@ MAX_SEARCHED = 64
 
 
 def _incremental(
-    factory: Factory, cache: dict[str, Any], written_ns: int, tracked: list[str]
-) -> tuple[VerifyReport, dict[str, Any]] | None:
-    marks = _marks(cache)
-    if marks is None:
-        return None
+    factory: Factory,
+    cache: VerifyState,
+    marks: dict[str, segments.SegmentMark],
+    written_ns: int,
+    tracked: list[str],
+) -> tuple[VerifyReport, VerifyState] | None:
     planned = segments.plan(factory, marks, written_ns=written_ns)
     if planned is None:
         return None
     steps = list(planned)
-    known = {ident.encode(): value[0] for ident, value in cache["heads"].items()}
-    known.update((value[0].encode(), value[1]) for value in cache["last"].values())
-    scan = scan_lines(factory, steps, dict(known), cache["last"])
+    known = {ident.encode(): head.height for ident, head in cache.heads.items()}
+    known.update((last.id.encode(), last.height) for last in cache.last.values())
+    last_heights = {rel: last.height for rel, last in cache.last.items()}
+    scan = scan_lines(factory, steps, dict(known), last_heights)
     new_ids = [i for ids in scan.order.values() for i in ids if i]
     if len(new_ids) > MAX_SEARCHED:
         return None
@@ -252,25 +230,24 @@ def _incremental(
         if hasher is not None:
             hashers[path.name] = (hasher, mark.end)
     report = VerifyReport(findings=scan.findings, read=scan.count())
-    if not place_rest(scan, cache["last"], report, incremental=True):
+    if not place_rest(scan, last_heights, report, incremental=True):
         return None  # a parent older than the remembered heads: verify everything
     find_copies(scan, set(known), report)
     report.findings.extend(_parents_only_untracked(factory, steps, tracked))
     named = scan.named
-    old_heads = {k: v for k, v in cache["heads"].items() if k.encode() not in named}
+    old_heads = {k: v for k, v in cache.heads.items() if k.encode() not in named}
     new_heads = {ident for ident in scan.candidates if ident not in named}
-    refs = cache["refs"]
+    refs = cache.refs
     for ref_path, records in scan.refs.items():
         refs.setdefault(ref_path, []).extend(records)
-    state = {
-        "v": 2,
-        "marks": {**cache["marks"], **_new_marks(factory, scan, hashers)},
-        "heads": {**old_heads, **_locate(scan, new_heads, scan.heights)},
-        "last": _last(scan, scan.heights, cache["last"]),
-        "refs": refs,
-        "entries": cache["entries"] + scan.count(),
-        "files": cache.get("files", {}),
-    }
+    state = VerifyState(
+        {**marks, **_new_marks(factory, scan, hashers)},
+        {**old_heads, **_locate(scan, new_heads, scan.heights)},
+        _last(scan, scan.heights, cache.last),
+        refs,
+        cache.entries + scan.count(),
+        cache.files,
+    )
     return report, state
 
 
@@ -320,9 +297,9 @@ def _read(path: Path, offset: int) -> bytes:
         return f.read()
 
 
-def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[str, Any]:
-    """id -> [height, segment, line] of the WANTED entries (heads: found near the ends)."""
-    found: dict[str, Any] = {}
+def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[str, HeadAt]:
+    """Where the WANTED entries are (heads: found near the ends)."""
+    found: dict[str, HeadAt] = {}
     pending = set(wanted)
     for rel, ids in scan.order.items():
         for index in range(len(ids) - 1, -1, -1):
@@ -331,27 +308,30 @@ def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[s
             ident = ids[index]
             if ident in pending:
                 pending.discard(ident)
-                found[ident.decode()] = [heights.get(ident, -1), rel, scan.first_line[rel] + index]
+                line = scan.first_line[rel] + index
+                found[ident.decode()] = HeadAt(heights.get(ident, -1), rel, line)
     return found
 
 
-def _last(scan: Scan, heights: dict[bytes, int], previous: dict[str, Any]) -> dict[str, Any]:
+def _last(
+    scan: Scan, heights: dict[bytes, int], previous: dict[str, LastEntry]
+) -> dict[str, LastEntry]:
     last = dict(previous)
     for rel, ids in scan.order.items():
         if ids and ids[-1] in heights:
-            last[rel] = [ids[-1].decode(), heights[ids[-1]]]
+            last[rel] = LastEntry(ids[-1].decode(), heights[ids[-1]])
     return last
 
 
 def _check_files(
     factory: Factory,
-    refs: dict[str, list[list[Any]]],
-    known: dict[str, Any],
+    refs: dict[str, list[FileRecord]],
+    known: dict[str, IntactFile],
     report: VerifyReport,
     written_ns: int,
-) -> dict[str, Any]:
+) -> dict[str, IntactFile]:
     """Each recorded append-only file against its digest; files nobody recorded."""
-    intact: dict[str, Any] = {}
+    intact: dict[str, IntactFile] = {}
     root = str(factory.root)
     for path, records in sorted(refs.items()):
         if not is_append_only(path):
@@ -359,13 +339,13 @@ def _check_files(
         report.files += 1
         sha, rel, number, ident = records[0]
         for other in records[1:]:
-            if other[0] != sha:
+            if other.sha256 != sha:
                 report.findings.append(
                     LedgerProblem(
-                        other[1],
-                        other[2],
+                        other.segment,
+                        other.line,
                         f"records {path} again with another sha256 than {rel}:{number} did",
-                        other[3],
+                        other.entry,
                     )
                 )
         target = os.path.join(root, path)  # a plain string: one per recorded file
@@ -373,9 +353,9 @@ def _check_files(
             stat = segments.Stat.of(os.stat(target))
             cached = known.get(path)
             if (
-                cached
-                and cached["sha256"] == sha
-                and cached["stat"] == stat.__dict__
+                cached is not None
+                and cached.sha256 == sha
+                and cached.stat == stat
                 and not stat.changed_since(written_ns)
             ):
                 intact[path] = cached
@@ -406,7 +386,7 @@ def _check_files(
                 )
             )
         else:
-            intact[path] = {"sha256": sha, "stat": stat.__dict__}
+            intact[path] = IntactFile(sha, stat)
     for directory in sorted(APPEND_ONLY):
         try:
             found = sorted(e.name for e in os.scandir(factory.root / directory) if e.is_file())
