@@ -304,14 +304,27 @@ class _Stored:
 def _read_all(factory: Factory) -> list[_Stored]:
     stored: list[_Stored] = []
     for path in segments.segment_paths(factory):
-        chunk = segments.read_from(path, 0, 1)
-        rel = factory.rel(path)
-        for number, raw in enumerate(chunk.lines, start=1):
-            envelope = parse_envelope(raw)
-            if isinstance(envelope, str):
-                raise InvalidInput.one(rel, number, f"{envelope} (run `fos verify`)")
-            stored.append(_Stored(envelope, raw, rel, number))
+        stored += _stored(factory.rel(path), segments.read_from(path, 0, 1).lines)
     return stored
+
+
+def _stored(rel: str, lines: Iterable[bytes]) -> list[_Stored]:
+    stored = []
+    for number, raw in enumerate(lines, start=1):
+        envelope = parse_envelope(raw)
+        if isinstance(envelope, str):
+            raise InvalidInput.one(rel, number, f"{envelope} (run `fos verify`)")
+        stored.append(_Stored(envelope, raw, rel, number))
+    return stored
+
+
+def entries_of(contents: Mapping[str, bytes], kinds: Collection[str] | None = None) -> list[Entry]:
+    """The entries of segment CONTENTS (factory-relative path -> bytes, as a commit holds
+    them) in replay order, or only those of KINDS; a torn tail is passed over."""
+    stored = []
+    for rel, content in sorted(contents.items()):
+        stored += _stored(rel, content.split(b"\n")[:-1])
+    return _kept(_in_replay_order(stored), kinds)
 
 
 def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
@@ -352,7 +365,10 @@ def entries(factory: Factory, kinds: Collection[str] | None = None) -> list[Entr
     """Every entry in replay order (height, then id), or only those of KINDS. A line
     that cannot be read is InvalidInput; a torn tail is not an entry and is passed
     over. Only the entries kept are parsed as JSON: the order needs just the frame."""
-    ordered = _in_replay_order(_read_all(factory))
+    return _kept(_in_replay_order(_read_all(factory)), kinds)
+
+
+def _kept(ordered: list[tuple[_Stored, int]], kinds: Collection[str] | None) -> list[Entry]:
     if kinds is None:
         return [_entry(item, height) for item, height in ordered]
     wanted = {kind.encode("ascii") for kind in kinds}

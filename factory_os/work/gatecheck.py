@@ -1,0 +1,241 @@
+"""The pull-request check of the operating model: replay what a range adds to the ledger.
+
+Anyone can write a ledger line by hand, so a gate that only the CLI enforces is
+no gate. `check_range` replays the base's lifecycle events, then each entry the
+range adds, in replay order, and judges every added event with the same
+functions the CLI uses (`gates.evaluate`, `gates.refusal`, `evidence.figures_of`),
+against the operating model as of the base. It is pure: the caller gives it
+the entries, the member of the commit that added each one (identity as DESIGN
+section 3 defines it), the model, and a way to read the range head's files.
+
+What it refuses, each a blocking finding with a `fos:lifecycle-*` rule id:
+an entry whose actor is not the member who committed it (every kind, not only
+the lifecycle's); a `stage.advanced` whose gate did not hold at that point, or
+a `stage.returned` nothing called for; a sign-off or veto its member may not
+give; evidence whose file does not match its digest, or whose recorded figures
+are not the file's; a spec whose owner or builder was edited by hand instead of
+transferred.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import NamedTuple
+
+from factory_os import store
+from factory_os.errors import InvalidInput
+from factory_os.ledger.events import Entry
+from factory_os.model.spec import SpecFrontMatter
+from factory_os.rules.finding import Finding
+from factory_os.work import evidence, gates, items
+from factory_os.work.gates import OperatingModel
+from factory_os.work.items import Item
+
+Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
+
+PROVENANCE_RULE = "fos:lifecycle-provenance"
+GATE_RULE = "fos:lifecycle-gate"
+SIGNOFF_RULE = "fos:lifecycle-signoff"
+EVIDENCE_RULE = "fos:lifecycle-evidence"
+HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
+# the spec fields only `fos spec transfer` may change
+GUARDED_FIELDS = ("owner", "builder")
+SPEC_SUFFIX = "/spec.md"
+
+
+class Added(NamedTuple):
+    """An entry the range adds, and who added it: the member of its commit (None when
+    the commit's author is no member)."""
+
+    entry: Entry
+    member: str | None
+    commit: str
+
+
+def check_range(
+    base: Iterable[Entry],
+    added: Sequence[Added],
+    model: OperatingModel,
+    read: Read,
+    changed: Collection[str] = (),
+) -> list[Finding]:
+    """The findings of the entries ADDED on top of BASE (both in replay order); CHANGED
+    are the paths the range modifies (recorded files and specs among them are compared)."""
+    judge = _Judge(model, read)
+    found = judge.provenance(added)
+    state = items.fold(e for e in base if e.kind in items.KINDS)
+    for add in added:
+        if add.entry.kind in items.KINDS:
+            found += judge.event(state, add)
+            items.step(state, add.entry)
+    found += judge.files(state, changed)
+    return found
+
+
+class _Judge:
+    def __init__(self, model: OperatingModel, read: Read) -> None:
+        self.model = model
+        self.read = read
+        self._digests: dict[str, str | None] = {}
+
+    def digest(self, path: str) -> str | None:
+        if path not in self._digests:
+            content = self.read(path)
+            self._digests[path] = None if content is None else hashlib.sha256(content).hexdigest()
+        return self._digests[path]
+
+    def provenance(self, added: Sequence[Added]) -> list[Finding]:
+        found = []
+        for add in added:
+            entry = add.entry
+            actor = self.model.member(entry.actor)
+            if add.member is not None and actor is not None and actor.id == add.member:
+                continue
+            who = add.member or "a commit author who is no member of team.yaml"
+            found.append(
+                _finding(
+                    PROVENANCE_RULE,
+                    f"ledger entry {entry.id[:12]} ({entry.kind}) names {entry.actor} as its"
+                    f" actor, but {who} committed it: every entry a commit adds names that"
+                    " commit's member",
+                    add,
+                )
+            )
+        return found
+
+    def event(self, state: dict[str, Item], add: Added) -> list[Finding]:
+        entry = add.entry
+        item = state.get(entry.subject)
+        if entry.kind == items.CREATED:
+            return self._created(item, add)
+        if item is None:
+            return [_finding(GATE_RULE, f"{entry.kind} for {entry.subject}, no known item", add)]
+        if entry.kind == items.ADVANCED:
+            return self._advanced(item, add)
+        if entry.kind == items.RETURNED:
+            return self._returned(item, add)
+        if entry.kind in (items.SIGNOFF, items.VETOED):
+            return self._signed(item, add)
+        if entry.kind == items.EVIDENCE:
+            return self._evidence(item, add)
+        return []
+
+    def _created(self, item: Item | None, add: Added) -> list[Finding]:
+        if item is not None:
+            return [_finding(GATE_RULE, f"{add.entry.subject} is created a second time", add)]
+        data = add.entry.data
+        roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}
+        excused = data.get("risk") == "low" and bool(data.get("reasoned"))
+        checks = gates.duty_checks(roles or {}, excused, self.model)
+        return [_finding(gates.DUTIES_RULE, f"{add.entry.subject}: {c.text}", add) for c in checks]
+
+    def _advanced(self, item: Item, add: Added) -> list[Finding]:
+        gate = gates.evaluate(item, self.model, self.digest)
+        data = add.entry.data
+        if data.get("from") != item.stage or data.get("to") != gate.to:
+            text = (
+                f"{item.id}: stage.advanced from {data.get('from')} to {data.get('to')}, but the"
+                f" item is at {item.stage} and its next stage is {gate.to}"
+            )
+            return [_finding(GATE_RULE, text, add)]
+        if gate.holds:
+            return []
+        missing = "; ".join(check.text for check in gate.failing)
+        text = f"{item.id}: stage.advanced past {item.stage}, but its gate did not hold: {missing}"
+        return [_finding(GATE_RULE, text, add)]
+
+    def _returned(self, item: Item, add: Added) -> list[Finding]:
+        gate = gates.evaluate(item, self.model, self.digest)
+        if gate.sends_back and add.entry.data.get("to") == gate.returns_to:
+            return []
+        text = f"{item.id}: stage.returned from {item.stage}, but nothing sends it back"
+        return [_finding(GATE_RULE, text, add)]
+
+    def _signed(self, item: Item, add: Added) -> list[Finding]:
+        entry = add.entry
+        stage, role = str(entry.data.get("stage", "")), str(entry.data.get("role", ""))
+        veto = entry.kind == items.VETOED
+        allowed = self.model.gate(stage).veto if veto else self.model.signoff_roles(stage)
+        resigning = stage in gates.resign_pending(item, self.model)
+        if stage != item.stage and not resigning:
+            text = f"{item.id}: a sign-off of {stage}, but the item is at {item.stage}"
+            return [_finding(SIGNOFF_RULE, text, add)]
+        if role not in allowed:
+            text = f"{item.id}: {role} does not {'veto' if veto else 'sign'} {stage}"
+            return [_finding(SIGNOFF_RULE, text, add)]
+        member = self.model.member(entry.actor)
+        problem = (
+            gates.refusal(item, self.model, member, stage, role)
+            if member is not None
+            else f"{entry.actor} is not a member of team.yaml"
+        )
+        if problem:
+            rule = gates.DUTIES_RULE if "cannot sign" in problem else SIGNOFF_RULE
+            return [_finding(rule, f"{item.id}: {problem}", add)]
+        return []
+
+    def _evidence(self, item: Item, add: Added) -> list[Finding]:
+        entry = add.entry
+        stage, name = str(entry.data.get("stage", "")), str(entry.data.get("evidence", ""))
+        kinds = [k for k in self.model.gate(stage).evidence if k.name == name]
+        if stage != item.stage or not kinds or len(entry.refs) != 1:
+            text = f"{item.id}: evidence {name} of {stage} is not evidence the item's stage takes"
+            return [_finding(EVIDENCE_RULE, text, add)]
+        ref = entry.refs[0]
+        content = self.read(ref.path)
+        if content is None or hashlib.sha256(content).hexdigest() != ref.sha256:
+            text = f"{ref.path} does not match the digest its evidence.recorded entry records"
+            return [_finding(EVIDENCE_RULE, text, add, ref.path)]
+        try:
+            figures = evidence.figures_of(kinds[0], content.decode("utf-8"), ref.path)
+        except (InvalidInput, UnicodeDecodeError) as exc:
+            return [_finding(EVIDENCE_RULE, f"{ref.path}: not valid evidence: {exc}", add)]
+        if figures != entry.data.get("figures"):
+            text = f"{ref.path}: the recorded figures are not the file's (the file says {figures})"
+            return [_finding(EVIDENCE_RULE, text, add, ref.path)]
+        return []
+
+    def files(self, state: dict[str, Item], changed: Collection[str]) -> list[Finding]:
+        """Recorded files the range changed without recording them again, and specs whose
+        guarded fields were edited by hand (a spec's sections are written by hand)."""
+        found = []
+        for item in state.values():
+            for path, sha in sorted(item.refs.items()):
+                if path not in changed:
+                    continue
+                if path.endswith(SPEC_SUFFIX):
+                    found += self._hand_edits(item, path)
+                elif self.digest(path) != sha:
+                    text = f"{path} was changed after it was recorded (sha256 {sha[:12]}...)"
+                    found.append(_at(EVIDENCE_RULE, text, path))
+        return found
+
+    def _hand_edits(self, item: Item, path: str) -> list[Finding]:
+        content = self.read(path)
+        if content is None:
+            return [_at(HAND_EDIT_RULE, f"{path}: the spec of {item.id} is gone", path)]
+        try:
+            front, _body, _line = store.split_front_matter(content.decode("utf-8"), path)
+            doc = store.parse_yaml(front, path, line_offset=1)
+            spec = store.validate(SpecFrontMatter, doc)
+        except (InvalidInput, UnicodeDecodeError) as exc:
+            return [_at(HAND_EDIT_RULE, f"{path}: not a valid spec: {exc}", path)]
+        found = []
+        for name in GUARDED_FIELDS:
+            recorded, written = item.roles.get(name), getattr(spec, name)
+            if recorded != written:
+                text = (
+                    f"{path}: {name} is {written}, but the ledger says {recorded}: change it"
+                    f" with `fos spec transfer {item.id} --role {name} --to ...`"
+                )
+                found.append(_at(HAND_EDIT_RULE, text, path, doc.line_of((name,))))
+        return found
+
+
+def _finding(rule: str, message: str, add: Added, path: str | None = None) -> Finding:
+    return Finding(rule, "block", message, path, None, add.commit, add.member)
+
+
+def _at(rule: str, message: str, path: str, line: int | None = None) -> Finding:
+    return Finding(rule, "block", message, path, line)
