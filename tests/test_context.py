@@ -32,9 +32,9 @@ def test_sections_come_in_order_and_open_items_is_present(factory_repo: Path) ->
     assert headings == [
         "## Architecture decisions (DNA)",
         "## Rules that bind you",
+        "## Open items",
         "## Knowledge",
         "## Latest session digests",
-        "## Open items",
     ]
     assert context(factory_repo)["open_items"] == []
 

@@ -64,3 +64,21 @@ def test_the_example_shows_a_launched_item_and_one_stuck_at_red_team(
     failing = [c for c in stuck["gate"]["checks"] if not c["ok"]]
     assert failing[0]["hard"] and "1 of 6 critical cases failed" in failing[0]["text"]
     assert stuck["gate"]["returns_to"] == "build"
+
+
+def test_the_sweep_finds_maintenance_overdue_and_a_launch_not_signed_again(
+    paylane: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2027-06-01T00:00:00Z")
+    team = paylane / ".factory" / "team.yaml"
+    cara = (
+        "  - {id: cara, name: Cara, kind: human, roles: [owner], emails: [cara@paylane.example]}\n"
+    )
+    team.write_text(team.read_text() + cara)
+    git(paylane, "config", "user.email", "ana@paylane.example")
+    transfer = fos(paylane, "spec", "transfer", "SP-e7ac9a", "--to", "cara", "--reason", "leave")
+    assert transfer.code == 0, transfer.output
+    result = fos(paylane, "sweep", "--format", "json")
+    assert result.code == 1, result.output
+    found = {(i["kind"], i["id"]) for i in json.loads(result.out)["items"]}
+    assert {("maintenance.overdue", "SP-e7ac9a"), ("signoff.stale", "SP-e7ac9a")} <= found

@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from factory_os.commands.options import Env, emit, format_option
+from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.rules.render import FORMATS, render
-from factory_os.rules.run import RANGE_STAGES, run_check
+from factory_os.rules.run import run_check
 
 
 @click.command("check")

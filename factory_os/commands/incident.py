@@ -10,7 +10,8 @@ import click
 from factory_os import store
 from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
-from factory_os.memory.incidents import SEVERITIES, add_incident, list_incidents, show_incident
+from factory_os.memory.incidents import add_incident, list_incidents, show_incident
+from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
 
 @click.group(name="incident")
@@ -21,7 +22,9 @@ def cli() -> None:
 
 @cli.command(name="add")
 @click.option("--title", required=True, help="One line: what went wrong.")
-@click.option("--severity", required=True, type=click.Choice(SEVERITIES), help="How bad it was.")
+@click.option(
+    "--severity", required=True, type=click.Choice(INCIDENT_SEVERITIES), help="How bad it was."
+)
 @click.option("--summary", default="", help="A few sentences for listings and context.")
 @click.option(
     "--body-file",

@@ -14,7 +14,7 @@ from factory_os.commands.options import Env, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory import rule_life
 from factory_os.memory.rule_life import RuleView
-from factory_os.model.rule import ALL_STAGES
+from factory_os.model.vocabulary import CHECK_KINDS, RULE_SEVERITIES, RULE_STAGES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,14 +38,12 @@ def _multiple(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--title", help="Short name of the rule.")
 @click.option("--statement", help="The imperative sentence an agent is shown.")
 @click.option("--rationale", help="Why the rule exists.")
-@click.option("--severity", type=click.Choice(["block", "warn", "info"]), help="Default: block.")
-@click.option(
-    "--kind", type=click.Choice(rule_life.CHECK_KINDS), help="What checks it. Default: manual."
-)
+@click.option("--severity", type=click.Choice(RULE_SEVERITIES), help="Default: block.")
+@click.option("--kind", type=click.Choice(CHECK_KINDS), help="What checks it. Default: manual.")
 @_multiple("--role", "Scope: a role the rule binds (repeat; none: everyone).")
 @_multiple("--path", "Scope: a gitignore-style glob (repeat; none: every path).")
 @_multiple("--exclude", "Scope: a glob left out (repeat).")
-@_multiple("--stage", f"Where it runs: {', '.join(ALL_STAGES)} (repeat; default all).")
+@_multiple("--stage", f"Where it runs: {', '.join(RULE_STAGES)} (repeat; default all).")
 @click.option("--pattern", help="forbidden-pattern / required-trailer: an RE2 expression.")
 @_multiple("--approver-role", "approval-required: a role that may approve (repeat).")
 @click.option("--trailer", help="approval-required: the trailer naming the approver.")

@@ -1,10 +1,12 @@
 """The session-start bundle (DESIGN section 6): what an agent is shown, within a budget.
 
 Sections, in this order: the accepted DNA decisions; the active rules that bind
-the role and the paths, blocking ones first; the knowledge notes whose paths or
-tags match; the latest session digests; open items. Items are taken in that
-order while they fit the budget; an item that does not fit is listed, by id,
-in `omitted`, and smaller items after it may still be taken.
+the role and the paths, blocking ones first; open items (the latest handoff,
+escalations, overrides on the paths: `factory_os.work.open_items`), always
+shown; the knowledge notes whose paths or tags match; the latest session
+digests. Items are taken in that order while they fit the budget; an item that
+does not fit is listed, by id, in `omitted`, and smaller items after it may
+still be taken.
 
 The bundle is deterministic: the same files give the same bytes (no clock, no
 environment, stable order). Its manifest names each item with the sha256 of its
@@ -26,10 +28,11 @@ from factory_os.errors import UsageError
 from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
+from factory_os.rules.finding import severity_rank
 from factory_os.store import Factory
+from factory_os.work.open_items import open_items
 
 CHARS_PER_TOKEN = 4
-SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 # room kept for the list of what was left out
 OMITTED_RESERVE_CHARS = 240
 SECTION_TITLES = {
@@ -38,6 +41,8 @@ SECTION_TITLES = {
     "knowledge": "Knowledge",
     "digest": "Latest session digests",
 }
+# open items come before these sections: what is pending outranks background
+AFTER_OPEN_ITEMS = ("knowledge", "digest")
 SHOW_HINT = (
     "Ask for any of them by id: `fos dna show D-...`, `fos rule show R-...`,"
     " `fos knowledge show SLUG`; digests are .factory/digests/S-....md."
@@ -152,7 +157,10 @@ def build_context(
     finally:
         if own:
             catalog.close()
-    return _fit(selection, budget or settings.budget_tokens, candidates)
+    pending = open_items(
+        factory, member=selection.member, roles=selection.roles, paths=selection.paths
+    )
+    return _fit(selection, budget or settings.budget_tokens, candidates, pending)
 
 
 def _relative(factory: Factory, path: str) -> str:
@@ -209,7 +217,7 @@ def _find_member(catalog: Catalog, name: str) -> tuple[str, tuple[str, ...]]:
 def select_rules(rules: Sequence[RuleInfo], selection: Selection) -> list[RuleInfo]:
     """The active rules binding the selection, blocking first, then by id."""
     chosen = [r for r in rules if r.status == "active" and rule_binds(r, selection)]
-    return sorted(chosen, key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.id))
+    return sorted(chosen, key=lambda r: (severity_rank(r.severity), r.id))
 
 
 def rule_binds(rule: RuleInfo, selection: Selection) -> bool:
@@ -315,6 +323,7 @@ def _header(selection: Selection) -> str:
 
 
 def _open_items(items: tuple[str, ...]) -> str:
+    """The section of open items; an item of several lines keeps its indentation."""
     body = "\n".join(f"- {item}" for item in items) if items else "None."
     return f"\n## Open items\n\n{body}\n"
 
@@ -326,10 +335,11 @@ def _chunk(item: Item, first_of_section: bool) -> str:
     return f"{heading}\n{item.text}\n"
 
 
-def _fit(selection: Selection, budget: int, candidates: list[Item]) -> ContextBundle:
+def _fit(
+    selection: Selection, budget: int, candidates: list[Item], open_items: tuple[str, ...] = ()
+) -> ContextBundle:
     limit = budget * CHARS_PER_TOKEN
     header = _header(selection)
-    open_items: tuple[str, ...] = ()
     tail = _open_items(open_items)
     room = limit - len(header) - len(tail) - OMITTED_RESERVE_CHARS
     if room < 0:
@@ -339,7 +349,11 @@ def _fit(selection: Selection, budget: int, candidates: list[Item]) -> ContextBu
     taken: list[Item] = []
     omitted: list[Item] = []
     started: set[str] = set()
+    placed = False
     for item in candidates:
+        if not placed and item.kind in AFTER_OPEN_ITEMS:
+            chunks.append(tail)
+            placed = True
         chunk = _chunk(item, item.kind not in started)
         if len(chunk) <= room:
             room -= len(chunk)
@@ -348,7 +362,8 @@ def _fit(selection: Selection, budget: int, candidates: list[Item]) -> ContextBu
             started.add(item.kind)
         else:
             omitted.append(item)
-    chunks.append(tail)
+    if not placed:
+        chunks.append(tail)
     if omitted:
         chunks.append(_omitted(omitted, room + OMITTED_RESERVE_CHARS))
     return ContextBundle(

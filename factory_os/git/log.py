@@ -162,3 +162,27 @@ def _literal(paths: Sequence[str]) -> list[str]:
     if len(paths) > MAX_PATHSPECS:
         return []
     return [f":(literal){p}" for p in paths]
+
+
+def added_lines(
+    cwd: Path, revs: Sequence[str], path: str, literal: str
+) -> list[tuple[str, str, bytes]]:
+    """(commit, author email, line) for each line holding LITERAL that a commit of REVS
+    (merges left out: they bring their parents' lines) adds under PATH."""
+    args = ["log", "--no-merges", "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff"]
+    args += ["--no-renames", "--format=%x01%H%x00%ae", f"-G{_regex_literal(literal)}"]
+    data = git.run([*args, *revs, "--", f":(literal){path}"], cwd).stdout
+    found = []
+    wanted = literal.encode()
+    for chunk in data.split(b"\x01")[1:]:
+        head, _, diff = chunk.partition(b"\n")
+        sha, _, email = head.partition(b"\0")
+        for line in diff.split(b"\n"):
+            if line.startswith(b"+") and not line.startswith(b"+++") and wanted in line:
+                found.append((git.decode(sha), git.decode(email), line[1:]))
+    return found
+
+
+def _regex_literal(text: str) -> str:
+    """TEXT as a basic regular expression that matches it literally (for -G)."""
+    return "".join("\\" + ch if ch in ".[]*^$\\" else ch for ch in text)

@@ -16,12 +16,11 @@ from pathlib import Path
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
+from factory_os.model.vocabulary import HOOK_TYPES
 from factory_os.rules.render import render
 from factory_os.rules.report import Report
 from factory_os.rules.run import NoFactory, check_range, check_staged, open_repo, read_message
 
-CLIENT_HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")  # what `fos hooks install` writes
-HOOK_TYPES = (*CLIENT_HOOK_TYPES, "pre-receive")  # and the server side's hooks/pre-receive
 STAGED_HOOKS = ("pre-commit", "commit-msg")
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
-from factory_os.integrations.hookimpl import CLIENT_HOOK_TYPES
 from factory_os.memory.packs import data_dir
+from factory_os.model.vocabulary import CLIENT_HOOK_TYPES
 
 HOOK_TYPES = CLIENT_HOOK_TYPES  # the hooks installed (hookimpl also runs pre-receive)
 MARKER = "# ID: factory-os-hook-7c1d2b9e"

@@ -116,10 +116,13 @@ def check_paths_text(cwd: Path, *, paths: list[str], member: str | None, role: s
 def record_incident_text(
     cwd: Path, *, title: str, severity: str, summary: str, narrative: str, actor: str | None
 ) -> str:
-    from factory_os.memory.incidents import SEVERITIES, add_incident
+    from factory_os.memory.incidents import add_incident
+    from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
-    if severity not in SEVERITIES:
-        raise FosError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    if severity not in INCIDENT_SEVERITIES:
+        raise FosError(
+            f"severity must be one of {', '.join(INCIDENT_SEVERITIES)}, not {severity!r}"
+        )
     if not title.strip():
         raise FosError("an incident needs a title")
     narrative = store.text_of(narrative.encode("utf-8", "surrogatepass"), "narrative")

@@ -24,7 +24,6 @@ from factory_os.store import Factory
 
 INCIDENTS_DIR = "incidents"
 SECTIONS = ("What happened", "Impact", "Root cause", "Resulting rules")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)

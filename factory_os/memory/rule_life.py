@@ -29,15 +29,6 @@ from factory_os.store import Factory
 RULES_DIR = "rules"
 # the status of a rule file that no ledger entry added (written by hand)
 UNRECORDED = ("unrecorded", None)
-CHECK_KINDS = (
-    "path-guard",
-    "approval-required",
-    "required-trailer",
-    "forbidden-pattern",
-    "append-only",
-    "command",
-    "manual",
-)
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,6 @@ Timestamp = Annotated[AwareDatetime, _not_a_number("2026-01-31T09:00:00Z")]
 Day = Annotated[date, _not_a_number("2026-01-31")]
 SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
-HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "ci")
-
 
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, values are immutable."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from factory_os.model.common import Day, IncidentId, NonEmpty, SessionId, Slug, Strict, Timestamp
+from factory_os.model.vocabulary import INCIDENT_SEVERITIES
+
+if TYPE_CHECKING:
+    from factory_os.model.vocabulary import IncidentSeverity as IncidentSeverity
+else:
+    IncidentSeverity = Literal[INCIDENT_SEVERITIES]
 
 
 class IncidentFrontMatter(Strict):
@@ -14,7 +20,7 @@ class IncidentFrontMatter(Strict):
 
     id: IncidentId
     title: NonEmpty
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: IncidentSeverity
     summary: str = ""
     occurred_at: Timestamp | None = None
     created_at: Timestamp

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from factory_os.model.common import SchemaVersion, Slug, Strict, WholeNumber
+from factory_os.model.vocabulary import (
+    DEFAULT_HOOK_STAGES,
+    ESCALATION_SEVERITIES,
+    RULE_SEVERITIES,
+    RULE_STAGES,
+)
 
-Severity = Literal["block", "warn", "info"]
-HookStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
-
-
-EscalationSeverity = Literal["low", "medium", "high", "critical"]
+if TYPE_CHECKING:
+    from factory_os.model.vocabulary import (
+        EscalationSeverity as EscalationSeverity,
+        RuleSeverity as RuleSeverity,
+        RuleStage as RuleStage,
+    )
+else:
+    RuleSeverity = Literal[RULE_SEVERITIES]
+    RuleStage = Literal[RULE_STAGES]
+    EscalationSeverity = Literal[ESCALATION_SEVERITIES]
 
 
 class Governance(Strict):
@@ -41,7 +52,7 @@ class ContextSettings(Strict):
 
 
 class IdentityPolicy(Strict):
-    unknown_author: Severity = Field(
+    unknown_author: RuleSeverity = Field(
         "block", description="Severity of a commit whose author is no member of the team."
     )
     require_signed_commits: bool = Field(False, strict=True)
@@ -50,12 +61,12 @@ class IdentityPolicy(Strict):
     )
 
 
-def _default_stages() -> list[HookStage]:
-    return ["pre-commit", "commit-msg", "pre-push"]
+def _default_stages() -> list[RuleStage]:
+    return list(DEFAULT_HOOK_STAGES)
 
 
 class HookSettings(Strict):
-    stages: list[HookStage] = Field(default_factory=_default_stages)
+    stages: list[RuleStage] = Field(default_factory=_default_stages)
 
 
 class FactoryConfig(Strict):

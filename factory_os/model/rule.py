@@ -7,7 +7,7 @@ the `status` and `superseded_by` fields hold what the file was written with.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -21,11 +21,18 @@ from factory_os.model.common import (
     Timestamp,
     WholeNumber,
 )
+from factory_os.model.vocabulary import RULE_SEVERITIES, RULE_STAGES, RULE_STATUSES
 
-Severity = Literal["block", "warn", "info"]
-Status = Literal["active", "superseded", "retired"]
-Stage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
-ALL_STAGES: tuple[Stage, ...] = ("pre-commit", "commit-msg", "pre-push", "ci")
+if TYPE_CHECKING:
+    from factory_os.model.vocabulary import (
+        RuleSeverity as RuleSeverity,
+        RuleStage as RuleStage,
+        RuleStatus as RuleStatus,
+    )
+else:
+    RuleSeverity = Literal[RULE_SEVERITIES]
+    RuleStatus = Literal[RULE_STATUSES]
+    RuleStage = Literal[RULE_STAGES]
 
 
 class Scope(Strict):
@@ -120,13 +127,13 @@ class Rule(Strict):
         pattern=rf"({INCIDENT_ID})|({PACK_ORIGIN})",
         description="The incident it came from, or pack:<name>@<version>.",
     )
-    severity: Severity = "block"
-    status: Status = "active"
+    severity: RuleSeverity = "block"
+    status: RuleStatus = "active"
     superseded_by: RuleId | None = None
     created_at: Timestamp
     created_by: NonEmpty
     scope: Scope = Field(default_factory=Scope)
-    stages: list[Stage] = Field(default_factory=lambda: list(ALL_STAGES))
+    stages: list[RuleStage] = Field(default_factory=lambda: list(RULE_STAGES))
     check: Check = Field(default_factory=lambda: Manual(kind="manual"))
 
 
@@ -136,7 +143,7 @@ class RuleDraft(Strict):
     title: NonEmpty
     statement: NonEmpty
     rationale: str = ""
-    severity: Severity = "block"
+    severity: RuleSeverity = "block"
     scope: Scope = Field(default_factory=Scope)
-    stages: list[Stage] = Field(default_factory=lambda: list(ALL_STAGES))
+    stages: list[RuleStage] = Field(default_factory=lambda: list(RULE_STAGES))
     check: Check = Field(default_factory=lambda: Manual(kind="manual"))

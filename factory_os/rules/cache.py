@@ -26,13 +26,6 @@ MAX_TREES = 8
 VERSION = f"3/{__version__}"  # the compiled format / the compiler
 
 
-def blob_id(data: bytes) -> str:
-    """git's id of a blob with DATA (so files on disk share the cache with commits)."""
-    import hashlib
-
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 class Cache:
     def __init__(self, directory: Path | None) -> None:
         self.path = None if directory is None else directory / "factory-os" / CACHE_NAME

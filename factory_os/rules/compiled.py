@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES
 from factory_os.rules.scope import Scope
 
 TYPE_CHECKING = False
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 else:
     from factory_os.records import NamedTuple
 
-DEFAULT_HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push")
 # message-dependent kinds: they wait for the commit message (commit-msg stage)
 MESSAGE_KINDS = frozenset({"required-trailer", "approval-required"})
 # kinds that depend on who the member is, re-checked once the message names one
@@ -105,7 +105,7 @@ class RuleSet:
         unknown_author: str = "block",
         require_signed: bool = False,
         allowed_signers: str | None = None,
-        hook_stages: tuple[str, ...] = ("pre-commit", "commit-msg", "pre-push"),
+        hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,
     ) -> None:
         self.rules = rules
         self.members = members

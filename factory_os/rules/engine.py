@@ -12,20 +12,19 @@ from functools import cache
 from importlib import import_module
 from types import ModuleType
 
+from factory_os.model.vocabulary import CHECK_KINDS
 from factory_os.rules import command, identity
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding, sort_key
 
-# check kind -> the module under factory_os.rules that checks it (imported when used)
+# check kind -> the module under factory_os.rules that checks it (imported when used);
+# `command` rules are run once per check, after the others
 KINDS: dict[str, str] = {
-    "path-guard": "path_guard",
-    "approval-required": "approval",
-    "required-trailer": "required_trailer",
-    "forbidden-pattern": "forbidden_pattern",
-    "append-only": "append_only",
-    "manual": "manual",
+    kind: {"approval-required": "approval"}.get(kind, kind.replace("-", "_"))
+    for kind in CHECK_KINDS
+    if kind != "command"
 }
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from factory_os.model.vocabulary import RULE_SEVERITIES
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
-
-
-SEVERITIES = ("block", "warn", "info")
 
 
 class Finding(NamedTuple):
@@ -37,9 +36,14 @@ class Finding(NamedTuple):
         return self._asdict()
 
 
+def severity_rank(severity: str) -> int:
+    """Where SEVERITY sorts: blocking first, an unknown word last."""
+    return RULE_SEVERITIES.index(severity) if severity in RULE_SEVERITIES else len(RULE_SEVERITIES)
+
+
 def sort_key(finding: Finding) -> tuple[int, str, str, int, str, str]:
     return (
-        SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else 3,
+        severity_rank(finding.severity),
         finding.commit or "",
         finding.path or "",
         finding.line or 0,

@@ -232,7 +232,6 @@ def rule_states(
 
 LEDGER_DIR = f"{paths.LEDGER_DIR}/"
 _ENDING = ('"kind":"rule.retired"', '"kind":"rule.superseded"')
-_ENDED_KINDS = (b"rule.retired", b"rule.superseded")
 
 
 def ended_rules(repo: Repo, cache: Cache, treeish: str | None) -> dict[str, str]:

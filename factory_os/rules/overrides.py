@@ -24,7 +24,7 @@ from factory_os.rules.finding import Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
 
@@ -59,6 +59,25 @@ class Override(NamedTuple):
             f"overridden by {self.id}, granted by {self.granted_by} until {self.expires_at}:"
             f" {self.justification}"
         )
+
+
+def from_data(data: dict[str, Any], subject: str) -> Override | None:
+    """The Override an `override.granted` entry's DATA describes; None if malformed."""
+    ident, scope, targets = data.get("id"), data.get("scope"), data.get("targets")
+    expires, granted_by = data.get("expires_at"), data.get("granted_by")
+    if not (isinstance(ident, str) and isinstance(expires, str) and isinstance(granted_by, str)):
+        return None
+    if scope not in SCOPES or not isinstance(targets, list):
+        return None
+    return Override(
+        id=ident,
+        rule=str(data.get("rule", subject)),
+        scope=str(scope),
+        targets=tuple(t for t in targets if isinstance(t, str)),
+        granted_by=granted_by,
+        justification=str(data.get("justification", "")),
+        expires_at=expires,
+    )
 
 
 def covers(override: Override, finding: Finding, *, now: str, run: str | None = None) -> bool:

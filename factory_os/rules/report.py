@@ -6,7 +6,7 @@ Apart from the engine, so that rendering findings imports no part of it.
 from __future__ import annotations
 
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
-from factory_os.rules.compiled import DEFAULT_HOOK_STAGES
+from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES
 from factory_os.rules.finding import Finding
 
 

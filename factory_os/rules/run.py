@@ -13,6 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import log as gitlog, plumbing as git, revrange
+from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
 from factory_os.rules.context import Blobs, CheckContext
@@ -314,9 +315,6 @@ def check_all(cwd: Path) -> Report:
     )
     findings = doc_findings + evaluate([Change(None, files)], ctx, with_identity=False)
     return Report(sorted(findings, key=sort_key), "ci", 1, len(ruleset.rules))
-
-
-RANGE_STAGES = ("ci", "pre-push", "pre-receive")
 
 
 def run_check(

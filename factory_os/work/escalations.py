@@ -39,8 +39,10 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog, GovernanceInfo
+from factory_os.model.vocabulary import ESCALATION_SEVERITIES
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 OPENED = "escalation.opened"
 ACKED = "escalation.acked"
@@ -50,7 +52,7 @@ KINDS = (OPENED, ACKED, BREACHED, RESOLVED)
 PREFIX = "ESC"
 INTEGRITY = "integrity"
 # how urgent, least first (as an incident's severity)
-SEVERITY_LEVELS = ("low", "medium", "high", "critical")
+SEVERITY_LEVELS = ESCALATION_SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,12 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
-    """Escalation id -> its state, from escalation entries in replay order."""
-    found: dict[str, Escalation] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, Escalation] | None = None
+) -> dict[str, Escalation]:
+    """Escalation id -> its state, from escalation entries in replay order (folded
+    into FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == OPENED:
             ident = _text(entry.data.get("id"))
@@ -153,9 +158,19 @@ def fold(entries: Iterable[Entry]) -> dict[str, Escalation]:
     return found
 
 
+_FIELDS = tuple(f.name for f in dataclasses.fields(Escalation))
+PROJECTION = Projection(
+    "escalations",
+    frozenset(KINDS),
+    fold,
+    lambda e: tuple(getattr(e, name) for name in _FIELDS),
+    lambda values: Escalation(*values),
+)
+
+
 def escalations(factory: Factory) -> dict[str, Escalation]:
     """Every escalation the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+    return projection.state(factory, PROJECTION)
 
 
 def find(factory: Factory, escalation_id: str) -> Escalation:
@@ -221,10 +236,10 @@ def _listing(
 
 def _order(row: Listed) -> tuple[bool, int, str, str]:
     e = row.escalation
-    return (not row.past_sla, -_rank(e.severity), e.opened_at, e.id)
+    return (not row.past_sla, -severity_rank(e.severity), e.opened_at, e.id)
 
 
-def _rank(severity: str) -> int:
+def severity_rank(severity: str) -> int:
     return SEVERITY_LEVELS.index(severity) if severity in SEVERITY_LEVELS else 0
 
 

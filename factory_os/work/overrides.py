@@ -32,9 +32,10 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
 from factory_os.memory.catalog import Catalog
-from factory_os.rules.overrides import SCOPES, Override
+from factory_os.rules.overrides import Override, from_data
 from factory_os.store import Factory
-from factory_os.work import people
+from factory_os.work import people, projection
+from factory_os.work.projection import Projection
 
 GRANTED = "override.granted"
 REVOKED = "override.revoked"
@@ -98,28 +99,12 @@ def parse_ttl(text: str) -> int:
 # -- reading -------------------------------------------------------------------
 
 
-def from_data(data: dict[str, Any], subject: str) -> Override | None:
-    """The Override an `override.granted` entry's DATA describes; None if malformed."""
-    ident, scope, targets = data.get("id"), data.get("scope"), data.get("targets")
-    expires, granted_by = data.get("expires_at"), data.get("granted_by")
-    if not (isinstance(ident, str) and isinstance(expires, str) and isinstance(granted_by, str)):
-        return None
-    if scope not in SCOPES or not isinstance(targets, list):
-        return None
-    return Override(
-        id=ident,
-        rule=str(data.get("rule", subject)),
-        scope=str(scope),
-        targets=tuple(t for t in targets if isinstance(t, str)),
-        granted_by=granted_by,
-        justification=str(data.get("justification", "")),
-        expires_at=expires,
-    )
-
-
-def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
-    """Override id -> its state, from override entries in replay order."""
-    found: dict[str, OverrideState] = {}
+def fold(
+    entries: Iterable[Entry], found: dict[str, OverrideState] | None = None
+) -> dict[str, OverrideState]:
+    """Override id -> its state, from override entries in replay order (folded into
+    FOUND, which is returned)."""
+    found = {} if found is None else found
     for entry in entries:
         if entry.kind == GRANTED:
             override = from_data(entry.data, entry.subject)
@@ -138,9 +123,29 @@ def fold(entries: Iterable[Entry]) -> dict[str, OverrideState]:
     return found
 
 
+def _dump(state: OverrideState) -> tuple[Any, ...]:
+    s = state
+    return (
+        tuple(s.override),
+        s.granted_at,
+        s.entry,
+        s.revoked_by,
+        s.revoked_at,
+        s.expired_recorded,
+    )
+
+
+def _load(values: tuple[Any, ...]) -> OverrideState:
+    override, *rest = values
+    return OverrideState(Override(*override), *rest)
+
+
+PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load)
+
+
 def overrides(factory: Factory) -> dict[str, OverrideState]:
     """Every override the work tree's ledger knows, by id."""
-    return fold(e for e in events.entries(factory) if e.kind in KINDS)
+    return projection.state(factory, PROJECTION)
 
 
 def listing(factory: Factory, *, active: bool = False, now: datetime) -> list[OverrideState]:

@@ -1,0 +1,47 @@
+"""The words the layers share, each defined once.
+
+Plain tuples, so the hook path can import them (no pydantic, no `typing` at run
+time); the pydantic models build their `Literal` types from them. Where a
+model needs the type for mypy, it is spelled beside its tuple, and
+`tests/model/test_vocabulary.py` keeps the two equal.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    RuleSeverity = Literal["block", "warn", "info"]
+    IncidentSeverity = Literal["low", "medium", "high", "critical"]
+    EscalationSeverity = IncidentSeverity
+    RuleStatus = Literal["active", "superseded", "retired"]
+    RuleStage = Literal["pre-commit", "commit-msg", "pre-push", "ci"]
+
+# how hard a rule binds, and so how hard its findings block (most severe first)
+RULE_SEVERITIES: tuple[RuleSeverity, ...] = ("block", "warn", "info")
+# how bad an incident was (least severe first)
+INCIDENT_SEVERITIES: tuple[IncidentSeverity, ...] = ("low", "medium", "high", "critical")
+# an escalation is graded on the incidents' scale
+ESCALATION_SEVERITIES: tuple[EscalationSeverity, ...] = INCIDENT_SEVERITIES
+# a rule's life: written active, then superseded or retired by a ledger event
+RULE_STATUSES: tuple[RuleStatus, ...] = ("active", "superseded", "retired")
+# where a rule may run (`stages` of a rule, `hooks.stages` of factory.yaml)
+RULE_STAGES: tuple[RuleStage, ...] = ("pre-commit", "commit-msg", "pre-push", "ci")
+# the hook stages factory.yaml turns on unless it says otherwise
+DEFAULT_HOOK_STAGES: tuple[RuleStage, ...] = ("pre-commit", "commit-msg", "pre-push")
+# the stages a check of commits (`--commit`, `--range`) may be run for
+RANGE_STAGES = ("ci", "pre-push", "pre-receive")
+# the git hooks: those `fos hooks install` writes, and the server side's
+CLIENT_HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")
+HOOK_TYPES = (*CLIENT_HOOK_TYPES, "pre-receive")
+# what checks a rule (`check.kind`)
+CHECK_KINDS = (
+    "path-guard",
+    "approval-required",
+    "required-trailer",
+    "forbidden-pattern",
+    "append-only",
+    "command",
+    "manual",
+)

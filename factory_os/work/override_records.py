@@ -1,0 +1,126 @@
+"""The overrides in force, read straight from ledger lines: cheap enough for every commit.
+
+`fos check` runs in the pre-commit hook, so this reads no more than it must:
+the segments' bytes, and of those only the lines of `override.granted` and
+`override.revoked` entries are parsed (a substring test first, then their
+JSON). It imports nothing heavy (DESIGN section 7). The staged check reads the
+work tree's ledger; a range check reads the ledger as committed at a commit
+(one `git grep`), so a pull request's check sees the overrides its base had and
+those the range itself adds.
+
+Lines are not verified here (`fos verify` does that); an entry that does not
+read as an override is passed over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from factory_os.git import log as gitlog, plumbing as git
+from factory_os.paths import LEDGER_DIR, SEGMENT_SUFFIX
+from factory_os.rules.finding import Finding
+from factory_os.rules.overrides import RULE_ID, Override, from_data
+
+GRANTED = b'"kind":"override.granted"'
+REVOKED = b'"kind":"override.revoked"'
+_MARK = b'"kind":"override.'
+ID_HEX = 64
+
+
+def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
+    """From ledger LINES: the overrides granted, by id, and the ids revoked."""
+    granted: dict[str, Override] = {}
+    revoked: set[str] = set()
+    for line in lines:
+        if _MARK not in line:
+            continue
+        try:
+            fields = json.loads(line[ID_HEX + 1 :])
+        except ValueError:
+            continue
+        if not isinstance(fields, dict) or not isinstance(fields.get("data"), dict):
+            continue
+        kind, subject = fields.get("kind"), str(fields.get("subject", ""))
+        if kind == "override.granted":
+            override = from_data(fields["data"], subject)
+            if override is not None and override.id not in granted:
+                granted[override.id] = override
+        elif kind == "override.revoked":
+            revoked.add(subject)
+    return granted, revoked
+
+
+def in_force(lines: Iterable[bytes], now: str) -> list[Override]:
+    """The overrides of LINES neither revoked nor expired at NOW (a UTC stamp)."""
+    granted, revoked = parse(lines)
+    return [o for i, o in granted.items() if i not in revoked and now < o.expires_at]
+
+
+def work_tree_lines(root: Path) -> list[bytes]:
+    """The override lines of the ledger in the work tree of the factory at ROOT."""
+    directory = os.path.join(root, LEDGER_DIR)
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(SEGMENT_SUFFIX))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found: list[bytes] = []
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        if _MARK in data:
+            found += [line for line in data.split(b"\n") if _MARK in line]
+    return found
+
+
+def committed_lines(worktree: Path, treeish: str, prefix: str = "") -> list[bytes]:
+    """The override lines of the ledger as committed at TREEISH (one `git grep`);
+    PREFIX is where the factory sits in the repository."""
+    return git.grep_tree(worktree, treeish, [_MARK.decode()], f"{prefix}{LEDGER_DIR}/")
+
+
+def added_in(worktree: Path, revs: Sequence[str], prefix: str = "") -> list[tuple[str, str, bytes]]:
+    """(commit, author email, line) of each `override.granted` line the commits of
+    REVS add to the ledger (one `git log`)."""
+    return gitlog.added_lines(worktree, revs, f"{prefix}{LEDGER_DIR}/", GRANTED.decode())
+
+
+def vouched(
+    overrides: Sequence[Override],
+    added: Iterable[tuple[str, str, bytes]],
+    member_of: Callable[[str], str | None],
+) -> tuple[list[Override], list[Finding]]:
+    """OVERRIDES without those a pull request added in a commit that is not by their
+    granter (identity as for every change: the author's email, matched to the team by
+    MEMBER_OF); a note about each one left out. ADDED is what `added_in` returns."""
+    adders: dict[str, tuple[str, str]] = {}
+    for commit, email, line in added:
+        for ident in parse([line])[0]:
+            adders.setdefault(ident, (commit, email))
+    kept: list[Override] = []
+    notes: list[Finding] = []
+    for override in overrides:
+        if override.id not in adders:  # from the base: reviewed when it was merged
+            kept.append(override)
+            continue
+        commit, email = adders[override.id]
+        member = member_of(email)
+        if member == override.granted_by:
+            kept.append(override)
+            continue
+        notes.append(
+            Finding(
+                RULE_ID,
+                "warn",
+                f"{override.id} is ignored: the commit that adds it is by {member or email},"
+                f" not by {override.granted_by}, who it says granted it",
+                commit=commit,
+                member=member or email,
+            )
+        )
+    return kept, notes
