@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
-from factory_os.git import plumbing as git
+from factory_os.git.repo import Repository, require_worktree
 from factory_os.paths import FACTORY_DIR
 
 if TYPE_CHECKING:
@@ -44,10 +44,15 @@ M = TypeVar("M", bound="BaseModel")
 
 @dataclass(frozen=True)
 class Factory:
-    """Where a factory lives: the directory holding `.factory/`, inside a git work tree."""
+    """Where a factory lives: the directory holding `.factory/`, inside a git work tree,
+    and the repository (found once per command, then passed down)."""
 
     root: Path
-    worktree: Path
+    repo: Repository
+
+    @property
+    def worktree(self) -> Path:
+        return self.repo.top(self.root)
 
     @property
     def dir(self) -> Path:
@@ -63,11 +68,12 @@ class Factory:
 
 def find_factory(start: Path) -> Factory:
     """The nearest `.factory/` at or above START, not above its git work tree."""
-    worktree = git.require_toplevel(start)
+    repo = require_worktree(start)
+    worktree = repo.top(start)
     here = start.resolve()
     while True:
         if (here / FACTORY_DIR).is_dir():
-            return Factory(root=here, worktree=worktree)
+            return Factory(root=here, repo=repo)
         if here == worktree or here.parent == here:
             break
         here = here.parent

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,3 +65,28 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and ".git" not in p.relative_to(root).parts
     }
+
+
+@contextlib.contextmanager
+def git_calls(tmp_path: Path) -> Iterator[list[list[str]]]:
+    """Every git command run inside the block, as its arguments after `-C DIR` (a shim
+    first on PATH logs them); the list is filled when the block ends."""
+    real = shutil.which("git")
+    assert real is not None
+    directory = tmp_path / "git-shim"
+    directory.mkdir(exist_ok=True)
+    log = directory / "calls"
+    log.write_text("")
+    shim = directory / "git"
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\0" "$@" >> {log}\necho >> {log}\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    calls: list[list[str]] = []
+    saved = os.environ["PATH"]
+    os.environ["PATH"] = f"{directory}{os.pathsep}{saved}"
+    try:
+        yield calls
+    finally:
+        os.environ["PATH"] = saved
+    for line in log.read_text().splitlines():
+        args = line.split("\0")[:-1]
+        calls.append(args[2:] if args[:1] == ["-C"] else args)

@@ -99,7 +99,7 @@ def start_session(
 
     bundle = build_context(factory, role=role, member=member, paths=paths, tags=tags, budget=budget)
     session_id = new_session_id(factory)
-    head = git.head_commit(factory.root)
+    head = factory.repo.head
     data: dict[str, Any] = {"manifest_hash": bundle.manifest_hash}
     optional = {"role": role, "member": bundle.selection.member, "head": head}
     data.update({key: value for key, value in optional.items() if value})
@@ -199,7 +199,7 @@ def end_session(
 
 def commits_since(factory: Factory, head: str | None) -> list[str]:
     """The commits reachable from HEAD now and not from HEAD at the start, oldest first."""
-    if git.head_commit(factory.root) is None:
+    if factory.repo.head is None:
         return []
     revs = ["HEAD"] if head is None else [f"{head}..HEAD"]
     # None: the start commit is gone (history rewritten)

@@ -65,35 +65,6 @@ def output(args: Sequence[str], cwd: Path, **kwargs: object) -> str:
     return run(args, cwd, **kwargs).stdout.decode("utf-8", "surrogateescape").rstrip("\n")  # type: ignore[arg-type]
 
 
-def toplevel(cwd: Path) -> Path | None:
-    """The work tree enclosing CWD, or None when CWD is not inside one."""
-    if not cwd.is_dir():
-        raise EnvironmentProblem(f"{cwd} is not a directory")
-    # C locale: the messages below are matched, and git translates them otherwise
-    proc = run(["rev-parse", "--show-toplevel"], cwd, check=False, env={"LC_ALL": "C"})
-    if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace")
-        if "not a git repository" in stderr or "must be run in a work tree" in stderr:
-            return None
-        # a repository git refuses to use (dubious ownership, a broken .git): say why
-        raise GitFailed(["rev-parse", "--show-toplevel"], proc.returncode, stderr)
-    return Path(proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
-
-
-def require_toplevel(cwd: Path) -> Path:
-    top = toplevel(cwd)
-    if top is None:
-        raise EnvironmentProblem(
-            f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
-        )
-    return top
-
-
-def git_dir(cwd: Path) -> Path:
-    """This worktree's own git directory (per-worktree state lives here)."""
-    return Path(output(["rev-parse", "--absolute-git-dir"], cwd))
-
-
 def current_branch(cwd: Path) -> str | None:
     """The checked-out branch, or None on a detached HEAD."""
     proc = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
@@ -103,11 +74,6 @@ def current_branch(cwd: Path) -> str | None:
 def config_get(cwd: Path, key: str) -> str | None:
     proc = run(["config", "--get", key], cwd, check=False)
     return proc.stdout.decode("utf-8", "replace").strip() or None if proc.returncode == 0 else None
-
-
-def is_shallow(cwd: Path) -> bool:
-    """Whether the repository is a shallow clone (history cut at a boundary)."""
-    return output(["rev-parse", "--is-shallow-repository"], cwd) == "true"
 
 
 def head_commit(cwd: Path) -> str | None:
@@ -197,13 +163,6 @@ def iter_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | No
         stream.close()
 
 
-def dirs(cwd: Path) -> tuple[Path, Path]:
-    """(this worktree's git directory, the common one) in one git process."""
-    out = output(["rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd).split("\n")
-    common = Path(out[1])
-    return Path(out[0]), common if common.is_absolute() else (cwd / common).resolve()
-
-
 # -- plumbing for the rule engine (every call here is one git process) ------
 
 ZERO_OID = "0" * 40
@@ -225,28 +184,6 @@ def rev_parse(cwd: Path, rev: str) -> str | None:
     return try_output(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd
     )
-
-
-def repo_dirs(cwd: Path) -> tuple[Path | None, Path, Path, str | None] | None:
-    """(work tree, git dir, common dir, HEAD commit), in one process where it can:
-    the work tree is None in a bare repository, HEAD None before the first commit;
-    None altogether outside any repository."""
-    asks = ["--absolute-git-dir", "--git-common-dir"]
-    proc = run(["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"], cwd, check=False)
-    if proc.returncode == 0:
-        gdir, common, top, head = decode(proc.stdout).split("\n")[:4]
-        return Path(top), Path(gdir), _absolute(cwd, common), head
-    proc = run(["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"], cwd, check=False)
-    lines = decode(proc.stdout).split("\n")
-    if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
-        return Path(lines[3]), Path(lines[1]), _absolute(cwd, lines[2]), None
-    if lines[0] != "true":
-        return None
-    return None, Path(lines[1]), _absolute(cwd, lines[2]), head_commit(cwd)
-
-
-def _absolute(cwd: Path, path: str) -> Path:
-    return Path(path) if Path(path).is_absolute() else (cwd / path).resolve()
 
 
 def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
+from factory_os.git.repo import require_worktree
 from factory_os.memory.packs import data_dir
 from factory_os.model.vocabulary import CLIENT_HOOK_TYPES
 
@@ -53,7 +54,7 @@ def shim_text(hook_type: str, python: str) -> str:
 
 
 def install(cwd: Path, hook_types: list[str], python: str | None = None) -> list[HookState]:
-    directory = git.hooks_dir(git.require_toplevel(cwd))
+    directory = git.hooks_dir(require_worktree(cwd).top(cwd))
     directory.mkdir(parents=True, exist_ok=True)
     interpreter = python or sys.executable
     for hook_type in hook_types or HOOK_TYPES:
@@ -72,7 +73,7 @@ def install(cwd: Path, hook_types: list[str], python: str | None = None) -> list
 
 
 def uninstall(cwd: Path) -> list[HookState]:
-    directory = git.hooks_dir(git.require_toplevel(cwd))
+    directory = git.hooks_dir(require_worktree(cwd).top(cwd))
     for hook_type in HOOK_TYPES:
         path = directory / hook_type
         legacy = directory / f"{hook_type}.legacy"
@@ -85,7 +86,7 @@ def uninstall(cwd: Path) -> list[HookState]:
 
 
 def status(cwd: Path) -> list[HookState]:
-    directory = git.hooks_dir(git.require_toplevel(cwd))
+    directory = git.hooks_dir(require_worktree(cwd).top(cwd))
     states = []
     for hook_type in HOOK_TYPES:
         path = directory / hook_type

@@ -49,7 +49,7 @@ Recorded = Mapping[str, FileRecord]  # append-only file -> the entry that record
 def verify_range(factory: Factory, commits: RevRange, recorded: Recorded | None = None) -> Walk:
     """Findings in the COMMITS of a range, and how many commits were examined."""
     findings, count = _walk(factory, commits.revs, recorded or {})
-    return Walk(findings, count, git.is_shallow(factory.root))
+    return Walk(findings, count, factory.repo.shallow)
 
 
 def verify_history(factory: Factory, recorded: Recorded | None = None) -> Walk:
@@ -57,10 +57,10 @@ def verify_history(factory: Factory, recorded: Recorded | None = None) -> Walk:
 
     In a shallow clone the walk stops at the boundary: what it found is reported,
     but HEAD is never remembered as verified, since what lies beyond was not seen."""
-    head = git.head_commit(factory.root)
+    head = factory.repo.head
     if head is None:
         return Walk([], 0, False)
-    shallow = git.is_shallow(factory.root)
+    shallow = factory.repo.shallow
     memory = segments.shared_state_dir(factory) / "history.json"
     tips = [t for t in (segments.read_json(memory) or {}).get("tips", []) if isinstance(t, str)]
     revs = [head, "--not", *tips] if tips else [head]

@@ -21,7 +21,6 @@ last line read. What a mark trusts is written down in `plan`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import mmap
@@ -59,17 +58,12 @@ def segment_paths(factory: Factory) -> list[Path]:
 
 def state_dir(factory: Factory) -> Path:
     """Per-worktree state under the worktree's git directory."""
-    return _dirs(factory.root)[0] / "fos"
+    return factory.repo.git_dir / "fos"
 
 
 def shared_state_dir(factory: Factory) -> Path:
     """State shared by all worktrees, under the git common directory."""
-    return _dirs(factory.root)[1] / "fos"
-
-
-@functools.lru_cache(maxsize=64)
-def _dirs(root: Path) -> tuple[Path, Path]:
-    return git.dirs(root)
+    return factory.repo.common_dir / "fos"
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -148,7 +142,7 @@ def tracked_paths(
     if "GIT_INDEX_FILE" in os.environ:
         return git.ls_files(factory.root, [prefix]), None
     try:
-        index = Stat.of(os.stat(_dirs(factory.root)[0] / "index"))
+        index = Stat.of(os.stat(factory.repo.git_dir / "index"))
     except FileNotFoundError:
         return [], None  # no index yet: git tracks nothing
     if (

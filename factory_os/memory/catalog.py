@@ -104,7 +104,7 @@ class Catalog:
 
     def __init__(self, factory: Factory, cache: DocumentCache | None = None) -> None:
         self.factory = factory
-        self.cache = cache if cache is not None else DocumentCache.for_worktree(factory.worktree)
+        self.cache = cache if cache is not None else DocumentCache.in_git_dir(factory.repo.git_dir)
         self._rules: list[RuleInfo] | None = None
 
     def close(self) -> None:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from factory_os import __version__, atomic
-from factory_os.git import plumbing as git
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000
@@ -41,14 +40,11 @@ class DocumentCache:
             self._entries = _load(file)
 
     @classmethod
-    def for_worktree(cls, worktree: Path) -> DocumentCache:
-        """The cache of the work tree's own git dir (per worktree, like the index)."""
+    def in_git_dir(cls, git_dir: Path) -> DocumentCache:
+        """The cache in a worktree's own git dir (per worktree, like the index)."""
         if os.environ.get("FOS_NO_CACHE"):
             return cls(None)
-        try:
-            return cls(git.git_dir(worktree) / CACHE_FILE)
-        except git.GitFailed:
-            return cls(None)
+        return cls(git_dir / CACHE_FILE)
 
     def get(self, kind: str, path: str, read: Callable[[str], Any]) -> Any:
         """What READ(PATH) returned the last time the file had this content."""

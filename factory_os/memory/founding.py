@@ -20,7 +20,7 @@ from pathlib import Path
 
 from factory_os import __version__, atomic, store
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.git import plumbing as git
+from factory_os.git.repo import require_worktree
 from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
 from factory_os.memory.schemas import render_schemas
@@ -46,8 +46,9 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
             f"unknown pack {', '.join(unknown)} (available: {', '.join(available_packs())})"
         )
     packs = list(dict.fromkeys(packs))  # `--pack core --pack core` names it once
-    top = git.require_toplevel(cwd)
-    factory = Factory(root=top, worktree=top)
+    repo = require_worktree(cwd)
+    top = repo.top(cwd)
+    factory = Factory(root=top, repo=repo)
     exists = factory.dir.exists() or factory.dir.is_symlink()
     if exists and not factory.dir.is_dir():
         raise EnvironmentProblem(

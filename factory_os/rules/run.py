@@ -13,6 +13,7 @@ from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import log as gitlog, plumbing as git, revrange
+from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
@@ -42,12 +43,10 @@ class NoFactory(EnvironmentProblem):
 
 def open_repo(cwd: Path) -> Repo | None:
     """The repository and factory around CWD; None when there is no `.factory/`."""
-    dirs = git.repo_dirs(cwd)
-    if dirs is None:
-        raise EnvironmentProblem(
-            f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
-        )
-    top, git_dir, common, head = dirs
+    found = find_repository(cwd)
+    if found is None:
+        raise not_a_work_tree(cwd)
+    top, git_dir, common, head, _shallow = found
     if top is None:  # a bare repository (pre-receive): the factory is at the top of the tree
         return Repo(git_dir, git_dir, common, head, bare=True)
     here = cwd.resolve()

@@ -1,0 +1,85 @@
+"""The repository a command runs in, found once: its work tree, git directories and
+HEAD, from one `git rev-parse` (two before the first commit or in a bare
+repository), then passed down rather than asked again.
+
+On the hook path: it imports only `errors`, `records` and the plumbing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from factory_os.errors import EnvironmentProblem
+from factory_os.git import plumbing as git
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from factory_os.records import NamedTuple
+
+# the messages below are matched, and git translates them otherwise
+_C_LOCALE = {"LC_ALL": "C"}
+_NOT_HERE = ("not a git repository", "must be run in a work tree")
+
+
+class Repository(NamedTuple):
+    """Where git keeps a repository, as seen from one directory in it."""
+
+    worktree: Path | None  # the top of the work tree; None in a bare repository
+    git_dir: Path  # this worktree's own git directory (per-worktree state)
+    common_dir: Path  # the git directory all worktrees share
+    head: str | None  # the HEAD commit when it was found; None before the first
+    shallow: bool = False  # a shallow clone: history is cut at a boundary
+
+    def top(self, cwd: Path) -> Path:
+        """The work tree, or an EnvironmentProblem naming CWD in a bare repository."""
+        if self.worktree is None:
+            raise not_a_work_tree(cwd)
+        return self.worktree
+
+
+def find_repository(cwd: Path) -> Repository | None:
+    """The repository around CWD; None outside any (a repository git refuses to use,
+    for dubious ownership or a broken .git, is a GitFailed that says why)."""
+    if not os.path.isdir(cwd):
+        raise EnvironmentProblem(f"{cwd} is not a directory")
+    asks = ["--absolute-git-dir", "--git-common-dir", "--is-shallow-repository"]
+    args = ["rev-parse", *asks, "--show-toplevel", "HEAD^{commit}", "--"]
+    proc = git.run(args, cwd, check=False, env=_C_LOCALE)
+    if proc.returncode == 0:
+        out = git.decode(proc.stdout).split("\n")
+        return Repository(
+            Path(out[3]), Path(out[0]), _absolute(cwd, out[1]), out[4], out[2] == "true"
+        )
+    args = ["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"]
+    proc = git.run(args, cwd, check=False, env=_C_LOCALE)
+    lines = git.decode(proc.stdout).split("\n")
+    if proc.returncode == 0 or lines[0] == "true":
+        gdir, common, cut = Path(lines[1]), _absolute(cwd, lines[2]), lines[3] == "true"
+        if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
+            return Repository(Path(lines[4]), gdir, common, None, cut)
+        return Repository(None, gdir, common, git.head_commit(cwd), cut)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if lines[0] == "false" or any(text in stderr for text in _NOT_HERE):
+        return None
+    raise git.GitFailed(args, proc.returncode, stderr)
+
+
+def require_worktree(cwd: Path) -> Repository:
+    """The repository around CWD, which must have a work tree."""
+    repo = find_repository(cwd)
+    if repo is None or repo.worktree is None:
+        raise not_a_work_tree(cwd)
+    return repo
+
+
+def not_a_work_tree(cwd: Path) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
+    )
+
+
+def _absolute(cwd: Path, path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else (cwd / path).resolve()
