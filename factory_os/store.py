@@ -60,6 +60,10 @@ class Factory:
 
     def rel(self, path: Path) -> str:
         """PATH as shown to the user: relative to the factory root, with slashes."""
+        text, root = str(path), str(self.root)
+        if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+            # the common case, without a relative Path: a command asks for thousands
+            return text[len(root) + 1 :].replace(os.sep, "/")
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

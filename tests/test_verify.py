@@ -387,6 +387,26 @@ def test_an_entry_copied_into_a_new_segment_after_a_verify_is_caught(repo: Path)
     ]
 
 
+def test_the_id_index_holds_every_verified_id_and_is_trusted_only_as_written(
+    repo: Path,
+) -> None:
+    factory = _populate(repo)
+    assert fos(repo, "verify").code == 0
+    (index,) = (repo / ".git" / "fos" / "verify-index").glob("*.ids")
+    ids = sorted(line[:64] for line in _lines(only_segment(repo)))
+    assert sorted(index.read_bytes()[n : n + 64] for n in range(0, len(ids) * 64, 64)) == ids
+    ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": 99})
+    assert fos(repo, "verify").code == 0
+    assert index.read_bytes()[-64:] == _lines(only_segment(repo))[-1][:64]
+    # an index that is not the one the cache describes is not used: the copy is
+    # still found, by searching the segments
+    index.write_bytes(b"0" * 64)
+    first = _lines(only_segment(repo))[0]
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(first)
+    assert any("twice" in p["message"] for p in _problems(repo))
+
+
 def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
     _populate(repo)
     assert fos(repo, "verify").code == 0

@@ -19,8 +19,8 @@ from factory_os.ledger.line import (
     DOMAIN,
     is_refs_body,
     parse_envelope,
-    parse_full,
     parse_refs,
+    refused,
     split_parents,
 )
 from factory_os.ledger.report import FileRecord, LedgerProblem
@@ -141,6 +141,10 @@ def _scan_segment(
     placing = True
     number = first - 1
     torn = prev = b""
+    # lines to read as a reader does, in batches (`refused`), with where their
+    # problem goes among the findings: (position, line number, id)
+    unread: list[bytes] = []
+    unread_at: list[tuple[int, int, bytes]] = []
     with seg_path.open("rb") as f:
         stat = os.fstat(f.fileno())
         f.seek(offset)
@@ -162,9 +166,10 @@ def _scan_segment(
                     LedgerProblem(rel, number, _EDITED, ident.decode("ascii", "replace"))
                 )
             elif number > trusted:
-                problem = parse_full(raw[:-1])
-                if type(problem) is str:
-                    findings.append(LedgerProblem(rel, number, problem, ident.decode()))
+                unread.append(raw[:-1])
+                unread_at.append((len(findings), number, ident))
+                if len(unread) == BATCH:
+                    _read_batch(rel, unread, unread_at, findings)
             if not raw.startswith(b'],"subject":"', r + 10):
                 _record_refs(findings, refs, raw, r, rel, number, ident)
             append(ident)
@@ -207,11 +212,30 @@ def _scan_segment(
             # not placed yet: keep its parents for `ledger_place.place_rest`
             parents_of[ident] = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
         end = f.tell() - len(torn)
+    _read_batch(rel, unread, unread_at, findings)
     if prev:
         candidate(prev)
     if torn:
         findings.append(LedgerProblem(rel, number + 1, _torn(len(torn))))
     scan.marks[seg_path.name] = segments.make_mark(seg_path, stat, end, number)
+
+
+BATCH = 4096
+
+
+def _read_batch(
+    rel: str,
+    unread: list[bytes],
+    unread_at: list[tuple[int, int, bytes]],
+    findings: list[LedgerProblem],
+) -> None:
+    """Each line of UNREAD that a reader refuses, as a finding in its place; then empty
+    UNREAD and UNREAD_AT for the next batch."""
+    for index, problem in sorted(refused(unread).items(), reverse=True):
+        position, number, ident = unread_at[index]
+        findings.insert(position, LedgerProblem(rel, number, problem, ident.decode()))
+    unread.clear()
+    unread_at.clear()
 
 
 def _id_of(raw: bytes) -> str | None:

@@ -20,7 +20,8 @@ that found nothing, so a problem is reported until it is fixed. A stat is truste
 only for a file older than the cache file itself (git's rule for its index). A
 re-verify skips a segment whose stat is unchanged; for one that grew it hashes
 the bytes before the mark again and reads only what was appended; and it looks
-for every new id in all the bytes verified before (a copied entry). `--full`
+for every new id among all the ids verified before (a copied entry), in an
+index of them kept beside the cache, or in the segments' bytes without one. `--full`
 checks every id and the DAG again, and parses as JSON only the lines whose
 bytes (by the remembered prefix digest) no earlier run parsed.
 
@@ -33,14 +34,16 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import mmap
 import os
 from pathlib import Path
 from typing import Any
 
-from factory_os import store
+from factory_os import atomic, store
 from factory_os.errors import UsageError
 from factory_os.git import revrange
 from factory_os.ledger import history, segments
+from factory_os.ledger.line import ID_HEX
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
@@ -96,8 +99,9 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
         written_ns = 0
     tracked, memo = segments.tracked_paths(factory, cache.tracked if cache else None, written_ns)
     result = None
+    index = _index_path(cache_path)
     if cache is not None and cache.marks is not None and not full:
-        result = _incremental(factory, cache, cache.marks, written_ns, tracked)
+        result = _incremental(factory, cache, cache.marks, written_ns, tracked, index)
     if result is None:
         result = _full(
             factory,
@@ -109,7 +113,7 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
         # Only a full run looks for tracked segments gone: an incremental run has
         # just found every segment the last intact run saw still there.
         result[0].findings.extend(_check_tracked_segments(factory, tracked))
-    report, state = result
+    report, state, index_update = result
     state.tracked = memo
     state.files = _check_files(factory, state.refs, state.files, report, written_ns)
     report.recorded = {path: records[0] for path, records in state.refs.items()}
@@ -117,6 +121,7 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
     report.entries = state.entries
     report.segments = len(segments.segment_paths(factory))
     if not report.findings:
+        state.index = _update_index(index, index_update)
         segments.write_json(cache_path, state.to_json())
     return report
 
@@ -127,7 +132,7 @@ def _full(
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
     tracked: list[str],
-) -> tuple[VerifyReport, VerifyState]:
+) -> tuple[VerifyReport, VerifyState, IndexUpdate]:
     # Lines an earlier run read in full need not be parsed again when their bytes are
     # the same: hash each remembered prefix first (ids and the DAG are checked anew).
     hashers: dict[str, tuple[Any, int]] = {}
@@ -169,7 +174,7 @@ def _full(
         scan.refs,
         scan.count(),
     )
-    return report, state
+    return report, state, ("write", list(scan.order.values()))
 
 
 def _new_marks(
@@ -199,7 +204,8 @@ def _incremental(
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
     tracked: list[str],
-) -> tuple[VerifyReport, VerifyState] | None:
+    index: Path,
+) -> tuple[VerifyReport, VerifyState, IndexUpdate] | None:
     planned = segments.plan(factory, marks, written_ns=written_ns)
     if planned is None:
         return None
@@ -214,15 +220,19 @@ def _incremental(
     # The bytes verified before must be the same (an edit in place, then an append,
     # keeps the inode and grows the file), and no new entry may be a copy of one there.
     grown = {path.name for path, offset, _ in steps if offset}
+    indexed = _in_index(index, cache.index, new_ids)
+    if indexed:
+        return None  # a copied entry: the full run names every copy
+    searched = new_ids if indexed is None else []  # no index: search the segments
     hashers: dict[str, tuple[Any, int]] = {}
     for path in segments.segment_paths(factory):
         mark = marks.get(path.name)
         if mark is None:
             continue
         hasher = hashlib.sha256() if path.name in grown else None
-        if hasher is None and not new_ids:
+        if hasher is None and not searched:
             continue  # unchanged, and nothing new to look for in it
-        whole, copies = segments.read_range(path, 0, mark.end, new_ids, hasher)
+        whole, copies = segments.read_range(path, 0, mark.end, searched, hasher)
         if not whole or (hasher is not None and hasher.hexdigest() != mark.prefix_sha256):
             return None
         if copies:
@@ -247,8 +257,64 @@ def _incremental(
         refs,
         cache.entries + scan.count(),
         cache.files,
+        index=cache.index,
     )
-    return report, state
+    # with no index to add to, the next full run writes one
+    update = None if indexed is None else ("append", list(scan.order.values()))
+    return report, state, update
+
+
+# -- the id index: every verified id, end to end, so that a re-verify need not
+# search the segments for a copy of a new entry ----------------------------------
+
+# how to bring the index up to date: write it anew or append, with the ids read
+# (per segment; b"" for a line that could not be read, which no run saves)
+IndexUpdate = tuple[str, list[list[bytes]]] | None
+
+
+def _index_path(cache_path: Path) -> Path:
+    return cache_path.parent.parent / "verify-index" / f"{cache_path.stem}.ids"
+
+
+def _update_index(path: Path, update: IndexUpdate) -> list[int] | None:
+    """Bring the index at PATH up to date; what the state is to say of it: [size,
+    inode], or None when there is none to trust."""
+    if update is None:
+        return None
+    how, new_ids = update
+    blob = b"".join(b"".join(ids) for ids in new_ids)
+    try:
+        if how == "write":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_atomic(path, blob)
+        elif blob:
+            with path.open("ab") as f:
+                f.write(blob)
+        info = os.stat(path)
+    except OSError:
+        return None  # no index: a re-verify searches the segments
+    return [info.st_size, info.st_ino]
+
+
+def _in_index(path: Path, known: list[int] | None, ids: list[bytes]) -> bool | None:
+    """Whether any of IDS is in the index at PATH; None when the index is not the one
+    the state describes (KNOWN: [size, inode]), and so cannot tell."""
+    try:
+        info = os.stat(path)
+        if known != [info.st_size, info.st_ino]:
+            return None
+        if not ids or not info.st_size:
+            return False
+        with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for ident in ids:
+                at = data.find(ident)
+                while at >= 0:
+                    if at % ID_HEX == 0:  # ids are 64 bytes each, end to end
+                        return True
+                    at = data.find(ident, at + 1)
+    except OSError:
+        return None
+    return False
 
 
 def _parents_only_untracked(

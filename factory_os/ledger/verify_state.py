@@ -52,6 +52,7 @@ class VerifyState:
     entries: int
     files: dict[str, IntactFile] = field(default_factory=dict)
     tracked: dict[str, Any] | None = None  # `segments.tracked_paths`' memo
+    index: list[int] | None = None  # the id index beside this state: [size, inode]
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -65,6 +66,8 @@ class VerifyState:
         }
         if self.tracked is not None:
             value["tracked"] = self.tracked
+        if self.index is not None:
+            value["index"] = self.index
         return value
 
     @classmethod
@@ -88,6 +91,7 @@ class VerifyState:
                     for path, item in value.get("files", {}).items()
                 },
                 value.get("tracked"),
+                [int(n) for n in value["index"]] if "index" in value else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None

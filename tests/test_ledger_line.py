@@ -1,0 +1,82 @@
+"""orjson's reading of a ledger line reaches the standard library's verdict, or defers to it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from factory_os.ledger import line as ledger_line
+from tests.ledger_helpers import entry_fields, forge_line
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.sampled_from([2**53 - 1, -(2**53) + 1, 2**53, -(2**53)])
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from('ab "\\/\n\t\x00\x1f\x7fé\u2028'), max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "é", "Z", "a b"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+FIELD_CHANGES = st.fixed_dictionaries(
+    {},
+    optional={
+        "v": st.sampled_from([1, 2, True, "1", 1.0]),
+        "kind": st.sampled_from(["rule.added", "signoff", "Bad", "a.", "x\n", 3]),
+        "at": st.sampled_from(["2026-01-01T00:00:00Z", 5, None]),
+        "subject": st.sampled_from(["", "R-3f9a2c", "é", 'q"', []]),
+        "parents": st.sampled_from([[], ["0" * 64], ["A" * 64], "x", [1]]),
+        "refs": st.sampled_from(
+            [[], [{"path": "p", "sha256": "0" * 64}], [{"path": 1, "sha256": "0" * 64}], [{}]]
+        ),
+        "data": JSON_VALUES,
+        "extra": st.just(1),
+    },
+)
+
+
+def _standard_verdict(raw: bytes) -> Any:
+    with mock.patch.object(ledger_line, "orjson", None):
+        return ledger_line.parse_full(raw)
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    fields = entry_fields(**draw(FIELD_CHANGES))
+    if draw(st.booleans()):
+        # as fos writes it, or as someone else might (key order, spaces, escapes)
+        return forge_line(fields)[:-1]
+    body = json.dumps(
+        fields,
+        sort_keys=draw(st.booleans()),
+        ensure_ascii=draw(st.booleans()),
+        separators=draw(st.sampled_from([(",", ":"), (", ", ": ")])),
+    )
+    return forge_line(entry_fields())[:65] + body.encode()
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines())
+def test_orjson_accepts_only_what_the_standard_decoder_accepts(raw: bytes) -> None:
+    fast = ledger_line.parse_full(raw)
+    assert fast == _standard_verdict(raw)
+
+
+def test_a_line_fos_writes_is_read_by_orjson() -> None:
+    _, raw = ledger_line.encode(entry_fields(data={"n": 3, "role": "builder", "ok": True}))
+    fields = ledger_line._fast_fields(raw[:-1])
+    assert fields is not None
+    assert fields == _standard_verdict(raw[:-1])
+
+
+def test_floats_and_large_integers_are_left_to_the_standard_decoder() -> None:
+    for data in ({"ratio": 0.5}, {"n": 2**53}, {"deep": [{"n": -(2**60)}]}):
+        raw = forge_line(entry_fields(data=data))[:-1]
+        assert ledger_line._fast_fields(raw) is None
+        assert isinstance(ledger_line.parse_full(raw), str)
