@@ -6,10 +6,13 @@ import json
 
 import click
 
+from factory_os import store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify
+from factory_os.rules.actor import resolve_actor
+from factory_os.work import escalations
 
 
 def render_text(report: VerifyReport) -> str:
@@ -72,6 +75,12 @@ def render_json(report: VerifyReport) -> str:
     help="Forget the heads remembered from earlier runs on this branch (after"
     " discarding uncommitted ledger entries on purpose).",
 )
+@click.option(
+    "--escalate",
+    is_flag=True,
+    help="When anything is found, open an integrity escalation (once for the same"
+    " problems) that goes at once to the members of governance.integrity_roles.",
+)
 @format_option("text", "json")
 @click.pass_obj
 def cli(
@@ -80,6 +89,7 @@ def cli(
     range_spec: str | None,
     full: bool,
     forget_heads: bool,
+    escalate: bool,
     output_format: str,
 ) -> int:
     """Check the ledger and the append-only files for tampering.
@@ -113,4 +123,11 @@ def cli(
         forget_heads=forget_heads,
     )
     emit(render_json(report) if output_format == "json" else render_text(report))
+    if report.findings and escalate:
+        opened = escalations.escalate_tampering(
+            store.find_factory(env.cwd),
+            actor=resolve_actor(env.cwd),
+            problems=[str(finding) for finding in report.findings],
+        )
+        click.echo(f"escalated: {opened}" if opened else "already escalated", err=True)
     return EXIT_FINDINGS if report.findings else EXIT_OK

@@ -57,6 +57,7 @@ def _started(name: str, start: str, ends: tuple[str, ...]) -> Projection[Started
         _started_fold(start, ends),
         lambda s: (s.id, s.actor, s.at, s.ended),
         lambda values: Started(*values),
+        lambda s: s.ended,
     )
 
 
@@ -66,12 +67,12 @@ RUNS = _started("runs", RUN_STARTED, RUN_ENDED)
 
 def open_sessions(factory: Factory) -> list[Started]:
     """Sessions started and never ended, in the order they started."""
-    found = projection.state(factory, SESSIONS).values()
+    found = projection.state(factory, SESSIONS, settled=False).values()
     return sorted((s for s in found if not s.ended and s.actor), key=lambda s: (s.at, s.id))
 
 
 def open_runs(factory: Factory) -> list[Started]:
-    found = projection.state(factory, RUNS).values()
+    found = projection.state(factory, RUNS, settled=False).values()
     return sorted((r for r in found if not r.ended and r.actor), key=lambda r: (r.at, r.id))
 
 

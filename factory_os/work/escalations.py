@@ -28,6 +28,7 @@ and `fos verify` failures all call it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -138,7 +139,7 @@ def fold(
             )
             continue
         current = found.get(entry.subject)
-        if current is None:
+        if current is None or not current.open:  # a resolved escalation is settled
             continue
         if entry.kind == ACKED and current.acked_at is None:
             found[current.id] = dataclasses.replace(
@@ -148,7 +149,7 @@ def fold(
             found[current.id] = dataclasses.replace(
                 current, breached_at=entry.at, breached_to=_names(entry.data.get("to"))
             )
-        elif entry.kind == RESOLVED and current.resolved_at is None:
+        elif entry.kind == RESOLVED:
             found[current.id] = dataclasses.replace(
                 current,
                 resolved_by=entry.actor,
@@ -165,12 +166,14 @@ PROJECTION = Projection(
     fold,
     lambda e: tuple(getattr(e, name) for name in _FIELDS),
     lambda values: Escalation(*values),
+    lambda e: not e.open,
 )
 
 
-def escalations(factory: Factory) -> dict[str, Escalation]:
-    """Every escalation the work tree's ledger knows, by id."""
-    return projection.state(factory, PROJECTION)
+def escalations(factory: Factory, *, resolved: bool = True) -> dict[str, Escalation]:
+    """Every escalation the work tree's ledger knows (only the open ones without
+    RESOLVED), by id."""
+    return projection.state(factory, PROJECTION, settled=resolved)
 
 
 def find(factory: Factory, escalation_id: str) -> Escalation:
@@ -221,7 +224,7 @@ def _listing(
     answering = set(governance.accountable + governance.responsible)
     mine_roles = set(people.roles_of(catalog, mine)) if mine else set()
     rows = []
-    for escalation in escalations(factory).values():
+    for escalation in escalations(factory, resolved=include_resolved).values():
         if not escalation.open and not include_resolved:
             continue
         sla = sla_of(governance, escalation)
@@ -298,7 +301,7 @@ def escalate_integrity(
 ) -> str | None:
     """Open a critical `integrity` escalation that goes at once to the holders of the
     integrity roles; None when an open one already carries the same EVIDENCE."""
-    for known in escalations(factory).values():
+    for known in escalations(factory, resolved=False).values():
         if known.open and known.cause == INTEGRITY and known.evidence == dict(evidence):
             return None
     with people.catalog_for(factory) as catalog:
@@ -312,6 +315,14 @@ def escalate_integrity(
         evidence=evidence,
         to=to,
     )
+
+
+def escalate_tampering(factory: Factory, *, actor: str, problems: Sequence[str]) -> str | None:
+    """Open the integrity escalation of a failed `fos verify` (once for one set of
+    PROBLEMS, each as verify prints it); None when it is open already."""
+    digest = hashlib.sha256("\n".join(sorted(problems)).encode("utf-8")).hexdigest()
+    evidence = {"problems": len(problems), "digest": digest, "first": min(problems, default="")}
+    return escalate_integrity(factory, actor=actor, subject="ledger", evidence=evidence)
 
 
 def _may_answer(catalog: Catalog, escalation: Escalation, actor: str) -> None:

@@ -70,7 +70,7 @@ def digest(factory: Factory, *, by: str, to: str, now: datetime) -> Handoff:
     with people.catalog_for(factory) as catalog:
         governance = catalog.governance()
     rows = []
-    for e in escalations.escalations(factory).values():
+    for e in escalations.escalations(factory, resolved=False).values():
         if not e.open:
             continue
         sla = escalations.sla_of(governance, e)
@@ -84,7 +84,7 @@ def digest(factory: Factory, *, by: str, to: str, now: datetime) -> Handoff:
             "past_sla": late,
         }
         rows.append((not late, -escalations.severity_rank(e.severity), e.opened_at, row))
-    states = list(overrides.overrides(factory).values())
+    states = list(overrides.overrides(factory, ended=False).values())
     return Handoff(
         by=by,
         to=to,

@@ -40,7 +40,7 @@ def open_items(
         answering = set(governance.accountable + governance.responsible)
         mine = [
             e
-            for e in escalations.escalations(factory).values()
+            for e in escalations.escalations(factory, resolved=False).values()
             if e.open
             and (
                 (member is None and not roles)
@@ -64,7 +64,7 @@ def open_items(
             f" (opened by {e.opened_by} at {e.opened_at})"
         )
     if paths:
-        states = overrides.overrides(factory).values()
+        states = overrides.overrides(factory, ended=False).values()
         for state in sorted(states, key=lambda s: (s.override.expires_at, s.id)):
             o = state.override
             if state.revoked_at or state.expired_recorded or o.scope != "paths":

@@ -124,3 +124,26 @@ def vouched(
             )
         )
     return kept, notes
+
+
+def for_staged(root: Path, now: str) -> list[Override]:
+    """The overrides a staged check honours: those in force at NOW in the work
+    tree's ledger of the factory at ROOT."""
+    return in_force(work_tree_lines(root), now)
+
+
+def for_range(
+    worktree: Path,
+    revs: Sequence[str],
+    head: str,
+    now: str,
+    member_of: Callable[[str], str | None],
+    prefix: str = "",
+) -> tuple[list[Override], list[Finding]]:
+    """The overrides a range check honours: those in force at NOW in the ledger as
+    committed at HEAD, less those the range's commits added without being by their
+    granter (reported in the findings returned)."""
+    overrides = in_force(committed_lines(worktree, head, prefix), now)
+    if not overrides:
+        return [], []
+    return vouched(overrides, added_in(worktree, revs, prefix), member_of)

@@ -112,9 +112,9 @@ def fold(
                 found[override.id] = OverrideState(override, entry.at, entry.id)
             continue
         current = found.get(entry.subject)
-        if current is None:
+        if current is None or settled(current):
             continue
-        if entry.kind == REVOKED and current.revoked_at is None:
+        if entry.kind == REVOKED:
             found[current.id] = dataclasses.replace(
                 current, revoked_by=entry.actor, revoked_at=entry.at
             )
@@ -140,17 +140,23 @@ def _load(values: tuple[Any, ...]) -> OverrideState:
     return OverrideState(Override(*override), *rest)
 
 
-PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load)
+def settled(state: OverrideState) -> bool:
+    """Revoked, or its expiry recorded: nothing changes it any more."""
+    return state.revoked_at is not None or state.expired_recorded
 
 
-def overrides(factory: Factory) -> dict[str, OverrideState]:
-    """Every override the work tree's ledger knows, by id."""
-    return projection.state(factory, PROJECTION)
+PROJECTION = Projection("overrides", frozenset(KINDS), fold, _dump, _load, settled)
+
+
+def overrides(factory: Factory, *, ended: bool = True) -> dict[str, OverrideState]:
+    """Every override the work tree's ledger knows (without ENDED, not those revoked
+    or recorded as expired), by id."""
+    return projection.state(factory, PROJECTION, settled=ended)
 
 
 def listing(factory: Factory, *, active: bool = False, now: datetime) -> list[OverrideState]:
     """Overrides, soonest to expire first; ACTIVE keeps the unexpired, unrevoked ones."""
-    rows = [s for s in overrides(factory).values() if not active or s.active(now)]
+    rows = [s for s in overrides(factory, ended=not active).values() if not active or s.active(now)]
     return sorted(rows, key=lambda s: (s.override.expires_at, s.id))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,42 +43,95 @@ Stats = dict[str, tuple[int, int, int]]  # segment name -> (inode, size, mtime i
 
 @dataclass(frozen=True)
 class Projection(Generic[T]):
-    """A fold over the entries of KINDS, and how its values are kept (plain data)."""
+    """A fold over the entries of KINDS, and how its values are kept (plain data).
+
+    A value FINAL says is settled (a resolved escalation, a revoked override): the
+    fold changes it no more, so it is kept apart and read only by those who ask."""
 
     name: str
     kinds: frozenset[str]
     fold: Callable[[Iterable[Entry], dict[str, T]], dict[str, T]]
     dump: Callable[[T], Any]
     load: Callable[[Any], T]
+    final: Callable[[T], bool] = lambda _value: False
 
 
-def state(factory: Factory, projection: Projection[T]) -> dict[str, T]:
-    """PROJECTION's fold of the work tree's ledger."""
-    path = segments.state_dir(factory) / f"projection-{projection.name}.marshal"
+def state(factory: Factory, projection: Projection[T], *, settled: bool = True) -> dict[str, T]:
+    """PROJECTION's fold of the work tree's ledger; without SETTLED, only the values
+    that are not final (the open escalations, the overrides still to lapse)."""
+    files = _Files(segments.state_dir(factory) / f"projection-{projection.name}")
     stats = _stats(factory)
-    cached = _read(path)
-    if cached is not None and cached["stats"] == stats:
-        return {key: projection.load(value) for key, value in cached["state"].items()}
-    found: dict[str, T] | None = None
-    heads: list[str] = []
+    cached = _read(files.open)
     if cached is not None:
-        grown = _grown(factory, cached["stats"], stats)
-        if grown is not None:
-            found = {key: projection.load(value) for key, value in cached["state"].items()}
-            heads = _fold_new(projection, found, grown, list(cached["heads"]))
-    if found is None or not heads:
-        heads = events.heads(factory)
-        found = projection.fold(replay.select(factory, projection.kinds), {})
+        found = {key: projection.load(value) for key, value in cached["open"].items()}
+        token = cached["token"]
+        if cached["stats"] != stats:
+            grown = _grown(factory, cached["stats"], stats)
+            heads = [] if grown is None else _fold_new(projection, found, grown, cached["heads"])
+            done = {key: value for key, value in found.items() if projection.final(value)}
+            kept = _read_settled(files, token) if done or settled else {}
+            if not heads or kept is None:
+                return _replay(factory, projection, files, stats, settled)
+            if done:
+                kept.update({key: projection.dump(value) for key, value in done.items()})
+                token = _write_settled(files, kept)
+                found = {key: value for key, value in found.items() if key not in done}
+            _write_open(projection, files, stats, heads, token, found)
+        else:
+            kept = _read_settled(files, token) if settled else {}
+            if kept is None:
+                return _replay(factory, projection, files, stats, settled)
+        if settled:
+            return {**{key: projection.load(value) for key, value in kept.items()}, **found}
+        return found
+    return _replay(factory, projection, files, stats, settled)
+
+
+class _Files:
+    def __init__(self, base: Path) -> None:
+        self.open = base.with_name(base.name + ".marshal")
+        self.settled = base.with_name(base.name + "-settled.marshal")
+
+
+def _replay(
+    factory: Factory, projection: Projection[T], files: _Files, stats: Stats, settled: bool
+) -> dict[str, T]:
+    heads = events.heads(factory)
+    found = projection.fold(replay.select(factory, projection.kinds), {})
+    done = {key for key, value in found.items() if projection.final(value)}
+    token = _write_settled(files, {key: projection.dump(found[key]) for key in done})
+    still = {key: value for key, value in found.items() if key not in done}
+    _write_open(projection, files, stats, heads, token, still)
+    return found if settled else still
+
+
+def _read_settled(files: _Files, token: str) -> dict[str, Any] | None:
+    """The settled values written with TOKEN; None when the file is not that one."""
+    kept = _read(files.settled)
+    if kept is None or kept.get("token") != token:
+        return None
+    return dict(kept["settled"])
+
+
+def _write_settled(files: _Files, kept: dict[str, Any]) -> str:
+    token = secrets.token_hex(8)
+    _write(files.settled, {"format": FORMAT, "token": token, "settled": kept})
+    return token
+
+
+def _write_open(
+    projection: Projection[T],
+    files: _Files,
+    stats: Stats,
+    heads: list[str],
+    token: str,
+    found: dict[str, T],
+) -> None:
+    values = {key: projection.dump(value) for key, value in found.items()}
     _write(
-        path,
-        {
-            "format": FORMAT,
-            "stats": stats,
-            "heads": heads,
-            "state": {key: projection.dump(value) for key, value in found.items()},
-        },
+        files.open,
+        {"format": FORMAT, "stats": stats, "heads": heads, "token": token, "open": values},
     )
-    return found
 
 
 def _stats(factory: Factory) -> Stats:

@@ -88,7 +88,7 @@ def _escalations(
 ) -> Iterable[SweepItem]:
     governance = catalog.governance()
     to = tuple(people.holders(catalog, governance.accountable))
-    known = [e for e in escalations.escalations(factory).values() if e.open]
+    known = [e for e in escalations.escalations(factory, resolved=False).values() if e.open]
     for e in sorted(known, key=lambda e: (e.opened_at, e.id)):
         sla = escalations.sla_of(governance, e)
         if not e.past_sla(now, sla):
@@ -109,7 +109,7 @@ def _escalations(
 def _overrides(factory: Factory, actor: str, now: datetime) -> Iterable[SweepItem]:
     known = [
         s
-        for s in overrides.overrides(factory).values()
+        for s in overrides.overrides(factory, ended=False).values()
         if not (s.revoked_at or s.expired_recorded or s.active(now))
     ]
     for state in sorted(known, key=lambda s: (s.override.expires_at, s.id)):

@@ -110,3 +110,21 @@ def test_mine_lists_what_goes_to_my_roles_or_names_me(opened: tuple[Path, str]) 
 def test_an_unknown_escalation_is_a_usage_error(team_repo: Path) -> None:
     result = fos(team_repo, "escalate", "ack", "ESC-000000")
     assert result.code == 2 and "no escalation ESC-000000" in result.err
+
+
+def test_a_failed_verify_escalates_at_once_to_the_integrity_roles_and_only_once(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    incident = fos(team_repo, "incident", "add", "--title", "leak", "--severity", "low")
+    path = team_repo / ".factory" / "incidents" / f"{incident.out.strip()}.md"
+    path.write_text(path.read_text() + "quietly edited\n")
+    act_as(team_repo, "lens")
+    first = fos(team_repo, "verify", "--escalate")
+    assert first.code == 1 and "escalated: ESC-" in first.err
+    again = fos(team_repo, "verify", "--escalate")
+    assert again.code == 1 and "already escalated" in again.err
+    [row] = listed(team_repo)
+    assert (row["cause"], row["severity"], row["to"]) == ("integrity", "critical", ["ben"])
+    assert row["evidence"]["problems"] >= 1  # type: ignore[index]
+    assert fos(team_repo, "verify").code == 1 and len(listed(team_repo)) == 1

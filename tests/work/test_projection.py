@@ -43,6 +43,9 @@ def test_what_is_folded_in_run_by_run_equals_a_full_replay(
     second = open_one(team_repo, "run_00000002")
     act_as(team_repo, "ana")
     resolve(team_repo, first, "fixed")
+    # the open ones alone: the resolved one is settled apart, and read back with --all
+    listed = fos(team_repo, "escalate", "list", "--format", "json").out
+    assert [row["id"] for row in json.loads(listed)["escalations"]] == [second]
     kept = escalations(team_repo)
     assert kept[first]["resolution"] == "fixed" and kept[second]["resolved_at"] is None
     assert kept == replayed_afresh(team_repo)
