@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "escalate": "escalate",
     "override": "override",
     "sweep": "sweep",
+    "run": "run",
     "handoff": "handoff",
 }
 

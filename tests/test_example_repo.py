@@ -82,3 +82,22 @@ def test_the_sweep_finds_maintenance_overdue_and_a_launch_not_signed_again(
     assert result.code == 1, result.output
     found = {(i["kind"], i["id"]) for i in json.loads(result.out)["items"]}
     assert {("maintenance.overdue", "SP-e7ac9a"), ("signoff.stale", "SP-e7ac9a")} <= found
+
+
+def test_the_example_has_a_shipped_run_and_one_stopped_by_an_escalation(paylane: Path) -> None:
+    rows = json.loads(fos(paylane, "run", "list", "--format", "json").out)["runs"]
+    by_title = {row["title"]: row for row in rows}
+    shipped = by_title["Partial refunds"]
+    assert shipped["status"] == "shipped" and not shipped["stopped"]
+    assert by_title["Retry failed refund webhooks"]["stopped"]
+    summary = json.loads(fos(paylane, "run", "show", shipped["id"], "--format", "json").out)
+    assert summary["implementation"]["retries"] == 1
+    assert summary["devils_advocate"][0]["modified"] == ["T2"]
+    assert summary["review"]["verdict"] == summary["tests"]["verdict"] == "pass"
+    names = ("feature-request.json", "plan.json", "research-brief.md", "architecture.md",
+             "review.json", "test-results.json", "security-review.json", "docs.json",
+             "improvements.json", "briefings/forge-T1.json")  # fmt: skip
+    assert set(names) <= set(summary["artifacts"])
+    stats = json.loads(fos(paylane, "run", "stats", "--format", "json").out)
+    assert stats["escalations"] == {"attempts.three_failures": 1}
+    assert stats["runs"]["shipped"] == 1 and stats["runs"]["stopped"] == 1

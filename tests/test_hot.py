@@ -63,3 +63,28 @@ def test_the_pre_commit_path_does_without_slow_standard_modules(
 
 def test_anything_else_goes_to_the_full_cli(factory_repo: Path) -> None:
     assert "click" in _imported(factory_repo, "check", "--help")
+
+
+def test_reading_the_overrides_again_does_without_slow_standard_modules(
+    factory_repo: Path,
+) -> None:
+    from factory_os.ledger.line import encode
+
+    data = {"id": "OVR-0a0a0a", "rule": "R-5ec4e7", "scope": "paths", "targets": ["src/**"],
+            "justification": "x", "granted_by": "ana",
+            "expires_at": "2999-01-01T00:00:00Z"}  # fmt: skip
+    fields = {"v": 1, "kind": "override.granted", "at": "2026-12-01T09:00:00Z", "actor": "ana",
+              "subject": "R-5ec4e7", "refs": [], "parents": [], "data": data}  # fmt: skip
+    (factory_repo / ".factory" / "ledger" / "0000000000000001.jsonl").write_bytes(encode(fields)[1])
+    code = (
+        "import sys; from pathlib import Path; from factory_os.work import override_records as r;"
+        "found = r.for_staged(Path('.'), '2026-12-01T10:00:00Z', Path('.git/fos'));"
+        "print(len(found), *sorted(m.split('.')[0] for m in sys.modules))"
+    )
+    first = subprocess.run([sys.executable, "-c", code], cwd=factory_repo, capture_output=True,
+                           text=True, check=True).stdout.split()  # fmt: skip
+    again = subprocess.run([sys.executable, "-c", code], cwd=factory_repo, capture_output=True,
+                           text=True, check=True).stdout.split()  # fmt: skip
+    assert first[0] == again[0] == "1"
+    assert "json" in first  # the new line was parsed once
+    assert not set(again) & {*HEAVY, *SLOW_STDLIB}, set(again) & {*HEAVY, *SLOW_STDLIB}

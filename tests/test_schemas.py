@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from factory_os.memory.packs import pack_files
 from factory_os.memory.schemas import render_schemas
+from tests import run_helpers
 from tests.helpers import fos, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,9 @@ def schema_errors(schema_path: Path, document: Any) -> list[str]:
 def test_committed_schemas_match_the_models() -> None:
     result = fos(ROOT, "schemas", "--check")
     assert result.code == 0, result.output
-    assert sorted(p.name for p in (ROOT / "schemas").glob("*.json")) == sorted(render_schemas())
+    committed = (ROOT / "schemas").rglob("*.json")
+    names = sorted(p.relative_to(ROOT / "schemas").as_posix() for p in committed)
+    assert names == sorted(render_schemas())
 
 
 def test_schemas_check_fails_on_drift_and_writing_repairs_it(tmp_path: Path) -> None:
@@ -173,3 +176,29 @@ def test_editors_and_validate_agree_on_factory_settings(factory_repo: Path, sett
 )  # fmt: skip
 def test_the_schemas_reject_what_validate_rejects(schema: str, document: dict[str, Any]) -> None:
     assert schema_errors(ROOT / "schemas" / f"{schema}.schema.json", document) != []
+
+
+@pytest.mark.parametrize(
+    ("kind", "document"),
+    [
+        ("feature-request", run_helpers.FEATURE),
+        ("plan", run_helpers.plan()),
+        ("review", run_helpers.REVIEW),
+        ("test-results", run_helpers.results_for(run_helpers.plan())),
+        ("security-review", run_helpers.SECURITY),
+        ("docs", run_helpers.DOCS),
+    ],
+)
+def test_the_artifact_schemas_accept_valid_artifacts_and_reject_broken_ones(
+    kind: str, document: dict[str, Any]
+) -> None:
+    schema = ROOT / "schemas" / "artifacts" / f"{kind}.schema.json"
+    assert schema_errors(schema, document) == []
+    assert schema_errors(schema, {**document, "unknown": 1}) != []
+    first = next(iter(document))
+    assert schema_errors(schema, {k: v for k, v in document.items() if k != first}) != []
+
+
+def test_the_plan_schema_requires_acceptance_criteria() -> None:
+    plan = run_helpers.plan(run_helpers.task("T1", acceptance_criteria=[]))
+    assert schema_errors(ROOT / "schemas" / "artifacts" / "plan.schema.json", plan) != []

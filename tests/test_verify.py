@@ -531,13 +531,3 @@ def test_tracked_segments_are_remembered_only_while_the_index_is_unchanged(repo:
     git(repo, "add", _rel(repo, other))
     paths, fresh = segments.tracked_paths(factory, memo, later)
     assert sorted(paths) == sorted([seg, _rel(repo, other)]) and fresh != memo
-
-
-def test_the_cache_key_read_from_head_is_the_branch_key_git_gives(repo: Path) -> None:
-    from factory_os.ledger import segments, verify
-
-    factory = _populate(repo)
-    git_dir = segments.state_dir(factory).parent
-    assert verify._head_key(git_dir) == segments.branch_key(factory)
-    git(repo, "checkout", "-q", "--detach")
-    assert verify._head_key(git_dir) == segments.branch_key(factory) == "detached"

@@ -3,35 +3,57 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import click
 
 from factory_os import store
+from factory_os.commands import run_text
 from factory_os.commands.options import Env, emit, format_option, selection_options
 from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import EXIT_OK
+from factory_os.work import runnames, runview
 
 
-def render(bundle: ContextBundle, output_format: str) -> str:
+def render(bundle: ContextBundle, output_format: str, run: dict[str, Any] | None = None) -> str:
+    """BUNDLE in OUTPUT_FORMAT; with RUN, the factory run's part after it (not in the manifest)."""
+    text = bundle.text + ("\n" + run_text.agent_context(run) if run else "")
     if output_format == "json":
-        return json.dumps(bundle.to_json(), indent=2, ensure_ascii=False) + "\n"
+        data = bundle.to_json()
+        if run:
+            data["run"] = run
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if output_format == "claude":
         answer = {
             "hookSpecificOutput": {
                 "hookEventName": "SessionStart",
-                "additionalContext": bundle.text,
+                "additionalContext": text,
             }
         }
         return json.dumps(answer, ensure_ascii=False) + "\n"
-    return bundle.text
+    return text
 
 
 @click.command("context")
 @selection_options
+@click.option("--run", "run_id", metavar="RUN", help="Add a factory run: plan, task, gates.")
+@click.option(
+    "--task", metavar="TASK", help="With --run: the task (default: --member's briefings)."
+)
 @format_option("markdown", "json", "claude", default="markdown")
 @click.pass_obj
-def cli(env: Env, /, output_format: str, **selection: Any) -> int:
+def cli(
+    env: Env,
+    role: str | None,
+    member: str | None,
+    paths: tuple[str, ...],
+    tags: tuple[str, ...],
+    budget: int | None,
+    run_id: str | None,
+    task: str | None,
+    output_format: str,
+) -> int:
     """Print what an agent should know before it starts work.
 
     In order: the accepted DNA decisions; the active rules that bind the role
@@ -46,6 +68,21 @@ def cli(env: Env, /, output_format: str, **selection: Any) -> int:
     json adds the manifest (each item's id and sha256, and one hash over them)
     that `fos session start` records. --format claude prints the answer a
     Claude Code SessionStart hook expects (hooks/claude-settings.json).
+
+    --run RUN (or FOS_RUN) adds the factory run: its plan, the agent's task
+    (--task, else the tasks --member has briefings for) with its briefing, the
+    gates and the open escalations.
     """
-    emit(render(build_context(store.find_factory(env.cwd), **selection), output_format))
+    bundle = build_context(
+        store.find_factory(env.cwd),
+        role=role,
+        member=member,
+        paths=paths,
+        tags=tags,
+        budget=budget,
+    )
+    run = None
+    if run_id or task or os.environ.get(runnames.ENV):
+        run = runview.agent_context(env.cwd, runnames.current_run(run_id), task=task, member=member)
+    emit(render(bundle, output_format, run))
     return EXIT_OK

@@ -67,6 +67,25 @@ def find_repository(cwd: Path) -> Repository | None:
     raise git.GitFailed(args, proc.returncode, stderr)
 
 
+def current_branch(repo: Repository) -> str | None:
+    """The branch checked out in REPO's worktree, None on a detached HEAD: read from
+    its HEAD file without a git process where that is a plain `ref: refs/heads/NAME`
+    or an object id, else asked of git (a symbolic link, as old gits wrote it, reads
+    as the id of the commit it leads to)."""
+    path = repo.git_dir / "HEAD"
+    try:
+        head = "" if path.is_symlink() else path.read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        head = ""
+    if head.startswith("ref: refs/heads/"):
+        name = head[len("ref: refs/heads/") :]
+        if name and not name.startswith("."):  # (reftable's HEAD names `.invalid`)
+            return name
+    elif len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
+        return None
+    return git.current_branch(repo.worktree or repo.git_dir)
+
+
 def require_worktree(cwd: Path) -> Repository:
     """The repository around CWD, which must have a work tree."""
     repo = find_repository(cwd)

@@ -17,6 +17,7 @@ from pathlib import Path
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
 from factory_os.model.vocabulary import HOOK_TYPES
+from factory_os.rules.inforce import Repo
 from factory_os.rules.render import render
 from factory_os.rules.report import Report
 from factory_os.rules.run import NoFactory, check_range, check_staged, open_repo, read_message
@@ -29,9 +30,6 @@ def main(cwd: Path, args: Sequence[str]) -> int:
     stdin = sys.stdin.buffer.read() if hook_type in ("pre-push", "pre-receive") else b""
     legacy = run_legacy(hook_dir, hook_type, rest, stdin)
     try:
-        # (the staged checks find the factory themselves, along with the change)
-        if hook_type not in STAGED_HOOKS and open_repo(cwd) is None:
-            raise NoFactory(str(cwd))
         reports = _check(cwd, hook_type, rest, stdin)
     except NoFactory:
         return legacy  # no factory here: nothing to check
@@ -86,9 +84,14 @@ def _check(cwd: Path, hook_type: str, args: Sequence[str], stdin: bytes) -> list
         if not args:
             raise UsageError("commit-msg: git passes the message file; none was given")
         return [check_staged(cwd, message=read_message(cwd / args[0]))]
+    # (the staged checks find the factory themselves, along with the change)
+    repo = open_repo(cwd)
+    if repo is None:
+        raise NoFactory(str(cwd))
     if hook_type == "pre-push":
-        return [_pushed(cwd, line, args[0] if args else "origin") for line in _lines(stdin)]
-    return [_received(cwd, line) for line in _lines(stdin)]
+        remote = args[0] if args else "origin"
+        return [_pushed(cwd, repo, line, remote) for line in _lines(stdin)]
+    return [_received(cwd, repo, line) for line in _lines(stdin)]
 
 
 def _lines(stdin: bytes) -> list[list[str]]:
@@ -97,45 +100,58 @@ def _lines(stdin: bytes) -> list[list[str]]:
     return [f for f in fields if len(f) in (3, 4)]
 
 
-def _pushed(cwd: Path, line: list[str], remote: str) -> Report:
+def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
     """One ref of a push: `<local ref> <local sha> <remote ref> <remote sha>`."""
     _local_ref, local, _remote_ref, remote_sha = line
     if local == git.ZERO_OID:
         return Report(stage="pre-push")  # a deletion pushes no commits
     if remote_sha != git.ZERO_OID and git.rev_parse(cwd, remote_sha):
         return check_range(
-            cwd, [f"{remote_sha}..{local}"], base=remote_sha, head=local, stage="pre-push"
+            cwd,
+            [f"{remote_sha}..{local}"],
+            base=remote_sha,
+            head=local,
+            stage="pre-push",
+            repo=repo,
         )
     default = git.remote_head(cwd, remote)
     base = git.merge_base(cwd, default, local) if default else None
     if base:
-        return check_range(cwd, [f"{base}..{local}"], base=base, head=local, stage="pre-push")
+        return check_range(
+            cwd, [f"{base}..{local}"], base=base, head=local, stage="pre-push", repo=repo
+        )
     # a new branch with no known default: every commit no remote ref has yet
     return check_range(
-        cwd, [local, "--not", "--remotes"], head=local, stage="pre-push", derive_base=True
+        cwd,
+        [local, "--not", "--remotes"],
+        head=local,
+        stage="pre-push",
+        derive_base=True,
+        repo=repo,
     )
 
 
-def _received(cwd: Path, line: list[str]) -> Report:
+def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
     """One ref of a receive: `<old sha> <new sha> <ref>`."""
     old, new, _ref = line
     if new == git.ZERO_OID:
         return Report(stage="ci")
     if old != git.ZERO_OID:
-        return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci")
+        return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci", repo=repo)
     # as pre-push does: a new branch that merged the default branch answers for its own
     # commits, not for what the merge brought in
-    base = _fork_point(cwd, new)
+    base = _fork_point(cwd, repo.head, new)
     if base:
-        return check_range(cwd, [f"{base}..{new}"], base=base, head=new, stage="ci")
-    return check_range(cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)
+        return check_range(cwd, [f"{base}..{new}"], base=base, head=new, stage="ci", repo=repo)
+    return check_range(
+        cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True, repo=repo
+    )
 
 
-def _fork_point(cwd: Path, new: str) -> str | None:
+def _fork_point(cwd: Path, default: str | None, new: str) -> str | None:
     """Where the new commit NEW leaves the history the repository has: its merge base
-    with the default branch (HEAD), else the one commit it leaves from that descends
-    from every other it leaves from; None when there is no such commit."""
-    default = git.rev_parse(cwd, "HEAD")
+    with the default branch (DEFAULT: HEAD's commit), else the one commit it leaves
+    from that descends from every other it leaves from; None when there is none."""
     base = git.merge_base(cwd, default, new) if default else None
     if base:
         return base

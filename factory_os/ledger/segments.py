@@ -33,6 +33,7 @@ from typing import Any
 
 from factory_os import atomic
 from factory_os.git import plumbing as git
+from factory_os.git.repo import current_branch
 from factory_os.paths import APPEND_ONLY, FACTORY_DIR, LEDGER_DIR, SEGMENT_SUFFIX
 from factory_os.store import Factory
 
@@ -84,7 +85,7 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
 def branch_key(factory: Factory) -> str:
     """The key of this worktree's segment: its branch, or one key for a detached HEAD
     (the registry is per worktree, so commits made while detached share a segment)."""
-    branch = git.current_branch(factory.root)
+    branch = current_branch(factory.repo)
     return "detached" if branch is None else f"branch:{branch}"
 
 

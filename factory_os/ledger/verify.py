@@ -54,24 +54,9 @@ from factory_os.store import Factory
 
 def _cache_path(factory: Factory) -> Path:
     state = segments.state_dir(factory)
-    branch = _head_key(state.parent) or segments.branch_key(factory)
+    branch = segments.branch_key(factory)
     key = hashlib.sha256(branch.encode()).hexdigest()[:32]
     return state / "verify" / f"{key}.json"
-
-
-def _head_key(git_dir: Path) -> str | None:
-    """`segments.branch_key` read from GIT_DIR's HEAD without a git process: a plain
-    `ref: refs/heads/NAME` or an object id; None for anything else (git answers)."""
-    try:
-        head = (git_dir / "HEAD").read_bytes().decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if head.startswith("ref: refs/heads/"):
-        name = head[16:]
-        return None if not name or name.startswith(".") else f"branch:{name}"
-    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
-        return "detached"
-    return None
 
 
 def verify_worktree(

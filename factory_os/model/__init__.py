@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> object:
     if name != "SCHEMAS":
         raise AttributeError(name)
+    from factory_os.model.artifacts import ARTIFACT_SCHEMAS
     from factory_os.model.dna import Decision
     from factory_os.model.documents import (
         DigestFrontMatter,
@@ -28,6 +29,7 @@ def __getattr__(name: str) -> object:
     from factory_os.model.lifecycle import Lifecycle
     from factory_os.model.raci import Raci
     from factory_os.model.rule import Rule, RuleDraft
+    from factory_os.model.run import RunDocument
     from factory_os.model.spec import (
         BuildEvidence,
         CaseReport,
@@ -56,4 +58,7 @@ def __getattr__(name: str) -> object:
         "evidence-build": BuildEvidence,
         "evidence-cases": CaseReport,
         "evidence-launch-record": LaunchRecord,
+        "run": RunDocument,
+        # the artifacts of a factory run, under schemas/artifacts/
+        **{f"artifacts/{kind}": model for kind, model in ARTIFACT_SCHEMAS.items()},
     }

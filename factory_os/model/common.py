@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from factory_os.model.vocabulary import RUN_ID as RUN_ID
+
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
 # Rules from a built-in pack are namespaced by the pack instead: R-<pack>-<slug>.
 HEX_SUFFIX = r"[0-9a-f]{6,}"
@@ -16,7 +18,6 @@ RULE_ID = rf"^R-({HEX_SUFFIX}|[a-z][a-z0-9]*(-[a-z0-9]+)+)$"
 INCIDENT_ID = rf"^INC-{HEX_SUFFIX}$"
 DECISION_ID = rf"^D-{HEX_SUFFIX}$"
 SESSION_ID = rf"^S-{HEX_SUFFIX}$"
-RUN_ID = r"^run_[0-9a-f]{8}$"
 ESCALATION_ID = rf"^ESC-{HEX_SUFFIX}$"
 OVERRIDE_ID = rf"^OVR-{HEX_SUFFIX}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"

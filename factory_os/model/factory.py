@@ -46,6 +46,22 @@ class Governance(Strict):
     )
 
 
+class RunSettings(Strict):
+    """When a factory run stops and asks a person, whatever its gates say."""
+
+    plan_change_threshold: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        strict=True,
+        description="Share of the original plan's tasks a revision may add, remove or"
+        " modify before the run escalates.",
+    )
+    max_failures: WholeNumber = Field(
+        3, ge=1, description="Failed attempts of one agent at one task before the run escalates."
+    )
+
+
 class ContextSettings(Strict):
     budget_tokens: WholeNumber = Field(8000, ge=200, description="Default budget of `fos context`.")
     digests: WholeNumber = Field(3, ge=0, le=50, description="How many latest digests to include.")
@@ -80,3 +96,4 @@ class FactoryConfig(Strict):
     context: ContextSettings = Field(default_factory=ContextSettings)
     identity: IdentityPolicy = Field(default_factory=IdentityPolicy)
     hooks: HookSettings = Field(default_factory=HookSettings)
+    runs: RunSettings = Field(default_factory=RunSettings)

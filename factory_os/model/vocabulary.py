@@ -45,3 +45,8 @@ CHECK_KINDS = (
     "command",
     "manual",
 )
+
+# a factory run (DESIGN section 10): its id form, its gates in order, and their modes
+RUN_ID = r"^run_[0-9a-f]{8}$"
+GATES = ("spec", "plan", "ship")
+GATE_MODES = ("auto", "review", "skip")

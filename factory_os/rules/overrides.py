@@ -6,8 +6,7 @@ the rule it lifts, its scope (`paths` globs, a `commit`, the commits of a
 at one time; `apply` marks the findings of a check. Nothing here reads the
 ledger or knows the clock: the caller passes the overrides and the time, so the
 hook path, the pull-request check and the tests all decide alike. Hook-light:
-no import beyond the standard library and `pathmatch` (which loads pathspec
-only when a glob must be compiled).
+`pathmatch` (and pathspec) are loaded only when a finding meets a paths scope.
 
 The check keeps every finding: one an override covers is reported with the
 override's id, granter, justification and expiry, and does not block. An
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from factory_os.rules import pathmatch
 from factory_os.rules.finding import Finding
 
 TYPE_CHECKING = False
@@ -47,7 +45,11 @@ class Override(NamedTuple):
 
     def in_scope(self, finding: Finding, run: str | None) -> bool:
         if self.scope == "paths":
-            return finding.path is not None and pathmatch.matches(self.targets, finding.path)
+            if finding.path is None:
+                return False
+            from factory_os.rules import pathmatch  # only with a finding: it costs the hook
+
+            return pathmatch.matches(self.targets, finding.path)
         if self.scope in ("commit", "range"):
             return finding.commit is not None and finding.commit in self.targets
         if self.scope == "run":

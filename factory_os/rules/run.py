@@ -170,12 +170,13 @@ def check_range(
     head: str | None = None,
     stage: str = "ci",
     derive_base: bool = False,
+    repo: Repo | None = None,
 ) -> Report:
     """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
     force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
     commit's parent. When HEAD does not descend from BASE, the range is taken from
-    their merge base instead."""
-    repo = require_repo(cwd)
+    their merge base instead. REPO: the repository around CWD, when already found."""
+    repo = repo if repo is not None else require_repo(cwd)
     if base is not None and head is not None:
         # a base the head does not descend from (a pull request's base branch moved on
         # after the fork): what the head changes is measured from where they meet
@@ -266,7 +267,7 @@ def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Findi
 def check_commit(cwd: Path, rev: str, *, stage: str = "ci") -> Report:
     repo = require_repo(cwd)
     sha = revrange.resolve(repo.worktree, rev, "--commit")
-    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True)
+    return check_range(cwd, ["-1", sha], head=sha, stage=stage, derive_base=True, repo=repo)
 
 
 class WholeFiles(Contents):

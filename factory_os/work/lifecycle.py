@@ -17,7 +17,7 @@ from factory_os.errors import UsageError
 from factory_os.ledger import events
 from factory_os.model.lifecycle import PLATFORM, EvidenceKind
 from factory_os.store import Factory
-from factory_os.work import evidence, gates, items, specs
+from factory_os.work import escalations, evidence, gates, items, specs
 from factory_os.work.gates import Gate, OperatingModel
 from factory_os.work.items import Item
 from factory_os.work.specs import Refused
@@ -195,6 +195,15 @@ def sign(
         subject=spec_id,
         data=data,
     )
+    if veto:  # a veto blocks the work until a person decides: on the escalation queue
+        escalations.open_escalation(
+            factory,
+            actor=member.id,
+            subject=spec_id,
+            cause="veto",
+            severity="high",
+            evidence={"entry": ident, **data},
+        )
     return ident, role
 
 

@@ -14,7 +14,7 @@ read as an override is passed over.
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -24,14 +24,22 @@ from factory_os.paths import LEDGER_DIR, SEGMENT_SUFFIX
 from factory_os.rules.finding import Finding
 from factory_os.rules.overrides import RULE_ID, Override, from_data
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` costs the hook milliseconds
+    from typing import Any
+
 GRANTED = b'"kind":"override.granted"'
 REVOKED = b'"kind":"override.revoked"'
 _MARK = b'"kind":"override.'
 ID_HEX = 64
+CACHE_FILE = "override-lines.marshal"
+CACHE_VERSION = 1
 
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
     """From ledger LINES: the overrides granted, by id, and the ids revoked."""
+    import json  # only for lines not read before: the hook path does without it
+
     granted: dict[str, Override] = {}
     revoked: set[str] = set()
     for line in lines:
@@ -61,21 +69,96 @@ def in_force(lines: Iterable[bytes], now: str) -> list[Override]:
 
 def work_tree_lines(root: Path) -> list[bytes]:
     """The override lines of the ledger in the work tree of the factory at ROOT."""
-    directory = os.path.join(root, LEDGER_DIR)
-    try:
-        names = sorted(n for n in os.listdir(directory) if n.endswith(SEGMENT_SUFFIX))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
     found: list[bytes] = []
-    for name in names:
+    for name in _segment_names(root):
+        data = _read_from(os.path.join(root, LEDGER_DIR, name), 0)
+        if data is not None:
+            found += _override_lines(data)
+    return found
+
+
+def work_tree_overrides(
+    root: Path, cache_dir: Path | None
+) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
+    """What `parse` says of the work tree's ledger (each override as its fields),
+    reading only what was appended
+    since the last run: per segment, what was parsed and how far, kept in CACHE_DIR
+    (keyed on the file's inode; a segment that shrank is read again)."""
+    path = None if cache_dir is None else cache_dir / CACHE_FILE
+    kept = _load(path)
+    granted: dict[str, tuple[Any, ...]] = {}  # an Override's fields: built only when in force
+    revoked: set[str] = set()
+    fresh: dict[str, Any] = {}
+    for name in _segment_names(root):
+        segment = os.path.join(root, LEDGER_DIR, name)
         try:
-            with open(os.path.join(directory, name), "rb") as f:
-                data = f.read()
+            st = os.stat(segment)
         except OSError:
             continue
-        if _MARK in data:
-            found += [line for line in data.split(b"\n") if _MARK in line]
-    return found
+        known = kept.get(name)
+        if known is None or known[0] != st.st_ino or known[1] > st.st_size:
+            known = (st.st_ino, 0, {}, [])
+        inode, end, seg_granted, seg_revoked = known
+        if end < st.st_size:
+            data = _read_from(segment, end)
+            if data is None:
+                continue
+            whole = data[: data.rfind(b"\n") + 1]
+            more, gone = parse(_override_lines(whole))
+            seg_granted = {**{k: tuple(v) for k, v in more.items()}, **seg_granted}
+            seg_revoked = [*seg_revoked, *gone]
+            end += len(whole)
+        fresh[name] = (inode, end, seg_granted, seg_revoked)
+        for ident, values in seg_granted.items():
+            granted.setdefault(ident, values)
+        revoked.update(seg_revoked)
+    if path is not None and fresh != kept:
+        _save(path, fresh)
+    return granted, revoked
+
+
+def _segment_names(root: Path) -> list[str]:
+    try:
+        names = os.listdir(os.path.join(root, LEDGER_DIR))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(n for n in names if n.endswith(SEGMENT_SUFFIX))
+
+
+def _read_from(path: str, offset: int) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read()
+    except OSError:
+        return None
+
+
+def _override_lines(data: bytes) -> list[bytes]:
+    return [line for line in data.split(b"\n") if _MARK in line] if _MARK in data else []
+
+
+def _load(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        value = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(value, dict) or value.get("version") != CACHE_VERSION:
+        return {}
+    segments: dict[str, Any] = value.get("segments", {})
+    return segments
+
+
+def _save(path: Path, segments: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps({"version": CACHE_VERSION, "segments": segments}))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs time
 
 
 def committed_lines(worktree: Path, treeish: str, prefix: str = "") -> list[bytes]:
@@ -126,10 +209,17 @@ def vouched(
     return kept, notes
 
 
-def for_staged(root: Path, now: str) -> list[Override]:
+def for_staged(root: Path, now: str, cache_dir: Path | None = None) -> list[Override]:
     """The overrides a staged check honours: those in force at NOW in the work
-    tree's ledger of the factory at ROOT."""
-    return in_force(work_tree_lines(root), now)
+    tree's ledger of the factory at ROOT (read incrementally, CACHE_DIR keeping
+    what was read: the git directory's `fos/`)."""
+    granted, revoked = work_tree_overrides(root, cache_dir)
+    expires = Override._fields.index("expires_at")
+    return [
+        Override(*values)
+        for ident, values in granted.items()
+        if now < values[expires] and ident not in revoked
+    ]
 
 
 def for_range(

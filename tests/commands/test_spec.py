@@ -138,6 +138,9 @@ def test_the_safety_lead_vetoes_and_the_item_goes_back(work_repo: Path) -> None:
         work_repo, "sara", "signoff", spec_id, "--stage", "red-team", "--veto", "--reason", "leak"
     )
     assert vetoed.code == 0, vetoed.output
+    queue = json.loads(fos(work_repo, "escalate", "list", "--format", "json").out)
+    assert [(e["subject"], e["cause"], e["opened_by"], e["evidence"]["reason"])
+            for e in queue["escalations"]] == [(spec_id, "veto", "sara", "leak")]  # fmt: skip
     result = as_member(work_repo, "olivia", "spec", "advance", spec_id)
     assert result.code == 1 and "vetoed by sara as safety-lead: leak" in result.out
     assert _status(work_repo, spec_id)["stage"] == "build"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from factory_os.git.repo import Repository, find_repository
+from factory_os.git.repo import Repository, current_branch, find_repository
 from tests.helpers import commit_all, fos, git, git_calls, write_tree
 from tests.ledger_helpers import make_factory
 
@@ -46,3 +48,48 @@ def test_verify_finds_the_repository_once(repo: Path, tmp_path: Path) -> None:
     finding = [c for c in calls if c[0] == "rev-parse" and "--verify" not in c]
     assert len(finding) == 1, calls
     assert {"--absolute-git-dir", "--git-common-dir", "--show-toplevel"} <= set(finding[0])
+
+
+def test_the_branch_read_from_head_is_the_one_git_names(repo: Path, tmp_path: Path) -> None:
+    write_tree(repo, {"a": "a\n"})
+    commit_all(repo, "a")
+    git(repo, "checkout", "-q", "-b", "feature/x")
+    found = find_repository(repo)
+    assert found is not None
+    named = git(repo, "symbolic-ref", "--short", "HEAD")
+    with git_calls(tmp_path) as calls:
+        assert current_branch(found) == named == "feature/x"
+    assert calls == []  # read from .git/HEAD
+    git(repo, "checkout", "-q", "--detach")
+    assert current_branch(found) is None
+    head = repo / ".git" / "HEAD"
+    head.unlink()
+    head.symlink_to("refs/heads/main")  # as old gits wrote it (core.preferSymlinkRefs)
+    assert current_branch(found) == git(repo, "symbolic-ref", "--short", "HEAD") == "main"
+
+
+def _discoveries(calls: list[list[str]]) -> int:
+    return sum(1 for c in calls if c[0] == "rev-parse" and "--absolute-git-dir" in c)
+
+
+def test_a_check_of_a_commit_or_of_pushed_refs_finds_the_repository_once(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    write_tree(factory_repo, {"a.txt": "a\n"})
+    first = commit_all(factory_repo, "a")
+    write_tree(factory_repo, {"b.txt": "b\n"})
+    second = commit_all(factory_repo, "b")
+    with git_calls(tmp_path) as calls:
+        assert fos(factory_repo, "check", "--commit", "HEAD").code == 0
+    assert _discoveries(calls) == 1, calls
+    refs = f"{first} {second} refs/heads/main\n{'0' * 40} {first} refs/heads/other\n"
+    with git_calls(tmp_path) as calls:
+        proc = subprocess.run(
+            [sys.executable, "-m", "factory_os", "hook-impl", "--hook-type=pre-receive", "--"],
+            cwd=factory_repo,
+            input=refs.encode(),
+            capture_output=True,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _discoveries(calls) == 1, calls

@@ -78,6 +78,10 @@ def test_a_staged_check_reads_the_work_tree_and_drops_revoked_and_expired(
     repo, rule = ruled
     kept = grant(repo, rule, "src/**")
     revoked = grant(repo, rule, "lib/**")
-    assert fos(repo, "override", "revoke", revoked).code == 0
+    cache = repo / ".git" / "fos"
+    ids = [o.id for o in override_records.for_staged(repo, NOW, cache)]
+    assert sorted(ids) == sorted([kept, revoked])
+    assert fos(repo, "override", "revoke", revoked).code == 0  # read from where it stopped
+    assert [o.id for o in override_records.for_staged(repo, NOW, cache)] == [kept]
     assert [o.id for o in override_records.for_staged(repo, NOW)] == [kept]
-    assert override_records.for_staged(repo, "2026-12-01T11:00:00Z") == []
+    assert override_records.for_staged(repo, "2026-12-01T11:00:00Z", cache) == []
