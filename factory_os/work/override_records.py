@@ -37,7 +37,8 @@ CACHE_VERSION = 1
 
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
-    """From ledger LINES: the overrides granted, by id, and the ids revoked."""
+    """From ledger LINES: the overrides granted, by id, and the ids ended: revoked,
+    or recorded as expired by the sweep (which the clock had already passed)."""
     import json  # only for lines not read before: the hook path does without it
 
     granted: dict[str, Override] = {}
@@ -56,7 +57,7 @@ def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
             override = from_data(fields["data"], subject)
             if override is not None and override.id not in granted:
                 granted[override.id] = override
-        elif kind == "override.revoked":
+        elif kind in ("override.revoked", "override.expired"):
             revoked.add(subject)
     return granted, revoked
 
@@ -105,8 +106,13 @@ def work_tree_overrides(
                 continue
             whole = data[: data.rfind(b"\n") + 1]
             more, gone = parse(_override_lines(whole))
-            seg_granted = {**{k: tuple(v) for k, v in more.items()}, **seg_granted}
             seg_revoked = [*seg_revoked, *gone]
+            ended = set(seg_revoked)  # what ended here is dropped: the cache stays small
+            seg_granted = {
+                k: v
+                for k, v in {**{k: tuple(v) for k, v in more.items()}, **seg_granted}.items()
+                if k not in ended
+            }
             end += len(whole)
         fresh[name] = (inode, end, seg_granted, seg_revoked)
         for ident, values in seg_granted.items():
