@@ -113,7 +113,8 @@ def list_cmd(env: Env, output_format: str) -> int:
 
 
 def _status(view: RuleView) -> str:
-    return f"superseded by {view.superseded_by}" if view.superseded_by else view.status
+    status = f"superseded by {view.superseded_by}" if view.superseded_by else view.status
+    return status if view.recorded else f"{status} (unrecorded)"
 
 
 def _line(view: RuleView) -> str:

@@ -19,11 +19,10 @@ governance file and then its entry, under the lock: the ledger line is the commi
 point, and a file left without its entry by a crash is reported as unrecorded.
 
 Rules. A rule file is never rewritten, not even to change its status: superseding
-and retiring are `rule.superseded` and `rule.retired` events, and `rule_states`
-derives a rule's effective status from them. The first such event in replay order
-wins; a later one for the same rule (made on a concurrent branch) does not change
-it. So the file's own `status` is what it was written with, and the ledger is the
-only place a rule's life is told.
+and retiring are `rule.superseded` and `rule.retired` events, from which
+`factory_os.rules.status` derives a rule's effective status. So the file's own
+`status` is what it was written with, and the ledger is the only place a rule's
+life is told.
 """
 
 from __future__ import annotations
@@ -373,25 +372,6 @@ def _kept(ordered: list[tuple[_Stored, int]], kinds: Collection[str] | None) -> 
         return [_entry(item, height) for item, height in ordered]
     wanted = {kind.encode("ascii") for kind in kinds}
     return [_entry(item, height) for item, height in ordered if item.envelope.kind in wanted]
-
-
-def rule_states(factory: Factory) -> dict[str, tuple[str, str | None]]:
-    """rule id -> (effective status, superseded_by) for every rule the ledger knows."""
-    states: dict[str, tuple[str, str | None]] = {}
-    for item, height in _in_replay_order(_read_all(factory)):
-        if not item.envelope.kind.startswith(b"rule."):
-            continue
-        event = _entry(item, height)
-        current = states.get(event.subject)
-        if event.kind == "rule.added" and current is None:
-            states[event.subject] = ("active", None)
-        elif event.kind in ("rule.superseded", "rule.retired") and (
-            current is None or current[0] == "active"
-        ):
-            by = event.data.get("by") if event.kind == "rule.superseded" else None
-            status = "superseded" if event.kind == "rule.superseded" else "retired"
-            states[event.subject] = (status, by if isinstance(by, str) else None)
-    return states
 
 
 def recorded(factory: Factory, kind: str) -> set[str]:

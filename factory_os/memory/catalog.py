@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from factory_os.memory.doccache import DocumentCache
+from factory_os.rules.status import RuleState, WrittenRule, rule_states
 from factory_os.store import Factory
 
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
@@ -157,29 +158,25 @@ class Catalog:
             ]
         return self._rules
 
-    def rule_states(self) -> dict[str, tuple[str, str | None]]:
-        """Rule id -> (status, superseded_by): the one place a rule's status is decided.
-
-        A rule file is append-only, so superseding and retiring are ledger events
-        (`ledger.rule_states`); a rule the ledger does not know keeps the status
-        its file was written with.
-        """
-        from factory_os.ledger import events
-
-        states = {rule.id: (rule.status, rule.superseded_by) for rule in self.rules()}
-        states.update(events.rule_states(self.factory))
-        return states
+    def rule_states(self) -> dict[str, RuleState]:
+        """Rule id -> its state, as `rules.status` decides it from the ledger."""
+        rules = self.rules()
+        return {r.id: state for r, state in zip(rules, self._states(rules), strict=True)}
 
     def rules_with_status(self) -> list[RuleInfo]:
-        """Every rule, its status and superseded_by as `rule_states` decides them."""
+        """Every rule, its status and superseded_by as `rules.status` decides them."""
         rules = self.rules()
-        states = self.rule_states()
+        states = self._states(rules)
         return [
             r
-            if states.get(r.id, (r.status, r.superseded_by)) == (r.status, r.superseded_by)
-            else dataclasses.replace(r, status=states[r.id][0], superseded_by=states[r.id][1])
-            for r in rules
+            if (state.status, state.superseded_by) == (r.status, r.superseded_by)
+            else dataclasses.replace(r, status=state.status, superseded_by=state.superseded_by)
+            for r, state in zip(rules, states, strict=True)
         ]
+
+    def _states(self, rules: list[RuleInfo]) -> list[RuleState]:
+        written = [WrittenRule(r.id, r.rel, r.status, r.superseded_by) for r in rules]
+        return rule_states(self.factory.root, written)
 
     def notes(self) -> list[NoteInfo]:
         return [_thaw(NoteInfo, self._get("note", p)) for p in self._files("knowledge", ".md")]

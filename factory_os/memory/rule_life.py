@@ -3,7 +3,7 @@
 A rule file, `.factory/rules/<R-hex>.yaml`, is written once with its
 `rule.added` ledger entry and never rewritten. Superseding and retiring it are
 ledger events only; its effective status is read back from the ledger
-(`ledger.rule_states`).
+(`rules.status`, the one place it is decided).
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from factory_os.memory.incidents import incident_path
 from factory_os.model.common import INCIDENT_ID, RULE_ID
 from factory_os.model.rule import Rule, RuleDraft
 from factory_os.rules.actor import resolve_actor
+from factory_os.rules.status import WrittenRule, rule_states
 from factory_os.store import Factory
 
 RULES_DIR = "rules"
-# the status of a rule file that no ledger entry added (written by hand)
-UNRECORDED = ("unrecorded", None)
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,16 @@ class RuleView:
     path: str
     status: str
     superseded_by: str | None
+    recorded: bool  # False: written by hand, no ledger entry added it (it binds all the same)
 
     def to_json(self) -> dict[str, Any]:
         values = self.rule.model_dump(mode="json")
-        values.update(status=self.status, superseded_by=self.superseded_by, path=self.path)
+        values.update(
+            status=self.status,
+            superseded_by=self.superseded_by,
+            recorded=self.recorded,
+            path=self.path,
+        )
         return values
 
 
@@ -176,16 +181,21 @@ def list_rules(*, cwd: Path) -> list[RuleView]:
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(problems)
-    states = events.rule_states(factory)
-    return [RuleView(rule, rel, *states.get(rule.id, UNRECORDED)) for rule, rel in rules]
+    states = rule_states(factory.root, [_written(rule, rel) for rule, rel in rules])
+    return [RuleView(rule, rel, *state) for (rule, rel), state in zip(rules, states, strict=True)]
+
+
+def _written(rule: Rule, rel: str) -> WrittenRule:
+    return WrittenRule(rule.id, rel, rule.status, rule.superseded_by)
 
 
 def show_rule(*, cwd: Path, rule_id: str) -> RuleView:
     factory = store.find_factory(cwd)
     path = _existing(factory, rule_id)
     rule = load_rule(factory, path)
-    status, by = events.rule_states(factory).get(rule.id, UNRECORDED)
-    return RuleView(rule, factory.rel(path), status, by)
+    rel = factory.rel(path)
+    (state,) = rule_states(factory.root, [_written(rule, rel)])
+    return RuleView(rule, rel, *state)
 
 
 def _existing(factory: Factory, rule_id: str) -> Path:
@@ -200,18 +210,21 @@ def _require_active(*rule_ids: str) -> Callable[[Factory], None]:
     and active, so two concurrent supersede or retire cannot both succeed."""
 
     def check(factory: Factory) -> None:
-        states = events.rule_states(factory)
-        for rule_id in rule_ids:
-            status, by = states.get(rule_id, UNRECORDED)
-            if status != "active":
-                rel = factory.rel(rule_path(factory, rule_id))
-                what = f"already {status}" if status != "unrecorded" else status
-                detail = (
-                    " (no ledger entry added it; run `fos verify`)"
-                    if status == "unrecorded"
-                    else (f" by {by}" if by else "")
+        rels = [factory.rel(rule_path(factory, rule_id)) for rule_id in rule_ids]
+        written = [
+            _written(load_rule(factory, rule_path(factory, rule_id)), rel)
+            for rule_id, rel in zip(rule_ids, rels, strict=True)
+        ]
+        states = rule_states(factory.root, written)
+        for rule_id, rel, (status, by, recorded) in zip(rule_ids, rels, states, strict=True):
+            if not recorded:
+                raise InvalidInput.one(
+                    rel, 0, f"{rule_id} is unrecorded (no ledger entry added it; run `fos verify`)"
                 )
-                raise InvalidInput.one(rel, 0, f"{rule_id} is {what}{detail}")
+            if status != "active":
+                raise InvalidInput.one(
+                    rel, 0, f"{rule_id} is already {status}" + (f" by {by}" if by else "")
+                )
 
     return check
 

@@ -7,7 +7,7 @@ adds are known (by their own emails only) so their commits are attributed, but
 only the base's members count as approvers. Before a factory exists (the
 founding change) there is no base: the founding change's own documents apply.
 
-A rule the ledger has superseded or retired is not in force (`ended_rules`):
+A rule the ledger has superseded or retired is not in force (`rules.status`):
 for a range, as the ledger stood at the base, so a range cannot end a rule and
 break it in one go; for the index and the work tree, as the work tree's ledger
 says now.
@@ -15,16 +15,17 @@ says now.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from factory_os import paths
 from factory_os.git import plumbing as git
 from factory_os.paths import FACTORY_DIR
+from factory_os.rules import status as rule_status
 from factory_os.rules.cache import Cache
 from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
 from factory_os.rules.finding import Finding
+from factory_os.rules.status import RuleEvent, WrittenRule, file_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -158,10 +159,10 @@ class Compiler:
 
 
 def rules_in_force(
-    compiler: Compiler, base: Snapshot, head: Snapshot, ended: Mapping[str, str] | None = None
+    compiler: Compiler, base: Snapshot, head: Snapshot, events: Sequence[RuleEvent] = ()
 ) -> tuple[RuleSet, list[Finding], bool]:
     """(the rule set, findings about the documents themselves, whether founding).
-    ENDED: rule id -> `superseded` or `retired`, from the ledger (`ended_rules`)."""
+    EVENTS: the ledger's rule events (`ledger_events`), which end rules."""
     founding = not base.exists
     docs_from = head if founding else base
     wanted = [("rule", b, p) for p, b in base.rules().items()]
@@ -207,110 +208,20 @@ def rules_in_force(
             extra = members_of(head_team)
         elif head_team is not None:
             findings.extend(_invalid(DOCUMENTS["team"], head_team))
-    # a rule's status is looked up by its id only when its file bears that id:
-    # otherwise a new file reusing the id of a rule in force could retire it
-    named = [r for r in rules if r.id == rule_file_id(r.source)]
-    states = rule_states(named, ended or {})
-    active = [r for r in rules if _state(r, states) == "active"]
+    written = [WrittenRule(r.id, r.source, r.status, r.superseded_by) for r in rules]
+    states = rule_status.file_states(written, events)
+    active = [r for r, state in zip(rules, states, strict=True) if state.status == "active"]
     ruleset = assemble(active, team=docs["team"], extra_members=extra, config=docs["config"])
     return ruleset, findings, founding
 
 
-def rule_states(
-    rules: Iterable[CompiledRule], ended: Mapping[str, str]
-) -> dict[str, tuple[str, str | None]]:
-    """rule id -> (status, superseded_by): the one place a rule's status is decided.
-
-    Superseding and retiring are ledger events (ENDED, see `ended_rules`); a rule
-    the ledger has not ended has the status written in its file."""
-    states = {}
-    for rule in rules:
-        status = ended.get(rule.id)
-        states[rule.id] = (rule.status, rule.superseded_by) if status is None else (status, None)
-    return states
-
-
-LEDGER_DIR = f"{paths.LEDGER_DIR}/"
-_ENDING = ('"kind":"rule.retired"', '"kind":"rule.superseded"')
-
-
-def ended_rules(repo: Repo, cache: Cache, treeish: str | None) -> dict[str, str]:
-    """rule id -> `superseded` or `retired` for every rule the ledger has ended: the
-    ledger at the commit TREEISH (one `git grep`), or in the work tree (None).
-
-    Which event came first does not matter here: any ending takes a rule out of
-    force (`ledger.rule_states` tells superseded from retired in replay order).
-    Lines are not verified here; `fos verify` does that. The work tree's segments
-    are read only from where the last run stopped (kept in the compiled cache,
-    keyed on each file's stat), so a rule event appended or a segment replaced
-    is always seen.
-    """
-    if treeish is not None:
-        key = f"{treeish}:{repo.prefix}"
-        found = cache.get("ended", key)
-        if found is None:
-            lines = git.grep_tree(repo.worktree, treeish, _ENDING, repo.prefix + LEDGER_DIR)
-            found = _endings(lines)
-            cache.put("ended", key, found)
-        return dict(found)
-    ended: dict[str, str] = {}
-    directory = repo.root / LEDGER_DIR
-    try:
-        names = sorted(
-            e.name for e in os.scandir(directory) if e.name.endswith(paths.SEGMENT_SUFFIX)
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        return ended
-    for name in names:
-        path = directory / name
-        try:
-            with path.open("rb") as f:
-                st = os.fstat(f.fileno())
-                stamp = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-                known = cache.get("segment", f"{repo.root}/{name}")
-                if known and known["stamp"] == stamp:
-                    ended.update(known["ended"])
-                    continue
-                start = 0
-                found = {}
-                if known and known["stamp"][0] == st.st_ino and known["end"] <= st.st_size:
-                    start, found = known["end"], dict(known["ended"])
-                f.seek(start)
-                data = f.read(st.st_size - start)
-        except OSError:
-            continue
-        end = start + data.rfind(b"\n") + 1
-        if any(literal.encode() in data for literal in _ENDING):
-            found.update(_endings(data[: end - start].split(b"\n")))
-        cache.put("segment", f"{repo.root}/{name}", {"stamp": stamp, "end": end, "ended": found})
-        ended.update(found)
-    return ended
-
-
-def _endings(lines: Iterable[bytes]) -> dict[str, str]:
-    from factory_os.ledger.line import Envelope, parse_envelope, parse_subject
-
-    found: dict[str, str] = {}
-    for line in lines:
-        envelope = parse_envelope(line)
-        if isinstance(envelope, Envelope) and envelope.kind in (
-            b"rule.retired",
-            b"rule.superseded",
-        ):
-            subject = parse_subject(envelope.subject)
-            found.setdefault(subject, envelope.kind.decode("ascii")[5:])
-    return found
-
-
-def rule_file_id(path: str) -> str:
-    """The id a rule file must bear: its file name without `.yaml`."""
-    return path.rpartition("/")[2].removesuffix(".yaml")
-
-
-def _state(rule: CompiledRule, states: Mapping[str, tuple[str, str | None]]) -> str:
-    if rule.id != rule_file_id(rule.source):
-        return rule.status  # its own status, and never another rule's
-    return states.get(rule.id, ("active", None))[0]
+def ledger_events(repo: Repo, cache: Cache, treeish: str | None) -> list[RuleEvent]:
+    """The rule events of the ledger at the commit TREEISH, or in the work tree (None)."""
+    if treeish is None:
+        return rule_status.rule_events(repo.root, cache=cache)
+    return rule_status.rule_events(
+        repo.root, cache=cache, treeish=treeish, worktree=repo.worktree, prefix=repo.prefix
+    )
 
 
 def _misnamed(rules: Iterable[CompiledRule]) -> list[Finding]:
@@ -320,7 +231,7 @@ def _misnamed(rules: Iterable[CompiledRule]) -> list[Finding]:
         files.setdefault(rule.id, []).append(rule.source)
     findings = []
     for rule in rules:
-        if rule.id == rule_file_id(rule.source):
+        if rule.id == file_id(rule.source):
             continue
         others = [p for p in files[rule.id] if p != rule.source]
         also = f", the id of {', '.join(others)} too" if others else ""
@@ -329,7 +240,7 @@ def _misnamed(rules: Iterable[CompiledRule]) -> list[Finding]:
                 IN_FORCE,
                 "block",
                 f"rule file {rule.source} declares the id {rule.id}{also}; a rule's id is"
-                f" its file name ({rule_file_id(rule.source)}), and one id names one rule",
+                f" its file name ({file_id(rule.source)}), and one id names one rule",
                 rule.source,
             )
         )

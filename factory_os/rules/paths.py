@@ -16,7 +16,7 @@ from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import kind_module
 from factory_os.rules.finding import Finding, sort_key
 from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID
-from factory_os.rules.inforce import Compiler, ended_rules, rules_in_force, snapshot_at
+from factory_os.rules.inforce import Compiler, ledger_events, rules_in_force, snapshot_at
 from factory_os.rules.run import require_repo
 
 GUARD_KINDS = ("path-guard", "append-only")
@@ -45,8 +45,8 @@ def check_paths(
     base = snapshot_at(repo, head)
     staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
     compiler = Compiler(repo)
-    ended = ended_rules(repo, compiler.cache, None)
-    ruleset, _, _ = rules_in_force(compiler, base, base.changed(staged), ended)
+    events = ledger_events(repo, compiler.cache, None)
+    ruleset, _, _ = rules_in_force(compiler, base, base.changed(staged), events)
     who = member or resolve_actor(repo.root)
     acting = ruleset.named(who)
     if acting is None and member is not None:

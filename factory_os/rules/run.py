@@ -26,7 +26,7 @@ from factory_os.rules.inforce import (
     Compiler,
     Repo,
     Snapshot,
-    ended_rules,
+    ledger_events,
     rules_in_force,
     snapshot_args,
     snapshot_at,
@@ -136,8 +136,8 @@ def check_staged(cwd: Path, *, message: str | None = None) -> Report:
         compiler.cache.put("tree", key, base.blobs)
     after = base.changed(files)
     # the ledger in the work tree: a rule retired there no longer applies to this commit
-    ended = ended_rules(repo, compiler.cache, None)
-    ruleset, doc_findings, _ = rules_in_force(compiler, base, after, ended)
+    events = ledger_events(repo, compiler.cache, None)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, after, events)
     stage = "pre-commit" if message is None else "commit-msg"
     change = Change(
         None, files, name, email, (head,) if head else (), message, founding=_founding(base, files)
@@ -193,8 +193,8 @@ def check_range(
     base_snap = snapshot_at(repo, base)
     compiler = Compiler(repo)
     # the ledger at the base: a range cannot end a rule and break it in one go
-    ended = ended_rules(repo, compiler.cache, base) if base else {}
-    ruleset, doc_findings, _ = rules_in_force(compiler, base_snap, snapshot_at(repo, head), ended)
+    events = ledger_events(repo, compiler.cache, base) if base else []
+    ruleset, doc_findings, _ = rules_in_force(compiler, base_snap, snapshot_at(repo, head), events)
     signatures: dict[str, tuple[str, str, str, str]] = {}
     if ruleset.require_signed:
         signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
@@ -307,8 +307,8 @@ def check_all(cwd: Path) -> Report:
     base = snapshot_at(repo, head)
     staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
     compiler = Compiler(repo)
-    ended = ended_rules(repo, compiler.cache, None)
-    ruleset, doc_findings, _ = rules_in_force(compiler, base, base.changed(staged), ended)
+    events = ledger_events(repo, compiler.cache, None)
+    ruleset, doc_findings, _ = rules_in_force(compiler, base, base.changed(staged), events)
     ruleset.rules = [r for r in ruleset.rules if r.kind in CONTENT_KINDS]
     ctx = CheckContext(
         ruleset, "ci", WholeFiles(repo.worktree, index), Blobs(repo.worktree), repo.root

@@ -293,3 +293,47 @@ def test_a_run_serves_a_work_item_that_exists(repo_team: Path) -> None:
     (repo_team / ".factory" / "specs" / "SP-abcdef" / "spec.md").write_text("---\n---\n")
     run_id = start(repo_team, "spec=auto,plan=auto,ship=auto", "--spec", "SP-abcdef")
     assert show(repo_team, run_id)["spec"] == "SP-abcdef"
+
+
+def test_stats_count_gates_retries_escalations_and_time_to_ship(
+    repo_team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    shipped = start(repo_team)
+    the_plan = through_plan(repo_team, shipped)
+    fos(
+        repo_team, "run", "attempt", shipped, "--task", "T1", "--agent", "forge", "--result", "fail"
+    )
+    fos(
+        repo_team, "run", "attempt", shipped, "--task", "T1", "--agent", "forge", "--result", "pass"
+    )
+    _quality(repo_team, shipped, the_plan)
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T10:30:00Z")
+    assert fos(repo_team, "run", "gate", shipped, "ship").code == 0
+    stopped = start(repo_team)
+    through_plan(repo_team, stopped)
+    for _ in range(3):
+        fos(
+            repo_team,
+            "run",
+            "attempt",
+            stopped,
+            "--task",
+            "T2",
+            "--agent",
+            "lens",
+            "--result",
+            "fail",
+        )
+    stats = json.loads(fos(repo_team, "run", "stats", "--format", "json").out)
+    assert stats["runs"] == {"total": 2, "stopped": 1, "open": 1, "shipped": 1}
+    assert stats["gates"]["ship"] == {"passed": 1, "pending": 1}
+    assert stats["escalations"] == {"attempts.three_failures": 1}
+    assert stats["time_to_ship_seconds"] == {"runs": 1, "median": 5400, "max": 5400}
+    forge = next(r for r in stats["retries"] if r["agent"] == "forge")
+    assert (forge["attempts"], forge["failures"], forge["retries"]) == (2, 1, 1)
+    csv_rows = fos(repo_team, "run", "stats", "--format", "csv").out.splitlines()
+    assert csv_rows[0] == "metric,key,value"
+    assert "escalation,attempts.three_failures,1" in csv_rows
+    assert "retries,forge/T1,1" in csv_rows
+    assert "time to ship: median 5400 s" in fos(repo_team, "run", "stats").out

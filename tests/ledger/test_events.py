@@ -136,30 +136,6 @@ def test_record_file_writes_file_and_entry_with_its_digest(repo: Path) -> None:
     assert len(ledger.entries(factory)) == 1
 
 
-def test_rule_states_come_from_events_and_the_first_terminal_event_wins(repo: Path) -> None:
-    factory = make_factory(repo)
-    for rule in ("R-aaaaaa", "R-bbbbbb", "R-cccccc"):
-        ledger.append(factory, kind="rule.added", actor="a@x.org", subject=rule)
-    ledger.append(
-        factory,
-        kind="rule.superseded",
-        actor="a@x.org",
-        subject="R-aaaaaa",
-        data={"by": "R-bbbbbb"},
-    )
-    ledger.append(
-        factory, kind="rule.retired", actor="a@x.org", subject="R-aaaaaa", data={"reason": "late"}
-    )
-    ledger.append(
-        factory, kind="rule.retired", actor="a@x.org", subject="R-cccccc", data={"reason": "gone"}
-    )
-    assert ledger.rule_states(factory) == {
-        "R-aaaaaa": ("superseded", "R-bbbbbb"),
-        "R-bbbbbb": ("active", None),
-        "R-cccccc": ("retired", None),
-    }
-
-
 def test_a_torn_tail_is_ignored_by_readers_and_healed_by_the_next_append(repo: Path) -> None:
     factory = make_factory(repo)
     first = ledger.append(factory, kind="factory.initialized", actor="a@x.org")
