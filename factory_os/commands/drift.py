@@ -11,6 +11,7 @@ from factory_os import clock, store
 from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.memory.drift import Drift, find_drift
+from factory_os.work import status
 
 
 def render(drift: list[Drift], output_format: str) -> str:
@@ -43,6 +44,8 @@ def cli(env: Env, output_format: str, today: datetime | None) -> int:
     - knowledge notes and decisions (not superseded) whose paths match no file
     - knowledge notes whose review_by date has passed
     - active rules whose scope.paths match no file (they guard nothing)
+    - work items whose launch a new owner has not signed again, or whose
+      maintenance is overdue by its cadence
 
     Files are those git sees in the work tree (tracked, or untracked and not
     ignored). Each item is printed as `path:line: kind id: reason`.
@@ -50,6 +53,7 @@ def cli(env: Env, output_format: str, today: datetime | None) -> int:
     tended; 0 when nothing has.
     """
     day = today.date() if today else clock.now().date()
-    drift = find_drift(store.find_factory(env.cwd), today=day)
+    factory = store.find_factory(env.cwd)
+    drift = find_drift(factory, today=day) + status.drift(factory)
     emit(render(drift, output_format))
     return EXIT_FINDINGS if drift else EXIT_OK

@@ -23,7 +23,7 @@ from factory_os.store import Factory
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str  # "knowledge" | "decision" | "rule"
+    kind: str  # "knowledge" | "decision" | "rule" | "work item"
     id: str
     path: str
     line: int

@@ -13,14 +13,16 @@ import json
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, NamedTuple
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from factory_os import store
 from factory_os.errors import InvalidInput, Problem
-from factory_os.model.lifecycle import EvidenceKind
-from factory_os.model.spec import BuildEvidence, CaseReport, LaunchRecord, RankingEvidence
+from factory_os.work.operating import EvidenceKind
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from factory_os.model.spec import CaseReport, RankingEvidence
 
 RANK_MIN, RANK_MAX = 1, 5
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -40,6 +42,8 @@ class Shortfall(NamedTuple):
 
 def figures_of(kind: EvidenceKind, text: str, rel: str) -> Figures:
     """The figures of evidence TEXT (the file REL); InvalidInput when it is not valid."""
+    from factory_os.model.spec import BuildEvidence, CaseReport, LaunchRecord, RankingEvidence
+
     if kind.format == "markdown":
         return _markdown(kind, text, rel)
     if kind.format == "cases":
@@ -162,6 +166,8 @@ def _check_factors(kind: EvidenceKind, ranking: RankingEvidence, doc: store.Yaml
 
 
 def _from_json(model: type[CaseReport], text: str, rel: str) -> CaseReport:
+    from pydantic import ValidationError
+
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -26,11 +26,10 @@ from typing import NamedTuple
 from factory_os import store
 from factory_os.errors import InvalidInput
 from factory_os.ledger.events import Entry
-from factory_os.model.spec import SpecFrontMatter
 from factory_os.rules.finding import Finding
 from factory_os.work import evidence, gates, items
-from factory_os.work.gates import OperatingModel
 from factory_os.work.items import Item
+from factory_os.work.operating import OperatingModel
 
 Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
 
@@ -215,6 +214,8 @@ class _Judge:
         content = self.read(path)
         if content is None:
             return [_at(HAND_EDIT_RULE, f"{path}: the spec of {item.id} is gone", path)]
+        from factory_os.model.spec import SpecFrontMatter
+
         try:
             front, _body, _line = store.split_front_matter(content.decode("utf-8"), path)
             doc = store.parse_yaml(front, path, line_offset=1)

@@ -14,12 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from factory_os.model.lifecycle import PLATFORM, EvidenceKind, Lifecycle, StageGate
-from factory_os.model.raci import Raci
-from factory_os.model.spec import role_field
-from factory_os.model.team import Member, Team
 from factory_os.work import evidence
-from factory_os.work.items import Item, order
+from factory_os.work.items import Item
+from factory_os.work.operating import PLATFORM, EvidenceKind, Member, OperatingModel, role_field
 
 Digest = Callable[[str], str | None]  # factory-relative path -> sha256 of its content, or None
 
@@ -30,42 +27,6 @@ DUTIES_RULE = "fos:lifecycle-separation-of-duties"
 VETO_RULE = "fos:lifecycle-veto"
 RESIGN_RULE = "fos:lifecycle-resign"
 LAST_STAGE_RULE = "fos:lifecycle-last-stage"
-
-
-@dataclass(frozen=True)
-class OperatingModel:
-    """The files that decide a gate: lifecycle.yaml, raci.yaml and team.yaml."""
-
-    lifecycle: Lifecycle
-    raci: Raci
-    team: Team
-
-    def gate(self, stage: str) -> StageGate:
-        return self.lifecycle.stages.get(stage) or StageGate()
-
-    def member(self, actor: str) -> Member | None:
-        """The member ACTOR (a member id or one of its emails) is."""
-        wanted = actor.strip().lower()
-        for member in self.team.members:
-            if member.id == actor or wanted in member.emails:
-                return member
-        return None
-
-    def signoff_roles(self, stage: str) -> list[str]:
-        explicit = self.gate(stage).signoffs
-        return list(explicit) if explicit is not None else self.raci.accountable(stage)
-
-    def responsible(self, stage: str) -> list[str]:
-        roles = [role for role, value in self.raci.stages.get(stage, {}).items() if "R" in value]
-        return roles or self.raci.accountable(stage)
-
-    def holders(self, item: Item, role: str) -> list[str]:
-        """Who may act as ROLE on ITEM: the member its spec names, or, for a role the spec
-        has no field for, every member holding it in team.yaml."""
-        if item.names_role(role):
-            holder = item.holder(role)
-            return [holder] if holder else []
-        return [m.id for m in self.team.members if role in m.roles]
 
 
 class Check(NamedTuple):
@@ -260,7 +221,6 @@ def resign_pending(item: Item, model: OperatingModel) -> list[str]:
         signed = any(
             entry.data.get("stage") == stage
             and entry.data.get("role") == role
-            and order(entry) > order(transfer)
             and (signer := model.member(entry.actor)) is not None
             and signer.id in owners
             for entry in item.resignoffs

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from factory_os.ledger.events import Entry
-from factory_os.model.spec import ROLE_FIELDS, role_field
+from factory_os.ledger.events import Entry, Ref
+from factory_os.work.operating import ROLE_FIELDS, role_field
 
 CREATED = "spec.created"
 EVIDENCE = "evidence.recorded"
@@ -62,12 +62,54 @@ class Item:
         return role_field(role) in ROLE_FIELDS
 
 
-def fold(entries: Iterable[Entry]) -> dict[str, Item]:
-    """Every item the lifecycle events ENTRIES (in replay order) tell of, by id."""
-    items: dict[str, Item] = {}
+def fold(entries: Iterable[Entry], items: dict[str, Item] | None = None) -> dict[str, Item]:
+    """Every item the lifecycle events ENTRIES (in replay order) tell of, by id, folded
+    onto ITEMS when given."""
+    items = {} if items is None else items
     for entry in entries:
         step(items, entry)
     return items
+
+
+# how an item is kept between runs (`work.projection`): plain values, entries as tuples
+_ENTRY_FIELDS = ("id", "kind", "at", "actor", "subject", "refs", "parents", "data",
+                 "segment", "line", "height")  # fmt: skip
+_ENTRY_LISTS = ("signoffs", "vetoes", "resignoffs")
+_ENTRY_ONE = ("created", "entered", "maintained", "retired")
+
+
+def _dump_entry(entry: Entry) -> tuple[Any, ...]:
+    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
+    values[5] = tuple(tuple(ref) for ref in entry.refs)
+    return tuple(values)
+
+
+def _load_entry(values: tuple[Any, ...]) -> Entry:
+    fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
+    fields["refs"] = tuple(Ref(path, sha) for path, sha in fields["refs"])
+    return Entry(**fields)
+
+
+def dump(item: Item) -> dict[str, Any]:
+    data: dict[str, Any] = dict(vars(item))
+    for name in _ENTRY_LISTS:
+        data[name] = [_dump_entry(e) for e in data[name]]
+    for name in _ENTRY_ONE:
+        data[name] = None if data[name] is None else _dump_entry(data[name])
+    data["evidence"] = [(key, _dump_entry(e)) for key, e in item.evidence.items()]
+    data["transfers"] = {role: _dump_entry(e) for role, e in item.transfers.items()}
+    return data
+
+
+def load(data: dict[str, Any]) -> Item:
+    values = dict(data)
+    for name in _ENTRY_LISTS:
+        values[name] = [_load_entry(e) for e in values[name]]
+    for name in _ENTRY_ONE:
+        values[name] = None if values[name] is None else _load_entry(values[name])
+    values["evidence"] = {tuple(key): _load_entry(e) for key, e in values["evidence"]}
+    values["transfers"] = {role: _load_entry(e) for role, e in values["transfers"].items()}
+    return Item(**values)
 
 
 def step(items: dict[str, Item], entry: Entry) -> None:
@@ -104,15 +146,12 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         if isinstance(role, str) and isinstance(data.get("to"), str):
             item.roles[role_field(role)] = data["to"]
             item.transfers[role] = entry
+            # a sign-off given in that role before the transfer counts no more
+            item.resignoffs = [e for e in item.resignoffs if e.data.get("role") != role]
     elif entry.kind == MAINTAINED:
         item.maintained = entry
     elif entry.kind == RETIRED:
         item.retired = entry
-
-
-def order(entry: Entry) -> tuple[int, str]:
-    """ENTRY's place in replay order: compare two entries by it."""
-    return (entry.height, entry.id)
 
 
 def evidence_key(data: dict[str, Any]) -> EvidenceKey:

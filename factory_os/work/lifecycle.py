@@ -15,11 +15,11 @@ from typing import Any
 from factory_os import clock, store
 from factory_os.errors import UsageError
 from factory_os.ledger import events
-from factory_os.model.lifecycle import PLATFORM, EvidenceKind
 from factory_os.store import Factory
 from factory_os.work import escalations, evidence, gates, items, specs
-from factory_os.work.gates import Gate, OperatingModel
+from factory_os.work.gates import Gate
 from factory_os.work.items import Item
+from factory_os.work.operating import PLATFORM, EvidenceKind, OperatingModel
 from factory_os.work.specs import Refused
 
 

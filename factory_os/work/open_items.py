@@ -7,7 +7,10 @@
 - open escalations that involve the member (caused, opened, or sent to them)
   or one of the roles (a role that answers for governance), those whose breach
   the sweep has recorded first;
-- overrides in force on the given paths.
+- overrides in force on the given paths;
+- what the member still owes the work items' next gates ("sign eval for
+  SP-1a2b3c as reviewer"), and their launches to sign again or maintenance
+  overdue (the one part that reads the clock, `FOS_NOW`).
 
 Like the rest of the context this is a function of the files alone, never of
 the clock: "past SLA" means the sweep has recorded the breach, and an override
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 
 from factory_os.rules import pathmatch
 from factory_os.store import Factory
-from factory_os.work import escalations, handoff, overrides, people
+from factory_os.work import escalations, handoff, overrides, people, status
 
 
 def open_items(
@@ -74,4 +77,6 @@ def open_items(
                     f"Override {o.id} of {o.rule} on {', '.join(o.targets)}, until"
                     f" {o.expires_at}, granted by {o.granted_by}: {o.justification}"
                 )
+    if member is not None:
+        items += status.open_items(factory, member)
     return tuple(items)

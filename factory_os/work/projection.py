@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from factory_os import __version__, atomic
 from factory_os.ledger import events, segments
-from factory_os.ledger.events import Entry
+from factory_os.ledger.events import Entry, Ref
 from factory_os.ledger.line import Envelope, parse_envelope, parse_full
 from factory_os.store import Factory
 from factory_os.work import replay
@@ -203,7 +203,7 @@ def _fold_new(
             at=fields["at"],
             actor=fields["actor"],
             subject=fields["subject"],
-            refs=(),
+            refs=tuple(Ref(ref["path"], ref["sha256"]) for ref in fields["refs"]),
             parents=tuple(fields["parents"]),
             data=fields["data"],
             segment="",

@@ -12,22 +12,22 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factory_os import atomic, clock, store
 from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
-from factory_os.memory import documents
-from factory_os.model.lifecycle import Lifecycle
-from factory_os.model.spec import ROLE_FIELDS, SpecFrontMatter, role_field
-from factory_os.model.team import Member
 from factory_os.paths import SPECS_DIR
 from factory_os.rules.actor import resolve_actor
 from factory_os.store import Factory
-from factory_os.work import evidence, gates, items, replay
-from factory_os.work.gates import OperatingModel
+from factory_os.work import evidence, gates, items, operating, projection
 from factory_os.work.items import Item
+from factory_os.work.operating import ROLE_FIELDS, Lifecycle, Member, OperatingModel, role_field
+
+if TYPE_CHECKING:
+    # the models are imported where a file is written: status and the checks never need them
+    from factory_os.model.spec import SpecFrontMatter
 
 LIFECYCLE_FILE = "lifecycle.yaml"
 SPEC_FILE = "spec.md"
@@ -47,12 +47,17 @@ def load_model(factory: Factory) -> OperatingModel:
             f"{factory.rel(path)} is missing: the lifecycle's gates are not defined"
             " (`fos init --force` writes the default)"
         )
-    lifecycle = documents.load_yaml_model(factory, path, Lifecycle).value
-    return OperatingModel(lifecycle, documents.load_raci(factory), documents.load_team(factory))
+    return operating.load(factory)
+
+
+# the items, kept between runs: only what the ledger gained since is folded in
+ITEMS = projection.Projection(
+    "work-items", frozenset(items.KINDS), items.fold, items.dump, items.load
+)
 
 
 def load_items(factory: Factory) -> dict[str, Item]:
-    return items.fold(replay.select(factory, items.KINDS))
+    return projection.state(factory, ITEMS)
 
 
 def item_dir(factory: Factory, spec_id: str) -> Path:
@@ -164,6 +169,8 @@ def _check_holders(model: OperatingModel, roles: dict[str, str]) -> None:
 
 def _validated(fields: dict[str, Any]) -> SpecFrontMatter:
     from pydantic import ValidationError
+
+    from factory_os.model.spec import SpecFrontMatter
 
     try:
         return SpecFrontMatter.model_validate(fields)

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from factory_os.memory.drift import Drift
+from factory_os.paths import SPECS_DIR
 from factory_os.store import Factory
 from factory_os.work import gates, lifecycle, specs
-from factory_os.work.gates import Gate, OperatingModel
+from factory_os.work.gates import Gate
 from factory_os.work.items import Item
+from factory_os.work.operating import OperatingModel
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,34 @@ def _owed(item: Item, stage: str, check: gates.Check) -> str:
         role = check.text.removeprefix("sign-off as ").split(" ", 1)[0].rstrip(":")
         return f"sign {stage} for {item.id} as {role}"
     return f"{item.id} at {stage}: {check.text}"
+
+
+def open_items(factory: Factory, member: str) -> tuple[str, ...]:
+    """What MEMBER still owes the work items' next gates (none without a lifecycle.yaml)."""
+    if not (factory.dir / specs.LIFECYCLE_FILE).is_file():
+        return ()
+    model = specs.load_model(factory)
+    found = specs.load_items(factory)
+    if not found:
+        return ()
+    digest = specs.digest_of(factory)
+    statuses = [judge(item, model, digest) for _, item in sorted(found.items())]
+    return tuple(owed_by(statuses, member, model))
+
+
+def drift(factory: Factory) -> list[Drift]:
+    """Work items that have gone stale: a launch not signed again by a new owner,
+    maintenance overdue by its cadence."""
+    if not (factory.dir / specs.LIFECYCLE_FILE).is_file():
+        return []
+    found = []
+    for item_status in status(factory):
+        item = item_status.item
+        path = f"{SPECS_DIR}/{item.id}/{specs.SPEC_FILE}"
+        for stage in item_status.resign:
+            reason = f"{stage} not re-signed since the owner changed"
+            found.append(Drift("work item", item.id, path, 0, reason))
+        if item_status.overdue is not None:
+            reason = f"maintenance overdue by {item_status.overdue} days"
+            found.append(Drift("work item", item.id, path, 0, reason))
+    return found

@@ -273,3 +273,31 @@ def test_retiring_takes_the_owner(work_repo: Path) -> None:
     assert (work_repo / ".factory" / "specs" / spec_id / "retirement.md").is_file()
     assert _status(work_repo, spec_id)["retired"] is True
     assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
+
+
+def test_context_lists_what_a_member_still_owes(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    record(work_repo, spec_id, "intake")
+    owed = json.loads(fos(work_repo, "context", "--member", "olivia", "--format", "json").out)
+    assert owed["open_items"] == [f"sign intake for {spec_id} as owner"]
+    text = fos(work_repo, "context", "--member", "olivia").out
+    assert f"## Open items\n\n- sign intake for {spec_id} as owner\n" in text
+    rita = json.loads(fos(work_repo, "context", "--member", "rita", "--format", "json").out)
+    assert rita["open_items"] == []
+
+
+def test_drift_names_a_launch_not_re_signed_and_overdue_maintenance(
+    work_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-01-01T00:00:00Z")
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "maintain")
+    assert spec_id not in fos(work_repo, "drift").out
+    as_member(work_repo, "olivia", "spec", "transfer", spec_id, "--to", "otto", "--reason", "x")
+    monkeypatch.setenv("FOS_NOW", "2026-06-01T00:00:00Z")
+    result = fos(work_repo, "drift")
+    assert result.code == 1
+    assert f"work item {spec_id}: launch not re-signed since the owner changed" in result.out
+    assert f"work item {spec_id}: maintenance overdue by 61 days" in result.out
+    owed = json.loads(fos(work_repo, "context", "--member", "otto", "--format", "json").out)
+    assert f"sign launch again for {spec_id} as owner (launch not re-signed)" in owed["open_items"]

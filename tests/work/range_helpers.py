@@ -12,7 +12,7 @@ from factory_os.model.raci import Raci
 from factory_os.model.team import Team
 from factory_os.rules.finding import Finding
 from factory_os.work import gatecheck
-from factory_os.work.gates import OperatingModel
+from factory_os.work.operating import OperatingModel
 from tests.helpers import git
 
 LEDGER = ".factory/ledger"
@@ -32,18 +32,16 @@ def model_at(repo: Path, rev: str) -> OperatingModel:
     def load(name: str, model: type[Lifecycle] | type[Raci] | type[Team]) -> object:
         path = f".factory/{name}"
         text = (blob(repo, rev, path) or b"").decode()
-        return store.validate(model, store.parse_yaml(text, path))
+        return store.validate(model, store.parse_yaml(text, path)).model_dump(mode="json")
 
-    return OperatingModel(
-        load("lifecycle.yaml", Lifecycle),  # type: ignore[arg-type]
-        load("raci.yaml", Raci),  # type: ignore[arg-type]
-        load("team.yaml", Team),  # type: ignore[arg-type]
+    return OperatingModel.from_json(
+        load("lifecycle.yaml", Lifecycle), load("raci.yaml", Raci), load("team.yaml", Team)
     )
 
 
 def added_by(repo: Path, base: str, head: str) -> dict[str, str]:
     """entry id -> the commit that added its line, over BASE..HEAD."""
-    found = {}
+    found: dict[str, str] = {}
     for commit in git(repo, "rev-list", "--reverse", f"{base}..{head}").split():
         before = segments_at(repo, f"{commit}^")
         for name, content in segments_at(repo, commit).items():

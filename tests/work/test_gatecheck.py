@@ -10,6 +10,7 @@ import pytest
 
 from factory_os import store
 from factory_os.ledger import events
+from factory_os.rules.finding import Finding
 from tests.helpers import Result, git
 from tests.lifecycle_helpers import EMAIL, SIGNERS, as_member, cases, make_team, new_item, record
 from tests.work.range_helpers import check
@@ -58,8 +59,8 @@ def forge(repo: Path, **fields: object) -> str:
     return events.append(factory, **fields)  # type: ignore[arg-type]
 
 
-def rules(findings: list[object]) -> list[str]:
-    return sorted(f.rule_id for f in findings)  # type: ignore[attr-defined]
+def rules(findings: list[Finding]) -> list[str]:
+    return sorted(f.rule_id for f in findings)
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def test_fold_and_by_subject_tell_each_subjects_state(factory_repo: Path) -> Non
     def step(state: dict[str, str], entry: events.Entry) -> dict[str, str]:
         return {**state, entry.subject: entry.kind.split(".")[1]}
 
-    assert replay.fold(selected, step, {}) == {"X-1": "closed", "X-2": "opened"}
+    start: dict[str, str] = {}
+    assert replay.fold(selected, step, start) == {"X-1": "closed", "X-2": "opened"}
     groups = replay.by_subject(selected)
     assert [e.kind for e in groups["X-1"]] == ["test.opened", "test.closed"]
     assert [e.kind for e in groups["X-2"]] == ["test.opened"]

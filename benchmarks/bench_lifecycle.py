@@ -1,0 +1,268 @@
+"""How fast the lifecycle is: `fos spec status` and the pull-request replay of its events.
+
+Run with no arguments: `python benchmarks/bench_lifecycle.py`. It builds a
+repository under benchmarks/.work/ with 200 work items spread over every stage
+and 10,000 lifecycle ledger entries (creations, evidence with its files,
+sign-offs, advances), and prints median times and ratios against baselines
+measured in the same run (absolute times are not stable on shared machines):
+
+- `fos spec status` (the table of all items, each gate judged, each recorded
+  file's digest checked) against `fos --version` (target <= 3x);
+- the pull-request check of a range of 10 commits adding 100 lifecycle events
+  (`fos check --range` plus the lifecycle replay: the base's 10,000 entries
+  folded, each added event judged) against `fos check --range` of the same 10
+  commits without those events (target <= 2x).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_check import ENV, FOS, PYTHON, WORK, compare, sh
+
+from factory_os.ledger.line import encode
+from factory_os.model.lifecycle import Lifecycle
+
+ITEMS = 200
+ENTRIES = 10_000
+ADDED = 100
+COMMITS = 10
+NOW = "2026-12-01T09:00:00Z"
+TEAM = """\
+members:
+  - {id: olivia, name: Olivia, kind: human, roles: [owner], emails: [olivia@example.com]}
+  - {id: sam, name: Sam, kind: human, roles: [sponsor], emails: [sam@example.com]}
+  - {id: bob, name: Bob, kind: agent, roles: [builder], emails: [test@example.com]}
+  - {id: rita, name: Rita, kind: human, roles: [reviewer], emails: [rita@example.com]}
+  - {id: sara, name: Sara, kind: human, roles: [safety-lead], emails: [sara@example.com]}
+"""
+ROLES = {"owner": "olivia", "sponsor": "sam", "builder": "bob", "reviewer": "rita",
+         "safety_lead": "sara"}  # fmt: skip
+SECTIONS = "".join(f"\n## {s}\n\nWritten.\n" for s in (
+    "Problem", "Who asks", "Expected value", "Job statement", "Inputs", "Outputs", "Tools",
+    "Stop conditions", "Human-in-the-loop gates", "Platform", "Changes", "Verified",
+    "Re-evaluation"))  # fmt: skip
+CLASSES = ("prompt-injection", "data-exfiltration", "jailbreak", "tool-misuse")
+CASES = json.dumps(
+    {
+        "cases": [
+            {"id": f"c{i}", "outcome": "pass", "critical": i < 4, "attack_class": CLASSES[i % 4]}
+            for i in range(20)
+        ]
+    }
+)
+CONTENT = {
+    "markdown": "# Evidence\n" + SECTIONS,
+    "ranking": "scores: {value: 5, feasibility: 4, safety: 4, maintenance-burden: 3,"
+    " platform-fit: 4}\n",
+    "build": "version: 1.0.0\nkind: prompt-pack\nref: prompts/agent@1\n",
+    "cases": CASES + "\n",
+    "launch-record": "date: 2026-11-01\nowner: olivia\nthresholds:\n"
+    "  - {name: eval, value: '1.0', met: true}\ncost_ceiling: 10 USD\nrisk_acceptance: ok\n",
+}
+
+
+class Chain:
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.head: str | None = None
+
+    def add(
+        self, kind: str, actor: str, subject: str, refs: list[dict[str, str]], **data: object
+    ) -> None:
+        parents = [self.head] if self.head else []
+        fields = {"v": 1, "kind": kind, "at": NOW, "actor": actor, "subject": subject,
+                  "refs": refs, "parents": parents, "data": data}  # fmt: skip
+        self.head, line = encode(fields)
+        self.lines.append(line)
+
+
+def figures(fmt: str) -> dict[str, object]:
+    from factory_os.model.lifecycle import EvidenceKind
+    from factory_os.work.evidence import figures_of
+
+    kind = EvidenceKind(name="x", format=fmt, file="x")  # type: ignore[arg-type]
+    return figures_of(kind, CONTENT[fmt], "x")
+
+
+def signers(lifecycle: Lifecycle, stage: str) -> list[str]:
+    explicit = lifecycle.stages[stage].signoffs
+    default = {"intake": ["owner"], "spec": ["owner"], "build": ["owner"],
+               "eval": ["reviewer"], "red-team": ["safety-lead"], "port": ["reviewer"],
+               "maintain": ["owner"]}  # fmt: skip
+    return list(explicit) if explicit is not None else default[stage]
+
+
+def walk(chain: Chain, root: Path, lifecycle: Lifecycle, spec_id: str, stages: list[str]) -> None:
+    """Record each of STAGES' evidence (writing its file), sign it and advance."""
+    order = lifecycle.order()
+    for stage in stages:
+        for kind in lifecycle.stages[stage].evidence:
+            rel = f".factory/specs/{spec_id}/{kind.file.replace('{platform}', 'web')}"
+            content = CONTENT[kind.format].encode()
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(content)
+            ref = {"path": rel, "sha256": hashlib.sha256(content).hexdigest()}
+            data: dict[str, object] = {"stage": stage, "evidence": kind.name,
+                                       "figures": figures(kind.format)}  # fmt: skip
+            if kind.per_platform:
+                data["platform"] = "web"
+            chain.add("evidence.recorded", "bob", spec_id, [ref], **data)
+        for role in signers(lifecycle, stage):
+            who = ROLES[role.replace("-", "_")]
+            chain.add("signoff", who, spec_id, [], stage=stage, role=role)
+        nxt = order[order.index(stage) + 1]
+        chain.add("stage.advanced", "olivia", spec_id, [], **{"from": stage, "to": nxt})
+
+
+def make_repo() -> tuple[Path, str, str, str]:
+    repo = WORK / "lifecycle"
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.mkdir(parents=True)
+    sh(repo, "git", "init", "-q", "-b", "main")
+    sh(repo, PYTHON, "-m", "factory_os", "init")
+    factory = repo / ".factory"
+    (factory / "team.yaml").write_text(TEAM)
+    from factory_os import store
+
+    text = (factory / "lifecycle.yaml").read_text()
+    lifecycle = store.validate(Lifecycle, store.parse_yaml(text, "lifecycle.yaml"))
+    order = lifecycle.order()
+    chain = Chain()
+    ids = [f"SP-{n:06x}" for n in range(ITEMS)]
+    for n, spec_id in enumerate(ids):
+        spec = f".factory/specs/{spec_id}/spec.md"
+        body = (
+            f"---\nid: {spec_id}\ntitle: Agent {n}\nplatforms: [web]\n"
+            + "".join(f"{k}: {v}\n" for k, v in ROLES.items())
+            + "---\n"
+            + SECTIONS
+        )
+        (repo / spec).parent.mkdir(parents=True, exist_ok=True)
+        (repo / spec).write_text(body)
+        ref = {"path": spec, "sha256": hashlib.sha256(body.encode()).hexdigest()}
+        chain.add("spec.created", "olivia", spec_id, [ref], stage=order[0], title=f"Agent {n}",
+                  roles=ROLES, risk="high", platforms=["web"])  # fmt: skip
+        walk(chain, repo, lifecycle, spec_id, order[: n % (len(order) - 1)])
+    while len(chain.lines) < ENTRIES:  # sign-offs given again, as items come and go
+        spec_id = ids[len(chain.lines) % ITEMS]
+        chain.add("signoff", "sam", spec_id, [], stage="rank", role="sponsor")
+    (factory / "ledger" / "0000000000bench0.jsonl").write_bytes(b"".join(chain.lines))
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-q", "--no-verify", "-m", "factory")
+    base = sh(repo, "git", "rev-parse", "HEAD").decode().strip()
+    # two branches of the same COMMITS commits of code; one also adds ADDED lifecycle events
+    for branch, events in (("plain", False), ("events", True)):
+        sh(repo, "git", "checkout", "-q", "-B", branch, base)
+        fresh = Chain()
+        fresh.head = chain.head
+        items = iter(ids[:ADDED])
+        for c in range(COMMITS):
+            (repo / "src").mkdir(exist_ok=True)
+            (repo / "src" / f"mod{c}.py").write_text(f"value = {c}\n")
+            if events:
+                for _ in range(ADDED // COMMITS):
+                    fresh.add("signoff", "bob", next(items), [], stage="intake", role="owner")
+                segment = factory / "ledger" / "0000000000bench1.jsonl"
+                segment.write_bytes(b"".join(fresh.lines))
+            sh(repo, "git", "add", "-A")
+            sh(repo, "git", "commit", "-q", "--no-verify", "-m", f"change {c}")
+    plain = sh(repo, "git", "rev-parse", "plain").decode().strip()
+    with_events = sh(repo, "git", "rev-parse", "events").decode().strip()
+    return repo, base, plain, with_events
+
+
+def replay(base: str, head: str) -> int:
+    """The lifecycle replay of BASE..HEAD, as the pull-request check runs it: every
+    entry at both ends read from git, the base's folded, the range's judged."""
+    from factory_os import store
+    from factory_os.ledger import events
+    from factory_os.model.raci import Raci
+    from factory_os.model.team import Team
+    from factory_os.work import gatecheck
+    from factory_os.work.operating import OperatingModel
+
+    def blobs(rev: str, paths: list[str]) -> dict[str, bytes]:
+        spec = "".join(f"{rev}:{p}\n" for p in paths).encode()
+        out = subprocess.run(["git", "cat-file", "--batch"], input=spec, capture_output=True).stdout
+        found, at = {}, 0
+        for path in paths:
+            header_end = out.index(b"\n", at)
+            size = int(out[at:header_end].split()[2])
+            found[path] = out[header_end + 1 : header_end + 1 + size]
+            at = header_end + 2 + size
+        return found
+
+    def ledger(rev: str) -> dict[str, bytes]:
+        names = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, ".factory/ledger"],
+                               capture_output=True, text=True).stdout.split()  # fmt: skip
+        return blobs(rev, names)
+
+    config = blobs(base, [f".factory/{n}.yaml" for n in ("lifecycle", "raci", "team")])
+
+    def load(name: str, model: type) -> object:
+        path = f".factory/{name}.yaml"
+        document = store.parse_yaml(config[path].decode(), path)
+        return store.validate(model, document).model_dump(mode="json")
+
+    model = OperatingModel.from_json(
+        load("lifecycle", Lifecycle), load("raci", Raci), load("team", Team)
+    )
+    before = events.entries_of(ledger(base))
+    known = {e.id for e in before}
+    added = [
+        gatecheck.Added(e, "bob", head)
+        for e in events.entries_of(ledger(head))
+        if e.id not in known
+    ]
+    found = gatecheck.check_range(before, added, model, lambda path: None)
+    return 0 if len(added) == ADDED and found else 1
+
+
+def main() -> int:
+    ENV["FOS_NOW"] = NOW
+    WORK.mkdir(parents=True, exist_ok=True)
+    repo, base, plain, with_events = make_repo()
+    status = [FOS, "spec", "status"]
+    version = [[FOS, "--version"]]
+    check_plain = [FOS, "check", "--range", f"{base}..{plain}"]
+    check_events = [FOS, "check", "--range", f"{base}..{with_events}"]
+    replaying = [PYTHON, __file__, "--replay", base, with_events]
+    for command in (status, check_plain, check_events, replaying):
+        sh(repo, *command)  # warm the caches, as every run after the first finds them
+    if subprocess.run(replaying, cwd=repo, env=ENV).returncode:
+        raise SystemExit("the replay did not judge the range's events")
+    rows = [
+        ("spec status, all items", compare(repo, [status], version), "fos --version <= 3x"),
+        (
+            f"range check + replay, {ADDED} events",
+            compare(repo, [check_events, replaying], [check_plain]),
+            "same range without events <= 2x",
+        ),
+    ]
+    print(f"{ITEMS} work items, {ENTRIES:,} lifecycle entries on the ledger")
+    print(f"{'':<36} {'wall time (ms)':^26} {'CPU time (ms)':^26}")
+    print(
+        f"{'what':<36} {'fos':>8} {'base':>8} {'ratio':>8} {'fos':>8} {'base':>8} {'ratio':>8}"
+        "  baseline, target"
+    )
+    for what, (wall, base_wall, cpu, base_cpu), target in rows:
+        print(
+            f"{what:<36} {wall * 1e3:>8.1f} {base_wall * 1e3:>8.1f} {wall / base_wall:>8.2f}"
+            f" {cpu * 1e3:>8.1f} {base_cpu * 1e3:>8.1f} {cpu / base_cpu:>8.2f}  {target}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--replay"]:
+        raise SystemExit(replay(sys.argv[2], sys.argv[3]))
+    raise SystemExit(main())
