@@ -53,7 +53,9 @@ def note_left_out(cwd: Path) -> None:
 
 
 def selection_options(command: F) -> F:
-    """--role, --member, --paths, --tag, --budget: shared with `fos session start`."""
+    """--role, --member, --paths, --tag, --budget, for `fos context` and `fos session
+    start`: the keyword arguments role, member, paths, tags and budget that
+    `build_context` and `start_session` take."""
     options = [
         click.option(
             "--role",

@@ -33,31 +33,15 @@ def cli() -> None:
 @click.option("--actor", metavar="MEMBER", help="Who works (default: FOS_ACTOR, git email).")
 @format_option("text", "json")
 @click.pass_obj
-def start_command(
-    env: Env,
-    role: str | None,
-    member: str | None,
-    paths: tuple[str, ...],
-    tags: tuple[str, ...],
-    budget: int | None,
-    actor: str | None,
-    output_format: str,
-) -> int:
+def start_command(env: Env, /, actor: str | None, output_format: str, **selection: Any) -> int:
     """Open a session: print its id (first line) and the context.
 
     The context is what `fos context` prints for the same options; the
     ledger's session.started event records its manifest hash, the role and
     the commit checked out, so `session end` can list the commits made since.
     """
-    opened = start_session(
-        store.find_factory(env.cwd),
-        actor=resolve_actor(env.cwd, actor or member),
-        role=role,
-        member=member,
-        paths=paths,
-        tags=tags,
-        budget=budget,
-    )
+    who = resolve_actor(env.cwd, actor or selection["member"])
+    opened = start_session(store.find_factory(env.cwd), actor=who, **selection)
     if output_format == "json":
         emit(json.dumps(opened.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:

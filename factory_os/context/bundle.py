@@ -29,6 +29,7 @@ from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
 from factory_os.rules.finding import severity_rank
+from factory_os.rules.scope import roles_bind
 from factory_os.store import Factory
 from factory_os.work.open_items import open_items
 
@@ -221,19 +222,11 @@ def select_rules(rules: Sequence[RuleInfo], selection: Selection) -> list[RuleIn
 
 
 def rule_binds(rule: RuleInfo, selection: Selection) -> bool:
-    """A rule binds when its roles are empty or hold one of the selection's roles, and
-    its paths are empty or meet one of the selection's paths (not an excluded one)."""
-    if rule.roles and selection.roles and not set(rule.roles) & set(selection.roles):
+    """A rule binds when its roles bind one of the selection's roles (no role given:
+    any), and its scope meets one of the selection's paths, as `fos check` decides."""
+    if selection.roles and not roles_bind(rule.roles, selection.roles):
         return False
-    if not rule.paths or not selection.paths:
-        return True
-    hits = [p for p in selection.paths if pathmatch.overlaps(rule.paths, [p])]
-    if not hits:
-        return False
-    # a concrete path the rule excludes is not bound by it; a glob may still reach in
-    return not rule.exclude or any(
-        pathmatch.is_glob(p) or not pathmatch.matches(rule.exclude, p) for p in hits
-    )
+    return pathmatch.scope_meets(rule.paths, rule.exclude, selection.paths)
 
 
 def select_notes(notes: Sequence[NoteInfo], selection: Selection) -> list[NoteInfo]:

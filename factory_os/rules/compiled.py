@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES
-from factory_os.rules.scope import Scope
+from factory_os.rules.scope import Scope, roles_bind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,9 +86,7 @@ class CompiledRule:
 
     def binds(self, member: Member | None) -> bool:
         """Whether the rule's `scope.roles` applies to MEMBER (empty: everyone)."""
-        if not self.roles:
-            return True
-        return member is not None and any(role in self.roles for role in member.roles)
+        return roles_bind(self.roles, member.roles if member is not None else ())
 
     def runs_at(self, stage: str) -> bool:
         return stage in self.stages

@@ -1,4 +1,8 @@
-"""Gitignore-style path matching for scopes, notes and decisions.
+"""Gitignore-style path matching for scopes, notes and decisions, off the hook path.
+
+A concrete path is matched exactly as `fos check` matches it (`rules.scope`:
+the same translated expressions), so context, guard, drift and check agree;
+what this module adds is the comparison of globs with globs.
 
 Compiling a pattern costs about a hundred times more than matching with it, and
 a factory can hold a thousand scoped rules, so every check first compares the
@@ -12,7 +16,8 @@ import bisect
 import fnmatch
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+
+from factory_os.rules.scope import Matcher, Scope, translate
 
 GLOB_CHARS = "*?[\\"
 
@@ -36,10 +41,29 @@ def _may_meet(a: str | None, b: str | None) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _spec(patterns: tuple[str, ...]) -> Any:
-    import pathspec
+def _matcher(patterns: tuple[str, ...]) -> Matcher:
+    return Matcher(translate(patterns))
 
-    return pathspec.PathSpec.from_lines("gitignore", patterns)
+
+@lru_cache(maxsize=4096)
+def _scope(paths: tuple[str, ...], exclude: tuple[str, ...]) -> Scope:
+    return Scope(translate(paths), translate(exclude))
+
+
+def scope_meets(paths: Sequence[str], exclude: Sequence[str], selectors: Sequence[str]) -> bool:
+    """Whether a scope of PATHS (empty: every path) minus EXCLUDE concerns any of
+    SELECTORS (none: every path). A concrete path is decided as `fos check` decides
+    it; a glob as `overlaps` estimates, and an exclusion never hides it, since a
+    glob may still reach past what is excluded."""
+    if not selectors:
+        return True
+    for selector in selectors:
+        if is_glob(selector):
+            if not paths or overlaps(paths, [selector]):
+                return True
+        elif _scope(tuple(paths), tuple(exclude))(selector):
+            return True
+    return False
 
 
 def matches(patterns: Sequence[str], path: str) -> bool:
@@ -49,7 +73,7 @@ def matches(patterns: Sequence[str], path: str) -> bool:
     prefixes = [literal_prefix(p) for p in patterns]
     if not any(_may_meet(prefix, path) for prefix in prefixes):
         return False
-    return bool(_spec(tuple(patterns)).match_file(path))
+    return _matcher(tuple(patterns))(path)
 
 
 def overlaps(patterns: Sequence[str], selectors: Iterable[str]) -> bool:
@@ -97,7 +121,7 @@ def any_file_matches(patterns: Sequence[str], sorted_files: Sequence[str]) -> bo
     Files sharing a literal prefix are one contiguous run of a sorted list, so
     an anchored pattern only looks at its own run.
     """
-    spec = _spec(tuple(patterns))
+    match = _matcher(tuple(patterns))
     for pattern in patterns:
         prefix = literal_prefix(pattern)
         if prefix is None:
@@ -106,6 +130,6 @@ def any_file_matches(patterns: Sequence[str], sorted_files: Sequence[str]) -> bo
             start = bisect.bisect_left(sorted_files, prefix)
             end = bisect.bisect_left(sorted_files, prefix + "\U0010ffff")
             candidates = sorted_files[start:end]
-        if any(spec.match_file(path) for path in candidates):
+        if any(match(path) for path in candidates):
             return True
     return False

@@ -84,6 +84,11 @@ def _compile(regex: str) -> re.Pattern[str]:
     return re.compile(regex, re.DOTALL)
 
 
+def roles_bind(rule_roles: Sequence[str], held: Sequence[str]) -> bool:
+    """Whether a rule scoped to RULE_ROLES (empty: everyone) binds one holding HELD."""
+    return not rule_roles or any(role in rule_roles for role in held)
+
+
 class Scope:
     """A rule's `paths` and `exclude`: empty `paths` means every path."""
 

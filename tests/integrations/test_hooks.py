@@ -205,7 +205,7 @@ def test_install_refuses_to_lose_a_legacy_hook(factory_repo: Path) -> None:
 def test_server_side_pre_receive_refuses_a_bad_push(hooked: Path, tmp_path: Path) -> None:
     bare = _remote(tmp_path, hooked)
     hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[1] / "hooks" / "pre-receive", hook)
+    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
     hook.chmod(0o755)
     env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
 
@@ -245,7 +245,7 @@ def test_pre_receive_measures_a_new_branch_from_where_it_leaves_main(
     whether the server's HEAD names main or (unborn) names nothing to measure from."""
     bare = _remote(tmp_path, hooked)
     hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[1] / "hooks" / "pre-receive", hook)
+    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
     hook.chmod(0o755)
     git(bare, "symbolic-ref", "HEAD", server_head)
     env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}

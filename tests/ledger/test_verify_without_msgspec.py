@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from factory_os.ledger import line as ledger_line
-from tests.ledger_helpers import entry_fields, forge_line
-from tests.test_verify import (
+from tests.ledger.test_verify import (
     test_a_line_copied_again_is_reported,
     test_a_line_that_is_not_a_ledger_entry,
     test_added_entry_with_a_right_id_and_a_parent_that_does_not_exist,
@@ -25,6 +24,7 @@ from tests.test_verify import (
     test_truncation_inside_a_line_is_a_torn_tail,
     test_verify_refuses_every_line_a_reader_refuses,
 )
+from tests.ledger_helpers import entry_fields, forge_line
 
 # collected here a second time, with the fixture below
 __all__ = [

@@ -17,7 +17,7 @@ from factory_os.memory.schemas import render_schemas
 from tests import run_helpers
 from tests.helpers import fos, write_tree
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INCIDENT = (
     "---\nid: INC-abc123\ntitle: T\nseverity: low\n"
     "created_at: 2026-01-02T03:04:05Z\ncreated_by: a@example.com\n---\nbody\n"

@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.helpers import commit_all, fos
 
-SNIPPET = Path(__file__).resolve().parent.parent / "hooks" / "claude-settings.json"
+SNIPPET = Path(__file__).resolve().parents[2] / "hooks" / "claude-settings.json"
 
 
 def hook_commands(event: str) -> list[tuple[str | None, str]]:
