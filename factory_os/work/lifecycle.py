@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from factory_os import clock, store
+from factory_os import store
 from factory_os.errors import UsageError
 from factory_os.ledger import events
 from factory_os.store import Factory
@@ -276,13 +276,3 @@ def log_maintenance(
         data={"stage": item.stage, "figures": figures},
     )
     return Recorded(ident, factory.rel(target), figures, [])
-
-
-def overdue_days(item: Item, model: OperatingModel) -> int | None:
-    """Days past ITEM's maintenance cadence, or None when it is not overdue."""
-    cadence = model.gate(item.stage).cadence_days
-    if cadence is None or item.retired is not None:
-        return None
-    last = item.maintained or item.entered
-    late = (clock.now() - clock.parse(last.at)).days - cadence
-    return late if late > 0 else None

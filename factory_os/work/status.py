@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from factory_os.memory.drift import Drift
+from factory_os import clock
 from factory_os.paths import SPECS_DIR
 from factory_os.store import Factory
-from factory_os.work import gates, lifecycle, specs
+from factory_os.work import gates, specs
 from factory_os.work.gates import Gate
 from factory_os.work.items import Item
+
+if TYPE_CHECKING:
+    from factory_os.memory.drift import Drift
 from factory_os.work.operating import OperatingModel
 
 
@@ -53,7 +57,7 @@ def judge(item: Item, model: OperatingModel, digest: gates.Digest) -> ItemStatus
         title=str(item.created.data.get("title", "")),
         gate=gates.evaluate(item, model, digest),
         resign=gates.resign_pending(item, model),
-        overdue=lifecycle.overdue_days(item, model),
+        overdue=overdue_days(item, model),
     )
 
 
@@ -100,6 +104,8 @@ def open_items(factory: Factory, member: str) -> tuple[str, ...]:
 def drift(factory: Factory) -> list[Drift]:
     """Work items that have gone stale: a launch not signed again by a new owner,
     maintenance overdue by its cadence."""
+    from factory_os.memory.drift import Drift
+
     if not (factory.dir / specs.LIFECYCLE_FILE).is_file():
         return []
     found = []
@@ -113,3 +119,13 @@ def drift(factory: Factory) -> list[Drift]:
             reason = f"maintenance overdue by {item_status.overdue} days"
             found.append(Drift("work item", item.id, path, 0, reason))
     return found
+
+
+def overdue_days(item: Item, model: OperatingModel) -> int | None:
+    """Days past ITEM's maintenance cadence, or None when it is not overdue."""
+    cadence = model.gate(item.stage).cadence_days
+    if cadence is None or item.retired is not None:
+        return None
+    last = item.maintained or item.entered
+    late = (clock.now() - clock.parse(last.at)).days - cadence
+    return late if late > 0 else None
