@@ -62,7 +62,10 @@ def evaluate(
     findings: list[Finding] = []
     if with_identity:
         for change in changes:
-            findings.extend(identity.resolve(change, ctx.ruleset))
+            # who made it: every check kind reads change.member, set here and only here
+            who = identity.resolve(change, ctx.ruleset)
+            change.member = who.member
+            findings.extend(who.findings)
             findings.extend(identity.check_signature(change, ctx.ruleset))
     rules = rules_for(ctx.ruleset.rules, ctx.stage)
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]

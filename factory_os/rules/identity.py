@@ -17,6 +17,12 @@ from factory_os.rules.change import Change
 from factory_os.rules.compiled import Member, RuleSet
 from factory_os.rules.finding import Finding
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from factory_os.records import NamedTuple
+
 TRAILER = "Factory-Member"
 RULE_ID = "fos:identity"
 SIGNATURE_RULE_ID = "fos:signature"
@@ -24,54 +30,75 @@ GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg on
 GPG_KEY = re.compile(r"[0-9A-F]{16}(?:[0-9A-F]{24})?")  # a long key id or a fingerprint
 
 
-def resolve(change: Change, ruleset: RuleSet) -> Iterator[Finding]:
-    """Set CHANGE.member, and yield what is wrong with the identity it claims."""
+class Identity(NamedTuple):
+    """Who made a change, as far as the team knows (None: no member), and what is
+    wrong with the identity it claims."""
+
+    member: Member | None
+    findings: list[Finding]
+
+
+def resolve(change: Change, ruleset: RuleSet) -> Identity:
+    """The member CHANGE is by, and the findings about its claimed identity."""
+    found: list[Finding] = []
+    member = _resolve(change, ruleset, found)
+    return Identity(member, found)
+
+
+def _resolve(change: Change, ruleset: RuleSet, found: list[Finding]) -> Member | None:
     email = change.author_email.strip().lower()
     by_email = ruleset.member_by_email(email) if email else None
     claims = change.trailer_values(TRAILER)
-    change.member = by_email
     commit = change.commit
     if len(set(claims)) > 1:
-        yield Finding(
-            RULE_ID,
-            "block",
-            f"more than one {TRAILER} trailer: {', '.join(claims)}",
-            member=email or None,
-            commit=commit,
-        )
-        return
-    if claims:
-        claimed = ruleset.member(claims[0])
-        if claimed is None:
-            yield Finding(
+        found.append(
+            Finding(
                 RULE_ID,
                 "block",
-                f"{TRAILER}: {claims[0]} names no member of team.yaml",
+                f"more than one {TRAILER} trailer: {', '.join(claims)}",
                 member=email or None,
                 commit=commit,
             )
-            return
+        )
+        return by_email
+    if claims:
+        claimed = ruleset.member(claims[0])
+        if claimed is None:
+            found.append(
+                Finding(
+                    RULE_ID,
+                    "block",
+                    f"{TRAILER}: {claims[0]} names no member of team.yaml",
+                    member=email or None,
+                    commit=commit,
+                )
+            )
+            return by_email
         if email not in claimed.emails:
-            yield Finding(
+            found.append(
+                Finding(
+                    RULE_ID,
+                    "block",
+                    f"{TRAILER}: {claimed.id} does not match the author email {email or '(none)'}"
+                    f" ({claimed.id}'s emails: {', '.join(claimed.emails)})",
+                    member=claimed.id,
+                    commit=commit,
+                )
+            )
+            return by_email
+        return claimed
+    if by_email is None and ruleset.members:
+        found.append(
+            Finding(
                 RULE_ID,
-                "block",
-                f"{TRAILER}: {claimed.id} does not match the author email {email or '(none)'}"
-                f" ({claimed.id}'s emails: {', '.join(claimed.emails)})",
-                member=claimed.id,
+                ruleset.unknown_author,
+                f"author {email or '(no email)'} is not a member of team.yaml"
+                f" (add the email to a member, or name one with a {TRAILER}: trailer)",
+                member=email or None,
                 commit=commit,
             )
-            return
-        change.member = claimed
-        return
-    if by_email is None and ruleset.members:
-        yield Finding(
-            RULE_ID,
-            ruleset.unknown_author,
-            f"author {email or '(no email)'} is not a member of team.yaml"
-            f" (add the email to a member, or name one with a {TRAILER}: trailer)",
-            member=email or None,
-            commit=commit,
         )
+    return by_email
 
 
 def check_signature(change: Change, ruleset: RuleSet) -> Iterator[Finding]:

@@ -148,3 +148,18 @@ def test_gpg_signatures_are_matched_by_email_or_by_fingerprint(
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_resolving_an_identity_returns_it_and_leaves_the_change_alone() -> None:
+    from factory_os.rules.change import Change
+    from factory_os.rules.compiled import Member, RuleSet
+    from factory_os.rules.identity import resolve
+
+    dev = Member("dev", ("builder",), ("dev@example.com",))
+    ruleset = RuleSet([], [dev])
+    change = Change("c1", [], author_email="Dev@Example.com")
+    assert resolve(change, ruleset) == (dev, [])
+    assert change.member is None
+    claimed = Change("c2", [], author_email="x@example.com", trailers=[("Factory-Member", "dev")])
+    member, findings = resolve(claimed, ruleset)
+    assert member is None and [f.rule_id for f in findings] == ["fos:identity"]
