@@ -341,6 +341,25 @@ def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
     return [(by_id[i], placement.heights.get(i, last)) for i in order]
 
 
+def entry_from_fields(
+    ident: str, fields: dict[str, Any], segment: str, line: int, height: int = 0
+) -> Entry:
+    """An Entry from a line's parsed FIELDS (as `parse_full` returns them)."""
+    return Entry(
+        id=ident,
+        kind=fields["kind"],
+        at=fields["at"],
+        actor=fields["actor"],
+        subject=fields["subject"],
+        refs=tuple(Ref(ref["path"], ref["sha256"]) for ref in fields["refs"]),
+        parents=tuple(fields["parents"]),
+        data=fields["data"],
+        segment=segment,
+        line=line,
+        height=height,
+    )
+
+
 def _entry(item: _Stored, height: int) -> Entry:
     fields = parse_full(item.raw)
     if isinstance(fields, str):

@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from factory_os import __version__, atomic
 from factory_os.ledger import events, segments
-from factory_os.ledger.events import Entry, Ref
+from factory_os.ledger.events import Entry, entry_from_fields
 from factory_os.ledger.line import Envelope, parse_envelope, parse_full
 from factory_os.store import Factory
 from factory_os.work import replay
@@ -197,19 +197,7 @@ def _fold_new(
         fields = parse_full(raw)
         if isinstance(fields, str):
             return []
-        entry = Entry(
-            id=ident,
-            kind=fields["kind"],
-            at=fields["at"],
-            actor=fields["actor"],
-            subject=fields["subject"],
-            refs=tuple(Ref(ref["path"], ref["sha256"]) for ref in fields["refs"]),
-            parents=tuple(fields["parents"]),
-            data=fields["data"],
-            segment="",
-            line=0,
-            height=0,
-        )
+        entry = entry_from_fields(ident, fields, "", 0)
         projection.fold([entry], found)
     return sorted(known)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from factory_os.ledger import events, segments
-from factory_os.ledger.events import Entry, Ref
+from factory_os.ledger.events import Entry, entry_from_fields
 from factory_os.ledger.line import Envelope, parse_envelope, parse_full
 from factory_os.store import Factory
 from factory_os.work import replay, runtally
@@ -149,7 +149,7 @@ def _bring_up_to_date(factory: Factory, index: Index) -> Index | None:
             fields = parse_full(raw)
             if isinstance(fields, str):
                 return None
-            added.append(_entry(ident, fields, rel, number))
+            added.append(entry_from_fields(ident, fields, rel, number))
     touched = _apply(factory, index, added)
     if touched is None:
         return None
@@ -185,22 +185,6 @@ def _apply(factory: Factory, index: Index, added: list[Entry]) -> dict[str, RunS
         if subject in touched:
             index["runs"][subject] = {"last": entry.id}
     return touched
-
-
-def _entry(ident: str, fields: dict[str, Any], segment: str, line: int) -> Entry:
-    return Entry(
-        id=ident,
-        kind=fields["kind"],
-        at=fields["at"],
-        actor=fields["actor"],
-        subject=fields["subject"],
-        refs=tuple(Ref(r["path"], r["sha256"]) for r in fields["refs"]),
-        parents=tuple(fields["parents"]),
-        data=fields["data"],
-        segment=segment,
-        line=line,
-        height=0,
-    )
 
 
 def _rebuild(factory: Factory) -> Index:
