@@ -10,7 +10,15 @@ from tests.helpers import fos, git
 
 pytest_plugins = ["tests.governance"]  # the `team_repo` fixture
 
-_HOOK_VARIABLES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX", "FOS_ACTOR")
+_HOOK_VARIABLES = (
+    "GIT_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_WORK_TREE",
+    "GIT_PREFIX",
+    "FOS_ACTOR",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -33,6 +33,26 @@ def fos(cwd: Path, *args: str) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
+@contextlib.contextmanager
+def author(email: str) -> Iterator[None]:
+    """Git's author identity is EMAIL inside the block (what `fos` takes as who acts)."""
+    saved = os.environ.get("GIT_AUTHOR_EMAIL")
+    os.environ["GIT_AUTHOR_EMAIL"] = email
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["GIT_AUTHOR_EMAIL"]
+        else:
+            os.environ["GIT_AUTHOR_EMAIL"] = saved
+
+
+def as_author(email: str, cwd: Path, *args: str) -> Result:
+    """`fos -C CWD ARGS...` with git's author identity EMAIL."""
+    with author(email):
+        return fos(cwd, *args)
+
+
 def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
     proc = subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, input=input

@@ -14,11 +14,18 @@ from factory_os.ledger.line import DOMAIN
 from factory_os.store import Factory
 from tests.helpers import commit_all, fos, git
 
+TEAM = """\
+members:
+  - {id: test, name: Test, kind: human, roles: [owner], emails: [test@example.com]}
+"""
+
 
 def make_factory(repo: Path, *, commit: bool = True) -> Factory:
-    """`.factory/` with empty rules/ and incidents/, and an initial commit."""
+    """`.factory/` with empty rules/ and incidents/, a team of one (test, git's identity
+    in the tests), and an initial commit."""
     for sub in ("rules", "incidents"):
         (repo / ".factory" / sub).mkdir(parents=True, exist_ok=True)
+    (repo / ".factory" / "team.yaml").write_text(TEAM)
     (repo / "README.md").write_text("project\n")
     if commit:
         commit_all(repo, "start")

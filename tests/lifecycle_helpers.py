@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import Result, commit_all, fos, write_tree
+from tests.helpers import Result, as_author, commit_all, write_tree
 
 TEAM = """\
 members:
@@ -40,7 +40,7 @@ def make_team(repo: Path) -> None:
 
 
 def as_member(repo: Path, member: str, *args: str) -> Result:
-    return fos(repo, *args, "--actor", EMAIL[member])
+    return as_author(EMAIL[member], repo, *args, "--actor", member)
 
 
 def new_item(repo: Path, *extra: str) -> str:

@@ -8,10 +8,11 @@ import click
 
 from factory_os import store
 from factory_os.commands._body import read_body
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
 from factory_os.memory.dna import add_decision, find_decision, list_decisions
 from factory_os.model.dna import Decision, render_decision
+from factory_os.rules.actor import acting_member
 
 
 def _status(decision: Decision) -> str:
@@ -83,11 +84,18 @@ def show_command(env: Env, decision_id: str, output_format: str) -> int:
     metavar="FILE",
     help="Markdown prose: context, decision, consequences (`-` reads stdin).",
 )
+@actor_option
 @click.pass_obj
 def add_command(
-    env: Env, title: str, status: str, paths: tuple[str, ...], body_file: str | None
+    env: Env,
+    title: str,
+    status: str,
+    paths: tuple[str, ...],
+    body_file: str | None,
+    actor: str | None,
 ) -> int:
     """Append a decision to DNA.md and print its id."""
+    acting_member(env.cwd, actor)  # only a member of the team decides
     decision = add_decision(
         store.find_factory(env.cwd),
         title=title,

@@ -7,13 +7,11 @@ import json
 import click
 
 from factory_os import clock, store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.work import escalations
 from factory_os.work.escalations import Listed
-
-ACTOR = click.option("--actor", metavar="MEMBER", help="Who acts (default: FOS_ACTOR, git email).")
 
 
 @click.group("escalate")
@@ -43,7 +41,7 @@ def cli() -> None:
     show_default=True,
     help="How urgent; sets the SLA where factory.yaml sets one per severity.",
 )
-@ACTOR
+@actor_option
 @click.pass_obj
 def open_command(env: Env, subject: str, reason: str, severity: str, actor: str | None) -> int:
     """Open an escalation; print its id."""
@@ -51,7 +49,7 @@ def open_command(env: Env, subject: str, reason: str, severity: str, actor: str 
     emit(
         escalations.open_escalation(
             factory,
-            actor=resolve_actor(env.cwd, actor),
+            actor=acting_member(env.cwd, actor).id,
             subject=subject,
             cause=reason,
             severity=severity,
@@ -64,7 +62,7 @@ def open_command(env: Env, subject: str, reason: str, severity: str, actor: str 
 @click.option("--past-sla", is_flag=True, help="Only those past their SLA.")
 @click.option("--mine", is_flag=True, help="Only those that involve me or a role of mine.")
 @click.option("--all", "include_resolved", is_flag=True, help="Resolved ones too.")
-@ACTOR
+@actor_option
 @format_option("text", "json")
 @click.pass_obj
 def list_command(
@@ -81,7 +79,7 @@ def list_command(
     rows = escalations.listing(
         factory,
         past_sla=past_sla,
-        mine=resolve_actor(env.cwd, actor) if mine else None,
+        mine=acting_member(env.cwd, actor).id if mine else None,
         include_resolved=include_resolved,
         now=now,
     )
@@ -111,13 +109,13 @@ def line(row: Listed) -> str:
 
 @cli.command("ack")
 @click.argument("escalation_id", metavar="ID")
-@ACTOR
+@actor_option
 @click.pass_obj
 def ack_command(env: Env, escalation_id: str, actor: str | None) -> int:
     """Take an escalation up: answered in time if before its SLA."""
     factory = store.find_factory(env.cwd)
     escalations.acknowledge(
-        factory, actor=resolve_actor(env.cwd, actor), escalation_id=escalation_id
+        factory, actor=acting_member(env.cwd, actor).id, escalation_id=escalation_id
     )
     emit(f"{escalation_id} acknowledged")
     return EXIT_OK
@@ -126,14 +124,14 @@ def ack_command(env: Env, escalation_id: str, actor: str | None) -> int:
 @cli.command("resolve")
 @click.argument("escalation_id", metavar="ID")
 @click.option("--resolution", required=True, metavar="TEXT", help="What was decided.")
-@ACTOR
+@actor_option
 @click.pass_obj
 def resolve_command(env: Env, escalation_id: str, resolution: str, actor: str | None) -> int:
     """Close an escalation with what was decided."""
     factory = store.find_factory(env.cwd)
     escalations.resolve(
         factory,
-        actor=resolve_actor(env.cwd, actor),
+        actor=acting_member(env.cwd, actor).id,
         escalation_id=escalation_id,
         resolution=resolution,
     )

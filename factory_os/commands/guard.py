@@ -24,7 +24,8 @@ from factory_os.integrations.guard import answer_hook, guard, reason
 @click.option(
     "--member",
     metavar="MEMBER",
-    help="Who writes: member id or email (default: FOS_ACTOR, then git's user.email).",
+    help="Who writes: a member id or email, which must be the member git's author"
+    " identity is (default: FOS_ACTOR; none: that member).",
 )
 @click.option(
     "--role",

@@ -7,15 +7,15 @@ import json
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.work.handoff import hand_off
 
 
 @click.command("handoff")
 @click.option("--to", "to", metavar="MEMBER", help="Who takes over (default: the team).")
-@click.option("--actor", metavar="MEMBER", help="Who hands off (default: FOS_ACTOR, git email).")
+@actor_option
 @format_option("text", "json")
 @click.pass_obj
 def cli(env: Env, to: str | None, actor: str | None, output_format: str) -> int:
@@ -26,7 +26,7 @@ def cli(env: Env, to: str | None, actor: str | None, output_format: str) -> int:
     shows it under "Open items".
     """
     factory = store.find_factory(env.cwd)
-    handoff = hand_off(factory, actor=resolve_actor(env.cwd, actor), to=to)
+    handoff = hand_off(factory, actor=acting_member(env.cwd, actor).id, to=to)
     if output_format == "json":
         body = {"by": handoff.by, "at": handoff.at, **handoff.data()}
         emit(json.dumps(body, indent=2) + "\n")

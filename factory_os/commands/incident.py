@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option, note_left_out
+from factory_os.commands.options import Env, actor_option, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory.incidents import add_incident, list_incidents, show_incident
 from factory_os.model.vocabulary import INCIDENT_SEVERITIES
@@ -32,7 +32,7 @@ def cli() -> None:
     help="Markdown narrative. With `## ` headings it is used as it is; otherwise it"
     " becomes the 'What happened' section.",
 )
-@click.option("--actor", help="Member recording it (default: FOS_ACTOR, then git user.email).")
+@actor_option
 @click.pass_obj
 def add_cmd(
     env: Env,

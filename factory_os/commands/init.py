@@ -25,7 +25,12 @@ from factory_os.paths import FACTORY_DIR
     "raci.yaml, lifecycle.yaml, DNA.md) again and add missing pack rules. Rules, incidents, "
     "knowledge, digests and the ledger are never touched.",
 )
-@click.option("--actor", metavar="MEMBER", help="Who initialises (default: FOS_ACTOR, git email).")
+@click.option(
+    "--actor",
+    metavar="EMAIL",
+    help="The founder's email, before any team exists"
+    " (default: FOS_ACTOR, then git's author email).",
+)
 @click.pass_obj
 def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int:
     """Create .factory/ in the current git work tree.

@@ -9,10 +9,10 @@ import click
 
 from factory_os import store
 from factory_os.commands._body import read_body
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
 from factory_os.memory.knowledge import add_note, find_note, list_notes, note_json
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 
 
 @click.group("knowledge")
@@ -40,7 +40,7 @@ def cli() -> None:
 )
 @click.option("--body-file", metavar="FILE", help="The note's Markdown body (`-` reads stdin).")
 @click.option("--slug", metavar="SLUG", help="The note's id and file name (default: from title).")
-@click.option("--actor", metavar="MEMBER", help="Who writes it (default: FOS_ACTOR, git email).")
+@actor_option
 @click.pass_obj
 def add_command(
     env: Env,
@@ -57,7 +57,7 @@ def add_command(
     path = add_note(
         factory,
         title=title,
-        actor=resolve_actor(env.cwd, actor),
+        actor=acting_member(env.cwd, actor).id,
         tags=[t for item in tags for t in item.split(",") if t.strip()],
         paths=[p for item in paths for p in item.split(",") if p.strip()],
         review_by=review_by.date() if review_by else None,

@@ -33,6 +33,16 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     )
 
 
+def actor_option(command: F) -> F:
+    """`--actor`: who acts, as a claim the one identity function checks (`rules.actor`)."""
+    return click.option(
+        "--actor",
+        metavar="MEMBER",
+        help="Who acts: a member id or email, which must be the member git's author"
+        " identity is (default: FOS_ACTOR; none: that member).",
+    )(command)
+
+
 def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 

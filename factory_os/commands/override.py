@@ -7,12 +7,10 @@ import json
 import click
 
 from factory_os import clock, store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.work import overrides
-
-ACTOR = click.option("--actor", metavar="MEMBER", help="Who acts (default: FOS_ACTOR, git email).")
 
 
 @click.group("override")
@@ -47,7 +45,7 @@ def cli() -> None:
     help="How long it lasts (90s, 30m, 2h, 1d); at most, and by default,"
     " governance.override_ttl_seconds.",
 )
-@ACTOR
+@actor_option
 @click.pass_obj
 def grant_command(
     env: Env,
@@ -69,7 +67,7 @@ def grant_command(
     factory = store.find_factory(env.cwd)
     granted = overrides.grant(
         factory,
-        actor=resolve_actor(env.cwd, actor),
+        actor=acting_member(env.cwd, actor).id,
         rule=rule,
         scope=overrides.Scope(paths, commit, revision_range, run),
         justification=justification,
@@ -104,11 +102,11 @@ def list_command(env: Env, active: bool, output_format: str) -> int:
 
 @cli.command("revoke")
 @click.argument("override_id", metavar="ID")
-@ACTOR
+@actor_option
 @click.pass_obj
 def revoke_command(env: Env, override_id: str, actor: str | None) -> int:
     """Withdraw an override before it expires (its granter, or governance)."""
     factory = store.find_factory(env.cwd)
-    overrides.revoke(factory, actor=resolve_actor(env.cwd, actor), override_id=override_id)
+    overrides.revoke(factory, actor=acting_member(env.cwd, actor).id, override_id=override_id)
     emit(f"{override_id} revoked")
     return EXIT_OK

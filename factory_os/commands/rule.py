@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option, note_left_out
+from factory_os.commands.options import Env, actor_option, emit, format_option, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory import rule_life
 from factory_os.memory.rule_life import RuleView
@@ -51,7 +51,7 @@ def _multiple(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--run", help="command: the shell command to run.")
 @click.option("--timeout", type=int, help="command: seconds before it fails.")
 @click.option("--from-incident", "from_incident", metavar="ID", help="The incident it comes from.")
-@click.option("--actor", help="Member adding it (default: FOS_ACTOR, then git user.email).")
+@actor_option
 @click.pass_obj
 def add_cmd(
     env: Env, /, file: Path | None, from_incident: str | None, actor: str | None, **options: Any
@@ -75,7 +75,7 @@ def add_cmd(
 @cli.command(name="supersede")
 @click.argument("rule_id", metavar="ID")
 @click.option("--by", "by", required=True, metavar="ID", help="The rule that replaces it.")
-@click.option("--actor", help="Member recording it.")
+@actor_option
 @click.pass_obj
 def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
     """Record in the ledger that rule ID is replaced by another (its file is not touched)."""
@@ -87,7 +87,7 @@ def supersede_cmd(env: Env, rule_id: str, by: str, actor: str | None) -> int:
 @cli.command(name="retire")
 @click.argument("rule_id", metavar="ID")
 @click.option("--reason", required=True, help="Why it no longer applies.")
-@click.option("--actor", help="Member recording it.")
+@actor_option
 @click.pass_obj
 def retire_cmd(env: Env, rule_id: str, reason: str, actor: str | None) -> int:
     """Record in the ledger that rule ID no longer applies (its file is not touched)."""

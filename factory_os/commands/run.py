@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from factory_os.commands import run_text
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from factory_os.model.vocabulary import GATE_MODES, GATES
 from factory_os.work import runnames, runtally
@@ -22,7 +22,6 @@ from factory_os.work import runnames, runtally
 if TYPE_CHECKING:
     from factory_os.work.rungates import GateResult
 
-actor_option = click.option("--actor", help="Acting member (default: FOS_ACTOR, git user.email).")
 run_option = click.option("--run", "run_opt", metavar="RUN", help="The run (default: FOS_RUN).")
 
 

@@ -10,10 +10,17 @@ import click
 
 from factory_os import store
 from factory_os.commands._body import read_body
-from factory_os.commands.options import Env, emit, format_option, note_left_out, selection_options
+from factory_os.commands.options import (
+    Env,
+    actor_option,
+    emit,
+    format_option,
+    note_left_out,
+    selection_options,
+)
 from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +37,7 @@ def cli() -> None:
 
 @cli.command("start")
 @selection_options
-@click.option("--actor", metavar="MEMBER", help="Who works (default: FOS_ACTOR, git email).")
+@actor_option
 @format_option("text", "json")
 @click.pass_obj
 def start_command(env: Env, /, actor: str | None, output_format: str, **selection: Any) -> int:
@@ -40,7 +47,7 @@ def start_command(env: Env, /, actor: str | None, output_format: str, **selectio
     ledger's session.started event records its manifest hash, the role and
     the commit checked out, so `session end` can list the commits made since.
     """
-    who = resolve_actor(env.cwd, actor or selection["member"])
+    who = acting_member(env.cwd, actor or selection["member"]).id
     opened = start_session(store.find_factory(env.cwd), actor=who, **selection)
     if output_format == "json":
         emit(json.dumps(opened.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -73,7 +80,7 @@ def _item(flag: str, name: str, section: str) -> Callable[[F], F]:
 @_item("--decision", "decisions", "Decisions")
 @_item("--pitfall", "pitfalls", "Pitfalls")
 @_item("--next", "next", "Next")
-@click.option("--actor", metavar="MEMBER", help="Who ends it (default: FOS_ACTOR, git email).")
+@actor_option
 @click.pass_obj
 def end_command(
     env: Env,
@@ -96,7 +103,7 @@ def end_command(
     rel, _entry = end_session(
         store.find_factory(env.cwd),
         session_id=session_id,
-        actor=resolve_actor(env.cwd, actor),
+        actor=acting_member(env.cwd, actor).id,
         body=body,
     )
     emit(rel)

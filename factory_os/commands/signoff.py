@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env
+from factory_os.commands.options import Env, actor_option
 from factory_os.errors import EXIT_OK
 from factory_os.work import lifecycle
 
@@ -16,7 +16,7 @@ from factory_os.work import lifecycle
 @click.option("--as", "role", metavar="ROLE", help="Default: your one role at this stage.")
 @click.option("--veto", is_flag=True, help="Block the gate (roles lifecycle.yaml lets veto).")
 @click.option("--reason", help="Why, for a veto.")
-@click.option("--actor", metavar="MEMBER", help="Who signs (default: git's identity).")
+@actor_option
 @click.pass_obj
 def cli(
     env: Env,

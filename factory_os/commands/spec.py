@@ -8,12 +8,10 @@ from pathlib import Path
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.work import lifecycle, render, specs, status
 from factory_os.work.specs import NewSpec
-
-_ACTOR = click.option("--actor", metavar="MEMBER", help="Who acts (default: git's identity).")
 
 
 def _out(output_format: str, value: object, text: str) -> None:
@@ -37,7 +35,7 @@ def cli() -> None:
 @click.option("--cost-ceiling", metavar="TEXT", help="e.g. '200 USD/month'.")
 @click.option("--platform", "platforms", multiple=True, metavar="P", help="Repeatable.")
 @click.option("--reason", help="Low risk only: why one member holds two roles that may share.")
-@_ACTOR
+@actor_option
 @format_option("text", "json")
 @click.pass_context
 def new_command(ctx: click.Context, /, **fields: str | None) -> int:
@@ -71,7 +69,7 @@ def status_command(env: Env, spec_id: str | None, output_format: str) -> int:
 @click.option("--file", "file", type=click.Path(path_type=Path), help="Default: the stored file.")
 @click.option("--kind", "name", help="Which evidence, when the stage takes several.")
 @click.option("--platform", help="For evidence kept per platform.")
-@_ACTOR
+@actor_option
 @format_option("text", "json")
 @click.pass_obj
 def evidence_command(
@@ -104,7 +102,7 @@ def evidence_command(
 
 @cli.command("advance")
 @click.argument("spec_id", metavar="ID")
-@_ACTOR
+@actor_option
 @format_option("text", "json")
 @click.pass_obj
 def advance_command(env: Env, spec_id: str, actor: str | None, output_format: str) -> int:
@@ -127,7 +125,7 @@ def advance_command(env: Env, spec_id: str, actor: str | None, output_format: st
 @click.option("--to", "to", required=True, metavar="MEMBER")
 @click.option("--reason", required=True)
 @click.option("--role", help="Default: the owner (lifecycle.yaml owner_role).")
-@_ACTOR
+@actor_option
 @click.pass_obj
 def transfer_command(
     env: Env, /, spec_id: str, to: str, reason: str, role: str | None, actor: str | None
@@ -142,7 +140,7 @@ def transfer_command(
 @cli.command("maintain")
 @click.argument("spec_id", metavar="ID")
 @click.option("--file", "file", required=True, type=click.Path(path_type=Path))
-@_ACTOR
+@actor_option
 @click.pass_obj
 def maintain_command(env: Env, spec_id: str, file: Path, actor: str | None) -> int:
     """Record a maintenance log (re-evaluation) for an item at its recurring stage."""
@@ -155,7 +153,7 @@ def maintain_command(env: Env, spec_id: str, file: Path, actor: str | None) -> i
 @cli.command("retire")
 @click.argument("spec_id", metavar="ID")
 @click.option("--reason", required=True)
-@_ACTOR
+@actor_option
 @click.pass_obj
 def retire_command(env: Env, spec_id: str, reason: str, actor: str | None) -> int:
     """Retire the item: its retirement record; only its owner may."""

@@ -7,15 +7,15 @@ import json
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.rules.render import _escape_data, _escape_property
 from factory_os.work.sweep import SweepItem, SweepReport, sweep
 
 
 @click.command("sweep")
-@click.option("--actor", metavar="MEMBER", help="Who records (default: FOS_ACTOR, git email).")
+@actor_option
 @format_option("text", "json", "github")
 @click.pass_obj
 def cli(env: Env, actor: str | None, output_format: str) -> int:
@@ -33,7 +33,7 @@ def cli(env: Env, actor: str | None, output_format: str) -> int:
     does). Time is this machine's clock (FOS_NOW pins it).
     """
     factory = store.find_factory(env.cwd)
-    report = sweep(factory, actor=resolve_actor(env.cwd, actor))
+    report = sweep(factory, actor=acting_member(env.cwd, actor).id)
     emit({"text": text, "json": as_json, "github": github}[output_format](report))
     return EXIT_FINDINGS if report.attention else EXIT_OK
 

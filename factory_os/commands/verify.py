@@ -11,7 +11,7 @@ from factory_os.commands.options import Env, emit, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.work import escalations
 
 
@@ -126,7 +126,7 @@ def cli(
     if report.findings and escalate:
         opened = escalations.escalate_tampering(
             store.find_factory(env.cwd),
-            actor=resolve_actor(env.cwd),
+            actor=acting_member(env.cwd).id,
             problems=[str(finding) for finding in report.findings],
         )
         click.echo(f"escalated: {opened}" if opened else "already escalated", err=True)

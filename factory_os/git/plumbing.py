@@ -255,6 +255,13 @@ def parse_ident(data: bytes) -> tuple[str, str]:
     return name, rest.partition(">")[0]
 
 
+def author_ident(cwd: Path) -> tuple[str, str] | None:
+    """Git's author identity here (name, email), as a commit would record it; None
+    when git has none (no user.email, and none it can guess)."""
+    proc = run(AUTHOR_IDENT_ARGS, cwd, check=False)
+    return parse_ident(proc.stdout) if proc.returncode == 0 else None
+
+
 def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
     """The standard output of several git commands run at the same time.
 

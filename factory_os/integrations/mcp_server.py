@@ -188,7 +188,8 @@ def build_server(cwd: Path) -> Any:
 
     def check_paths(paths: list[str], member: str | None = None, role: str | None = None) -> str:
         """Would writing PATHS (relative to the repository, or absolute) break a path rule
-        for MEMBER (default: FOS_ACTOR or git's user.email), acting as ROLE if given?
+        for the member git's author identity is (MEMBER, an id or email, may only confirm
+        it), acting as ROLE if given?
         JSON: allowed (no blocking finding) and the findings, each with its rule id."""
         return check_paths_text(cwd, paths=paths, member=member, role=role)
 
@@ -201,7 +202,8 @@ def build_server(cwd: Path) -> Any:
     ) -> str:
         """Record an incident (severity: low, medium, high or critical) with its ledger
         entry; returns its id. narrative: Markdown (what happened, impact, root cause);
-        actor defaults to FOS_ACTOR or git's user.email."""
+        it is recorded by the member git's author identity is (actor, an id or email,
+        may only confirm it); anyone else is refused."""
         return record_incident_text(
             cwd, title=title, severity=severity, summary=summary, narrative=narrative, actor=actor
         )

@@ -25,7 +25,7 @@ from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
 from factory_os.memory.schemas import render_schemas
 from factory_os.model.common import SLUG_MAX
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member, author_email, claim_of
 from factory_os.store import SCHEMA_DIR, Factory
 
 EMPTY_DIRS = ("rules", "incidents", "knowledge", "digests", "specs", "runs", "ledger")
@@ -56,7 +56,12 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         )
     if exists and not force:
         return InitResult(factory, created=False)
-    email = _identity_email(top, actor)
+    if exists and (factory.dir / "team.yaml").is_file():
+        # the team exists: only a member writes its templates again
+        email = acting_member(top, actor).emails[0]
+    else:
+        email = _identity_email(top, actor)
+    founder = _slug(email.split("@")[0])  # the member id team.yaml gives the founder
     files = _template_files(factory, name=_slug(top.name), packs=packs, email=email)
     rule_files = {
         f"rules/{path.stem}.yaml": _with_modeline(path.read_text(encoding="utf-8"), "rule", "../")
@@ -67,7 +72,7 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         attributes = {".gitattributes": "".join(f"{line}\n" for line in segments.ATTRIBUTES)}
         if not _create_atomically(factory, {**files, **attributes, **rule_files}):
             return InitResult(factory, created=False)  # another init got there first
-        _record(factory, email, packs, rule_files, founding=True)
+        _record(factory, founder, packs, rule_files, founding=True)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
@@ -81,7 +86,7 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     for directory in EMPTY_DIRS:
         (factory.dir / directory).mkdir(exist_ok=True)
     segments.ensure_attributes(factory)
-    _record(factory, email, packs, added, founding=False)
+    _record(factory, founder, packs, added, founding=False)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
 
 
@@ -177,9 +182,10 @@ def _with_modeline(text: str, kind: str, up: str) -> str:
 
 
 def _identity_email(top: Path, actor: str | None) -> str:
-    try:
-        candidate = resolve_actor(top, actor)
-    except UsageError:
+    """The founder's email: ACTOR or FOS_ACTOR when given (there is no team yet to
+    match them against), else git's author email."""
+    candidate = claim_of(actor) or author_email(top)
+    if not candidate:
         return "owner@example.invalid"
     if "@" in candidate and not any(c.isspace() for c in candidate):
         return candidate

@@ -19,7 +19,7 @@ from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.model.common import INCIDENT_ID
 from factory_os.model.documents import IncidentFrontMatter
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.store import Factory
 
 INCIDENTS_DIR = "incidents"
@@ -53,7 +53,7 @@ def add_incident(
     """Write a new incident, with NARRATIVE (Markdown) as its body, and its ledger
     entry; return the incident's id."""
     factory = store.find_factory(cwd)
-    who = resolve_actor(cwd, actor)
+    who = acting_member(cwd, actor).id
     incident_id = new_id("INC", lambda c: incident_path(factory, c).exists())
     front = _validated(
         {

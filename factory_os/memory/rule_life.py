@@ -23,7 +23,7 @@ from factory_os.ledger import events
 from factory_os.memory.incidents import incident_path
 from factory_os.model.common import INCIDENT_ID, RULE_ID
 from factory_os.model.rule import Rule, RuleDraft
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.rules.status import WrittenRule, rule_states
 from factory_os.store import Factory
 
@@ -87,7 +87,7 @@ def add_rule(
             0,
             f"incident {from_incident} is not recorded in the ledger (run `fos verify`)",
         )
-    who = resolve_actor(cwd, actor)
+    who = acting_member(cwd, actor).id
     rule_id = new_id("R", lambda c: rule_path(factory, c).exists())
     rule = Rule.model_validate(
         {
@@ -236,7 +236,7 @@ def supersede_rule(*, cwd: Path, rule_id: str, by: str, actor: str | None = None
     _existing(factory, by)
     if by == rule_id:
         raise UsageError("a rule cannot supersede itself")
-    who = resolve_actor(cwd, actor)
+    who = acting_member(cwd, actor).id
     return events.append(
         factory,
         kind="rule.superseded",
@@ -253,7 +253,7 @@ def retire_rule(*, cwd: Path, rule_id: str, reason: str, actor: str | None = Non
     _existing(factory, rule_id)
     if not reason.strip():
         raise UsageError("--reason must say why the rule is retired")
-    who = resolve_actor(cwd, actor)
+    who = acting_member(cwd, actor).id
     return events.append(
         factory,
         kind="rule.retired",

@@ -1,7 +1,8 @@
 """Who made a change (DESIGN section 3, Identity).
 
-A `Factory-Member:` trailer names the member, and must match one of that
-member's emails in team.yaml; without it the author email decides. An author
+The author email decides, matched to team.yaml by `actor.match`, the one rule
+for every command and hook; a `Factory-Member:` trailer may only name the
+member that email already is. An author
 who is no member is a finding whose severity factory.yaml sets. Where
 factory.yaml asks for signed commits, git's own verification decides (`%G?`,
 with `gpg.ssh.allowedSignersFile`), and the signer must be the member.
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from factory_os.rules.actor import match
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import Member, RuleSet
 from factory_os.rules.finding import Finding
@@ -62,38 +64,20 @@ def _resolve(change: Change, ruleset: RuleSet, found: list[Finding]) -> Member |
         )
         return by_email
     if claims:
-        claimed = ruleset.member(claims[0])
-        if claimed is None:
-            found.append(
-                Finding(
-                    RULE_ID,
-                    "block",
-                    f"{TRAILER}: {claims[0]} names no member of team.yaml",
-                    member=email or None,
-                    commit=commit,
-                )
-            )
-            return by_email
-        if email not in claimed.emails:
-            found.append(
-                Finding(
-                    RULE_ID,
-                    "block",
-                    f"{TRAILER}: {claimed.id} does not match the author email {email or '(none)'}"
-                    f" ({claimed.id}'s emails: {', '.join(claimed.emails)})",
-                    member=claimed.id,
-                    commit=commit,
-                )
-            )
-            return by_email
-        return claimed
+        # the claim may only name the member the author email already is
+        member, problem = match(ruleset, email, claims[0], label=f"{TRAILER}: {claims[0]}")
+        if problem is not None:
+            claimed = ruleset.named(claims[0])
+            who = claimed.id if claimed is not None else email or None
+            found.append(Finding(RULE_ID, "block", problem, member=who, commit=commit))
+        return member
     if by_email is None and ruleset.members:
         found.append(
             Finding(
                 RULE_ID,
                 ruleset.unknown_author,
                 f"author {email or '(no email)'} is not a member of team.yaml"
-                f" (add the email to a member, or name one with a {TRAILER}: trailer)",
+                " (to be added, a member lists the email under a member's emails in team.yaml)",
                 member=email or None,
                 commit=commit,
             )

@@ -9,7 +9,7 @@ from typing import Protocol
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
 from factory_os.paths import is_segment
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import ACTOR_VARIABLE, NotAMember, author_email, claim_of, match
 from factory_os.rules.change import Change, Contents, FileChange, file_changes
 from factory_os.rules.compiled import Member
 from factory_os.rules.context import Blobs, CheckContext
@@ -31,11 +31,12 @@ def check_paths(
     factory: HasRoot | Path, *, member: str | None, role: str | None, paths: Sequence[str]
 ) -> list[Finding]:
     """The findings a change writing PATHS (relative to the factory root, or absolute)
-    by MEMBER (an id or email; default: FOS_ACTOR, then git's user.email) would get
-    from the path rules in force: path-guard, and append-only for files that exist.
+    by git's author identity would get from the path rules in force: path-guard, and
+    append-only for files that exist. MEMBER (an id or email; default FOS_ACTOR) may
+    only confirm who that identity is (`actor.match`); naming another member is refused.
 
     With ROLE, the member is taken to act in that role only, which must be one of
-    theirs (else a UsageError). An actor who is no member gets the finding
+    theirs (else a UsageError). An author who is no member gets the finding
     identity.unknown_author sets, as their commit would. The rules in force are
     those of HEAD plus those the index adds, as for the commit hook.
     """
@@ -47,10 +48,14 @@ def check_paths(
     compiler = Compiler(repo)
     events = ledger_events(repo, compiler.cache, None)
     ruleset, _, _ = rules_in_force(compiler, base, base.changed(staged), events)
-    who = member or resolve_actor(repo.root)
-    acting = ruleset.named(who)
-    if acting is None and member is not None:
-        raise UsageError(f"{member} is no member of team.yaml")
+    who = author_email(repo.root)
+    claim = claim_of(member)
+    acting, problem = match(ruleset, who, claim)
+    if claim is not None and problem is not None:
+        raise NotAMember(
+            f"{problem}: a write is judged as git's author identity, which --member and"
+            f" {ACTOR_VARIABLE} may only confirm"
+        )
     if role is not None and acting is not None:
         if role not in acting.roles:
             raise UsageError(
@@ -65,9 +70,10 @@ def check_paths(
             Finding(
                 UNKNOWN_RULE_ID,
                 ruleset.unknown_author,
-                f"{who} is not a member of team.yaml (identity.unknown_author:"
-                f" {ruleset.unknown_author}); set FOS_ACTOR or --member to a member",
-                member=who,
+                f"{who or '(no git author email)'} is not a member of team.yaml"
+                f" (identity.unknown_author: {ruleset.unknown_author}); to be added, a member"
+                " lists the email under a member's emails in team.yaml",
+                member=who or None,
             )
         )
     locals_ = [local for path in paths if (local := _local(repo.root, path)) is not None]

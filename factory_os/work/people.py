@@ -1,8 +1,9 @@
 """Who is who in work/: an actor as a member of team.yaml, and who holds which roles.
 
-The acting identity itself comes from `factory_os.rules.actor.resolve_actor`
-(an email or a member id); here it is only matched to team.yaml, so that two
-spellings of one member (their id, any of their emails) compare equal.
+The acting identity itself comes from `factory_os.rules.actor.acting_member` (a
+member id); here an actor read back from the ledger (an id, or an email in
+entries written before actors were member ids) is matched to team.yaml, so that
+two spellings of one member compare equal.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from factory_os.model.factory import RunSettings
 from factory_os.model.run import RunDocument
 from factory_os.model.team import Member
 from factory_os.paths import SPECS_DIR
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.store import Factory
 from factory_os.work import artifacts, runindex
 from factory_os.work.escalations import open_escalation
@@ -82,7 +82,7 @@ class Session:
 
 def session(cwd: Path, actor: str | None = None) -> Session:
     factory = store.find_factory(cwd)
-    return Session(factory, resolve_actor(cwd, actor))
+    return Session(factory, acting_member(cwd, actor).id)
 
 
 def settings(factory: Factory) -> RunSettings:

@@ -19,7 +19,7 @@ from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, UsageE
 from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.paths import SPECS_DIR
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member as identity_of
 from factory_os.store import Factory
 from factory_os.work import evidence, gates, items, operating, projection
 from factory_os.work.items import Item
@@ -76,7 +76,7 @@ def find_item(factory: Factory, spec_id: str, *, live: bool = True) -> Item:
 def acting_member(factory: Factory, model: OperatingModel, actor: str | None) -> Member:
     """The member who is acting, as the one identity function says: a non-member writes
     nothing."""
-    who = resolve_actor(factory.root, actor)
+    who = identity_of(factory.root, actor).id
     member = model.member(who)
     if member is None:
         raise Refused(f"{who} is not a member of team.yaml, so it cannot act on work items")

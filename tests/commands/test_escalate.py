@@ -33,7 +33,7 @@ def test_an_escalation_opened_is_listed_with_its_deadline(opened: tuple[Path, st
     repo, escalation_id = opened
     [row] = listed(repo)
     assert row["id"] == escalation_id
-    assert row["opened_by"] == "forge@example.com"
+    assert row["opened_by"] == "forge"
     assert row["due_at"] == "2026-12-01T09:30:00Z"
     assert row["past_sla"] is False
     text = fos(repo, "escalate", "list").out
@@ -93,7 +93,7 @@ def test_who_caused_it_may_not_answer_it_and_governance_does(opened: tuple[Path,
     assert done.code == 0, done.output
     assert listed(repo) == []
     [row] = listed(repo, "--all")
-    assert (row["resolved_by"], row["resolution"]) == ("ben@example.com", "rerun with a fix")
+    assert (row["resolved_by"], row["resolution"]) == ("ben", "rerun with a fix")
     again = fos(repo, "escalate", "resolve", escalation_id, "--resolution", "twice")
     assert again.code == 2 and "already resolved" in again.err
 

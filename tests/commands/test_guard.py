@@ -3,12 +3,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.checks_helpers import set_team
-from tests.helpers import commit_all, fos
+from tests.helpers import as_author, author, commit_all, fos
 
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
 CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
@@ -21,13 +22,25 @@ def team_repo(factory_repo: Path) -> Path:
     return factory_repo
 
 
+@pytest.fixture(autouse=True)
+def _as_ceo() -> Iterator[None]:
+    with author("ceo@example.com"):  # git's identity: the member the writes are judged as
+        yield
+
+
 def test_refuses_what_the_role_may_not_write(team_repo: Path) -> None:
     result = fos(team_repo, "guard", "--path", "src/app.py", "--member", "ceo")
     assert result.code == 1
     assert result.err.startswith("fos guard: refused by R-core-ceo-never-writes-code: ceo (ceo)")
     assert len(result.err.splitlines()) == 1
-    assert fos(team_repo, "guard", "--path", "docs/plan.md", "--member", "ceo").code == 0
-    assert fos(team_repo, "guard", "--path", "src/app.py", "--member", "bob").code == 0
+    assert fos(team_repo, "guard", "--path", "docs/plan.md").code == 0
+    assert as_author("bob@example.com", team_repo, "guard", "--path", "src/app.py").code == 0
+
+
+def test_a_member_cannot_be_judged_as_another(team_repo: Path) -> None:
+    result = fos(team_repo, "guard", "--path", "src/app.py", "--member", "bob")
+    assert result.code == 1
+    assert "bob does not match the author email ceo@example.com" in result.err
 
 
 @pytest.mark.parametrize("path", ["src/docs/payload.py", "src/.factory/x.py"])
@@ -37,9 +50,9 @@ def test_the_ceo_excludes_are_anchored_at_the_root(team_repo: Path, path: str) -
 
 
 def test_role_and_default_member(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOS_ACTOR", "bob@example.com")
-    assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1
-    assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
+    with author("bob@example.com"):
+        assert fos(team_repo, "guard", "--path", "deploy/x", "--role", "builder").code == 1
+        assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
     monkeypatch.setenv("FOS_ACTOR", "ceo")
     assert fos(team_repo, "guard", "--path", "deploy/x").code == 1  # "*" covers it
     assert fos(team_repo, "guard", "--path", "README.md").code == 0
@@ -47,15 +60,15 @@ def test_role_and_default_member(team_repo: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_existing_rule_files_are_append_only(team_repo: Path) -> None:
     existing = ".factory/rules/R-core-builder-cannot-deploy.yaml"
-    result = fos(team_repo, "guard", "--path", existing, "--member", "bob")
+    result = as_author("bob@example.com", team_repo, "guard", "--path", existing)
     assert result.code == 1 and "R-core-governance-append-only" in result.err
     assert fos(team_repo, "guard", "--path", ".factory/rules/R-new.yaml").code == 0
     assert fos(team_repo, "guard", "--path", ".factory/ledger/seg.jsonl").code == 0
 
 
-def test_unknown_member_is_a_usage_error(team_repo: Path) -> None:
+def test_claiming_no_member_is_refused(team_repo: Path) -> None:
     result = fos(team_repo, "guard", "--path", "a", "--member", "nobody")
-    assert result.code == 2 and "nobody is no member" in result.err
+    assert result.code == 1 and "nobody names no member" in result.err
 
 
 def _hook(repo: Path, monkeypatch: pytest.MonkeyPatch, payload: object) -> tuple[int, str]:
@@ -105,7 +118,7 @@ def test_a_role_the_member_does_not_hold_is_refused(team_repo: Path) -> None:
 def test_an_unknown_actor_is_judged_by_the_identity_policy(
     team_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FOS_ACTOR", "stranger@example.com")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "stranger@example.com")
     result = fos(team_repo, "guard", "--path", "deploy/x.sh")
     assert result.code == 1 and "stranger@example.com is not a member" in result.err
     result = fos(team_repo, "guard", "--path", "deploy/x.sh", "--role", "builder")

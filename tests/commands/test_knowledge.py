@@ -11,7 +11,7 @@ def test_add_writes_a_note_named_by_its_slug(factory_repo: Path) -> None:
     result = fos(
         factory_repo, "knowledge", "add", "--title", "Testing the API!", "--tags", "testing",
         "--paths", "src/api/**", "--review-by", "2030-01-31", "--body-file", "body.md",
-        "--actor", "alice@example.com",
+        "--actor", "test",
     )  # fmt: skip
     assert result.code == 0, result.output
     assert result.out.strip() == ".factory/knowledge/testing-the-api.md"

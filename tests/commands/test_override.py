@@ -67,7 +67,7 @@ def test_only_an_approver_for_the_rule_grants_one(ruled: tuple[Path, str]) -> No
     assert code == 2 and "lens may not override" in out
     act_as(repo, "stranger")
     code, out = grant(repo, rule, "--paths", "src/**")
-    assert code == 2 and "not a member" in out
+    assert code == 1 and "not a member" in out
     assert listed(repo) == []
 
 
@@ -101,9 +101,7 @@ def test_a_revoked_override_is_no_longer_active(ruled: tuple[Path, str]) -> None
     act_as(repo, "ana")
     assert fos(repo, "override", "revoke", override_id).code == 0
     assert listed(repo, "--active") == []
-    assert [(r["status"], r["revoked_by"]) for r in listed(repo)] == [
-        ("revoked", "ana@example.com")
-    ]
+    assert [(r["status"], r["revoked_by"]) for r in listed(repo)] == [("revoked", "ana")]
 
 
 def test_one_scope_is_required(ruled: tuple[Path, str]) -> None:

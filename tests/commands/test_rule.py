@@ -201,7 +201,7 @@ def test_two_concurrent_retires_cannot_both_succeed(repo: Path) -> None:
         "import sys\nfrom pathlib import Path\n"
         "from factory_os.memory.rule_life import retire_rule\n"
         "from factory_os.errors import InvalidInput\n"
-        f"try:\n    retire_rule(cwd=Path('.'), rule_id='{rule_id}', reason='r', actor='a@x.org')\n"
+        f"try:\n    retire_rule(cwd=Path('.'), rule_id='{rule_id}', reason='r')\n"
         "except InvalidInput:\n    sys.exit(3)\n"
     )
     factory = store.find_factory(repo)

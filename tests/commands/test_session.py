@@ -27,12 +27,12 @@ def ledger_events(repo: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def test_round_trip_start_commits_end_next_context(factory_repo: Path) -> None:
-    opened = start(factory_repo, "--role", "builder", "--actor", "bob@example.com")
+    opened = start(factory_repo, "--role", "builder", "--actor", "test")
     session = opened["session"]
     assert re.fullmatch(r"S-[0-9a-f]{14}", session)
     assert opened["manifest_hash"] == opened["context"]["manifest"]["hash"]
     started = ledger_events(factory_repo, "session.started")
-    assert [(e["subject"], e["actor"]) for e in started] == [(session, "bob@example.com")]
+    assert [(e["subject"], e["actor"]) for e in started] == [(session, "test")]
     assert started[0]["data"]["manifest_hash"] == opened["manifest_hash"]
     assert started[0]["data"]["role"] == "builder"
 
@@ -42,7 +42,7 @@ def test_round_trip_start_commits_end_next_context(factory_repo: Path) -> None:
     second = commit_all(factory_repo, "say hello")
 
     result = fos(
-        factory_repo, "session", "end", "--session", session, "--actor", "bob@example.com",
+        factory_repo, "session", "end", "--session", session, "--actor", "test",
         "--done", "Wrote the app", "--done", "Said hello", "--not-done", "Tests",
         "--decision", "Print, do not log", "--pitfall", "stdout is buffered",
         "--next", "Write the tests",

@@ -9,7 +9,7 @@ import pytest
 
 from factory_os import store
 from factory_os.ledger import events
-from tests.helpers import commit_all, fos, snapshot, write_tree
+from tests.helpers import as_author, commit_all, fos, snapshot, write_tree
 from tests.lifecycle_helpers import (
     TEAM,
     as_member,
@@ -95,8 +95,8 @@ def test_no_one_approves_their_own_work_in_a_role_they_do_not_hold(work_repo: Pa
 def test_a_non_member_writes_nothing(work_repo: Path) -> None:
     spec_id = new_item(work_repo)
     before = snapshot(work_repo)
-    result = fos(work_repo, "signoff", spec_id, "--stage", "intake", "--actor", "eve@example.com")
-    assert result.code == 1 and "not a member of team.yaml" in result.err
+    result = as_author("eve@example.com", work_repo, "signoff", spec_id, "--stage", "intake")
+    assert result.code == 1 and "not a member of .factory/team.yaml" in result.err
     assert snapshot(work_repo) == before
 
 

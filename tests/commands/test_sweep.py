@@ -56,7 +56,7 @@ def test_a_breach_is_recorded_once_and_reported_until_answered(
     assert (breach.subject, breach.data["to"], breach.actor) == (
         escalation_id,
         ["ana"],
-        "ben@example.com",
+        "ben",
     )
     before = len(events.entries(store.find_factory(repo)))
     code, again = sweep(repo)

@@ -64,7 +64,7 @@ def test_pre_tool_use_command_refuses_a_write_the_role_may_not_make(factory_repo
     env = {
         **os.environ,
         "CLAUDE_PROJECT_DIR": str(factory_repo),
-        "FOS_ACTOR": "carla@example.com",
+        "GIT_AUTHOR_EMAIL": "carla@example.com",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
 

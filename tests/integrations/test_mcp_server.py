@@ -25,8 +25,11 @@ def _text(result: Any) -> str:
     return "".join(getattr(block, "text", "") for block in result.content)
 
 
-async def _session_calls(repo: Path, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+async def _session_calls(
+    repo: Path, calls: list[tuple[str, dict[str, Any]]], author: str = "test@example.com"
+) -> list[Any]:
     env = {k: os.environ[k] for k in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "PATH")}
+    env["GIT_AUTHOR_EMAIL"] = author  # who the server's tools act as
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "factory_os", "-C", str(repo), "mcp"], env=env
     )
@@ -60,15 +63,16 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
         ("get_context", {"role": "nobody"}),
         ("record_incident", {"title": "Deployed on a Friday", "severity": "high",
                              "narrative": "## What happened\n\nIt broke.\n",
-                             "actor": "bob@example.com"}),
+                             "actor": "carla"}),
+        ("record_incident", {"title": "as bob", "severity": "low", "actor": "bob@example.com"}),
         ("record_incident", {"title": "x", "severity": "apocalyptic"}),
         ("check_paths", {"paths": ["src/app.py"], "member": "carla"}),
         ("check_paths", {"paths": ["docs/plan.md"], "member": "carla"}),
     ]  # fmt: skip
     (
-        tools, as_json, markdown, rules, rule, note, missing, bad_role, incident, bad_severity,
-        refused, allowed,
-    ) = anyio.run(_session_calls, factory_repo, calls)  # fmt: skip
+        tools, as_json, markdown, rules, rule, note, missing, bad_role, incident, claimed,
+        bad_severity, refused, allowed,
+    ) = anyio.run(_session_calls, factory_repo, calls, "carla@example.com")  # fmt: skip
     assert {"get_context", "list_rules", "show", "check_paths", "record_incident"} <= set(tools)
     bundle = json.loads(_text(as_json))
     cli = json.loads(
@@ -86,6 +90,9 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
     incident_id = _text(incident)
     shown = fos(factory_repo, "incident", "show", incident_id)
     assert shown.code == 0 and "Deployed on a Friday" in shown.out and "It broke." in shown.out
+    recorded = fos(factory_repo, "ledger", "log", "--kind", "incident.recorded").out
+    assert recorded.split()[-1] == "carla"
+    assert _is_error(claimed) and "bob@example.com names no member" in _text(claimed)
     assert _is_error(bad_severity) and "severity must be one of" in _text(bad_severity)
     verdict = json.loads(_text(refused))
     assert verdict["allowed"] is False
@@ -94,6 +101,21 @@ def test_client_round_trip_over_stdio(factory_repo: Path) -> None:
     # recorded with its ledger entry (the test's hand-written rule is not, on purpose)
     assert incident_id not in fos(factory_repo, "verify").out
     assert incident_id in fos(factory_repo, "ledger", "log").out
+
+
+@pytest.mark.slow
+def test_a_non_member_records_nothing_through_mcp(factory_repo: Path) -> None:
+    before = fos(factory_repo, "ledger", "log").out
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("record_incident", {"title": "x", "severity": "low"}),
+        ("record_incident", {"title": "x", "severity": "low", "actor": "test"}),
+    ]
+    _tools, plain, claiming = anyio.run(_session_calls, factory_repo, calls, "nobody@example.org")
+    for refused in (plain, claiming):
+        assert _is_error(refused)
+        assert "<nobody@example.org> is not a member of .factory/team.yaml" in _text(refused)
+    assert fos(factory_repo, "ledger", "log").out == before
+    assert not list((factory_repo / ".factory" / "incidents").glob("INC-*"))
 
 
 def test_outside_a_factory_fails_plainly(repo: Path) -> None:

@@ -4,28 +4,63 @@ from pathlib import Path
 
 import pytest
 
-from factory_os.errors import UsageError
-from factory_os.rules.actor import resolve_actor
-from tests.helpers import git
+from factory_os.errors import EXIT_FINDINGS
+from factory_os.rules.actor import NotAMember, acting_member
+from tests.helpers import author, fos, git
 
 
-def test_actor_option_then_environment_then_git_email(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
+def test_git_author_identity_is_the_acting_member(team_repo: Path) -> None:
+    git(team_repo, "config", "user.email", "Forge@Example.com")
+    assert acting_member(team_repo).id == "forge"
+    with author("ben@example.com"):  # GIT_AUTHOR_EMAIL wins, as in a commit
+        assert acting_member(team_repo).id == "ben"
+
+
+def test_a_claim_may_confirm_the_identity_by_id_or_email(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    git(repo, "config", "user.email", "git@example.com")
-    monkeypatch.setenv("FOS_ACTOR", "env@example.com")
-    assert resolve_actor(repo, "option@example.com") == "option@example.com"
-    assert resolve_actor(repo) == "env@example.com"
-    monkeypatch.setenv("FOS_ACTOR", "  ")
-    assert resolve_actor(repo, " ") == "git@example.com"
+    with author("forge@example.com"):
+        assert acting_member(team_repo, "forge").id == "forge"
+        assert acting_member(team_repo, "FORGE@example.com").id == "forge"
+        monkeypatch.setenv("FOS_ACTOR", "forge")
+        assert acting_member(team_repo).id == "forge"
 
 
-def test_no_actor_anywhere_is_a_usage_error(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_claim_to_be_another_member_is_refused(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with author("forge@example.com"):
+        with pytest.raises(NotAMember, match="ana does not match the author email forge@"):
+            acting_member(team_repo, "ana")
+        monkeypatch.setenv("FOS_ACTOR", "ana@example.com")
+        with pytest.raises(NotAMember, match=r"is forge; act as yourself"):
+            acting_member(team_repo)
+
+
+def test_a_non_member_is_told_who_they_are_and_how_to_be_added(team_repo: Path) -> None:
+    with author("stranger@example.org"), pytest.raises(NotAMember) as refused:
+        acting_member(team_repo, "ana")
+    message = str(refused.value)
+    assert "<stranger@example.org> is not a member of .factory/team.yaml" in message
+    assert "claiming ana does not change that" in message
+    assert "gives you an entry in .factory/team.yaml with stranger@example.org" in message
+    assert refused.value.exit_code == EXIT_FINDINGS
+
+
+def test_no_git_identity_at_all_is_no_member(
+    team_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     empty = tmp_path / "empty.gitconfig"
     empty.write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.delenv("FOS_ACTOR", raising=False)
-    with pytest.raises(UsageError, match="pass --actor, set FOS_ACTOR"):
-        resolve_actor(repo)
+    monkeypatch.setenv("EMAIL", "")
+    git(team_repo, "config", "--unset", "user.email", check=False)
+    git(team_repo, "config", "user.useConfigOnly", "true")
+    with pytest.raises(NotAMember, match="git has no author identity here"):
+        acting_member(team_repo)
+
+
+def test_an_invalid_team_is_invalid_input_with_its_line(team_repo: Path) -> None:
+    (team_repo / ".factory" / "team.yaml").write_text("members:\n  - {id: x}\n")
+    result = fos(team_repo, "incident", "add", "--title", "t", "--severity", "low")
+    assert result.code == 3 and ".factory/team.yaml:2:" in result.err

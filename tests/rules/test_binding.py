@@ -8,7 +8,7 @@ import pytest
 
 from factory_os.rules import check_paths
 from tests.checks_helpers import add_rule, commit_as, rule_ids, set_team
-from tests.helpers import commit_all, fos, git, write_tree
+from tests.helpers import author, commit_all, fos, git, write_tree
 
 SCOPES = {
     "R-b00001": {"paths": ["src/"]},  # a directory pattern, at any depth
@@ -41,7 +41,8 @@ def bound(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, set[s
         write_tree(repo, {path: f"{path}\n"})
         sha = commit_as(repo, "dev@example.com")
         check = rule_ids(fos(repo, "check", "--commit", sha, "--format", "json").out)
-        guard = [f.rule_id for f in check_paths(repo, member="dev", role=None, paths=[path])]
+        with author("dev@example.com"):
+            guard = [f.rule_id for f in check_paths(repo, member="dev", role=None, paths=[path])]
         out[path] = {
             name: {i for i in found if i in SCOPES}
             for name, found in (
