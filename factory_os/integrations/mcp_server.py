@@ -149,9 +149,10 @@ def build_server(cwd: Path) -> Any:
         budget: int | None = None,
         format: str = "markdown",
     ) -> str:
-        """The session-start bundle: accepted decisions, the rules binding the role and
-        paths, matching knowledge, the latest digests, within a token budget. format:
-        "markdown" (the text) or "json" (with the manifest and the omitted ids)."""
+        """The session-start bundle: the rules binding the role and paths (every blocking
+        one, or an error when they alone exceed the budget), accepted decisions, matching
+        knowledge, the latest digests, within a token budget. format: "markdown" (the
+        text) or "json" (with the manifest and the omitted ids)."""
         bundle = build_context(
             store.find_factory(cwd),
             role=role,
