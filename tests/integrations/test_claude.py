@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.governance import team_repo  # noqa: F401  (fixture)
+from tests.governance import act_as
 from tests.helpers import commit_all, fos, git, snapshot, write_tree
 
 SETTINGS = ".claude/settings.json"
@@ -117,7 +117,7 @@ def ledger(repo: Path, kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_the_installed_hooks_close_the_loop(team_repo: Path) -> None:  # noqa: F811
+def test_the_installed_hooks_close_the_loop(team_repo: Path) -> None:
     install(team_repo)
     commit_all(team_repo, "Claude Code runs the factory's hooks")
     agent = {"FOS_ACTOR": "forge@example.com", "FOS_ROLE": "builder"}
@@ -158,7 +158,7 @@ def test_the_installed_hooks_close_the_loop(team_repo: Path) -> None:  # noqa: F
     assert again.returncode == 0 and len(ledger(team_repo, "session.ended")) == 1
 
 
-def test_an_agent_that_ended_its_session_gets_no_stub(team_repo: Path) -> None:  # noqa: F811
+def test_an_agent_that_ended_its_session_gets_no_stub(team_repo: Path) -> None:
     payload = json.dumps({"session_id": "c-2", "source": "startup"})
     os.environ["FOS_ACTOR"] = "forge@example.com"
     try:
@@ -180,7 +180,7 @@ def test_an_agent_that_ended_its_session_gets_no_stub(team_repo: Path) -> None: 
         del os.environ["FOS_ACTOR"]
 
 
-def test_a_hook_without_a_session_id_is_a_usage_error(team_repo: Path) -> None:  # noqa: F811
+def test_a_hook_without_a_session_id_is_a_usage_error(team_repo: Path) -> None:
     result = fos_stdin(team_repo, "{}", "session", "start", "--hook", "claude")
     assert result.code == 2 and "session_id" in result.err
     assert ledger(team_repo, "session.started") == []
@@ -201,3 +201,22 @@ def test_git_sees_the_settings_as_a_tracked_file(factory_repo: Path) -> None:
     install(factory_repo)
     git(factory_repo, "add", SETTINGS)
     assert git(factory_repo, "diff", "--cached", "--name-only") == SETTINGS
+
+
+@pytest.mark.parametrize(
+    "path", [SETTINGS, ".mcp.json", ".pre-commit-config.yaml", ".husky/pre-commit", "AGENTS.md"]
+)
+def test_the_core_pack_wants_approval_for_agent_settings_and_hooks(
+    team_repo: Path,
+    path: str,
+) -> None:
+    act_as(team_repo, "forge")
+    write_tree(team_repo, {path: "{}\n", "src/app.py": "print('hi')\n"})
+    commit_all(team_repo, "loosen my own hooks")
+    result = fos(team_repo, "check", "--commit", "HEAD")
+    assert result.code == 1, result.output
+    assert "R-core-agent-config-needs-approval" in result.out
+    assert path in result.out
+    write_tree(team_repo, {"src/app.py": "print('hello')\n"})
+    commit_all(team_repo, "only code")
+    assert fos(team_repo, "check", "--commit", "HEAD").code == 0
