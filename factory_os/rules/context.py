@@ -42,6 +42,7 @@ class CheckContext:
         # a command rule the checked commits add is their author's code: never run it
         # on someone else's machine (CI, a push) before it is merged
         self.run_added_commands = True
+        self.every_stage = False  # every rule, whatever stages it runs at (guard)
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:
