@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep",
     "run": "run",
     "handoff": "handoff",
+    "approve": "approve",
 }
 
 

@@ -9,6 +9,12 @@ from factory_os.git import plumbing as git
 from factory_os.rules.change import Change, Contents, FileChange
 from factory_os.rules.compiled import CompiledRule, RuleSet
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from factory_os.rules.approvals import Approval, Known
+
 
 class Blobs:
     """Blob contents, fetched in one `git cat-file --batch` when first needed."""
@@ -42,6 +48,9 @@ class CheckContext:
         # a command rule the checked commits add is their author's code: never run it
         # on someone else's machine (CI, a push) before it is merged
         self.run_added_commands = True
+        self.approvals: Known | None = None  # set by the engine before the rules run
+        # a range's: the approvals already in its base's ledger, read when first asked
+        self.earlier_approvals: Callable[[], list[Approval]] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:

@@ -13,7 +13,7 @@ from importlib import import_module
 from types import ModuleType
 
 from factory_os.model.vocabulary import CHECK_KINDS
-from factory_os.rules import command, identity
+from factory_os.rules import approvals, command, governed, identity, provenance
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
@@ -72,8 +72,17 @@ def evaluate(
     # the kinds that read content say what they need first (`plan`), fetched in bulk
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
     for change in changes:
+        if with_identity:
+            provenance.plan(change, ctx)
         for rule, plan in planning:
             plan(rule, change, ctx)
+    if with_identity:
+        # built in, whatever the rule files say: who added each ledger entry, and
+        # the approvals among them that count
+        added = provenance.added_entries(changes, ctx)
+        findings.extend(provenance.check(added))
+        ctx.approvals = approvals.known(added, ctx)
+        findings.extend(governed.check(changes, added, ctx.approvals, ctx.ruleset))
     for change in changes:
         for rule, module in checked:
             findings.extend(module.check(rule, change, ctx))

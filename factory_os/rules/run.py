@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
@@ -16,6 +17,7 @@ from factory_os.git import log as gitlog, plumbing as git, revrange
 from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR
+from factory_os.rules import approvals
 from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
@@ -238,6 +240,10 @@ def check_range(
     ctx = CheckContext(ruleset, stage, Contents(fetch, repo.local), Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare
     ctx.run_added_commands = False
+    if base is not None:
+        ctx.earlier_approvals = partial(
+            approvals.at_commit, repo.worktree, base, repo.prefix, ruleset
+        )
     findings = evaluate(changes, ctx)
     findings = attributed(doc_findings, changes) + findings
     return Report(
