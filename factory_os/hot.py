@@ -80,6 +80,7 @@ def _check_options(args: list[str]) -> dict[str, str | bool] | None:
 
 
 def _check(cwd: Path, options: dict[str, str | bool]) -> int:
+    from factory_os.integrations.checks import seam
     from factory_os.rules.render import render
     from factory_os.rules.run import run_check
 
@@ -96,6 +97,7 @@ def _check(cwd: Path, options: dict[str, str | bool]) -> int:
         revision_range=text("--range"),
         all_files=bool(options.get("--all")),
         stage=text("--stage"),
+        seam=seam(),
     )
     sys.stdout.write(render(report, text("--format") or "text"))
     sys.stdout.flush()

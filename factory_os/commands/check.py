@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from factory_os.commands.options import Env, emit, format_option
+from factory_os.integrations.checks import seam
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.rules.render import FORMATS, render
 from factory_os.rules.run import run_check
@@ -93,6 +94,7 @@ def cli(
         revision_range=revision_range,
         all_files=all_files,
         stage=stage,
+        seam=seam(),
     )
     emit(render(report, output_format))
     return report.exit_code

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from factory_os.errors import UsageError
+from factory_os.integrations.checks import seam
 from factory_os.rules import Finding, check_paths
 
 PATH_KEYS = ("file_path", "notebook_path", "path")
@@ -40,7 +41,7 @@ def paths_from_hook(payload: Any) -> tuple[list[str], Path | None]:
 
 def guard(cwd: Path, *, paths: list[str], member: str | None, role: str | None) -> list[Finding]:
     absolute = [p if Path(p).is_absolute() else str(cwd / p) for p in paths]
-    findings = check_paths(cwd, member=member, role=role, paths=absolute)
+    findings = check_paths(cwd, member=member, role=role, paths=absolute, seam=seam())
     return [f for f in findings if f.blocking]
 
 

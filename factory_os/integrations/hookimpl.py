@@ -16,11 +16,13 @@ from pathlib import Path
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
+from factory_os.integrations.checks import seam
 from factory_os.model.vocabulary import HOOK_TYPES
 from factory_os.rules.inforce import Repo
 from factory_os.rules.render import render
 from factory_os.rules.report import Report
-from factory_os.rules.run import NoFactory, check_range, check_staged, open_repo, read_message
+from factory_os.rules.run import NoFactory, check, open_repo, read_message
+from factory_os.rules.source import Range, Staged
 
 STAGED_HOOKS = ("pre-commit", "commit-msg")
 
@@ -79,11 +81,11 @@ def run_legacy(hook_dir: Path | None, hook_type: str, args: Sequence[str], stdin
 
 def _check(cwd: Path, hook_type: str, args: Sequence[str], stdin: bytes) -> list[Report]:
     if hook_type == "pre-commit":
-        return [check_staged(cwd)]
+        return [check(cwd, Staged(), seam=seam())]
     if hook_type == "commit-msg":
         if not args:
             raise UsageError("commit-msg: git passes the message file; none was given")
-        return [check_staged(cwd, message=read_message(cwd / args[0]))]
+        return [check(cwd, Staged(read_message(cwd / args[0])), seam=seam())]
     # (the staged checks find the factory themselves, along with the change)
     repo = open_repo(cwd)
     if repo is None:
@@ -106,29 +108,13 @@ def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
     if local == git.ZERO_OID:
         return Report(stage="pre-push")  # a deletion pushes no commits
     if remote_sha != git.ZERO_OID and git.rev_parse(cwd, remote_sha):
-        return check_range(
-            cwd,
-            [f"{remote_sha}..{local}"],
-            base=remote_sha,
-            head=local,
-            stage="pre-push",
-            repo=repo,
-        )
+        return _range(cwd, repo, [f"{remote_sha}..{local}"], base=remote_sha, head=local)
     default = git.remote_head(cwd, remote)
     base = git.merge_base(cwd, default, local) if default else None
     if base:
-        return check_range(
-            cwd, [f"{base}..{local}"], base=base, head=local, stage="pre-push", repo=repo
-        )
+        return _range(cwd, repo, [f"{base}..{local}"], base=base, head=local)
     # a new branch with no known default: every commit no remote ref has yet
-    return check_range(
-        cwd,
-        [local, "--not", "--remotes"],
-        head=local,
-        stage="pre-push",
-        derive_base=True,
-        repo=repo,
-    )
+    return _range(cwd, repo, [local, "--not", "--remotes"], head=local, derive_base=True)
 
 
 def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
@@ -137,15 +123,27 @@ def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
     if new == git.ZERO_OID:
         return Report(stage="ci")
     if old != git.ZERO_OID:
-        return check_range(cwd, [f"{old}..{new}"], base=old, head=new, stage="ci", repo=repo)
+        return _range(cwd, repo, [f"{old}..{new}"], base=old, head=new, stage="ci")
     # as pre-push does: a new branch that merged the default branch answers for its own
     # commits, not for what the merge brought in
     base = _fork_point(cwd, repo.head, new)
     if base:
-        return check_range(cwd, [f"{base}..{new}"], base=base, head=new, stage="ci", repo=repo)
-    return check_range(
-        cwd, [new, "--not", "--all"], head=new, stage="ci", derive_base=True, repo=repo
-    )
+        return _range(cwd, repo, [f"{base}..{new}"], base=base, head=new, stage="ci")
+    return _range(cwd, repo, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)
+
+
+def _range(
+    cwd: Path,
+    repo: Repo,
+    revs: list[str],
+    *,
+    base: str | None = None,
+    head: str,
+    stage: str = "pre-push",
+    derive_base: bool = False,
+) -> Report:
+    source = Range(revs, base=base, head=head, stage=stage, derive_base=derive_base)
+    return check(cwd, source, seam=seam(), repo=repo)
 
 
 def _fork_point(cwd: Path, default: str | None, new: str) -> str | None:

@@ -99,13 +99,14 @@ def show_text(factory: store.Factory, identifier: str) -> str:
 
 
 def check_paths_text(cwd: Path, *, paths: list[str], member: str | None, role: str | None) -> str:
+    from factory_os.integrations.checks import seam
     from factory_os.rules import check_paths
 
     if not paths:
         raise FosError("name at least one path")
     factory = store.find_factory(cwd)
     absolute = [p if Path(p).is_absolute() else str(factory.root / p) for p in paths]
-    findings = check_paths(factory, member=member, role=role, paths=absolute)
+    findings = check_paths(factory, member=member, role=role, paths=absolute, seam=seam())
     body = {
         "allowed": not any(f.blocking for f in findings),
         "findings": [f.as_json() for f in findings],

@@ -48,8 +48,9 @@ class CheckContext:
         # a command rule the checked commits add is their author's code: never run it
         # on someone else's machine (CI, a push) before it is merged
         self.run_added_commands = True
+        self.every_stage = False  # every rule, whatever stages it runs at (guard)
         self.approvals: Known | None = None  # set by the engine before the rules run
-        # a range's: the approvals already in its base's ledger, read when first asked
+        # the approvals already in the base's ledger, read when first asked
         self.earlier_approvals: Callable[[], list[Approval]] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 

@@ -67,7 +67,7 @@ def evaluate(
             change.member = who.member
             findings.extend(who.findings)
             findings.extend(identity.check_signature(change, ctx.ruleset))
-    rules = rules_for(ctx.ruleset.rules, ctx.stage)
+    rules = ctx.ruleset.rules if ctx.every_stage else rules_for(ctx.ruleset.rules, ctx.stage)
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
     # the kinds that read content say what they need first (`plan`), fetched in bulk
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from factory_os.errors import UsageError
-from factory_os.git import plumbing as git
-from factory_os.paths import is_segment
-from factory_os.rules.actor import resolve_actor
-from factory_os.rules.change import Change, Contents, FileChange, file_changes
-from factory_os.rules.compiled import Member
-from factory_os.rules.context import Blobs, CheckContext
-from factory_os.rules.engine import kind_module
-from factory_os.rules.finding import Finding, sort_key
-from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID
-from factory_os.rules.inforce import Compiler, ledger_events, rules_in_force, snapshot_at
-from factory_os.rules.run import require_repo
-
-GUARD_KINDS = ("path-guard", "append-only")
+from factory_os.rules.finding import Finding
+from factory_os.rules.run import check, require_repo
+from factory_os.rules.seam import Seam
+from factory_os.rules.source import Proposed
 
 
 class HasRoot(Protocol):
@@ -28,7 +19,12 @@ class HasRoot(Protocol):
 
 
 def check_paths(
-    factory: HasRoot | Path, *, member: str | None, role: str | None, paths: Sequence[str]
+    factory: HasRoot | Path,
+    *,
+    member: str | None,
+    role: str | None,
+    paths: Sequence[str],
+    seam: Seam | None = None,
 ) -> list[Finding]:
     """The findings a change writing PATHS (relative to the factory root, or absolute)
     by MEMBER (an id or email; default: FOS_ACTOR, then git's user.email) would get
@@ -41,64 +37,9 @@ def check_paths(
     """
     root = factory if isinstance(factory, Path) else factory.root
     repo = require_repo(root)
-    head = repo.head
-    base = snapshot_at(repo, head)
-    staged = file_changes(git.staged_changes(repo.worktree, head), repo.local)
-    compiler = Compiler(repo)
-    events = ledger_events(repo, compiler.cache, None)
-    ruleset, _, _ = rules_in_force(compiler, base, base.changed(staged), events)
-    who = member or resolve_actor(repo.root)
-    acting = ruleset.named(who)
-    if acting is None and member is not None:
-        raise UsageError(f"{member} is no member of team.yaml")
-    if role is not None and acting is not None:
-        if role not in acting.roles:
-            raise UsageError(
-                f"{acting.id} does not hold the role {role}"
-                f" (their roles: {', '.join(acting.roles) or 'none'})"
-            )
-        acting = Member(acting.id, (role,), acting.emails)
-    unknown: list[Finding] = []
-    if acting is None and ruleset.members:
-        # as the commit hook would treat a commit by this author
-        unknown.append(
-            Finding(
-                UNKNOWN_RULE_ID,
-                ruleset.unknown_author,
-                f"{who} is not a member of team.yaml (identity.unknown_author:"
-                f" {ruleset.unknown_author}); set FOS_ACTOR or --member to a member",
-                member=who,
-            )
-        )
-    locals_ = [local for path in paths if (local := _local(repo.root, path)) is not None]
-    if not locals_:
-        return []
-    findings: list[Finding] = unknown
-    # ls-tree takes paths literally: what it lists of them exists at HEAD
-    wanted = [repo.prefix + local for local in locals_]
-    tracked = git.tree_entries(repo.worktree, head, wanted) if head else {}
-    files = [
-        FileChange(
-            "M" if repo.prefix + local in tracked else "A", git.ZERO_OID, git.ZERO_OID, local
-        )
-        for local in locals_
-    ]
-    email = acting.emails[0] if acting and acting.emails else who
-    change = Change(None, files, author_email=email, member=acting)
-    ruleset.rules = [r for r in ruleset.rules if r.kind in GUARD_KINDS]
-    ctx = CheckContext(
-        ruleset,
-        "pre-commit",
-        Contents(lambda _c, _p: b"", repo.local),
-        Blobs(repo.worktree),
-        repo.root,
-    )
-    for rule in ruleset.rules:
-        for finding in kind_module(rule.kind).check(rule, change, ctx):
-            # a ledger segment may grow; whether a write only appends cannot be known here
-            if not (rule.kind == "append-only" and finding.path and is_segment(finding.path)):
-                findings.append(finding)
-    return sorted(findings, key=sort_key)
+    local = [p for path in paths if (p := _local(repo.root, path)) is not None]
+    source = Proposed(local, member=member, role=role)
+    return check(root, source, seam=seam, repo=repo).findings
 
 
 def _local(root: Path, path: str) -> str | None:
@@ -112,6 +53,4 @@ def _local(root: Path, path: str) -> str | None:
 
 
 def _normalise(path: Path) -> str:
-    import os
-
     return os.path.normpath(os.path.realpath(path))

@@ -1,0 +1,113 @@
+"""The seam through which the layers above add to a check, without `rules` knowing them.
+
+An entry point (`fos check`, the hooks, guard, the MCP server) passes a `Seam`:
+extra checks, each a callable that is given the checked change (`Checked`: its
+commits and members, the ledger lines it adds, the files it leaves) and returns
+findings; and a post-pass over all the findings (overrides mark those they
+lift). The engine calls them after the rules, in that order. Whatever an extra
+needs beyond the rules (pydantic models, the ledger's replay) it imports
+itself, and only when the change calls for it: the hook path stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from factory_os.git import plumbing as git
+from factory_os.paths import is_segment
+from factory_os.rules.change import Change, Contents
+from factory_os.rules.compiled import RuleSet
+from factory_os.rules.finding import Finding
+from factory_os.rules.inforce import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from factory_os.records import NamedTuple
+
+
+class LedgerLine(NamedTuple):
+    """A line a change adds to a ledger segment, and who made that change."""
+
+    commit: str | None  # None: the staged change
+    member: str | None  # the member id of the change's author, None for a non-member
+    author_email: str
+    text: str
+
+
+class Checked:
+    """One check's change, as the extra checks and the post-pass see it."""
+
+    def __init__(
+        self,
+        repo: Repo,
+        stage: str,
+        changes: Sequence[Change],
+        ruleset: RuleSet,
+        contents: Contents,
+        *,
+        base: str | None,
+        head: str | None,
+        revs: Sequence[str],
+    ) -> None:
+        self.repo = repo
+        self.stage = stage
+        self.changes = changes
+        self.ruleset = ruleset
+        self.base = base  # the base commit (None: no base, e.g. the founding change)
+        self.head = head  # the head commit (None: the index)
+        self.revs = tuple(revs)
+        self._contents = contents
+
+    @property
+    def staged(self) -> bool:
+        return self.head is None
+
+    def ledger_lines(self) -> list[LedgerLine]:
+        """The lines the changes add to ledger segments, change by change, in order."""
+        out = []
+        for change in self.changes:
+            member = change.member.id if change.member is not None else None
+            for f in change.files:
+                if is_segment(f.path) and f.status != "D":
+                    for _number, text in self._contents.added(change.commit, f.path):
+                        if text:
+                            out.append(LedgerLine(change.commit, member, change.author_email, text))
+        return out
+
+    def changed_paths(self) -> set[str]:
+        return {f.path for change in self.changes for f in change.files}
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """PATHS (relative to the factory root) as the head (or the index) holds them;
+        a path it does not hold is left out."""
+        wanted = [self.repo.prefix + p for p in paths]
+        if not wanted:
+            return {}
+        blobs = git.tree_entries(self.repo.worktree, self.head or ":", wanted)
+        data = git.cat_blobs(self.repo.worktree, sorted(set(blobs.values())))
+        cut = len(self.repo.prefix)
+        exact = set(wanted)  # (a path names a directory's files too)
+        return {p[cut:]: data[b] for p, b in blobs.items() if b in data and p in exact}
+
+
+Extra = Callable[[Checked], list[Finding]]
+PostPass = Callable[[Checked, list[Finding]], list[Finding]]
+
+
+class Seam(NamedTuple):
+    """What an entry point adds to a check: EXTRAS after the rules, then POST over
+    every finding."""
+
+    extras: tuple[Extra, ...] = ()
+    post: PostPass | None = None
+
+    def want(self, changes: Sequence[Change], contents: Contents) -> None:
+        """Ask CONTENTS for the ledger lines the changes add, in the one bulk fetch."""
+        if not self.extras and self.post is None:
+            return
+        for change in changes:
+            for f in change.files:
+                if is_segment(f.path) and f.status != "D":
+                    contents.want(change.commit, f.path)

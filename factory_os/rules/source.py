@@ -1,0 +1,403 @@
+"""Change sources: what one check looks at, gathered with a fixed number of git processes.
+
+A source is a value naming the change (`Staged`, with a message for the
+commit-msg stage; `Range`, which `--commit` is one of; `Tree` for `--all`;
+`Proposed` paths for guard and MCP). `gather` turns it into a `Gathered`: the
+changes, the factory documents at the base and after the change (from which
+the rules in force are worked out), the ledger's rule events that end rules,
+and bulk access to the added lines. `factory_os.rules.run.check` evaluates any
+of them the same way. Nothing here prints, and nothing heavy is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from factory_os.git import log as gitlog, plumbing as git
+from factory_os.paths import is_segment
+from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
+from factory_os.rules.compiled import Member, RuleSet
+from factory_os.rules.finding import Finding
+from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
+from factory_os.rules.inforce import (
+    DOCUMENTS,
+    Compiler,
+    Repo,
+    Snapshot,
+    ledger_events,
+    snapshot_args,
+    snapshot_at,
+    snapshot_of,
+)
+from factory_os.rules.status import RuleEvent
+
+CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
+GUARD_KINDS = frozenset({"path-guard", "append-only"})
+
+
+class Gathered:
+    """What a source yields: the changes and what the rules in force are worked out from.
+
+    BASE_COMMIT and HEAD_COMMIT name the commits compared (HEAD_COMMIT None: the
+    index); SIGN, when given, fills in the changes' signatures once the identity
+    policy in force is known.
+    """
+
+    def __init__(
+        self,
+        changes: list[Change],
+        base: Snapshot,
+        head: Snapshot,
+        events: Sequence[RuleEvent],
+        contents: Contents,
+        *,
+        base_commit: str | None = None,
+        head_commit: str | None = None,
+        revs: Sequence[str] = (),
+        sign: Callable[[RuleSet], None] | None = None,
+    ) -> None:
+        self.changes = changes
+        self.base = base
+        self.head = head
+        self.events = events
+        self.contents = contents
+        self.base_commit = base_commit
+        self.head_commit = head_commit
+        self.revs = tuple(revs)
+        self.sign = sign
+
+
+class Source:
+    """What every source says about how its changes are checked."""
+
+    stage = "ci"
+    kinds: frozenset[str] | None = None  # only rules of these kinds (None: every kind)
+    every_stage = False  # every rule, whatever stages it runs at
+    identity = True  # resolve who made each change (else the source says)
+    documents = True  # report the factory documents' own problems
+    run_added_commands = True  # command rules the change itself adds (never in a bare repository)
+
+    def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
+        """The changes; None when there are none (an empty range)."""
+        raise NotImplementedError
+
+    def ready(self, repo: Repo, ruleset: RuleSet, gathered: Gathered) -> list[Finding]:
+        """Once the rules in force are known: findings of the source's own."""
+        return []
+
+    def settle(self, ruleset: RuleSet, findings: list[Finding]) -> list[Finding]:
+        """The findings of the rules, as this source reports them."""
+        return findings
+
+
+def founding(base: Snapshot, files: Sequence[FileChange]) -> bool:
+    return not base.exists and any(f.path == DOCUMENTS["team"] and f.status == "A" for f in files)
+
+
+class Staged(Source):
+    """The staged change (pre-commit); with MESSAGE, the commit-msg stage."""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+        self.stage = "pre-commit" if message is None else "commit-msg"
+        self.documents = message is None  # reported once, at pre-commit
+
+    def gather(self, repo: Repo, compiler: Compiler) -> Gathered:
+        head = repo.head
+        # HEAD's documents are cached by commit id: a commit never changes
+        key = f"{head}:{repo.prefix}"
+        known = compiler.get("tree", key) if head is not None else {}
+        # independent questions, asked at the same time (only a few: on a busy machine
+        # with few cores, more processes at once took longer than fewer in turn)
+        commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
+        if known is None:
+            commands.append(snapshot_args(repo, str(head)))
+        merging = _merge_heads(repo)
+        commands += [git.staged_changes_args(other) for other in merging]
+        outputs = git.parallel(repo.worktree, *commands)
+        files = file_changes(git.raw_entries(outputs[0]), repo.local)
+        if merging:
+            # concluding a merge: like a merge commit in a range, it answers only for
+            # what is new against every parent, not for the work it brings in
+            for output in outputs[-len(merging) :]:
+                differs = {path for _s, _o, _n, path in git.raw_entries(output)}
+                files = [f for f in files if repo.prefix + f.path in differs]
+            if len(merging) == 1 and head is not None and files:
+                files = _own_resolutions(repo, head, merging[0], files)
+        name, email = git.parse_ident(outputs[1])
+        base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
+        # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
+        if known is None:
+            compiler.cache.put("tree", key, base.blobs)
+        change = Change(
+            None,
+            files,
+            name,
+            email,
+            (head,) if head else (),
+            self.message,
+            founding=founding(base, files),
+        )
+        if self.message is not None:
+            change.trailers = parse_trailers(git.parse_trailers(repo.worktree, self.message))
+
+        def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
+            return gitlog.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
+
+        def grep(paths: list[str], literals: list[str]) -> set[str]:
+            found = gitlog.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
+            return {local for p in found if (local := repo.local(p)) is not None}
+
+        # the ledger in the work tree: a rule retired there no longer applies to this commit
+        events = ledger_events(repo, compiler.cache, None)
+        return Gathered(
+            [change],
+            base,
+            base.changed(files),
+            events,
+            Contents(fetch, repo.local, grep),
+            base_commit=head,
+        )
+
+
+def _merge_heads(repo: Repo) -> list[str]:
+    """The other parents of the merge being concluded (MERGE_HEAD), if any."""
+    try:
+        with open(repo.git_dir / "MERGE_HEAD", encoding="ascii") as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError:
+        return []
+
+
+def _own_resolutions(
+    repo: Repo, head: str, other: str, files: list[FileChange]
+) -> list[FileChange]:
+    """The FILES of a merge being concluded that differ from git's own merge of HEAD
+    and OTHER: a clean merge brings only what the parents' commits answer for; a
+    conflict resolved, or an edit slipped into the merge, is the merger's."""
+    tree = gitlog.merge_tree(repo.worktree, head, other)
+    if tree is None:
+        return files
+    paths = [repo.prefix + f.path for f in files]
+    merged = git.tree_entries(repo.worktree, tree, paths if len(paths) <= 1000 else [])
+    return [f for f in files if merged.get(repo.prefix + f.path, git.ZERO_OID) != f.new_blob]
+
+
+class Range(Source):
+    """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
+    force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
+    commit's parent. When HEAD does not descend from BASE, the range is taken from
+    their merge base instead."""
+
+    def __init__(
+        self,
+        revs: Sequence[str],
+        *,
+        base: str | None = None,
+        head: str | None = None,
+        stage: str = "ci",
+        derive_base: bool = False,
+    ) -> None:
+        self.revs = list(revs)
+        self.base = base
+        self.head = head
+        self.stage = stage
+        self.derive_base = derive_base
+
+    # a command rule the checked commits add is their author's code: never run it
+    # on someone else's machine (CI, a push) before it is merged
+    run_added_commands = False
+
+    def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
+        base, head, revs = self.base, self.head, self.revs
+        if base is not None and head is not None:
+            # a base the head does not descend from (a pull request's base branch moved on
+            # after the fork): what the head changes is measured from where they meet
+            fork = git.merge_base(repo.worktree, base, head)
+            if fork is not None and fork != base:
+                base, revs = fork, [f"{fork}..{head}"]
+        records = gitlog.log_records(repo.worktree, revs)
+        if not records:
+            return None
+        if self.derive_base:
+            first_parents = records[0][1].split()
+            base = first_parents[0] if first_parents else None
+        head = head or records[-1][0]
+        base_snap = snapshot_at(repo, base)
+        # the ledger at the base: a range cannot end a rule and break it in one go
+        events = ledger_events(repo, compiler.cache, base) if base else []
+        from factory_os.rules.merges import answered  # the range path only
+
+        commits = [(record[0], record[1].split()) for record in records]
+        raw, whole = answered(repo.worktree, revs, commits, base)
+        changes = []
+        founded = False
+        for sha, parents, name, email, message, trailers in records:
+            files = file_changes(raw.get(sha, []), repo.local)
+            first = not founded and founding(base_snap, files)
+            founded = founded or first
+            changes.append(
+                Change(
+                    sha,
+                    files,
+                    name,
+                    email,
+                    tuple(parents.split()),
+                    message,
+                    parse_trailers(trailers),
+                    founding=first,
+                )
+            )
+
+        def fetch(wanted: list[str | None], paths: list[str]) -> bytes:
+            top = [repo.prefix + p for p in paths]
+            # a merge's own patch, then (read later, so it wins) the first-parent patch of
+            # the merges that answer for more than their combined diff
+            opened = [sha for sha in whole if sha in wanted]
+            return (
+                gitlog.log_patches(repo.worktree, revs, top)
+                + b"\n"
+                + gitlog.first_parent_patches(repo.worktree, opened, top)
+            )
+
+        def sign(ruleset: RuleSet) -> None:
+            if not ruleset.require_signed:
+                return
+            signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
+            signatures = gitlog.log_signatures(repo.worktree, revs, signers)
+            for change in changes:
+                change.signature = signatures.get(change.commit or "")
+
+        return Gathered(
+            changes,
+            base_snap,
+            snapshot_at(repo, head),
+            events,
+            Contents(fetch, repo.local),
+            base_commit=base,
+            head_commit=head,
+            revs=revs,
+            sign=sign,
+        )
+
+
+class WholeFiles(Contents):
+    """Every line of each file counts as added: for `--all`."""
+
+    def __init__(self, worktree: Path, blobs: dict[str, str]) -> None:
+        super().__init__(lambda _c, _p: b"", lambda p: p)
+        self._worktree = worktree
+        self._blobs = blobs
+
+    def _load(self) -> None:
+        self._loaded = True
+        wanted = sorted({p for paths in self._wanted.values() for p in paths})
+        data = git.cat_blobs(self._worktree, [self._blobs[p] for p in wanted])
+        for path in wanted:
+            content = data.get(self._blobs[path], b"")
+            lines = git.decode(content).split("\n")
+            self._added[(None, path)] = list(enumerate(lines, start=1))
+
+
+def _index_documents(repo: Repo, compiler: Compiler) -> tuple[Snapshot, Snapshot, list[RuleEvent]]:
+    """HEAD's documents, the index's, and the work tree's rule events: the rules in
+    force for a change not made yet, as for the commit hook."""
+    base = snapshot_at(repo, repo.head)
+    staged = file_changes(git.staged_changes(repo.worktree, repo.head), repo.local)
+    return base, base.changed(staged), ledger_events(repo, compiler.cache, None)
+
+
+class Tree(Source):
+    """Every file in the index, as if added in one change by no one in particular.
+
+    Only the rules about content run (forbidden-pattern, command): path-guard,
+    approval-required, append-only and required-trailer concern who changed what
+    and in which commit, which a tree alone does not say.
+    """
+
+    kinds = CONTENT_KINDS
+    identity = False
+
+    def gather(self, repo: Repo, compiler: Compiler) -> Gathered:
+        index = {
+            local: blob
+            for path, blob in git.tree_entries(repo.worktree, ":", ["."]).items()
+            if (local := repo.local(path)) is not None
+        }
+        files = [FileChange("A", git.ZERO_OID, blob, path) for path, blob in sorted(index.items())]
+        base, head, events = _index_documents(repo, compiler)
+        contents = WholeFiles(repo.worktree, index)
+        return Gathered([Change(None, files)], base, head, events, contents, base_commit=repo.head)
+
+
+class Proposed(Source):
+    """A write of PATHS (relative to the factory root) that has not happened yet, by
+    MEMBER (an id or email; None: FOS_ACTOR, then git's user.email), optionally acting
+    in ROLE only: the path rules in force (path-guard, and append-only for files that
+    exist) at every stage, as HEAD and the index have them."""
+
+    stage = "pre-commit"
+    kinds = GUARD_KINDS
+    every_stage = True
+    identity = False  # the member is named, not taken from a commit
+    documents = False
+
+    def __init__(self, paths: Sequence[str], *, member: str | None, role: str | None) -> None:
+        self.paths = list(paths)
+        self.member = member
+        self.role = role
+
+    def gather(self, repo: Repo, compiler: Compiler) -> Gathered:
+        base, head, events = _index_documents(repo, compiler)
+        # ls-tree takes paths literally: what it lists of them exists at HEAD
+        wanted = [repo.prefix + local for local in self.paths]
+        tracked = git.tree_entries(repo.worktree, repo.head, wanted) if repo.head else {}
+        files = [
+            FileChange(
+                "M" if repo.prefix + local in tracked else "A", git.ZERO_OID, git.ZERO_OID, local
+            )
+            for local in self.paths
+        ]
+        contents = Contents(lambda _c, _p: b"", repo.local)
+        return Gathered([Change(None, files)], base, head, events, contents)
+
+    def ready(self, repo: Repo, ruleset: RuleSet, gathered: Gathered) -> list[Finding]:
+        from factory_os.errors import UsageError
+        from factory_os.rules.actor import resolve_actor
+
+        who = self.member or resolve_actor(repo.root)
+        acting = ruleset.named(who)
+        if acting is None and self.member is not None:
+            raise UsageError(f"{self.member} is no member of team.yaml")
+        if self.role is not None and acting is not None:
+            if self.role not in acting.roles:
+                raise UsageError(
+                    f"{acting.id} does not hold the role {self.role}"
+                    f" (their roles: {', '.join(acting.roles) or 'none'})"
+                )
+            acting = Member(acting.id, (self.role,), acting.emails)
+        change = gathered.changes[0]
+        change.member = acting
+        change.author_email = acting.emails[0] if acting and acting.emails else who
+        if acting is not None or not ruleset.members or not change.files:
+            return []
+        # as the commit hook would treat a commit by this author
+        return [
+            Finding(
+                UNKNOWN_RULE_ID,
+                ruleset.unknown_author,
+                f"{who} is not a member of team.yaml (identity.unknown_author:"
+                f" {ruleset.unknown_author}); set FOS_ACTOR or --member to a member",
+                member=who,
+            )
+        ]
+
+    def settle(self, ruleset: RuleSet, findings: list[Finding]) -> list[Finding]:
+        # a ledger segment may grow; whether a write only appends cannot be known here
+        appending = {r.id for r in ruleset.rules if r.kind == "append-only"}
+        return [
+            f
+            for f in findings
+            if not (f.rule_id in appending and f.path is not None and is_segment(f.path))
+        ]
