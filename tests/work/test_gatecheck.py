@@ -125,9 +125,9 @@ def test_every_entry_a_commit_adds_names_its_member(item: tuple[Path, str, str])
     result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json")
     found = [f for f in findings(result.out) if f["rule_id"] == "fos:entry-actor-mismatch"]
     assert result.code == 1 and len(found) == 2
-    messages = sorted(f["message"] for f in found)
-    assert "names rita as its actor, but eve@example.com, who is no member" in messages[0]
-    assert "names sam as its actor, but rita committed it" in messages[1]
+    messages = " | ".join(f["message"] for f in found)
+    assert "names rita as its actor, but eve@example.com, who is no member" in messages
+    assert "names sam as its actor, but rita committed it" in messages
 
 
 def test_a_builder_signing_as_reviewer_by_hand_is_blocked(item: tuple[Path, str, str]) -> None:
