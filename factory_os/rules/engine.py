@@ -13,7 +13,7 @@ from importlib import import_module
 from types import ModuleType
 
 from factory_os.model.vocabulary import CHECK_KINDS
-from factory_os.rules import approvals, command, governed, identity, provenance
+from factory_os.rules import command, identity
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
@@ -71,12 +71,15 @@ def evaluate(
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
     # the kinds that read content say what they need first (`plan`), fetched in bulk
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
+    commits = with_identity and any(change.commit is not None for change in changes)
+    if commits:  # (the staged change's hook path does without them)
+        from factory_os.rules import approvals, governed, provenance
     for change in changes:
-        if with_identity:
+        if commits:
             provenance.plan(change, ctx)
         for rule, plan in planning:
             plan(rule, change, ctx)
-    if with_identity:
+    if commits:
         # built in, whatever the rule files say: who added each ledger entry, and
         # the approvals among them that count
         added = provenance.added_entries(changes, ctx)
