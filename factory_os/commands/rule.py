@@ -51,21 +51,37 @@ def _multiple(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--run", help="command: the shell command to run.")
 @click.option("--timeout", type=int, help="command: seconds before it fails.")
 @click.option("--from-incident", "from_incident", metavar="ID", help="The incident it comes from.")
+@click.option(
+    "--from-decision", "from_decision", metavar="ID", help="The DNA decision it comes from."
+)
 @click.option("--actor", help="Member adding it (default: FOS_ACTOR, then git user.email).")
 @click.pass_obj
 def add_cmd(
-    env: Env, /, file: Path | None, from_incident: str | None, actor: str | None, **options: Any
+    env: Env,
+    /,
+    file: Path | None,
+    from_incident: str | None,
+    from_decision: str | None,
+    actor: str | None,
+    **options: Any,
 ) -> int:
     """Append a rule from --file or from options; print its id.
 
-    The rule comes from an incident (--from-incident). An invalid rule or an
-    unknown incident exits 3 with path:line and writes nothing.
+    The rule comes from an incident (--from-incident, which then lists the rule
+    under its resulting rules) or a decision of DNA.md (--from-decision). An
+    invalid rule, a role roles.yaml does not define, or an unknown incident or
+    decision exits 3 with path:line and writes nothing.
     """
     if file is not None and not file.is_absolute():
         file = env.cwd / file
     emit(
         rule_life.add_rule(
-            cwd=env.cwd, from_incident=from_incident, file=file, options=options, actor=actor
+            cwd=env.cwd,
+            from_incident=from_incident,
+            from_decision=from_decision,
+            file=file,
+            options=options,
+            actor=actor,
         )
     )
     note_left_out(env.cwd)

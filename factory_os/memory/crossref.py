@@ -9,25 +9,26 @@ from typing import Any
 from factory_os.errors import Problem
 from factory_os.memory.documents import Loaded, Scan
 from factory_os.memory.packs import available_packs
-from factory_os.model.common import HEX_SUFFIX, SLUG, SLUG_MAX
+from factory_os.model.common import DECISION_ORIGIN_PREFIX, HEX_SUFFIX, SLUG, SLUG_MAX
 from factory_os.paths import FACTORY_DIR
+from factory_os.rules import role_refs
 
 DNA = f"{FACTORY_DIR}/DNA.md"
 
 
 def check(scan: Scan) -> Iterator[Problem]:
-    roles = set(scan.roles.value.roles) if scan.roles else None
-    yield from _team(scan, roles)
-    yield from _raci(scan, roles)
+    yield from _team(scan)
+    yield from _raci(scan)
     yield from _lifecycle(scan)
     yield from _specs(scan)
-    yield from _rules(scan, roles)
+    yield from _rules(scan)
+    yield from _role_names(scan)
     yield from _file_names(scan)
     yield from _decisions(scan)
     yield from _unique_ids(scan)
 
 
-def _team(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+def _team(scan: Scan) -> Iterator[Problem]:
     if scan.team is None:
         return
     seen_ids: dict[str, int] = {}
@@ -37,13 +38,6 @@ def _team(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
         if member.id in seen_ids:
             yield Problem(scan.team.rel, line, f"member id {member.id!r} is used twice")
         seen_ids[member.id] = line
-        for role_index, role in enumerate(member.roles):
-            if roles is not None and role not in roles:
-                yield Problem(
-                    scan.team.rel,
-                    scan.team.line_of("members", index, "roles", role_index),
-                    f"member {member.id!r} has role {role!r}, which roles.yaml does not define",
-                )
         for email in member.emails:
             if email in seen_emails and seen_emails[email] != member.id:
                 yield Problem(
@@ -54,17 +48,10 @@ def _team(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
             seen_emails[email] = member.id
 
 
-def _raci(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+def _raci(scan: Scan) -> Iterator[Problem]:
     if scan.raci is None:
         return
     raci = scan.raci.value
-    for index, role in enumerate(raci.roles):
-        if roles is not None and role not in roles:
-            yield Problem(
-                scan.raci.rel,
-                scan.raci.line_of("roles", index),
-                f"role {role!r} is not defined in roles.yaml",
-            )
     for stage, assignments in raci.stages.items():
         for role in assignments:
             if role not in raci.roles:
@@ -169,8 +156,27 @@ def _specs(scan: Scan) -> Iterator[Problem]:
                 )
 
 
-def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
+def _role_names(scan: Scan) -> Iterator[Problem]:
+    """Every role team.yaml, raci.yaml and the rules name is one roles.yaml defines
+    (`fos check` judges the same names, in `rules.inforce`)."""
+    if scan.roles is None:
+        return
+    defined = scan.roles.value.model_dump(mode="json")["roles"]
+    named: list[tuple[Loaded[Any], list[role_refs.RoleRef]]] = []
+    if scan.team is not None:
+        named.append((scan.team, role_refs.team_refs(scan.team.value.model_dump(mode="json"))))
+    if scan.raci is not None:
+        named.append((scan.raci, role_refs.raci_refs(scan.raci.value.model_dump(mode="json"))))
+    for loaded in scan.rules:
+        named.append((loaded, role_refs.rule_refs(loaded.value.model_dump(mode="json"))))
+    for loaded, refs in named:
+        for ref, message in role_refs.problems(refs, defined):
+            yield Problem(loaded.rel, loaded.line_of(*ref.loc), message)
+
+
+def _rules(scan: Scan) -> Iterator[Problem]:
     incidents = {loaded.value.id for loaded in scan.incidents}
+    decisions = {decision.id for decision in scan.decisions}
     rule_ids = {loaded.value.id for loaded in scan.rules}
     packs = available_packs()
     for loaded in scan.rules:
@@ -185,43 +191,35 @@ def _rules(scan: Scan, roles: set[str] | None) -> Iterator[Problem]:
                     loaded.line_of("id"),
                     f"a rule of pack {name!r} has an id R-{name}-...",
                 )
-        else:
-            if rule.origin not in incidents:
+        elif rule.origin.startswith(DECISION_ORIGIN_PREFIX):
+            decision = rule.origin.removeprefix(DECISION_ORIGIN_PREFIX)
+            if decision not in decisions:
                 yield Problem(
                     loaded.rel,
                     loaded.line_of("origin"),
-                    f"origin {rule.origin} names no incident in .factory/incidents/",
+                    f"origin {rule.origin} names no decision in {DNA}",
                 )
-            if not re.match(rf"^R-{HEX_SUFFIX}$", rule.id):
-                # R-<name>-... is a pack's namespace; a factory's own rules get random ids
-                # so that two branches never mint the same one
-                yield Problem(
-                    loaded.rel,
-                    loaded.line_of("id"),
-                    "a rule from an incident has an id R-<6+ hex>, as `fos rule add` makes",
-                )
+        elif rule.origin not in incidents:
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("origin"),
+                f"origin {rule.origin} names no incident in .factory/incidents/",
+            )
+        if not rule.origin.startswith("pack:") and not re.match(rf"^R-{HEX_SUFFIX}$", rule.id):
+            # R-<name>-... is a pack's namespace; a factory's own rules get random ids
+            # so that two branches never mint the same one
+            yield Problem(
+                loaded.rel,
+                loaded.line_of("id"),
+                "a rule from an incident or a decision has an id R-<6+ hex>,"
+                " as `fos rule add` makes",
+            )
         if rule.superseded_by is not None and rule.superseded_by not in rule_ids:
             yield Problem(
                 loaded.rel,
                 loaded.line_of("superseded_by"),
                 f"superseded_by {rule.superseded_by} names no rule",
             )
-        approvers: list[str] = getattr(rule.check, "approver_roles", [])
-        for key, names in (("scope", rule.scope.roles), ("check", approvers)):
-            field = "roles" if key == "scope" else "approver_roles"
-            for index, role in enumerate(names):
-                if roles is not None and role not in roles:
-                    yield Problem(
-                        loaded.rel,
-                        loaded.line_of(key, field, index),
-                        f"role {role!r} is not defined in roles.yaml",
-                    )
-                elif key == "check" and scan.roles and not scan.roles.value.roles[role].approver:
-                    yield Problem(
-                        loaded.rel,
-                        loaded.line_of(key, field, index),
-                        f"role {role!r} cannot approve: roles.yaml does not make it an approver",
-                    )
 
 
 def _file_names(scan: Scan) -> Iterator[Problem]:

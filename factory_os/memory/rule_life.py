@@ -20,9 +20,11 @@ from factory_os import clock, store
 from factory_os.errors import InvalidInput, Problem, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
+from factory_os.memory import documents
 from factory_os.memory.incidents import incident_path
-from factory_os.model.common import INCIDENT_ID, RULE_ID
+from factory_os.model.common import DECISION_ORIGIN_PREFIX, INCIDENT_ID, RULE_ID
 from factory_os.model.rule import Rule, RuleDraft
+from factory_os.rules import role_refs
 from factory_os.rules.actor import resolve_actor
 from factory_os.rules.status import WrittenRule, rule_states
 from factory_os.store import Factory
@@ -59,6 +61,7 @@ def add_rule(
     *,
     cwd: Path,
     from_incident: str | None,
+    from_decision: str | None = None,
     file: Path | None = None,
     options: dict[str, Any] | None = None,
     actor: str | None = None,
@@ -68,32 +71,30 @@ def add_rule(
     given = {k: v for k, v in (options or {}).items() if v not in (None, (), [], "")}
     if file is not None and given:
         raise UsageError(f"--file or rule options, not both (got {', '.join(sorted(given))})")
-    if from_incident is None:
+    if (from_incident is None) == (from_decision is None):
         raise UsageError(
-            "missing option --from-incident ID: every rule names its origin, an incident"
-            " or a pack (`fos init --pack`), and a rule added by hand comes from an"
-            " incident; record it first with `fos incident add`"
+            "give one of --from-incident ID or --from-decision ID: every rule names its"
+            " origin, an incident, a DNA decision or a pack (`fos init --pack`); record an"
+            " incident first with `fos incident add`, a decision with `fos dna add`"
         )
     if file is not None:
-        draft = store.validate(RuleDraft, store.load_yaml(file, _shown(file, cwd)))
+        doc = store.load_yaml(file, _shown(file, cwd))
+        draft = store.validate(RuleDraft, doc)
     else:
-        draft = _draft_from_options(given)
-    incident = incident_path(factory, from_incident)
-    if re.match(INCIDENT_ID, from_incident) is None or not incident.is_file():
-        raise InvalidInput.one(factory.rel(incident), 0, f"no incident {from_incident}")
-    if from_incident not in events.recorded(factory, "incident.recorded"):
-        raise InvalidInput.one(
-            factory.rel(incident),
-            0,
-            f"incident {from_incident} is not recorded in the ledger (run `fos verify`)",
-        )
+        doc, draft = None, _draft_from_options(given)
+    _require_roles(factory, draft, doc)
+    if from_incident is not None:
+        _require_incident(factory, from_incident)
+        origin = from_incident
+    else:
+        origin = _require_decision(factory, str(from_decision))
     who = resolve_actor(cwd, actor)
     rule_id = new_id("R", lambda c: rule_path(factory, c).exists())
     rule = Rule.model_validate(
         {
             **draft.model_dump(),
             "id": rule_id,
-            "origin": from_incident,
+            "origin": origin,
             "created_at": clock.now(),
             "created_by": who,
         }
@@ -109,9 +110,44 @@ def add_rule(
         kind="rule.added",
         actor=who,
         subject=rule_id,
-        data={"origin": from_incident, "severity": rule.severity, "check": rule.check.kind},
+        data={"origin": origin, "severity": rule.severity, "check": rule.check.kind},
     )
     return rule_id
+
+
+def _require_roles(factory: Factory, draft: RuleDraft, doc: store.YamlDocument | None) -> None:
+    """Every role the rule names is one roles.yaml defines: a typo would bind no one."""
+    if not (factory.dir / "roles.yaml").is_file():
+        return  # nothing to judge by (`fos validate` reports the missing file)
+    defined = documents.load_roles(factory).model_dump(mode="json")["roles"]
+    refs = role_refs.rule_refs(draft.model_dump(mode="json"))
+    problems = [
+        Problem(doc.rel, doc.line_of(ref.loc), message)
+        if doc is not None
+        else Problem("<options>", 0, f"--{'approver-' if ref.approver else ''}role: {message}")
+        for ref, message in role_refs.problems(refs, defined)
+    ]
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _require_incident(factory: Factory, incident_id: str) -> None:
+    incident = incident_path(factory, incident_id)
+    if re.match(INCIDENT_ID, incident_id) is None or not incident.is_file():
+        raise InvalidInput.one(factory.rel(incident), 0, f"no incident {incident_id}")
+    if incident_id not in events.recorded(factory, "incident.recorded"):
+        raise InvalidInput.one(
+            factory.rel(incident),
+            0,
+            f"incident {incident_id} is not recorded in the ledger (run `fos verify`)",
+        )
+
+
+def _require_decision(factory: Factory, decision_id: str) -> str:
+    """The origin naming DECISION_ID, a decision of DNA.md."""
+    if not any(d.id == decision_id for d in documents.load_decisions(factory)):
+        raise InvalidInput.one(factory.rel(factory.dir / "DNA.md"), 0, f"no decision {decision_id}")
+    return f"{DECISION_ORIGIN_PREFIX}{decision_id}"
 
 
 def _shown(path: Path, cwd: Path) -> str:

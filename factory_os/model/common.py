@@ -23,6 +23,8 @@ OVERRIDE_ID = rf"^OVR-{HEX_SUFFIX}$"
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 SLUG_MAX = 80
 PACK_ORIGIN = r"^pack:[a-z][a-z0-9-]*@[0-9]+$"
+DECISION_ORIGIN_PREFIX = "decision:"
+DECISION_ORIGIN = rf"^{DECISION_ORIGIN_PREFIX}D-{HEX_SUFFIX}$"
 
 RuleId = Annotated[str, Field(pattern=RULE_ID)]
 IncidentId = Annotated[str, Field(pattern=INCIDENT_ID)]

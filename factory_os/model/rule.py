@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from factory_os.model.common import (
+    DECISION_ORIGIN,
     INCIDENT_ID,
     PACK_ORIGIN,
     NonEmpty,
@@ -124,8 +125,9 @@ class Rule(Strict):
     statement: NonEmpty = Field(description="The imperative sentence an agent is shown.")
     rationale: str = ""
     origin: str = Field(
-        pattern=rf"({INCIDENT_ID})|({PACK_ORIGIN})",
-        description="The incident it came from, or pack:<name>@<version>.",
+        pattern=rf"({INCIDENT_ID})|({PACK_ORIGIN})|({DECISION_ORIGIN})",
+        description="The incident it came from, decision:<D-id> of DNA.md, or"
+        " pack:<name>@<version>.",
     )
     severity: RuleSeverity = "block"
     status: RuleStatus = "active"

@@ -8,25 +8,58 @@ a finding instead of stopping.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from factory_os import store
 from factory_os.errors import InvalidInput
+from factory_os.rules import role_refs
+from factory_os.rules.role_refs import RoleRef
 from factory_os.rules.scope import literal_prefixes, translate
 
-KINDS = ("rule", "team", "roles", "config")
+KINDS = ("rule", "team", "roles", "config", "raci")
+# the role names a document uses, found with `role_refs` and judged at check time
+REFS: dict[str, Callable[[Mapping[str, Any]], list[RoleRef]]] = {
+    "rule": role_refs.rule_refs,
+    "team": role_refs.team_refs,
+    "raci": role_refs.raci_refs,
+}
 
 
 def compile_document(kind: str, text: str, rel: str) -> dict[str, Any]:
     try:
         doc = store.parse_yaml(text, rel)
         if kind == "rule":
-            return _rule(doc)
-        model = _model(kind)
-        dumped: dict[str, Any] = store.validate(model, doc).model_dump(mode="json")
-        return dumped
+            compiled = _rule(doc)
+        else:
+            compiled = store.validate(_model(kind), doc).model_dump(mode="json")
     except InvalidInput as exc:
         return {"invalid": [[p.line, p.message] for p in exc.problems]}
+    if kind in REFS:
+        # as stored: [role, line, who, approver]
+        refs = REFS[kind](doc.plain)  # validated: shaped as the model says
+        compiled["role_refs"] = [[r.role, doc.line_of(r.loc), r.who, r.approver] for r in refs]
+    if kind == "raci":
+        compiled = {"role_refs": compiled["role_refs"]}  # all a check needs of it
+    elif kind == "roles":
+        compiled["cannot"] = _cannot(compiled, doc)
+    return compiled
+
+
+def _cannot(roles: Mapping[str, Any], doc: store.YamlDocument) -> dict[str, Any]:
+    """Each role's `cannot` paths, translated, with the line of each pattern."""
+    out = {}
+    for name, role in roles["roles"].items():
+        patterns = role["cannot"]["paths"]
+        if not patterns:
+            continue
+        translated, lines = [], []
+        for index, pattern in enumerate(patterns):
+            for regex in translate([pattern]):  # none for a comment or a blank
+                translated.append(regex)
+                lines.append(doc.line_of(("roles", name, "cannot", "paths", index)))
+        out[name] = {"paths": translated, "lines": lines, "patterns": patterns}
+    return out
 
 
 def required_literal(pattern: str) -> str:
@@ -59,9 +92,10 @@ def required_literal(pattern: str) -> str:
 
 def _model(kind: str) -> Any:
     from factory_os.model.factory import FactoryConfig
+    from factory_os.model.raci import Raci
     from factory_os.model.team import Roles, Team
 
-    return {"team": Team, "roles": Roles, "config": FactoryConfig}[kind]
+    return {"team": Team, "roles": Roles, "config": FactoryConfig, "raci": Raci}[kind]
 
 
 def _rule(doc: store.YamlDocument) -> dict[str, Any]:

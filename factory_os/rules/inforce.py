@@ -21,10 +21,11 @@ from pathlib import Path
 from factory_os import paths
 from factory_os.git import plumbing as git
 from factory_os.paths import FACTORY_DIR
-from factory_os.rules import status as rule_status
+from factory_os.rules import role_refs, status as rule_status
 from factory_os.rules.cache import Cache
 from factory_os.rules.compiled import CompiledRule, RuleSet, assemble, members_of
 from factory_os.rules.finding import Finding
+from factory_os.rules.role_refs import RoleRef
 from factory_os.rules.status import RuleEvent, WrittenRule, file_id
 
 TYPE_CHECKING = False
@@ -38,6 +39,7 @@ DOCUMENTS = {
     "team": f"{FACTORY_DIR}/team.yaml",
     "roles": f"{FACTORY_DIR}/roles.yaml",
     "config": f"{FACTORY_DIR}/factory.yaml",
+    "raci": f"{FACTORY_DIR}/raci.yaml",
 }
 IN_FORCE = "fos:rules-in-force"
 INVALID = "fos:invalid-document"
@@ -169,8 +171,8 @@ def rules_in_force(
     # the head's versions too: added rules apply, and an edited one is reported by id
     wanted += [("rule", b, p) for p, b in head.rules().items()]
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
-    if not founding and DOCUMENTS["team"] in head.blobs:
-        wanted.append(("team", head.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
+    # the documents as of the change, which must make sense on their own (`_role_names`)
+    wanted += [(k, head.blobs[p], p) for k, p in DOCUMENTS.items() if p in head.blobs]
     compiler.load(wanted)
 
     findings: list[Finding] = []
@@ -201,13 +203,18 @@ def rules_in_force(
             findings.extend(_invalid(path, compiled))
             compiled = None
         docs[kind] = compiled
+    for kind, path in DOCUMENTS.items():
+        now = head.blobs.get(path)
+        if now is not None and now != docs_from.blobs.get(path):
+            compiled = compiler.get(kind, now)
+            if "invalid" in compiled:
+                findings.extend(_invalid(path, compiled))
+    findings.extend(_role_names(compiler, head))
     extra = []
     if not founding and DOCUMENTS["team"] in head.blobs:
         head_team = compiler.get("team", head.blobs[DOCUMENTS["team"]])
-        if head_team is not None and "invalid" not in head_team:
+        if "invalid" not in head_team:
             extra = members_of(head_team)
-        elif head_team is not None:
-            findings.extend(_invalid(DOCUMENTS["team"], head_team))
     written = [WrittenRule(r.id, r.source, r.status, r.superseded_by) for r in rules]
     states = rule_status.file_states(written, events)
     active = [r for r, state in zip(rules, states, strict=True) if state.status == "active"]
@@ -215,6 +222,41 @@ def rules_in_force(
         active, team=docs["team"], extra_members=extra, config=docs["config"], roles=docs["roles"]
     )
     return ruleset, findings, founding
+
+
+def _role_names(compiler: Compiler, head: Snapshot) -> list[Finding]:
+    """Every role the documents as of the change name (team.yaml, raci.yaml, the
+    rules) must be one their roles.yaml defines: a typo would bind no one."""
+    roles_blob = head.blobs.get(DOCUMENTS["roles"])
+    roles = compiler.get("roles", roles_blob) if roles_blob is not None else None
+    if roles is None or "invalid" in roles:
+        return []  # no roles to judge by (an invalid roles.yaml is reported as such)
+    named = [("rule", path, blob) for path, blob in sorted(head.rules().items())]
+    for kind in ("team", "raci"):
+        if DOCUMENTS[kind] in head.blobs:
+            named.append((kind, DOCUMENTS[kind], head.blobs[DOCUMENTS[kind]]))
+    findings = []
+    for kind, path, blob in named:
+        compiled = compiler.get(kind, blob)
+        if compiled is None or "invalid" in compiled:
+            continue
+        # compiled, a reference's place is the line it is on
+        refs = [
+            RoleRef(role, (line,), who, approver)
+            for role, line, who, approver in compiled.get("role_refs", ())
+        ]
+        for ref, message in role_refs.problems(refs, roles["roles"]):
+            line = ref.loc[0]
+            findings.append(
+                Finding(
+                    INVALID,
+                    "block",
+                    f"invalid document: {message}",
+                    path,
+                    line if isinstance(line, int) else None,
+                )
+            )
+    return findings
 
 
 def ledger_events(repo: Repo, cache: Cache, treeish: str | None) -> list[RuleEvent]:

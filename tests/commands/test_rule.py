@@ -188,7 +188,7 @@ def test_a_rule_without_an_origin_says_what_an_origin_is(repo: Path) -> None:
     make_factory(repo)
     result = fos(repo, "rule", "add", "--title", "t", "--statement", "s")
     assert result.code == 2
-    assert "--from-incident" in result.err and "an incident or a pack" in result.err
+    assert "--from-incident" in result.err and "an incident, a DNA decision or a pack" in result.err
 
 
 def test_two_concurrent_retires_cannot_both_succeed(repo: Path) -> None:

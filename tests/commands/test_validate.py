@@ -519,8 +519,8 @@ def test_a_rule_from_an_incident_has_a_random_id(factory_repo: Path, rule_id: st
             f"rules/{rule_id}.yaml": RULE.replace("id: R-abc123", f"id: {rule_id}"),
         },
         [
-            f".factory/rules/{rule_id}.yaml:1: a rule from an incident has an id R-<6+ hex>,"
-            " as `fos rule add` makes"
+            f".factory/rules/{rule_id}.yaml:1: a rule from an incident or a decision has an id"
+            " R-<6+ hex>, as `fos rule add` makes"
         ],
     )
 
