@@ -165,3 +165,25 @@ def test_an_approval_already_merged_counts_after_a_squash(team_repo: Path) -> No
     git(team_repo, "merge", "-q", "--squash", "feature")
     commit_as(team_repo, "forge@example.com", "the feature, squashed")
     assert "fos:governed-change" in rule_ids(check(team_repo, base))
+
+
+def test_a_rule_from_a_decision_needs_an_approval_one_from_an_incident_does_not(
+    team_repo: Path,
+) -> None:
+    act_as(team_repo, "ana")
+    decision = fos(team_repo, "dna", "add", "--title", "Amounts are decimal strings")
+    assert decision.code == 0, decision.output
+    base = commit_all(team_repo, "decide")
+    secret_rule(team_repo)  # from an incident, by ana: ordinary
+    assert check(team_repo, base).code == 0
+    act_as(team_repo, "forge")
+    added = fos(team_repo, "rule", "add", "--title", "Decimal amounts", "--statement",
+                "Never use float for amounts.", "--from-decision", decision.out.strip())  # fmt: skip
+    assert added.code == 0, added.output
+    commit_as(team_repo, "forge@example.com", "rule from the decision")
+    result = check(team_repo, base)
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "fos:governed-change"
+    assert f"adds {added.out.strip()} from decision:{decision.out.strip()}" in finding["message"]
+    act(team_repo, "lens", "approve", "--commit", "HEAD")
+    assert check(team_repo, base).code == 0
