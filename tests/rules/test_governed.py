@@ -177,8 +177,9 @@ def test_a_rule_from_a_decision_needs_an_approval_one_from_an_incident_does_not(
     secret_rule(team_repo)  # from an incident, by ana: ordinary
     assert check(team_repo, base).code == 0
     act_as(team_repo, "forge")
+    origin = ("--from-decision", decision.out.strip())
     added = fos(team_repo, "rule", "add", "--title", "Decimal amounts", "--statement",
-                "Never use float for amounts.", "--from-decision", decision.out.strip())  # fmt: skip
+                "Never use float for amounts.", *origin)  # fmt: skip
     assert added.code == 0, added.output
     commit_as(team_repo, "forge@example.com", "rule from the decision")
     result = check(team_repo, base)
