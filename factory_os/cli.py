@@ -20,6 +20,7 @@ from factory_os.errors import EXIT_FINDINGS, EXIT_USAGE, FosError, InvalidInput
 # command name -> module under factory_os.commands that defines `cli`
 COMMANDS: dict[str, str] = {
     "init": "init",
+    "agents": "agents",
     "validate": "validate",
     "schemas": "schemas",
     "incident": "incident",

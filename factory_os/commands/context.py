@@ -56,13 +56,15 @@ def cli(
 ) -> int:
     """Print what an agent should know before it starts work.
 
-    In order: the accepted DNA decisions; the active rules that bind the role
-    and the paths (a rule binds when its scope names no role or this role, and
-    no path or one of these paths), blocking ones first; the knowledge notes
-    whose paths or tags match (roles count as tags; notes with neither concern
-    everyone); the latest session digests (context.digests in factory.yaml);
-    open items. Items are taken in that order while they fit the budget; the
-    ones left out are listed by id, so they can be asked for.
+    In order: the active rules that bind the role and the paths (a rule binds
+    when its scope names no role or this role, and no path or one of these
+    paths), blocking ones first; the accepted DNA decisions; open items; the
+    knowledge notes whose paths or tags match (roles count as tags; notes with
+    neither concern everyone); the latest session digests (context.digests in
+    factory.yaml). Every blocking rule that binds is shown: when they alone
+    exceed the budget, nothing is printed and the exit code is 1. The other
+    items are taken in that order while they fit the budget; the ones left out
+    are listed by id, so they can be asked for.
 
     The output is deterministic: the same files give the same bytes. --format
     json adds the manifest (each item's id and sha256, and one hash over them)

@@ -38,13 +38,20 @@ def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) 
     Uses the same path-guard and append-only rules as the commit hook (the rules
     of HEAD plus those staged). As a Claude Code PreToolUse hook (matcher
     Write|Edit|MultiEdit|NotebookEdit, command `fos guard`), a refusal is a JSON
-    "deny" decision with the reason, shown to the agent.
+    "deny" decision with the reason, shown to the agent; the text a Write, Edit
+    or MultiEdit would leave is checked against the forbidden-pattern rules
+    (only the lines it adds); and a write that needs an approval (the agents'
+    settings, the hook configuration, the team) is an "ask" decision, for the
+    person at the keyboard. With --path, a write that needs an approval is
+    allowed (exit 0) with a note on standard error.
     """
     if paths:
-        findings = guard(env.cwd, paths=list(paths), member=member, role=role)
-        if findings:
-            click.echo(f"fos guard: {reason(findings)}", err=True)
+        verdict = guard(env.cwd, paths=list(paths), member=member, role=role)
+        if verdict.findings:
+            click.echo(f"fos guard: {reason(verdict.findings)}", err=True)
             return EXIT_FINDINGS
+        if verdict.approvals:
+            click.echo(f"fos guard: {reason(verdict.approvals, 'held for approval')}", err=True)
         return EXIT_OK
     try:
         payload = json.loads(sys.stdin.read() or "null")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,9 +14,24 @@ from factory_os.commands._body import read_body
 from factory_os.commands.options import Env, emit, format_option, note_left_out, selection_options
 from factory_os.context.sessions import digest_body, end_session, sessions, start_session
 from factory_os.errors import EXIT_OK, UsageError
+from factory_os.integrations import claude
 from factory_os.rules.actor import resolve_actor
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+hook_option = click.option(
+    "--hook",
+    type=click.Choice(["claude"]),
+    help="Run as the agent's hook: read its JSON on standard input, answer in its"
+    " format (`fos agents install claude` sets this up).",
+)
+
+
+def read_hook_payload() -> Any:
+    try:
+        return json.loads(sys.stdin.read() or "null")
+    except ValueError as exc:
+        raise UsageError(f"standard input is not the hook's JSON: {exc}") from None
 
 
 @click.group("session")
@@ -31,17 +47,29 @@ def cli() -> None:
 @cli.command("start")
 @selection_options
 @click.option("--actor", metavar="MEMBER", help="Who works (default: FOS_ACTOR, git email).")
+@hook_option
 @format_option("text", "json")
 @click.pass_obj
-def start_command(env: Env, /, actor: str | None, output_format: str, **selection: Any) -> int:
+def start_command(
+    env: Env, /, actor: str | None, hook: str | None, output_format: str, **selection: Any
+) -> int:
     """Open a session: print its id (first line) and the context.
 
     The context is what `fos context` prints for the same options; the
     ledger's session.started event records its manifest hash, the role and
     the commit checked out, so `session end` can list the commits made since.
+    With --hook claude, as Claude Code's SessionStart hook: the answer carries
+    the context, and a session still open for the same Claude Code session
+    (resumed, compacted) is kept rather than opened again.
     """
     who = resolve_actor(env.cwd, actor or selection["member"])
-    opened = start_session(store.find_factory(env.cwd), actor=who, **selection)
+    factory = store.find_factory(env.cwd)
+    if hook is not None:
+        answer = claude.start_from_hook(factory, read_hook_payload(), actor=who, **selection)
+        emit(json.dumps(answer, ensure_ascii=False) + "\n")
+        note_left_out(env.cwd)
+        return EXIT_OK
+    opened = start_session(factory, actor=who, **selection)
     if output_format == "json":
         emit(json.dumps(opened.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -61,7 +89,8 @@ def _item(flag: str, name: str, section: str) -> Callable[[F], F]:
 
 
 @cli.command("end")
-@click.option("--session", "session_id", required=True, metavar="ID", help="The session's id.")
+@click.option("--session", "session_id", metavar="ID", help="The session's id.")
+@hook_option
 @click.option(
     "--digest-file",
     metavar="FILE",
@@ -78,7 +107,8 @@ def _item(flag: str, name: str, section: str) -> Callable[[F], F]:
 def end_command(
     env: Env,
     /,
-    session_id: str,
+    session_id: str | None,
+    hook: str | None,
     digest_file: str | None,
     actor: str | None,
     **sections: tuple[str, ...],
@@ -89,7 +119,21 @@ def end_command(
     hash recorded at start, the commits made since the start) is written by
     fos; the body comes from --digest-file or from the section options
     (--done, --not-done, --decision, --pitfall, --next; each repeatable).
+
+    With --hook claude, as Claude Code's SessionEnd hook: the session its
+    SessionStart hook opened, if the agent has not ended it, ends with a
+    digest stub that says no digest was written.
     """
+    if hook is not None:
+        factory = store.find_factory(env.cwd)
+        who = resolve_actor(env.cwd, actor)
+        ended = claude.end_from_hook(factory, read_hook_payload(), actor=who)
+        if ended is not None:
+            click.echo(f"fos: {ended}: the session ended without a digest", err=True)
+            note_left_out(env.cwd)
+        return EXIT_OK
+    if session_id is None:
+        raise UsageError("name the session: --session ID (see `fos session list --open`)")
     if digest_file is not None and any(sections.values()):
         raise UsageError("give either --digest-file or the section options, not both")
     body = read_body(env.cwd, digest_file) if digest_file is not None else digest_body(sections)

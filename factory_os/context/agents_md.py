@@ -42,6 +42,16 @@ def managed_block(factory: Factory) -> str:
     return f"{BEGIN}\n{INTRO}\n\n{body}\n{END}\n"
 
 
+def managed_part(text: str) -> list[str]:
+    """The lines of TEXT from the first marker to the last (none when it has none):
+    what a write leaves alone when it leaves the block alone."""
+    lines = text.splitlines()
+    marks = [
+        i for i, line in enumerate(lines) if line.startswith(BEGIN[:22]) or line.rstrip() == END
+    ]
+    return lines[marks[0] : marks[-1] + 1] if marks else []
+
+
 def splice(text: str, block: str, rel: str) -> str:
     """TEXT with its managed block replaced by BLOCK (appended when it has none)."""
     lines = text.splitlines(keepends=True)

@@ -1,12 +1,14 @@
 """The session-start bundle (DESIGN section 6): what an agent is shown, within a budget.
 
-Sections, in this order: the accepted DNA decisions; the active rules that bind
-the role and the paths, blocking ones first; open items (the latest handoff,
-escalations, overrides on the paths: `factory_os.work.open_items`), always
-shown; the knowledge notes whose paths or tags match; the latest session
-digests. Items are taken in that order while they fit the budget; an item that
-does not fit is listed, by id, in `omitted`, and smaller items after it may
-still be taken.
+Sections, in this order: the active rules that bind the role and the paths,
+blocking ones first; the accepted DNA decisions; open items (the latest
+handoff, escalations, overrides on the paths: `factory_os.work.open_items`),
+always shown; the knowledge notes whose paths or tags match; the latest session
+digests. Every blocking rule that binds is always shown: when they do not all
+fit the budget, building the bundle fails (`BudgetTooSmall`) rather than leave
+one out. The other items are taken in order while they fit; an item that does
+not fit is listed, by id, in `omitted`, and smaller items after it may still be
+taken.
 
 The bundle is deterministic: the same files give the same bytes (no clock, no
 environment, stable order). Its manifest names each item with the sha256 of its
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from factory_os.errors import UsageError
+from factory_os.errors import FosError, UsageError
 from factory_os.ledger import canonical
 from factory_os.memory.catalog import Catalog, DecisionInfo, DigestInfo, NoteInfo, RuleInfo
 from factory_os.rules import pathmatch
@@ -37,8 +39,8 @@ CHARS_PER_TOKEN = 4
 # room kept for the list of what was left out
 OMITTED_RESERVE_CHARS = 240
 SECTION_TITLES = {
-    "decision": "Architecture decisions (DNA)",
     "rule": "Rules that bind you",
+    "decision": "Architecture decisions (DNA)",
     "knowledge": "Knowledge",
     "digest": "Latest session digests",
 }
@@ -52,7 +54,15 @@ SHOW_HINT = (
 
 def estimate_tokens(text: str) -> int:
     """Tokens of TEXT, estimated as characters / 4 (rounded up)."""
-    return -(-len(text) // CHARS_PER_TOKEN)
+    return tokens_for(len(text))
+
+
+def tokens_for(chars: int) -> int:
+    return -(-chars // CHARS_PER_TOKEN)
+
+
+class BudgetTooSmall(FosError):
+    """The blocking rules that bind do not all fit the budget (exit 1: none is dropped)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Item:
     id: str
     kind: str
     text: str
+    binding: bool = False  # a blocking rule: shown whatever the budget, or no bundle
 
     @property
     def digest(self) -> str:
@@ -147,8 +158,8 @@ def build_context(
         relative = [_relative(factory, p) for p in paths]
         selection = _selection(catalog, role, member, relative, tags)
         candidates = [
-            *(_decision_item(d) for d in catalog.decisions() if d.status == "accepted"),
             *(_rule_item(r) for r in select_rules(catalog.rules_with_status(), selection)),
+            *(_decision_item(d) for d in catalog.decisions() if d.status == "accepted"),
             *(_note_item(n) for n in select_notes(catalog.notes(), selection)),
             *(
                 _digest_item(d)
@@ -274,7 +285,7 @@ def _decision_item(d: DecisionInfo) -> Item:
 
 
 def _rule_item(r: RuleInfo) -> Item:
-    return Item(r.id, "rule", f"- `{r.id}` ({r.severity}): {r.statement}")
+    return Item(r.id, "rule", f"- `{r.id}` ({r.severity}): {r.statement}", r.severity == "block")
 
 
 def _note_item(n: NoteInfo) -> Item:
@@ -315,6 +326,12 @@ def _header(selection: Selection) -> str:
     return f"# Factory context\n\nFor {who}.\n"
 
 
+def _whom(selection: Selection) -> str:
+    roles = f"role {', '.join(selection.roles)}" if selection.roles else "every role"
+    paths = f"paths {', '.join(selection.paths)}" if selection.paths else "every path"
+    return f"{roles} and {paths}"
+
+
 def _open_items(items: tuple[str, ...]) -> str:
     """The section of open items; an item of several lines keeps its indentation."""
     body = "\n".join(f"- {item}" for item in items) if items else "None."
@@ -334,10 +351,11 @@ def _fit(
     limit = budget * CHARS_PER_TOKEN
     header = _header(selection)
     tail = _open_items(open_items)
-    room = limit - len(header) - len(tail) - OMITTED_RESERVE_CHARS
+    frame = len(header) + len(tail) + OMITTED_RESERVE_CHARS
+    room = limit - frame
     if room < 0:
-        minimum = estimate_tokens(header + tail) + OMITTED_RESERVE_CHARS // CHARS_PER_TOKEN
-        raise UsageError(f"a budget of {budget} tokens is too small (at least {minimum})")
+        raise UsageError(f"a budget of {budget} tokens is too small (at least {tokens_for(frame)})")
+    _require_binding(selection, budget, frame, candidates)
     chunks = [header]
     taken: list[Item] = []
     omitted: list[Item] = []
@@ -367,6 +385,22 @@ def _fit(
         open_items=open_items,
         text="".join(chunks),
     )
+
+
+def _require_binding(selection: Selection, budget: int, frame: int, candidates: list[Item]) -> None:
+    """Fail unless every blocking rule that binds fits in BUDGET next to the FRAME.
+
+    They come first among the candidates (`build_context`), so when they fit here
+    `_fit` takes every one of them."""
+    binding = [item for item in candidates if item.binding]
+    needed = frame + sum(len(_chunk(item, index == 0)) for index, item in enumerate(binding))
+    if needed > budget * CHARS_PER_TOKEN:
+        minimum = tokens_for(needed)
+        raise BudgetTooSmall(
+            f"the {len(binding)} blocking rules that bind {_whom(selection)} need a budget of"
+            f" at least {minimum} tokens, not {budget}; none is left out: raise --budget"
+            " (or context.budget_tokens in factory.yaml), or narrow --role and --paths"
+        )
 
 
 def _omitted(omitted: list[Item], room: int) -> str:

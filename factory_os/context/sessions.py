@@ -65,6 +65,7 @@ class SessionRecord:
     head: str | None
     manifest_hash: str
     ended: bool
+    agent_session: str | None = None  # the agent's own session id, when a hook opened it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,14 +95,22 @@ def start_session(
     paths: Sequence[str] = (),
     tags: Sequence[str] = (),
     budget: int | None = None,
+    agent_session: str | None = None,
 ) -> OpenedSession:
+    """Build the context and record the session's start; AGENT_SESSION is the id the
+    agent's own tool gave the session (its hooks find the session by it)."""
     from factory_os.ledger import events
 
     bundle = build_context(factory, role=role, member=member, paths=paths, tags=tags, budget=budget)
     session_id = new_session_id(factory)
     head = factory.repo.head
     data: dict[str, Any] = {"manifest_hash": bundle.manifest_hash}
-    optional = {"role": role, "member": bundle.selection.member, "head": head}
+    optional = {
+        "role": role,
+        "member": bundle.selection.member,
+        "head": head,
+        "agent_session": agent_session,
+    }
     data.update({key: value for key, value in optional.items() if value})
     if bundle.selection.paths:
         data["paths"] = list(bundle.selection.paths)
@@ -127,6 +136,7 @@ def sessions(factory: Factory) -> list[SessionRecord]:
                 head=_text(data.get("head")),
                 manifest_hash=str(data.get("manifest_hash", "")),
                 ended=False,
+                agent_session=_text(data.get("agent_session")),
             )
         elif entry.kind == ENDED:
             ended.add(entry.subject)
@@ -135,6 +145,12 @@ def sessions(factory: Factory) -> list[SessionRecord]:
         for record in started.values()
     ]
     return sorted(records, key=lambda r: (r.id, r.started_at))
+
+
+def open_session_of(factory: Factory, agent_session: str) -> SessionRecord | None:
+    """The open session an agent's hook opened under AGENT_SESSION, the latest if several."""
+    found = [r for r in sessions(factory) if r.agent_session == agent_session and not r.ended]
+    return found[-1] if found else None
 
 
 def _text(value: object) -> str | None:

@@ -1,30 +1,38 @@
-"""Guard: would this write break a path rule? For editors and agent hooks (`fos guard`).
+"""Guard: would this write break a rule? For editors and agent hooks (`fos guard`).
 
 It applies the same path-guard (and append-only) rules as the commit hook, to a
-write that has not happened yet. With `--path` it answers by exit code (0
-allowed, 1 refused, with one line saying why). Without `--path` it reads a
-Claude Code PreToolUse hook's JSON from standard input and answers in that
-hook's format: a refusal is `hookSpecificOutput.permissionDecision: "deny"` with
-the reason; an allowed write prints nothing, so Claude Code's own permission
-rules still decide (an "allow" would skip the user's prompt).
+write that has not happened yet; when the text of the write is known (a Claude
+Code Write, Edit or MultiEdit), the forbidden-pattern rules too, over the lines
+it adds (an Edit's new text is its old_string replaced by new_string in the file
+as it is now). With `--path` it answers by exit code (0 allowed, 1 refused,
+with one line saying why). Without `--path` it reads a Claude Code PreToolUse
+hook's JSON from standard input and answers in that hook's format: a refusal is
+`hookSpecificOutput.permissionDecision: "deny"` with the reason; a write that
+an approval-required rule covers (the agents' settings, the hooks, the team) is
+"ask", so the person at the keyboard decides; an allowed write prints nothing,
+so Claude Code's own permission rules still decide (an "allow" would skip the
+user's prompt).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from factory_os.errors import UsageError
 from factory_os.integrations.checks import seam
-from factory_os.rules import Finding, check_paths
+from factory_os.rules import Finding
+from factory_os.rules.paths import Verdict, check_write
 
 PATH_KEYS = ("file_path", "notebook_path", "path")
+AGENTS_MD = "AGENTS.md"
 
 
-def reason(findings: list[Finding]) -> str:
+def reason(findings: list[Finding], verb: str = "refused") -> str:
     first = findings[0]
     more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-    return f"refused by {first.rule_id}: {first.message}{more}"
+    return f"{verb} by {first.rule_id}: {first.message}{more}"
 
 
 def paths_from_hook(payload: Any) -> tuple[list[str], Path | None]:
@@ -39,29 +47,92 @@ def paths_from_hook(payload: Any) -> tuple[list[str], Path | None]:
     return paths, Path(cwd) if isinstance(cwd, str) and cwd else None
 
 
-def guard(cwd: Path, *, paths: list[str], member: str | None, role: str | None) -> list[Finding]:
+def texts_from_hook(payload: dict[str, Any], where: Path) -> dict[str, tuple[str, str]]:
+    """path -> (its text now, the text the tool call would leave), for the calls whose
+    text is known: Write (content), Edit (old_string -> new_string), MultiEdit (edits)."""
+    tool_input = payload.get("tool_input") or {}
+    path = tool_input.get("file_path")
+    if not isinstance(path, str):
+        return {}
+    target = Path(path) if Path(path).is_absolute() else where / path
+    tool = payload.get("tool_name")
+    if tool == "Write" and isinstance(tool_input.get("content"), str):
+        return {str(target): (_current(target), tool_input["content"])}
+    edits = tool_input.get("edits") if tool == "MultiEdit" else [tool_input]
+    if tool not in ("Edit", "MultiEdit") or not isinstance(edits, list):
+        return {}
+    old = new = _current(target)
+    for edit in edits:
+        if not isinstance(edit, dict):
+            raise UsageError(f"{tool}: each edit must be an object")
+        before, after = edit.get("old_string"), edit.get("new_string")
+        if not isinstance(before, str) or not isinstance(after, str):
+            raise UsageError(f"{tool}: old_string and new_string must be strings")
+        count = -1 if edit.get("replace_all") is True else 1
+        new = new.replace(before, after, count) if before else after + new
+    return {str(target): (old, new)}
+
+
+def _current(path: Path) -> str:
+    """The file's text now ("" when there is none), read as the write would see it."""
+    try:
+        return path.read_bytes().decode("utf-8", "surrogateescape")
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def guard(
+    cwd: Path,
+    *,
+    paths: list[str],
+    member: str | None,
+    role: str | None,
+    texts: Mapping[str, tuple[str, str]] | None = None,
+) -> Verdict:
+    """The blocking findings of writing PATHS (with TEXTS, their content) and the
+    approvals the write needs."""
     absolute = [p if Path(p).is_absolute() else str(cwd / p) for p in paths]
-    findings = check_paths(cwd, member=member, role=role, paths=absolute, seam=seam())
-    return [f for f in findings if f.blocking]
+    verdict = check_write(cwd, member=member, role=role, paths=absolute, texts=texts, seam=seam())
+    approvals = [a for a in verdict.approvals if not _block_kept(a, cwd, texts or {})]
+    return Verdict([f for f in verdict.findings if f.blocking], approvals)
+
+
+def _block_kept(approval: Finding, cwd: Path, texts: Mapping[str, tuple[str, str]]) -> bool:
+    """Whether APPROVAL concerns an AGENTS.md write that leaves the managed block as it
+    is: the rest of that file is the user's."""
+    from factory_os.context.agents_md import managed_part
+
+    if approval.path != AGENTS_MD:
+        return False
+    known = [text for path, text in texts.items() if Path(path).name == AGENTS_MD]
+    return bool(known) and all(managed_part(old) == managed_part(new) for old, new in known)
 
 
 def answer_hook(
     payload: Any, cwd: Path, *, member: str | None, role: str | None
 ) -> dict[str, Any] | None:
     """A PreToolUse hook's answer to PAYLOAD (its JSON): a "deny" decision with the
-    reason, or None when the write is allowed (or the tool call writes no file). The
-    hook's own cwd, when it names a directory, stands for CWD."""
+    reason, "ask" when the write needs an approval, or None when the write is allowed
+    (or the tool call writes no file). The hook's own cwd, when it names a directory,
+    stands for CWD."""
     hook_paths, hook_cwd = paths_from_hook(payload)
     if not hook_paths:
         return None  # a tool call that writes no file
     where = hook_cwd if hook_cwd is not None and hook_cwd.is_dir() else cwd
-    findings = guard(where, paths=hook_paths, member=member, role=role)
-    if not findings:
+    texts = texts_from_hook(payload, where)
+    verdict = guard(where, paths=hook_paths, member=member, role=role, texts=texts)
+    if verdict.findings:
+        decision, why = "deny", reason(verdict.findings)
+    elif verdict.approvals:
+        decision, why = "ask", reason(verdict.approvals, "held for approval")
+    else:
         return None
     return {
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": reason(findings),
+            "permissionDecision": decision,
+            "permissionDecisionReason": why,
         }
     }

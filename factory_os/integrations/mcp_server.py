@@ -21,10 +21,12 @@ from factory_os.memory.catalog import Catalog, RuleInfo
 
 INSTALL_HINT = "the MCP server needs the mcp package: pip install 'factory-os[mcp]'"
 INSTRUCTIONS = (
-    "The memory and rules of this repository's factory. Call get_context at the start"
-    " of a session with your role and the paths you will touch; call show with any id"
-    " the context lists as omitted; call check_paths before writing files; call"
-    " record_incident when something went wrong, so that it can become a rule."
+    "The memory and rules of this repository's factory. Call session_start at the start"
+    " of a session with your role and the paths you will touch (it records what you were"
+    " shown; get_context only shows it); call show with any id the context lists as"
+    " omitted; call check_paths before writing files; call record_incident when something"
+    " went wrong, so that it can become a rule; call add_knowledge for what the next"
+    " session should know; call session_end with your digest before you stop."
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +139,67 @@ def record_incident_text(
     )
 
 
+def session_start_text(cwd: Path, *, actor: str | None, **selection: Any) -> str:
+    from factory_os.context.sessions import start_session
+    from factory_os.rules.actor import resolve_actor
+
+    who = resolve_actor(cwd, actor or selection.get("member"))
+    opened = start_session(store.find_factory(cwd), actor=who, **selection)
+    return json.dumps(opened.to_json(), ensure_ascii=False)
+
+
+def session_end_text(
+    cwd: Path, *, session: str, sections: dict[str, list[str]], digest: str, actor: str | None
+) -> str:
+    from factory_os.context.sessions import digest_body, end_session
+    from factory_os.rules.actor import resolve_actor
+
+    if digest.strip() and any(sections.values()):
+        raise FosError("give either digest or the sections (done, not_done, ...), not both")
+    body = store.text_of(digest.encode("utf-8", "surrogatepass"), "digest")
+    path, _entry = end_session(
+        store.find_factory(cwd),
+        session_id=session,
+        actor=resolve_actor(cwd, actor),
+        body=body if body.strip() else digest_body(sections),
+    )
+    return path
+
+
+def add_knowledge_text(
+    cwd: Path,
+    *,
+    title: str,
+    body: str,
+    tags: list[str],
+    paths: list[str],
+    review_by: str | None,
+    slug: str | None,
+    actor: str | None,
+) -> str:
+    from datetime import date
+
+    from factory_os.memory.knowledge import add_note
+    from factory_os.rules.actor import resolve_actor
+
+    try:
+        review = date.fromisoformat(review_by) if review_by else None
+    except ValueError:
+        raise FosError(f"review_by must be a date YYYY-MM-DD, not {review_by!r}") from None
+    factory = store.find_factory(cwd)
+    path = add_note(
+        factory,
+        title=title,
+        actor=resolve_actor(cwd, actor),
+        tags=tags,
+        paths=paths,
+        review_by=review,
+        body=store.text_of(body.encode("utf-8", "surrogatepass"), "body"),
+        slug=slug,
+    )
+    return factory.rel(path)
+
+
 def build_server(cwd: Path) -> Any:
     """The MCP server for the factory found from CWD (looked up on every call)."""
     server_class, tool_error = _sdk()
@@ -150,9 +213,10 @@ def build_server(cwd: Path) -> Any:
         budget: int | None = None,
         format: str = "markdown",
     ) -> str:
-        """The session-start bundle: accepted decisions, the rules binding the role and
-        paths, matching knowledge, the latest digests, within a token budget. format:
-        "markdown" (the text) or "json" (with the manifest and the omitted ids)."""
+        """The session-start bundle: the rules binding the role and paths (every blocking
+        one, or an error when they alone exceed the budget), accepted decisions, matching
+        knowledge, the latest digests, within a token budget. format: "markdown" (the
+        text) or "json" (with the manifest and the omitted ids)."""
         bundle = build_context(
             store.find_factory(cwd),
             role=role,
@@ -207,7 +271,76 @@ def build_server(cwd: Path) -> Any:
             cwd, title=title, severity=severity, summary=summary, narrative=narrative, actor=actor
         )
 
-    for tool in (get_context, list_rules, show, check_paths, record_incident):
+    def session_start(
+        role: str | None = None,
+        member: str | None = None,
+        paths: list[str] | None = None,
+        tags: list[str] | None = None,
+        budget: int | None = None,
+        actor: str | None = None,
+    ) -> str:
+        """Open a session: the context of get_context, and a session.started ledger entry
+        recording its manifest hash (proof of what you were shown). JSON: session (its
+        id, for session_end), head, manifest_hash, context. actor defaults to FOS_ACTOR
+        or git's user.email."""
+        return session_start_text(
+            cwd,
+            actor=actor,
+            role=role,
+            member=member,
+            paths=paths or (),
+            tags=tags or (),
+            budget=budget,
+        )
+
+    def session_end(
+        session: str,
+        done: list[str] | None = None,
+        not_done: list[str] | None = None,
+        decisions: list[str] | None = None,
+        pitfalls: list[str] | None = None,
+        next: list[str] | None = None,
+        digest: str = "",
+        actor: str | None = None,
+    ) -> str:
+        """Close SESSION (the id session_start gave) with its digest: the items of each
+        section (done, not_done, decisions, pitfalls, next), or digest, a Markdown body
+        without front matter. Writes .factory/digests/<session>.md, which the next
+        session is shown, and returns its path."""
+        sections = {
+            "done": done or [],
+            "not_done": not_done or [],
+            "decisions": decisions or [],
+            "pitfalls": pitfalls or [],
+            "next": next or [],
+        }
+        return session_end_text(cwd, session=session, sections=sections, digest=digest, actor=actor)
+
+    def add_knowledge(
+        title: str,
+        body: str = "",
+        tags: list[str] | None = None,
+        paths: list[str] | None = None,
+        review_by: str | None = None,
+        slug: str | None = None,
+        actor: str | None = None,
+    ) -> str:
+        """Write a knowledge note: what a later session working on PATHS (globs) or with
+        TAGS should know. body: Markdown; review_by: YYYY-MM-DD, after which fos drift
+        asks for a review. Returns the note's path (its file name is its id)."""
+        return add_knowledge_text(
+            cwd,
+            title=title,
+            body=body,
+            tags=tags or [],
+            paths=paths or [],
+            review_by=review_by,
+            slug=slug,
+            actor=actor,
+        )
+
+    tools = (get_context, list_rules, show, check_paths, record_incident)
+    for tool in (*tools, session_start, session_end, add_knowledge):
         server.tool()(_plain_errors(tool, tool_error))
     return server
 

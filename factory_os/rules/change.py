@@ -7,7 +7,7 @@ it needs (`Contents.want`), then one git process answers for all commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from factory_os.git import plumbing as git
 from factory_os.rules.compiled import Member
@@ -138,6 +138,34 @@ class Contents:
         for path in literal_only:
             if path not in holding:
                 del paths[path]
+
+
+class Written(Contents):
+    """Added lines of writes not made yet (guard): for each path, the text it holds now
+    and the text the write would leave. Only lines the write adds count, as in a diff."""
+
+    def __init__(self, texts: Mapping[str, tuple[str, str]]) -> None:
+        super().__init__(lambda _c, _p: b"", lambda path: path)
+        self._texts = texts
+
+    def added(self, commit: str | None, path: str) -> AddedLines:
+        if commit is not None or path not in self._texts:
+            return []
+        return added_lines(*self._texts[path])
+
+
+def added_lines(old: str, new: str) -> AddedLines:
+    """The lines of NEW that are not in OLD, as a line diff sees them, numbered in NEW."""
+    import difflib
+
+    before, after = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    return [
+        (index + 1, after[index])
+        for tag, _i1, _i2, first, last in matcher.get_opcodes()
+        if tag in ("replace", "insert")
+        for index in range(first, last)
+    ]
 
 
 def parse_patch(

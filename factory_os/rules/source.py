@@ -11,12 +11,19 @@ of them the same way. Nothing here prints, and nothing heavy is imported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from factory_os.git import log as gitlog, plumbing as git
 from factory_os.paths import is_segment
-from factory_os.rules.change import Change, Contents, FileChange, file_changes, parse_trailers
+from factory_os.rules.change import (
+    Change,
+    Contents,
+    FileChange,
+    Written,
+    file_changes,
+    parse_trailers,
+)
 from factory_os.rules.compiled import Member, RuleSet
 from factory_os.rules.finding import Finding
 from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
@@ -300,6 +307,29 @@ class WholeFiles(Contents):
             self._added[(None, path)] = list(enumerate(lines, start=1))
 
 
+def _approvals(ruleset: RuleSet, change: Change) -> list[Finding]:
+    """A finding for each approval-required rule binding CHANGE's member that one of
+    its files falls under: the approval its commit will need."""
+    found = []
+    for rule in ruleset.rules:
+        if rule.kind != "approval-required" or not rule.binds(change.member):
+            continue
+        touched = [f.path for f in change.files if rule.everywhere or rule.in_scope(f.path)]
+        if touched:
+            roles = " or ".join(rule.params.get("approver_roles", ()))
+            found.append(
+                Finding(
+                    rule.id,
+                    rule.severity,
+                    f"writing {', '.join(touched)} needs the approval of a member with role"
+                    f" {roles} other than the author: {rule.statement}",
+                    touched[0],
+                    member=change.member_name,
+                )
+            )
+    return found
+
+
 def _index_documents(repo: Repo, compiler: Compiler) -> tuple[Snapshot, Snapshot, list[RuleEvent]]:
     """HEAD's documents, the index's, and the work tree's rule events: the rules in
     force for a change not made yet, as for the commit hook."""
@@ -335,18 +365,34 @@ class Proposed(Source):
     """A write of PATHS (relative to the factory root) that has not happened yet, by
     MEMBER (an id or email; None: FOS_ACTOR, then git's user.email), optionally acting
     in ROLE only: the path rules in force (path-guard, and append-only for files that
-    exist) at every stage, as HEAD and the index have them."""
+    exist) at every stage, as HEAD and the index have them. With TEXTS (path -> the
+    text it holds now and the text the write would leave), the forbidden-pattern
+    rules too, over the lines the write adds.
+
+    The approval-required rules cannot be met before a commit exists to carry the
+    approval; after the check, `approvals` holds one finding for each such rule the
+    write falls under, for the caller to ask a person.
+    """
 
     stage = "pre-commit"
-    kinds = GUARD_KINDS
     every_stage = True
     identity = False  # the member is named, not taken from a commit
     documents = False
 
-    def __init__(self, paths: Sequence[str], *, member: str | None, role: str | None) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        member: str | None,
+        role: str | None,
+        texts: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.paths = list(paths)
         self.member = member
         self.role = role
+        self.texts = dict(texts or {})
+        self.kinds = GUARD_KINDS | {"forbidden-pattern"} if self.texts else GUARD_KINDS
+        self.approvals: list[Finding] = []
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered:
         base, head, events = _index_documents(repo, compiler)
@@ -359,8 +405,7 @@ class Proposed(Source):
             )
             for local in self.paths
         ]
-        contents = Contents(lambda _c, _p: b"", repo.local)
-        return Gathered([Change(None, files)], base, head, events, contents)
+        return Gathered([Change(None, files)], base, head, events, Written(self.texts))
 
     def ready(self, repo: Repo, ruleset: RuleSet, gathered: Gathered) -> list[Finding]:
         from factory_os.errors import UsageError
@@ -380,6 +425,7 @@ class Proposed(Source):
         change = gathered.changes[0]
         change.member = acting
         change.author_email = acting.emails[0] if acting and acting.emails else who
+        self.approvals = _approvals(ruleset, change)
         if acting is not None or not ruleset.members or not change.files:
             return []
         # as the commit hook would treat a commit by this author

@@ -18,6 +18,7 @@ def drift(repo: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
 def test_nothing_drifted_is_exit_0(factory_repo: Path) -> None:
     write_tree(factory_repo, {"src/api/app.py": "", "deploy/x": "", "infra/y": ""})
     write_tree(factory_repo, {".github/workflows/ci.yml": "", "src/main.py": ""})
+    write_tree(factory_repo, {"AGENTS.md": ""})
     commit_all(factory_repo)
     write_note(factory_repo, "api", paths=("src/api/**",), review_by="2026-06-01")
     result = fos(factory_repo, "drift", "--today", "2026-06-01")

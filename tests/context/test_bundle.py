@@ -30,8 +30,8 @@ def test_sections_come_in_order_and_open_items_is_present(factory_repo: Path) ->
     text = fos(factory_repo, "context").out
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Architecture decisions (DNA)",
         "## Rules that bind you",
+        "## Architecture decisions (DNA)",
         "## Open items",
         "## Knowledge",
         "## Latest session digests",
@@ -191,15 +191,18 @@ def test_member_stands_for_its_roles(factory_repo: Path) -> None:
 
 def _big_factory(repo: Path) -> None:
     for n in range(40):
-        write_rule(repo, f"R-{n:06x}", statement="Do the thing properly. " * (n % 5 + 1))
+        statement = "Do the thing properly. " * (n % 5 + 1)
+        write_rule(repo, f"R-{n:06x}", statement=statement, severity="warn")
         write_note(repo, f"note-{n:02d}", body="Some knowledge. " * (n * 3 + 1))
     for n in range(5):
         write_digest(repo, f"S-0000000a{n:06x}")
 
 
-@pytest.mark.parametrize("budget", [100, 250, 1000, 4000])
-def test_budget_is_never_exceeded_and_the_rest_is_listed(factory_repo: Path, budget: int) -> None:
+@pytest.mark.parametrize("above", [0, 150, 600, 3600])
+def test_budget_is_never_exceeded_and_the_rest_is_listed(factory_repo: Path, above: int) -> None:
     _big_factory(factory_repo)
+    # from the least budget that holds the blocking rules up
+    budget = int(_tokens_needed(factory_repo)) + above
     everything = context(factory_repo, "--budget", "1000000")
     assert everything["omitted"] == []
     data = context(factory_repo, "--budget", str(budget))
@@ -218,7 +221,8 @@ def test_budget_is_never_exceeded_and_the_rest_is_listed(factory_repo: Path, bud
 
 def test_a_larger_budget_shows_more(factory_repo: Path) -> None:
     _big_factory(factory_repo)
-    counts = [len(ids(context(factory_repo, "--budget", str(b)))) for b in (200, 800, 3000)]
+    least = int(_tokens_needed(factory_repo))
+    counts = [len(ids(context(factory_repo, "--budget", str(least + b)))) for b in (0, 600, 2600)]
     assert counts[0] < counts[1] < counts[2]
 
 
@@ -300,3 +304,137 @@ def test_rules_retired_or_superseded_in_the_ledger_leave_the_context(
     assert "R-core-quality-only-reports" not in after
     assert "R-core-builder-cannot-deploy" not in after
     assert "R-core-devops-no-business-logic" in after
+
+
+def _binding_factory(repo: Path) -> None:
+    """Blocking rules for several roles and paths, long enough that they need a budget
+    of their own, next to decisions, warnings, notes and digests that would fit first."""
+    long = "Keep the contract of this module exactly as the architecture describes it. "
+    write_rule(repo, "R-b00001", statement=long * 2, roles=("builder",), paths=("src/**",))
+    write_rule(repo, "R-b00002", statement=long * 3, paths=("src/**",))
+    write_rule(repo, "R-b00003", statement=long, roles=("builder",))
+    write_rule(repo, "R-b00004", statement=long * 4, roles=("ceo",), paths=("docs/**",))
+    write_rule(repo, "R-b00005", statement=long, status="retired", paths=("src/**",))
+    write_rule(repo, "R-b00006", statement=long, severity="warn", paths=("src/**",))
+    for n in range(3):
+        add_decision(repo, f"D-b0000{n}", f"Decision {n}", body="Why and how. " * 20)
+        write_note(repo, f"note-b{n}", paths=("src/**",), body="Some knowledge. " * 20)
+        write_digest(repo, f"S-0000000b00000{n}", body="## Done\n\n- " + "work " * 40 + "\n")
+
+
+def _blocking_ids(everything: Any) -> set[str]:
+    return {i.id for i in everything.items if i.kind == "rule" and i.binding}
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {"role": "builder", "paths": ("src/app.py",)},
+        {"role": "ceo", "paths": ()},
+        {"role": None, "paths": ("docs/guide.md",)},
+        {"role": None, "paths": ()},
+    ],
+    ids=["builder-src", "ceo", "docs", "everyone"],
+)
+def test_every_binding_blocking_rule_is_kept_under_every_budget(
+    factory_repo: Path, selection: dict[str, Any]
+) -> None:
+    from factory_os import store
+    from factory_os.context.bundle import BudgetTooSmall, build_context
+    from factory_os.memory.catalog import Catalog
+
+    _binding_factory(factory_repo)
+    factory = store.find_factory(factory_repo)
+    catalog = Catalog(factory)
+
+    def build(budget: int) -> Any:
+        return build_context(factory, budget=budget, catalog=catalog, **selection)
+
+    everything = build(1_000_000)
+    assert not everything.omitted
+    blocking = _blocking_ids(everything)
+    assert blocking  # the core pack's and this test's
+    assert "R-b00005" not in blocking and "R-b00006" not in blocking
+    minimum = next(b for b in range(1, everything.tokens + 1) if _frame_fits(build, b))
+    outcomes = set()
+    for budget in range(minimum, everything.tokens + 1):
+        try:
+            bundle = build(budget)
+        except BudgetTooSmall as exc:
+            outcomes.add("refused")
+            assert f"not {budget};" in str(exc) and "none is left out" in str(exc)
+            continue
+        outcomes.add("shown")
+        assert bundle.tokens <= budget
+        shown = {i.id for i in bundle.items}
+        assert blocking <= shown, f"budget {budget} dropped {blocking - shown}"
+        assert not blocking & {i.id for i in bundle.omitted}
+        # the manifest proves what was shown: each item's digest is that of text shown
+        for item, entry in zip(bundle.items, bundle.manifest_items, strict=True):
+            assert entry["digest"] == hashlib.sha256(item.text.encode()).hexdigest()
+            assert item.text in bundle.text
+        for item in bundle.omitted:
+            assert item.text not in bundle.text
+        assert bundle.manifest_hash == manifest_hash(bundle.manifest_items)
+    catalog.close()
+    # below some budget the blocking rules alone do not fit; from it on, they all show
+    assert outcomes == {"refused", "shown"}
+
+
+def _frame_fits(build: Any, budget: int) -> bool:
+    """Whether BUDGET holds the bundle's frame (smaller ones are a usage error)."""
+    from factory_os.context.bundle import BudgetTooSmall
+    from factory_os.errors import UsageError
+
+    try:
+        build(budget)
+    except UsageError:
+        return False
+    except BudgetTooSmall:
+        pass
+    return True
+
+
+def test_blocking_rules_are_shown_before_any_decision_note_or_digest(factory_repo: Path) -> None:
+    _binding_factory(factory_repo)
+    everything = context(factory_repo, "--role", "builder", "--paths", "src/app.py")
+    needed = _tokens_needed(factory_repo, "--role", "builder", "--paths", "src/app.py")
+    data = context(factory_repo, "--role", "builder", "--paths", "src/app.py", "--budget", needed)
+    assert {"R-b00001", "R-b00002", "R-b00003"} <= set(ids(data, "rule"))
+    # at this budget something else had to give way, and it was not a blocking rule
+    omitted = {o["kind"] for o in data["omitted"]}
+    assert omitted and omitted <= {"rule", "decision", "knowledge", "digest"}
+    assert {o["id"] for o in data["omitted"]}.isdisjoint({"R-b00001", "R-b00002", "R-b00003"})
+    assert everything["omitted"] == []
+
+
+def _tokens_needed(repo: Path, *args: str) -> str:
+    result = fos(repo, "context", *args, "--budget", "120")
+    assert result.code == 1, result.output
+    return result.err.split("at least ")[1].split(" tokens")[0]
+
+
+def test_blocking_rules_over_the_budget_exit_1_and_start_no_session(factory_repo: Path) -> None:
+    _binding_factory(factory_repo)
+    needed = int(_tokens_needed(factory_repo, "--role", "builder"))
+    short = fos(factory_repo, "context", "--role", "builder", "--budget", str(needed - 1))
+    assert short.code == 1 and short.out == ""
+    assert "blocking rules that bind role builder" in short.err
+    assert f"at least {needed} tokens, not {needed - 1}" in short.err
+    ledger = fos(factory_repo, "ledger", "log", "--format", "json").out
+    started = fos(
+        factory_repo, "session", "start", "--role", "builder", "--budget", str(needed - 1)
+    )
+    assert started.code == 1 and "blocking rules" in started.err
+    assert fos(factory_repo, "ledger", "log", "--format", "json").out == ledger
+    # at the budget it names, the session starts and records the manifest of what it showed
+    opened = fos(
+        factory_repo, "session", "start", "--role", "builder", "--budget", str(needed),
+        "--format", "json",
+    )  # fmt: skip
+    assert opened.code == 0, opened.output
+    shown = json.loads(opened.out)
+    assert {"R-b00001", "R-b00002", "R-b00003"} <= set(ids(shown["context"], "rule"))
+    log = json.loads(fos(factory_repo, "ledger", "log", "--format", "json").out)
+    entry = next(e for e in log["entries"] if e["kind"] == "session.started")
+    assert entry["data"]["manifest_hash"] == shown["context"]["manifest"]["hash"]

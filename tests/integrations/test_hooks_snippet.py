@@ -24,13 +24,12 @@ def hook_commands(event: str) -> list[tuple[str | None, str]]:
     ]
 
 
-def test_snippet_wires_session_start_and_file_writes() -> None:
-    assert [c for _m, c in hook_commands("SessionStart")] == [
-        'cd "$CLAUDE_PROJECT_DIR" && fos context --format claude'
-    ]
-    assert hook_commands("PreToolUse") == [
-        ("Write|Edit|MultiEdit|NotebookEdit", 'cd "$CLAUDE_PROJECT_DIR" && fos guard')
-    ]
+def test_snippet_is_what_agents_install_writes_with_fos_from_path(factory_repo: Path) -> None:
+    assert fos(factory_repo, "agents", "install", "claude").code == 0
+    installed = json.loads((factory_repo / ".claude" / "settings.json").read_text())
+    snippet = json.loads(SNIPPET.read_text())
+    fos_script = str(Path(sys.executable).parent / "fos")
+    assert json.loads(json.dumps(installed).replace(fos_script, "fos")) == snippet
 
 
 def test_session_start_command_prints_the_hook_answer(factory_repo: Path) -> None:
@@ -43,14 +42,15 @@ def test_session_start_command_prints_the_hook_answer(factory_repo: Path) -> Non
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
     proc = subprocess.run(
-        ["sh", "-c", command], cwd=subdir, env=env, capture_output=True, text=True, check=False
-    )
+        ["sh", "-c", command], cwd=subdir, env=env, capture_output=True, text=True,
+        input=json.dumps({"session_id": "c-1", "source": "startup"}), check=False,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
+    assert list(answer) == ["hookSpecificOutput"]
+    assert answer["hookSpecificOutput"]["hookEventName"] == "SessionStart"
     expected = fos(factory_repo, "context").out
-    assert answer == {
-        "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": expected}
-    }
+    assert answer["hookSpecificOutput"]["additionalContext"].endswith(expected)
 
 
 def test_pre_tool_use_command_refuses_a_write_the_role_may_not_make(factory_repo: Path) -> None:

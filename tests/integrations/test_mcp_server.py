@@ -111,3 +111,48 @@ def test_without_the_sdk_the_error_says_what_to_install(
     assert (
         result.err == "fos: the MCP server needs the mcp package: pip install 'factory-os[mcp]'\n"
     )
+
+
+@pytest.mark.slow
+def test_an_agent_opens_and_closes_its_session_and_leaves_knowledge(factory_repo: Path) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("session_start", {"role": "builder", "paths": ["src/api/x.py"],
+                           "actor": "bob@example.com"}),
+        ("add_knowledge", {"title": "Refunds are split by the ledger", "tags": ["money"],
+                           "paths": ["src/money/**"], "body": "Never by hand.\n",
+                           "review_by": "2027-01-01", "actor": "bob@example.com"}),
+        ("add_knowledge", {"title": "x", "review_by": "soon"}),
+        ("session_end", {"session": "S-00000000000000", "done": ["nothing"]}),
+    ]  # fmt: skip
+    tools, started, note, bad_date, unknown = anyio.run(_session_calls, factory_repo, calls)
+    assert {"session_start", "session_end", "add_knowledge"} <= set(tools)
+    opened = json.loads(_text(started))
+    session = opened["session"]
+    cli = json.loads(
+        fos(factory_repo, "context", "--role", "builder", "--paths", "src/api/x.py",
+            "--format", "json").out
+    )  # fmt: skip
+    assert opened["context"] == cli and opened["manifest_hash"] == cli["manifest"]["hash"]
+    log = json.loads(fos(factory_repo, "ledger", "log", "--format", "json").out)["entries"]
+    [entry] = [e for e in log if e["kind"] == "session.started"]
+    assert entry["subject"] == session and entry["actor"] == "bob@example.com"
+    assert entry["data"]["manifest_hash"] == opened["manifest_hash"]
+    assert _text(note) == ".factory/knowledge/refunds-are-split-by-the-ledger.md"
+    shown = fos(factory_repo, "knowledge", "show", "refunds-are-split-by-the-ledger")
+    assert shown.code == 0 and "Never by hand." in shown.out
+    assert _is_error(bad_date) and "YYYY-MM-DD" in _text(bad_date)
+    assert _is_error(unknown) and "no session S-00000000000000" in _text(unknown)
+
+    (ended,) = anyio.run(
+        _session_calls,
+        factory_repo,
+        [("session_end", {"session": session, "done": ["Split refunds"], "next": ["Tests"],
+                          "actor": "bob@example.com"})],
+    )[1:]  # fmt: skip
+    assert _text(ended) == f".factory/digests/{session}.md"
+    digest = (factory_repo / _text(ended)).read_text()
+    assert (
+        f"manifest_hash: {opened['manifest_hash']}" in digest or opened["manifest_hash"] in digest
+    )
+    assert "## Done\n\n- Split refunds" in digest and "## Next\n\n- Tests" in digest
+    assert session in fos(factory_repo, "context").out  # the next session is shown it
