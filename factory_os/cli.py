@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep",
     "run": "run",
     "handoff": "handoff",
+    "approve": "approve",
 }
 
 

@@ -43,6 +43,13 @@ def _log_fields(
     return [fields[i : i + width] for i in range(0, len(fields) - width + 1, width)]
 
 
+def diff_raw(cwd: Path, base: str | None, head: str) -> list[tuple[str, str, str, str]]:
+    """The files HEAD changes against BASE (a commit; None: the empty tree), as
+    (status, old blob, new blob, path)."""
+    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base or git.EMPTY_TREE, head]
+    return git.raw_entries(git.run([*args, "--"], cwd).stdout)
+
+
 def log_raw(
     cwd: Path, revs: Sequence[str], *, combined: bool = False
 ) -> dict[str, list[tuple[str, str, str, str]]]:

@@ -44,6 +44,13 @@ class Governance(Strict):
         default_factory=lambda: ["security", "safety-lead"],
         description="Roles whose members an integrity failure (`fos verify`) escalates to at once.",
     )
+    trust_trailers: bool = Field(
+        False,
+        strict=True,
+        description="Count an `Approved-by:` trailer as an approval without signed commits"
+        " (it is text the author writes; `fos approve` records an approval that proves"
+        " who gave it).",
+    )
 
 
 class RunSettings(Strict):

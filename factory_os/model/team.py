@@ -46,7 +46,10 @@ class Role(Strict):
         default_factory=Permissions, description="Hard limits; path-guard rules enforce paths."
     )
     approver: bool = Field(
-        False, strict=True, description="May approve changes that a rule guards."
+        False,
+        strict=True,
+        description="May approve governed changes (`fos approve`): a rule ended or taken"
+        " from a decision, the team, roles, RACI, lifecycle and settings.",
     )
 
 

@@ -111,6 +111,7 @@ def _rule(doc: store.YamlDocument) -> dict[str, Any]:
             "severity",
             "status",
             "superseded_by",
+            "origin",
             "stages",
             "check",
         },

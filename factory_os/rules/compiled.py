@@ -43,6 +43,7 @@ class CompiledRule:
         "has_paths",
         "id",
         "kind",
+        "origin",
         "params",
         "prefixes",
         "roles",
@@ -65,6 +66,7 @@ class CompiledRule:
         self.severity: str = doc["severity"]
         self.status: str = doc["status"]
         self.superseded_by: str | None = doc.get("superseded_by")
+        self.origin: str = doc.get("origin") or ""
         self.stages: tuple[str, ...] = tuple(doc["stages"])
         self.roles: tuple[str, ...] = tuple(doc["roles"])
         self.params: Mapping[str, Any] = doc["check"]
@@ -104,6 +106,8 @@ class RuleSet:
         require_signed: bool = False,
         allowed_signers: str | None = None,
         hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,
+        approver_roles: frozenset[str] = frozenset(),
+        trust_trailers: bool = False,
     ) -> None:
         self.rules = rules
         self.members = members
@@ -111,6 +115,8 @@ class RuleSet:
         self.require_signed = require_signed
         self.allowed_signers = allowed_signers
         self.hook_stages = hook_stages
+        self.approver_roles = approver_roles  # roles.yaml's `approver: true`
+        self.trust_trailers = trust_trailers
         self._by_id = {m.id: m for m in members}
         self._by_email = {e.lower(): m for m in members for e in m.emails}
 
@@ -143,6 +149,7 @@ def assemble(
     team: Mapping[str, Any] | None,
     extra_members: Iterable[Member] = (),
     config: Mapping[str, Any] | None,
+    roles: Mapping[str, Any] | None = None,
 ) -> RuleSet:
     members = members_of(team)
     known = {m.id for m in members} | {e for m in members for e in m.emails}
@@ -151,6 +158,8 @@ def assemble(
         if extra.id not in known and not any(e in known for e in extra.emails):
             members.append(Member(extra.id, extra.roles, extra.emails, extra.signing_keys, True))
     identity = (config or {}).get("identity", {})
+    governance = (config or {}).get("governance", {})
+    approvers = (roles or {}).get("roles", {})
     return RuleSet(
         list(rules),
         members,
@@ -158,4 +167,6 @@ def assemble(
         require_signed=bool(identity.get("require_signed_commits", False)),
         allowed_signers=identity.get("allowed_signers"),
         hook_stages=tuple((config or {}).get("hooks", {}).get("stages", DEFAULT_HOOK_STAGES)),
+        approver_roles=frozenset(r for r, role in approvers.items() if role.get("approver")),
+        trust_trailers=bool(governance.get("trust_trailers", False)),
     )

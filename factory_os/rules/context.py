@@ -9,6 +9,12 @@ from factory_os.git import plumbing as git
 from factory_os.rules.change import Change, Contents, FileChange
 from factory_os.rules.compiled import CompiledRule, RuleSet
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from factory_os.rules.approvals import Approval, Known
+
 
 class Blobs:
     """Blob contents, fetched in one `git cat-file --batch` when first needed."""
@@ -43,6 +49,9 @@ class CheckContext:
         # on someone else's machine (CI, a push) before it is merged
         self.run_added_commands = True
         self.every_stage = False  # every rule, whatever stages it runs at (guard)
+        self.approvals: Known | None = None  # set by the engine before the rules run
+        # the approvals already in the base's ledger, read when first asked
+        self.earlier_approvals: Callable[[], list[Approval]] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:

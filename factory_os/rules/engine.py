@@ -71,9 +71,21 @@ def evaluate(
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
     # the kinds that read content say what they need first (`plan`), fetched in bulk
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
+    commits = with_identity and any(change.commit is not None for change in changes)
+    if commits:  # (the staged change's hook path does without them)
+        from factory_os.rules import approvals, governed, provenance
     for change in changes:
+        if commits:
+            provenance.plan(change, ctx)
         for rule, plan in planning:
             plan(rule, change, ctx)
+    if commits:
+        # built in, whatever the rule files say: who added each ledger entry, and
+        # the approvals among them that count
+        added = provenance.added_entries(changes, ctx)
+        findings.extend(provenance.check(added))
+        ctx.approvals = approvals.known(added, ctx)
+        findings.extend(governed.check(changes, added, ctx.approvals, ctx.ruleset))
     for change in changes:
         for rule, module in checked:
             findings.extend(module.check(rule, change, ctx))

@@ -218,7 +218,9 @@ def rules_in_force(
     written = [WrittenRule(r.id, r.source, r.status, r.superseded_by) for r in rules]
     states = rule_status.file_states(written, events)
     active = [r for r, state in zip(rules, states, strict=True) if state.status == "active"]
-    ruleset = assemble(active, team=docs["team"], extra_members=extra, config=docs["config"])
+    ruleset = assemble(
+        active, team=docs["team"], extra_members=extra, config=docs["config"], roles=docs["roles"]
+    )
     return ruleset, findings, founding
 
 
@@ -295,8 +297,9 @@ def _in_force(compiler: Compiler, blob: str, path: str, what: str) -> Finding:
     return Finding(
         rule_id,
         "block",
-        f"rule file {path} {what}; rules are never deleted or edited (supersede or retire"
-        " them with fos), and its earlier version still applies",
+        f"rule file {path} {what}; rules are never deleted or edited, and its earlier"
+        " version still applies (a rule ends only in the ledger, with `fos rule retire` or"
+        " `fos rule supersede`, approved by an approver other than its author: `fos approve`)",
         path,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
@@ -20,6 +21,7 @@ from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.change import Change
+from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
 from factory_os.rules.finding import Finding, sort_key
@@ -27,6 +29,10 @@ from factory_os.rules.inforce import DOCUMENTS, Compiler, Repo, rules_in_force
 from factory_os.rules.report import Report
 from factory_os.rules.seam import Checked, Seam
 from factory_os.rules.source import Range, Source, Staged, Tree
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from factory_os.rules.approvals import Approval
 
 
 class NoFactory(EnvironmentProblem):
@@ -94,6 +100,9 @@ def check(
     ctx.run_commands = not repo.bare  # no work tree: there is nowhere to run a command
     ctx.run_added_commands = source.run_added_commands
     ctx.every_stage = source.every_stage
+    if gathered.base_commit is not None:
+        # approvals already merged count too; their ledger is read only when needed
+        ctx.earlier_approvals = partial(base_approvals, repo, gathered.base_commit, ruleset)
     seam.want(changes, gathered.contents)
     findings += source.settle(ruleset, evaluate(changes, ctx, with_identity=source.identity))
     if source.documents:
@@ -120,6 +129,12 @@ def check(
         [c.commit for c in changes if c.commit],
         ruleset.hook_stages,
     )
+
+
+def base_approvals(repo: Repo, base: str, ruleset: RuleSet) -> list[Approval]:
+    from factory_os.rules.approvals import at_commit  # a range's, when it changes governance
+
+    return at_commit(repo.worktree, base, repo.prefix, ruleset)
 
 
 def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Finding]:

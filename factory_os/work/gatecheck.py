@@ -8,13 +8,14 @@ against the operating model as of the base. It is pure: the caller gives it
 the entries, the member of the commit that added each one (identity as DESIGN
 section 3 defines it), the model, and a way to read the range head's files.
 
-What it refuses, each a blocking finding with a `fos:lifecycle-*` rule id:
-an entry whose actor is not the member who committed it (every kind, not only
-the lifecycle's); a `stage.advanced` whose gate did not hold at that point, or
-a `stage.returned` nothing called for; a sign-off or veto its member may not
-give; evidence whose file does not match its digest, or whose recorded figures
-are not the file's; a spec whose owner or builder was edited by hand instead of
-transferred.
+Provenance is not judged here: the rule engine reports every entry whose actor
+is not the member who committed it (`fos:entry-actor-mismatch`, built in), so
+it is reported once, whichever checks run. What it refuses, each a blocking
+finding with a `fos:lifecycle-*` rule id: a `stage.advanced` whose gate did not
+hold at that point, or a `stage.returned` nothing called for; a sign-off or
+veto its member may not give; evidence whose file does not match its digest,
+or whose recorded figures are not the file's; a spec whose owner or builder was
+edited by hand instead of transferred.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from factory_os.work.operating import OperatingModel
 
 Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
 
-PROVENANCE_RULE = "fos:lifecycle-provenance"
 GATE_RULE = "fos:lifecycle-gate"
 SIGNOFF_RULE = "fos:lifecycle-signoff"
 EVIDENCE_RULE = "fos:lifecycle-evidence"
@@ -62,7 +62,7 @@ def check_range(
     """The findings of the entries ADDED on top of BASE (both in replay order); CHANGED
     are the paths the range modifies (recorded files and specs among them are compared)."""
     judge = _Judge(model, read)
-    found = judge.provenance(added)
+    found: list[Finding] = []
     state = items.fold(e for e in base if e.kind in items.KINDS)
     for add in added:
         if add.entry.kind in items.KINDS:
@@ -83,25 +83,6 @@ class _Judge:
             content = self.read(path)
             self._digests[path] = None if content is None else hashlib.sha256(content).hexdigest()
         return self._digests[path]
-
-    def provenance(self, added: Sequence[Added]) -> list[Finding]:
-        found = []
-        for add in added:
-            entry = add.entry
-            actor = self.model.member(entry.actor)
-            if add.member is not None and actor is not None and actor.id == add.member:
-                continue
-            who = add.member or "a commit author who is no member of team.yaml"
-            found.append(
-                _finding(
-                    PROVENANCE_RULE,
-                    f"ledger entry {entry.id[:12]} ({entry.kind}) names {entry.actor} as its"
-                    f" actor, but {who} committed it: every entry a commit adds names that"
-                    " commit's member",
-                    add,
-                )
-            )
-        return found
 
     def event(self, state: dict[str, Item], add: Added) -> list[Finding]:
         entry = add.entry

@@ -3,22 +3,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.checks_helpers import commit_as, findings, set_team
-from tests.helpers import commit_all, fos
+from tests.helpers import commit_all, fos, git
 
+ACTOR_MISMATCH = "fos:entry-actor-mismatch"
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
 CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
 OWNER2 = {"id": "olga", "roles": ["owner"], "emails": ["olga@example.com"]}
 
 
-def _base(repo: Path) -> str:
+def _base(repo: Path, *, trust_trailers: bool = True) -> str:
     set_team(repo, BUILDER, CEO, OWNER2)
+    if trust_trailers:
+        _trust_trailers(repo)
     return commit_all(repo, "team")
 
 
 def _check(repo: Path, base: str) -> list[dict[str, object]]:
+    """The findings of the range, but the built-in one every team change also gets."""
     result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json")
     assert result.code in (0, 1), result.output
-    return findings(result.out)
+    return [f for f in findings(result.out) if f["rule_id"] != "fos:governed-change"]
+
+
+def _trust_trailers(repo: Path) -> None:
+    settings = repo / ".factory" / "factory.yaml"
+    settings.write_text(
+        settings.read_text().replace("governance:", "governance:\n  trust_trailers: true")
+    )
 
 
 def test_builder_changing_dna_needs_ceo_approval(factory_repo: Path) -> None:
@@ -28,7 +39,7 @@ def test_builder_changing_dna_needs_ceo_approval(factory_repo: Path) -> None:
     commit_as(factory_repo, "bob@example.com", "dna")
     [finding] = _check(factory_repo, base)
     assert finding["rule_id"] == "R-core-architecture-needs-ceo-approval"
-    assert "without an Approved-by: trailer" in str(finding["message"])
+    assert "without the approval of a member with role ceo" in str(finding["message"])
 
 
 def test_approval_by_the_ceo_passes(factory_repo: Path) -> None:
@@ -36,6 +47,27 @@ def test_approval_by_the_ceo_passes(factory_repo: Path) -> None:
     with (factory_repo / ".factory" / "DNA.md").open("a") as f:
         f.write("\nmore\n")
     commit_as(factory_repo, "bob@example.com", "dna\n\nApproved-by: CEO <ceo@example.com>")
+    assert _check(factory_repo, base) == []
+
+
+def test_an_approved_by_trailer_is_not_proof_unless_trailers_are_trusted(
+    factory_repo: Path,
+) -> None:
+    """The trailer is text the author typed; the CEO's own commit of `fos approve` is proof."""
+    base = _base(factory_repo, trust_trailers=False)
+    with (factory_repo / ".factory" / "DNA.md").open("a") as f:
+        f.write("\nmore\n")
+    change = commit_as(factory_repo, "bob@example.com", "dna\n\nApproved-by: ceo")
+    [finding] = _check(factory_repo, base)
+    assert "the Approved-by: ceo trailer does not count" in str(finding["message"])
+    approved = fos(factory_repo, "approve", "--commit", change, "--actor", "ceo@example.com")
+    assert approved.code == 0, approved.output
+    commit_as(factory_repo, "bob@example.com", "bob commits the CEO's approval")
+    [finding] = [f for f in _check(factory_repo, base) if f["rule_id"] != ACTOR_MISMATCH]
+    assert finding["rule_id"] == "R-core-architecture-needs-ceo-approval"
+    git(factory_repo, "reset", "-q", "--hard", "HEAD~1")
+    assert fos(factory_repo, "approve", "--commit", change, "--actor", "ceo").code == 0
+    commit_as(factory_repo, "ceo@example.com", "approve the DNA change")
     assert _check(factory_repo, base) == []
 
 

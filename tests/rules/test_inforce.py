@@ -128,7 +128,7 @@ def test_the_founding_commit_passes_its_own_rules(repo: Path) -> None:
     set_team(repo, {"id": "x", "roles": ["builder"], "emails": ["x@example.com"]})
     commit_as(repo, "test@example.com", "add x")
     result = fos(repo, "check", "--commit", "HEAD", "--format", "json")
-    assert rule_ids(result.out) == ["R-core-team-changes-need-approval"]
+    assert rule_ids(result.out) == ["R-core-team-changes-need-approval", "fos:governed-change"]
 
 
 def test_the_cache_keeps_few_commit_snapshots(factory_repo: Path) -> None:
