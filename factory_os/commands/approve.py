@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from factory_os.commands.options import Env, emit, note_left_out
+from factory_os.commands.options import Env, actor_option, emit, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory.approvals import approve
 
@@ -14,7 +14,7 @@ from factory_os.memory.approvals import approve
 @click.option("--range", "revision_range", metavar="A..B", help="Approve what A..B changes.")
 @click.option("--entry", metavar="ID", help="Approve one ledger entry (e.g. a rule.retired).")
 @click.option("--reason", default="", help="Why it is approved.")
-@click.option("--actor", metavar="MEMBER", help="Who approves (default: FOS_ACTOR, git email).")
+@actor_option
 @click.pass_obj
 def cli(
     env: Env,

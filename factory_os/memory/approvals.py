@@ -19,7 +19,7 @@ from factory_os.ledger import events
 from factory_os.memory import documents
 from factory_os.model.team import Member
 from factory_os.paths import is_segment
-from factory_os.rules.actor import resolve_actor
+from factory_os.rules.actor import acting_member
 from factory_os.rules.approvals import KIND
 from factory_os.store import Factory, find_factory
 
@@ -45,7 +45,7 @@ def approve(
     if sum(given is not None for given in (commit, revision_range, entry)) != 1:
         raise UsageError("give one of --commit REV, --range A..B, --entry ID")
     factory = find_factory(cwd)
-    approver = _approver(factory, resolve_actor(cwd, actor))
+    approver = _approver(factory, acting_member(cwd, actor).id)
     if entry is not None:
         subject, data = entry, _entry_target(factory, entry, approver)
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.checks_helpers import commit_as, findings, set_team
-from tests.helpers import commit_all, fos, git
+from tests.helpers import as_author, commit_all, fos, git
 
 ACTOR_MISMATCH = "fos:entry-actor-mismatch"
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
@@ -60,13 +60,13 @@ def test_an_approved_by_trailer_is_not_proof_unless_trailers_are_trusted(
     change = commit_as(factory_repo, "bob@example.com", "dna\n\nApproved-by: ceo")
     [finding] = _check(factory_repo, base)
     assert "the Approved-by: ceo trailer does not count" in str(finding["message"])
-    approved = fos(factory_repo, "approve", "--commit", change, "--actor", "ceo@example.com")
+    approved = as_author("ceo@example.com", factory_repo, "approve", "--commit", change)
     assert approved.code == 0, approved.output
     commit_as(factory_repo, "bob@example.com", "bob commits the CEO's approval")
     [finding] = [f for f in _check(factory_repo, base) if f["rule_id"] != ACTOR_MISMATCH]
     assert finding["rule_id"] == "R-core-architecture-needs-ceo-approval"
     git(factory_repo, "reset", "-q", "--hard", "HEAD~1")
-    assert fos(factory_repo, "approve", "--commit", change, "--actor", "ceo").code == 0
+    assert as_author("ceo@example.com", factory_repo, "approve", "--commit", change).code == 0
     commit_as(factory_repo, "ceo@example.com", "approve the DNA change")
     assert _check(factory_repo, base) == []
 
