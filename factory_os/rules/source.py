@@ -11,6 +11,7 @@ of them the same way. Nothing here prints, and nothing heavy is imported.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -271,7 +272,11 @@ class Range(Source):
         def sign(ruleset: RuleSet) -> None:
             if not ruleset.require_signed:
                 return
-            signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
+            signers: Path | None
+            if ruleset.allowed_signers and base is not None:
+                signers = _signers_at(repo, base, ruleset.allowed_signers)
+            else:
+                signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
             signatures = gitlog.log_signatures(repo.worktree, revs, signers)
             for change in changes:
                 change.signature = signatures.get(change.commit or "")
@@ -287,6 +292,19 @@ class Range(Source):
             revs=revs,
             sign=sign,
         )
+
+
+def _signers_at(repo: Repo, base: str, configured: str) -> Path:
+    """factory.yaml's allowed_signers file as the commit BASE holds it, copied under
+    the git dir: the work tree holds the head's, which the checked change may have
+    given keys of its own (none, when BASE has no such file)."""
+    path = posixpath.normpath(repo.prefix + configured)
+    blob = git.tree_entries(repo.worktree, base, [path]).get(path)
+    data = git.cat_blobs(repo.worktree, [blob]).get(blob, b"") if blob else b""
+    copy = repo.git_dir / "factory-os" / "allowed_signers.base"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(data)
+    return copy
 
 
 class WholeFiles(Contents):
