@@ -161,13 +161,22 @@ class Compiler:
 
 
 def rules_in_force(
-    compiler: Compiler, base: Snapshot, head: Snapshot, events: Sequence[RuleEvent] = ()
+    compiler: Compiler,
+    base: Snapshot,
+    head: Snapshot,
+    events: Sequence[RuleEvent] = (),
+    *,
+    tip: Snapshot | None = None,
 ) -> tuple[RuleSet, list[Finding], bool]:
     """(the rule set, findings about the documents themselves, whether founding).
-    EVENTS: the ledger's rule events (`ledger_events`), which end rules."""
+    EVENTS: the ledger's rule events (`ledger_events`), which end rules. TIP: the
+    documents of a base branch that moved on after BASE, where HEAD forked: its
+    rules are in force too, though HEAD does not hold them."""
     founding = not base.exists
     docs_from = head if founding else base
+    merged = tip.rules() if tip is not None else {}
     wanted = [("rule", b, p) for p, b in base.rules().items()]
+    wanted += [("rule", b, p) for p, b in merged.items()]
     # the head's versions too: added rules apply, and an edited one is reported by id
     wanted += [("rule", b, p) for p, b in head.rules().items()]
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
@@ -183,6 +192,8 @@ def rules_in_force(
             findings.append(_in_force(compiler, blob, path, "was deleted"))
         elif head.blobs[path] != blob:
             findings.append(_in_force(compiler, blob, path, "was changed"))
+    for path, blob in sorted(merged.items()):
+        chosen.setdefault(path, (blob, path))  # the base branch's, whatever HEAD holds
     for path, blob in sorted(head.rules().items()):
         chosen.setdefault(path, (blob, path))
 
@@ -193,7 +204,7 @@ def rules_in_force(
             findings.extend(_invalid(path, compiled))
         else:
             rule = CompiledRule(compiled, path)
-            rule.added = path not in base.blobs
+            rule.added = path not in base.blobs and path not in merged
             rules.append(rule)
     findings.extend(_misnamed(rules))
     docs: dict[str, Mapping[str, Any] | None] = {}

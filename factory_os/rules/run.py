@@ -88,7 +88,7 @@ def check(
     if gathered is None:
         return Report(stage=source.stage)
     ruleset, doc_findings, _ = rules_in_force(
-        compiler, gathered.base, gathered.head, gathered.events
+        compiler, gathered.base, gathered.head, gathered.events, tip=gathered.tip
     )
     if gathered.sign is not None:
         gathered.sign(ruleset)

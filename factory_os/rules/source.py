@@ -64,6 +64,7 @@ class Gathered:
         head_commit: str | None = None,
         revs: Sequence[str] = (),
         sign: Callable[[RuleSet], None] | None = None,
+        tip: Snapshot | None = None,
     ) -> None:
         self.changes = changes
         self.base = base
@@ -74,6 +75,7 @@ class Gathered:
         self.head_commit = head_commit
         self.revs = tuple(revs)
         self.sign = sign
+        self.tip = tip  # a base branch's tip that moved on after the fork: its rules apply too
 
 
 class Source:
@@ -195,8 +197,16 @@ def _own_resolutions(
 class Range(Source):
     """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
     force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
-    commit's parent. When HEAD does not descend from BASE, the range is taken from
-    their merge base instead."""
+    commit's parent.
+
+    When HEAD does not descend from BASE, its commits are those from their merge
+    base (the fork). For a pull request whose base branch moved on after the fork,
+    the rules in force are the fork's and the base tip's both (the merge will bring
+    HEAD's changes under the base tip's rules), and what HEAD changes is measured
+    from the fork. With REPLACES, BASE is what a ref held before a push that moves
+    it to HEAD (a force-push): BASE's rules stay in force, and what HEAD lacks of
+    BASE (a rule file, an incident, a ledger line) is a change the push makes.
+    """
 
     def __init__(
         self,
@@ -206,12 +216,14 @@ class Range(Source):
         head: str | None = None,
         stage: str = "ci",
         derive_base: bool = False,
+        replaces: bool = False,
     ) -> None:
         self.revs = list(revs)
         self.base = base
         self.head = head
         self.stage = stage
         self.derive_base = derive_base
+        self.replaces = replaces
 
     # a command rule the checked commits add is their author's code: never run it
     # on someone else's machine (CI, a push) before it is merged
@@ -219,12 +231,13 @@ class Range(Source):
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
         base, head, revs = self.base, self.head, self.revs
+        tip = None
         if base is not None and head is not None:
-            # a base the head does not descend from (a pull request's base branch moved on
-            # after the fork): what the head changes is measured from where they meet
             fork = git.merge_base(repo.worktree, base, head)
             if fork is not None and fork != base:
-                base, revs = fork, [f"{fork}..{head}"]
+                revs = [f"{fork}..{head}"]
+                if not self.replaces:
+                    tip, base = base, fork
         records = gitlog.log_records(repo.worktree, revs)
         if not records:
             return None
@@ -233,8 +246,9 @@ class Range(Source):
             base = first_parents[0] if first_parents else None
         head = head or records[-1][0]
         base_snap = snapshot_at(repo, base)
-        # the ledger at the base: a range cannot end a rule and break it in one go
-        events = ledger_events(repo, compiler.cache, base) if base else []
+        # the ledger at the base (the base tip's holds the fork's): a range cannot end a
+        # rule and break it in one go
+        events = ledger_events(repo, compiler.cache, tip or base) if base else []
         from factory_os.rules.merges import answered  # the range path only
 
         commits = [(record[0], record[1].split()) for record in records]
@@ -291,6 +305,7 @@ class Range(Source):
             head_commit=head,
             revs=revs,
             sign=sign,
+            tip=snapshot_at(repo, tip) if tip is not None else None,
         )
 
 
