@@ -45,9 +45,6 @@ class CheckContext:
         self.blobs = blobs
         self.root = root
         self.run_commands = True  # False in a bare repository: there is no tree to run in
-        # a command rule the checked commits add is their author's code: never run it
-        # on someone else's machine (CI, a push) before it is merged
-        self.run_added_commands = True
         self.every_stage = False  # every rule, whatever stages it runs at (guard)
         self.approvals: Known | None = None  # set by the engine before the rules run
         # the approvals already in the base's ledger, read when first asked

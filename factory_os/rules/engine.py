@@ -92,16 +92,20 @@ def evaluate(
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue
-        if rule.added and not ctx.run_added_commands:
-            continue
         touching = [
             c
             for c in changes
             if rule.binds(c.member) and (not rule.has_paths or ctx.scoped(rule, c))
         ]
-        if touching:
-            member = touching[-1].member_name
-            finding = command.run(rule, ctx.root, member)
-            if finding is not None:
-                findings.append(finding)
+        if not touching:
+            continue
+        member = touching[-1].member_name
+        # a command a rule file of the change brings (new, or changed: the base's
+        # version is the one in force) is its author's code, run by whoever checks:
+        # it runs once its rule is in the base, reviewed
+        finding = (
+            command.not_run(rule, member) if rule.added else command.run(rule, ctx.root, member)
+        )
+        if finding is not None:
+            findings.append(finding)
     return sorted(dict.fromkeys(findings), key=sort_key)

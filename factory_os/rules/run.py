@@ -98,7 +98,6 @@ def check(
     changes = gathered.changes
     ctx = CheckContext(ruleset, source.stage, gathered.contents, Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare  # no work tree: there is nowhere to run a command
-    ctx.run_added_commands = source.run_added_commands
     ctx.every_stage = source.every_stage
     if gathered.base_commit is not None:
         # approvals already merged count too; their ledger is read only when needed

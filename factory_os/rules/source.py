@@ -86,7 +86,6 @@ class Source:
     every_stage = False  # every rule, whatever stages it runs at
     identity = True  # resolve who made each change (else the source says)
     documents = True  # report the factory documents' own problems
-    run_added_commands = True  # command rules the change itself adds (never in a bare repository)
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
         """The changes; None when there are none (an empty range)."""
@@ -224,10 +223,6 @@ class Range(Source):
         self.stage = stage
         self.derive_base = derive_base
         self.replaces = replaces
-
-    # a command rule the checked commits add is their author's code: never run it
-    # on someone else's machine (CI, a push) before it is merged
-    run_added_commands = False
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
         base, head, revs = self.base, self.head, self.revs
