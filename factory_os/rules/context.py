@@ -11,7 +11,7 @@ from factory_os.rules.compiled import CompiledRule, RuleSet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Sequence
 
     from factory_os.rules.approvals import Approval, Known
 
@@ -49,6 +49,8 @@ class CheckContext:
         self.approvals: Known | None = None  # set by the engine before the rules run
         # the approvals already in the base's ledger, read when first asked
         self.earlier_approvals: Callable[[], list[Approval]] | None = None
+        # the lines of the head's ledger holding any of some literals (a range's)
+        self.ledger_at_head: Callable[[Sequence[str]], Iterable[bytes]] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:

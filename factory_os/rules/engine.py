@@ -73,7 +73,7 @@ def evaluate(
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
     commits = with_identity and any(change.commit is not None for change in changes)
     if commits:  # (the staged change's hook path does without them)
-        from factory_os.rules import approvals, governed, provenance
+        from factory_os.rules import approvals, governed, integrity, provenance
     for change in changes:
         if commits:
             provenance.plan(change, ctx)
@@ -82,7 +82,13 @@ def evaluate(
     if commits:
         # built in, whatever the rule files say: who added each ledger entry, and
         # the approvals among them that count
-        added = provenance.added_entries(changes, ctx)
+        unsound, where = integrity.check(changes, ctx)  # lines no entry is count for nothing
+        findings.extend(unsound)
+        added = [
+            e
+            for e in provenance.added_entries(changes, ctx)
+            if integrity.Unsound(e.change.commit, e.path, e.line) not in where
+        ]
         findings.extend(provenance.check(added))
         ctx.approvals = approvals.known(added, ctx)
         findings.extend(governed.check(changes, added, ctx.approvals, ctx.ruleset))

@@ -7,10 +7,11 @@ adds are known (by their own emails only) so their commits are attributed, but
 only the base's members count as approvers. Before a factory exists (the
 founding change) there is no base: the founding change's own documents apply.
 
-A rule the ledger has superseded or retired is not in force (`rules.status`):
-for a range, as the ledger stood at the base, so a range cannot end a rule and
-break it in one go; for the index and the work tree, as the work tree's ledger
-says now.
+A rule the ledger has superseded or retired is not in force (`rules.status`),
+as the ledger stood at the base, so a change cannot end a rule and break it in
+one go: for a range, its base commit's ledger; for the index and the work tree
+(the commit hooks, `check --all`, guard), HEAD's. Only entries whose ids match
+their bytes and whose parents are entries count.
 """
 
 from __future__ import annotations

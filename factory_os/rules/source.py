@@ -158,8 +158,10 @@ class Staged(Source):
             found = gitlog.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
             return {local for p in found if (local := repo.local(p)) is not None}
 
-        # the ledger in the work tree: a rule retired there no longer applies to this commit
-        events = ledger_events(repo, compiler.cache, None)
+        # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
+        # in the work tree (or the index) ends a rule only once committed, so a commit
+        # cannot end a rule and break it in one go, nor a segment written by hand help
+        events = committed_events(repo, compiler)
         return Gathered(
             [change],
             base,
@@ -358,12 +360,17 @@ def _approvals(ruleset: RuleSet, change: Change) -> list[Finding]:
     return found
 
 
+def committed_events(repo: Repo, compiler: Compiler) -> list[RuleEvent]:
+    """The rule events of HEAD's ledger (none before the first commit)."""
+    return ledger_events(repo, compiler.cache, repo.head) if repo.head else []
+
+
 def _index_documents(repo: Repo, compiler: Compiler) -> tuple[Snapshot, Snapshot, list[RuleEvent]]:
-    """HEAD's documents, the index's, and the work tree's rule events: the rules in
-    force for a change not made yet, as for the commit hook."""
+    """HEAD's documents, the index's, and HEAD's rule events: the rules in force for a
+    change not made yet, as for the commit hook."""
     base = snapshot_at(repo, repo.head)
     staged = file_changes(git.staged_changes(repo.worktree, repo.head), repo.local)
-    return base, base.changed(staged), ledger_events(repo, compiler.cache, None)
+    return base, base.changed(staged), committed_events(repo, compiler)
 
 
 class Tree(Source):
