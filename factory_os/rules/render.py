@@ -49,6 +49,8 @@ def text(report: Report, *, summary: bool = False) -> str:
 
 def passed(report: Report) -> str:
     """One line: what a passing check looked at."""
+    if not report.commits and not report.files:
+        return f"ok at {report.stage}: nothing to check"
     findings = _count(len(report.findings), "finding") if report.findings else "no findings"
     return (
         f"ok at {report.stage}: {_count(len(report.commits), 'commit')},"

@@ -166,6 +166,8 @@ def test_a_clean_staged_change_prints_one_summary_line(factory_repo: Path) -> No
     result = fos(factory_repo, "check")
     assert result.code == 0
     assert result.out == f"ok at pre-commit: 0 commits, 2 files, {rules} rules, no findings\n"
+    git(factory_repo, "commit", "-q", "--no-verify", "-m", "two files")
+    assert fos(factory_repo, "check").out == "ok at pre-commit: nothing to check\n"
 
 
 def test_a_passing_range_counts_commits_files_rules_and_findings(
