@@ -38,6 +38,11 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "Every document under .factory/ a check relies on matches its schema, and the names"
         " it uses (roles, members, rules) exist.",
     ),
+    "fos:role-cannot": (
+        "Roles stay out of their cannot paths",
+        "A member never adds, modifies, deletes or renames a path that roles.yaml lists"
+        " under `cannot` for a role they hold.",
+    ),
     "fos:override": (
         "Overrides apply only where they may",
         "An override lifts a rule only within its scope, before it expires, and never for"
