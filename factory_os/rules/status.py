@@ -144,7 +144,7 @@ def rule_events(
         where = prefix + LEDGER_DIR
         lines = git.grep_tree(worktree, treeish, (EVERY_ENTRY,), where)
         events = _known(_parse([line for line in lines if RULE_EVENT_BYTES in line]), lines)
-        events = _in_order(events, lambda: lines)
+        events = _in_order([e for e in events if not e.unknown], lambda: lines)
         if cache is not None:
             cache.put("rule-events", key, [tuple(e) for e in events])
         return events
@@ -165,7 +165,7 @@ def rule_events(
                 scan = scans[index] = scan._replace(events=tuple(_known(scan.events, lines)))
                 if cache is not None:
                     _keep(cache, f"{root}/{names[index]}", scan)
-    events = [e for scan in scans if scan is not None for e in scan.events]
+    events = [e for scan in scans if scan is not None for e in scan.events if not e.unknown]
     return _in_order(events, lambda: _all_lines(directory, names))
 
 
@@ -237,14 +237,15 @@ def _parse(lines: Sequence[bytes], before: str = "") -> list[RuleEvent]:
     return found
 
 
-def _known(events: Iterable[RuleEvent], lines: Iterable[bytes]) -> list[RuleEvent]:
-    """EVENTS whose parents are all entries among LINES, each marked known; an event
-    naming a parent that no line is (a line written by hand) is left out."""
+def _known(events: Sequence[RuleEvent], lines: Iterable[bytes]) -> list[RuleEvent]:
+    """EVENTS, those whose parents are all entries among LINES marked known; one naming
+    a parent that no line is (written by hand, or not there yet) stays unknown and
+    counts for nothing."""
     wanted = {p for e in events for p in e.unknown}
     if not wanted:
-        return [e._replace(unknown=()) for e in events]
+        return list(events)
     ids = {ident for line in lines if (ident := line[:64].decode("ascii", "replace")) in wanted}
-    return [e._replace(unknown=()) for e in events if ids.issuperset(e.unknown)]
+    return [e._replace(unknown=()) if ids.issuperset(e.unknown) else e for e in events]
 
 
 def _in_order(
