@@ -90,3 +90,17 @@ def test_a_batch_is_refused_line_by_line_as_the_standard_decoder_would(
     batch = [forge_line(entry_fields(data={"n": n}))[:-1] for n in range(good)] + some
     expected = {i: v for i, raw in enumerate(batch) if type(v := _standard_verdict(raw)) is str}
     assert ledger_line.refused(batch) == expected
+
+
+def test_a_nested_float_or_large_integer_among_good_lines_is_refused_in_its_place() -> None:
+    good = [forge_line(entry_fields(data={"n": n}))[:-1] for n in range(5)]
+    for data in ({"deep": {"list": [1, 2**53]}}, {"deep": [[0.5]]}):
+        batch = [*good, forge_line(entry_fields(data=data))[:-1], *good]
+        assert list(ledger_line.refused(batch)) == [5]
+
+
+def test_text_that_looks_like_a_nested_value_is_still_accepted() -> None:
+    data = {"text": '":{ and ":[', "nested": {"ok": [1, "two", None]}}
+    batch = [forge_line(entry_fields(data=data))[:-1] for _ in range(3)]
+    assert ledger_line.refused(batch) == {}
+    assert ledger_line._fast_fields(batch[0]) == _standard_verdict(batch[0])
