@@ -217,9 +217,10 @@ def refused(lines: list[bytes]) -> dict[int, str]:
     vouch for every one does `parse_full` read each (see `_fast_fields`)."""
     if msgspec is not None:
         bodies = [line[ID_HEX + 1 :] for line in lines]
-        if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and b"".join(bodies).isascii():
+        joined = b"".join(bodies)
+        if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and joined.isascii():
             with contextlib.suppress(msgspec.DecodeError):
-                if _vouch(list(map(_decode, bodies)), bodies):
+                if _vouch(list(map(_decode, bodies)), bodies, joined):
                     return {}
     verdicts = ((index, parse_full(line)) for index, line in enumerate(lines))
     return {index: verdict for index, verdict in verdicts if type(verdict) is str}
@@ -235,35 +236,35 @@ def _fast_fields(line: bytes) -> dict[str, Any] | None:
         entry = _decode(body)
     except msgspec.DecodeError:
         return None
-    if not _vouch([entry], [body]):
+    if not _vouch([entry], [body], body):
         return None
     fields: dict[str, Any] = msgspec.to_builtins(entry)
     return fields
 
 
-def _vouch(entries: list[Any], bodies: list[bytes]) -> bool:
-    """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII BODIES, are
-    entries `parse_full` accepts: the checks of `parse_full`, batched and in C.
+def _vouch(entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
+    """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII BODIES (JOINED:
+    end to end), are entries `parse_full` accepts: its checks, batched and in C.
 
     The bodies are exactly what msgspec writes for the entries with sorted keys (the
     escapes are Python's), so canonical JSON; every kind is like `rule.added` and
     every parent and ref digest 64 lowercase hex digits (each distinct kind checked
     once, the digests joined and checked at once); the data holds no float and no
     integer beyond 2**53 (the decoder refuses them as values of `data`'s keys; a
-    list or an object nested deeper is looked into only when a body holds one).
+    list or an object nested deeper is looked into only when a body may hold one).
     """
     if list(map(_encode, entries)) != bodies:
         return False
     if not all(map(KIND.fullmatch, set(map(_kind_of, entries)))):
         return False
+    refs = list(chain.from_iterable(map(_refs_of, entries)))
     digests = list(chain.from_iterable(map(_parents_of, entries)))
-    digests.extend(map(_sha256_of, chain.from_iterable(map(_refs_of, entries))))
-    if set(map(len, digests)) - {ID_HEX} or _HEX_DIGITS.fullmatch("".join(digests)) is None:
+    digests.extend(map(_sha256_of, refs))
+    if set(map(len, digests)) - {ID_HEX} or "".join(digests).encode().translate(None, _HEX):
         return False
-    # In canonical JSON every line has `"data":{`, `"parents":[` and `"refs":[`;
-    # any other `":{` or `":[` may be a nested value (or only text in a string).
-    joined = b"".join(bodies)
-    if joined.count(b'":{') == len(bodies) and joined.count(b'":[') == 2 * len(bodies):
+    # Canonical JSON brackets each entry, its data and each ref once, and its parents
+    # and refs lists: any other bracket is a nested value (or only text in a string).
+    if joined.count(b"[") == 2 * len(bodies) and joined.count(b"{") == 2 * len(bodies) + len(refs):
         return True
     return all(_exact(entry.data) for entry in entries)
 
@@ -320,4 +321,4 @@ _kind_of = attrgetter("kind")
 _parents_of = attrgetter("parents")
 _refs_of = attrgetter("refs")
 _sha256_of = attrgetter("sha256")
-_HEX_DIGITS = re.compile(r"[0-9a-f]*")
+_HEX = b"0123456789abcdef"
