@@ -5,7 +5,8 @@ could have written: in the canonical frame, its id the hash of its bytes, and
 each of its parents an entry of the ledger the range leaves (one the range adds
 before it, or one at the head). A line that is not is a blocking finding
 (`fos:ledger-integrity`), whatever the rule files say, and it counts for
-nothing: provenance, approvals and the lifecycle never see it. That a committed
+nothing: provenance and approvals never see it (the operating model's checks
+may judge it too, but the range is refused whatever they say). That a committed
 line is never changed or removed is the `core` pack's append-only rule.
 
 Only the added lines are read, from the one bulk patch fetch; parents outside

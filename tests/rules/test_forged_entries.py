@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from factory_os.integrations.mcp_server import check_paths_text
 from tests.checks_helpers import findings, rule_ids, set_team
 from tests.helpers import author, commit_all, fos, git, write_tree
 from tests.ledger_helpers import entry_fields, forge_line
@@ -59,9 +60,12 @@ def _forgery(repo: Path, rule: str, which: str) -> bytes:
 
 
 def _denied(repo: Path, rule: str) -> bool:
+    """Whether guard, the MCP server's check_paths and the commit hook's check all
+    still hold RULE against writing PATH."""
     guard = fos(repo, "guard", "--path", PATH)
+    mcp = check_paths_text(repo, paths=[PATH], member=None, role=None)
     staged = fos(repo, "check", "--staged", "--format", "json")
-    return rule in guard.err and staged.code == 1 and rule in rule_ids(staged.out)
+    return rule in guard.err and rule in mcp and rule in rule_ids(staged.out)
 
 
 @pytest.mark.parametrize("forgery", FORGERIES)
