@@ -2,13 +2,16 @@
 
 The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 "findings": [{"rule_id", "severity", "message", "path", "line", "commit",
-"member"}]}. Paths are relative to the factory root.
+"member", "overridden"}]}; "overridden" is null, or the override that lifts the
+finding: {"id", "granted_by", "justification", "expires_at"}. In SARIF such a
+finding carries a suppression of kind "external". Paths are relative to the
+factory root.
 """
 
 from __future__ import annotations
 
 from factory_os import __version__
-from factory_os.rules.finding import Finding
+from factory_os.rules.finding import Finding, Overridden
 from factory_os.rules.report import Report
 
 TYPE_CHECKING = False
@@ -31,14 +34,25 @@ def text(report: Report) -> str:
     for f in report.findings:
         where = f"{f.path}:{f.line}: " if f.path and f.line else f"{f.path}: " if f.path else ""
         commit = f" [{f.commit[:10]}]" if f.commit else ""
-        lines.append(f"{where}{f.severity}: {f.message} ({f.rule_id}){commit}")
+        severity = f"{f.severity}, overridden" if f.overridden else f.severity
+        lines.append(f"{where}{severity}: {f.message} ({f.rule_id}){commit}")
+        if f.overridden:
+            lines.append(f"  {_overridden(f.overridden)}")
     blocking = len(report.blocking)
+    lifted = sum(1 for f in report.findings if f.overridden)
     if report.findings:
         lines.append(
             f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
-            f" ({blocking} blocking) at {report.stage}"
+            f" ({blocking} blocking{f', {lifted} overridden' if lifted else ''})"
+            f" at {report.stage}"
         )
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _overridden(o: Overridden) -> str:
+    return (
+        f"overridden by {o.id}, granted by {o.granted_by} until {o.expires_at}: {o.justification}"
+    )
 
 
 def as_json(report: Report) -> str:
@@ -99,6 +113,21 @@ def _sarif_result(f: Finding, index: int) -> dict[str, Any]:
     properties = {k: v for k, v in (("commit", f.commit), ("member", f.member)) if v}
     if properties:
         result["properties"] = properties
+    if f.overridden:
+        o = f.overridden
+        # lifted outside the code, on the ledger: who granted it and until when
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": o.justification,
+                "properties": {
+                    "override": o.id,
+                    "grantedBy": o.granted_by,
+                    "expiresAt": o.expires_at,
+                },
+            }
+        ]
     return result
 
 
@@ -114,7 +143,11 @@ def github(report: Report) -> str:
         params.append(f"title={_escape_property(f.rule_id)}")
         commit = f" (commit {f.commit[:10]})" if f.commit else ""
         command = GITHUB_COMMANDS.get(f.severity, "notice")
-        lines.append(f"::{command} {','.join(params)}::{_escape_data(f.message + commit)}")
+        message = f.message + commit
+        if f.overridden:  # lifted: no longer an error on the pull request
+            command = "notice"
+            message += f"; {_overridden(f.overridden)}"
+        lines.append(f"::{command} {','.join(params)}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
