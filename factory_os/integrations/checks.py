@@ -9,8 +9,10 @@ stays light.
 from __future__ import annotations
 
 from factory_os.rules.seam import Seam
+from factory_os.work import override_pass
 
 
 def seam() -> Seam:
-    """The extra checks and the post-pass of `fos check`, the hooks, guard and MCP."""
-    return Seam()
+    """The extra checks and the post-pass of `fos check`, the hooks, guard and MCP:
+    the overrides in force lift the findings they cover (DESIGN section 11)."""
+    return Seam(post=override_pass.post)
