@@ -194,7 +194,7 @@ def main() -> int:
         sh(repo, *command)  # warm the caches, as every run after the first finds them
     sh(bare, *check)
     lifted = sh(repo, *check).decode()
-    if f"(0 blocking, {STAGED // 20} overridden)" not in lifted:
+    if f"{STAGED // 20} findings ({STAGED // 20} overridden)" not in lifted:
         raise SystemExit(f"the overrides did not lift the findings:\n{lifted}")
     plain = [[PYTHON, "-c", "pass"], ["git", "diff", "--cached", "--name-status", "-z"]]
     rows = [
