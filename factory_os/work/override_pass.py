@@ -34,8 +34,11 @@ RUN_ENV = "FOS_RUN"  # as `work.runnames` reads it (which imports more than the 
 def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     """FINDINGS with those an override in force covers marked; notes about overrides
     ignored."""
-    added = [] if _whole_tree(checked) else _override_lines(checked)
+    # (`--all` holds the whole ledger as if added, and a write not made yet adds nothing)
+    added = _override_lines(checked) if checked.diffed else []
     forged, notes = records.unvouched(added)
+    if checked.stage == "commit-msg":
+        notes = []  # said at pre-commit, about the same staged lines
     if not any(_liftable(f) for f in findings):
         return findings + notes
     repo = checked.repo
@@ -65,12 +68,6 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
 
 def _liftable(finding: Finding) -> bool:
     return not finding.rule_id.startswith("fos:")  # an override names a rule of .factory/rules/
-
-
-def _whole_tree(checked: Checked) -> bool:
-    """`fos check --all`: every file of the index as if added, by no one; its ledger
-    lines are the ledger, not what a change adds."""
-    return checked.staged and checked.stage == "ci"
 
 
 def _override_lines(checked: Checked) -> list[LedgerLine]:
