@@ -24,7 +24,7 @@ from factory_os.rules.change import (
     file_changes,
     parse_trailers,
 )
-from factory_os.rules.compiled import Member, RuleSet
+from factory_os.rules.compiled import RuleSet
 from factory_os.rules.finding import Finding
 from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
 from factory_os.rules.inforce import (
@@ -435,7 +435,7 @@ class Proposed(Source):
                     f"{acting.id} does not hold the role {self.role}"
                     f" (their roles: {', '.join(acting.roles) or 'none'})"
                 )
-            acting = Member(acting.id, (self.role,), acting.emails)
+            acting = acting._replace(roles=(self.role,))
         change = gathered.changes[0]
         change.member = acting
         change.author_email = acting.emails[0] if acting and acting.emails else who
