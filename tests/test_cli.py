@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from factory_os import __version__
+from factory_os.cli import main_group
 from tests.helpers import fos
 
 FOS = Path(sys.executable).parent / "fos"
@@ -72,6 +75,49 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     assert result.code == 0
     for command in ("init", "validate", "schemas"):
         assert f"  {command} " in result.out
+
+
+MAIN_COMMANDS = (
+    "check",
+    "context",
+    "init",
+    "rule",
+    "incident",
+    "verify",
+    "guard",
+    "session",
+    "approve",
+    "ledger",
+)
+
+
+@pytest.mark.parametrize("name", MAIN_COMMANDS)
+def test_the_main_commands_help_ends_with_examples_that_parse(tmp_path: Path, name: str) -> None:
+    result = fos(tmp_path, name, "--help")
+    assert result.code == 0
+    head, marker, section = result.out.partition("\n  Examples:\n")
+    assert marker and "Options:" in head, result.out
+    examples = section.replace("\\\n", " ").splitlines()
+    assert len(examples) >= 2 and all(line.startswith("    ") for line in examples)
+    for line in examples:
+        words = shlex.split(line.split(" < ")[0].split(" > ")[0], comments=True)
+        if words[0] == "fos":
+            command, options = _resolve(words[1:])
+            assert command.name == name or name in line.split()[1], line
+            known = {opt for param in command.params for opt in param.opts}
+            assert set(options) <= known, f"{line}: {sorted(set(options) - known)}"
+
+
+def _resolve(words: list[str]) -> tuple[click.Command, list[str]]:
+    """The command WORDS name under `fos`, and the long options they give it."""
+    command: click.Command = main_group
+    ctx = click.Context(main_group)
+    while words and isinstance(command, click.Group):
+        found = command.get_command(ctx, words[0])
+        if found is None:
+            break
+        command, words = found, words[1:]
+    return command, [w.split("=")[0] for w in words if w.startswith("--")]
 
 
 def test_not_a_git_repository_exits_4(tmp_path: Path) -> None:
