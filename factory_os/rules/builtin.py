@@ -43,6 +43,11 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "A member never adds, modifies, deletes or renames a path that roles.yaml lists"
         " under `cannot` for a role they hold.",
     ),
+    "fos:bot-path": (
+        "Bots stay within their paths",
+        "A member of kind bot in team.yaml (a dependency updater, a release job) adds,"
+        " modifies, deletes or renames only the paths team.yaml lists for it.",
+    ),
     "fos:override-ignored": (
         "Overrides apply only where they may",
         "An override lifts a rule only within its scope, before it expires, and never for"
