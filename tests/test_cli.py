@@ -6,12 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 
 from factory_os import __version__
-from factory_os.cli import main_group
-from tests.helpers import fos
+from tests.helpers import fos, resolve_command
 
 FOS = Path(sys.executable).parent / "fos"
 
@@ -102,22 +100,10 @@ def test_the_main_commands_help_ends_with_examples_that_parse(tmp_path: Path, na
     for line in examples:
         words = shlex.split(line.split(" < ")[0].split(" > ")[0], comments=True)
         if words[0] == "fos":
-            command, options = _resolve(words[1:])
+            command, options = resolve_command(words[1:])
             assert command.name == name or name in line.split()[1], line
             known = {opt for param in command.params for opt in param.opts}
             assert set(options) <= known, f"{line}: {sorted(set(options) - known)}"
-
-
-def _resolve(words: list[str]) -> tuple[click.Command, list[str]]:
-    """The command WORDS name under `fos`, and the long options they give it."""
-    command: click.Command = main_group
-    ctx = click.Context(main_group)
-    while words and isinstance(command, click.Group):
-        found = command.get_command(ctx, words[0])
-        if found is None:
-            break
-        command, words = found, words[1:]
-    return command, [w.split("=")[0] for w in words if w.startswith("--")]
 
 
 def test_not_a_git_repository_exits_4(tmp_path: Path) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+
+from tests.helpers import resolve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUR = re.compile(r"^<!-- tour: [^>]*-->\n```sh\n(.*?)^```", re.M | re.S)
@@ -47,6 +51,26 @@ def as_script(block: str) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def test_every_fos_command_in_the_readme_exists_with_its_options() -> None:
+    """The blocks the tour test does not run (they need files and ids of their own) still
+    name real commands and options."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", (ROOT / "README.md").read_text(), re.M | re.S)
+    checked = 0
+    for block in blocks:
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line.replace("[", "").replace("]", ""), comments=True)
+            while words and re.match(r"[A-Z_]+=", words[0]):
+                words = words[1:]  # VAR=value fos ...
+            if words[:1] != ["fos"]:
+                continue
+            command, options = resolve_command(words[1:])
+            assert not isinstance(command, click.Group), line
+            known = {opt for param in command.params for opt in param.opts}
+            assert set(options) <= known, f"{line}: {sorted(set(options) - known)}"
+            checked += 1
+    assert checked >= 50
 
 
 def test_the_tour_is_marked_and_expects_its_refusals() -> None:

@@ -92,8 +92,10 @@ def cli(
     --range B..H    every commit of B..H (pull requests, pre-push)
     --all           every file in the index as if added, for content rules
 
-    Formats: text, json (a stable object), sarif (SARIF 2.1.0), github
-    (workflow commands that annotate a pull request).
+    Formats: text (each finding, then one line: the stage, and for a passing
+    check the commits, files, rules and findings), json (a stable object),
+    sarif (SARIF 2.1.0: each rule's title and statement, a location for every
+    result), github (workflow commands that annotate a pull request).
     """
     report = run_check(
         env.cwd,
