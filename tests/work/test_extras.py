@@ -292,3 +292,16 @@ def test_events_the_base_cannot_judge_are_blocked(item: tuple[Path, str, str]) -
     [found] = [f for f in findings(result.out) if f["rule_id"] == "fos:lifecycle-gate"]
     assert result.code == 1 and "cannot be judged" in found["message"]
     assert ".factory/lifecycle.yaml" in found["message"]
+
+
+def test_recorded_files_edited_without_an_event_are_blocked(item: tuple[Path, str, str]) -> None:
+    """No lifecycle event in the range: the items whose recorded files it changes are judged."""
+    repo, spec_id, _base = item
+    assert record(repo, spec_id, "intake").code == 0
+    base = commit_as(repo, EMAIL["bob"], "evidence")
+    evidence = repo / ".factory" / "specs" / spec_id / "intake.md"
+    evidence.write_text(evidence.read_text() + "\nA late addition.\n")
+    spec = repo / ".factory" / "specs" / spec_id / "spec.md"
+    spec.write_text(spec.read_text().replace("owner: olivia", "owner: otto"))
+    commit_as(repo, EMAIL["olivia"], "hand edits")
+    assert check_range(repo, base) == (1, ["fos:lifecycle-evidence", "fos:lifecycle-hand-edit"])
