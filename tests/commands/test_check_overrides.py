@@ -186,6 +186,9 @@ def test_a_forged_override_in_a_pull_request_is_ignored_and_reported(
     assert code == 1
     [note] = findings(report, "fos:override-ignored")
     assert "the staged change adding it is by forge" in str(note["message"])
+    (repo / "MSG").write_text("fix\n")  # said once: the commit-msg stage does not repeat it
+    code, report = checked(repo, "--message-file", str(repo / "MSG"))
+    assert findings(report, "fos:override-ignored") == []
 
 
 @pytest.mark.parametrize("author", ["forge", "ana"])
