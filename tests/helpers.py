@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,21 @@ def fos(cwd: Path, *args: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["-C", str(cwd), *args])
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def fos_process(cwd: Path, *args: str, input: str = "", timeout: float = 120) -> Result:
+    """`fos -C CWD ARGS...` in a process of its own, for what could hang: a test fails
+    (subprocess.TimeoutExpired) when it has not finished after TIMEOUT seconds, a
+    bound far above what the command needs."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "-C", str(cwd), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @contextlib.contextmanager
