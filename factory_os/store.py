@@ -92,6 +92,13 @@ def find_factory(start: Path) -> Factory:
 
 def read_text(path: Path, rel: str) -> str:
     """The file's text, refusing what is too large, binary or not UTF-8."""
+    return text_of(read_bytes(path, rel), rel)
+
+
+def read_bytes(path: Path | str, rel: str, limit: int | None = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, at most LIMIT + 1 of them (None: all), refusing what is not a
+    regular file: a FIFO, a device or a socket put where a document belongs would
+    make a plain read wait forever."""
     try:
         # O_NONBLOCK: a FIFO (or a symlink to one, or to /dev/stdin) must not hang us
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -107,18 +114,17 @@ def read_text(path: Path, rel: str) -> str:
             raise InvalidInput.one(rel, 0, "not a regular file (a device, FIFO or socket)")
         chunks = []
         size = 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+        while limit is None or size <= limit:
+            chunk = os.read(fd, 1 << 20 if limit is None else limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        raw = b"".join(chunks)
+        return b"".join(chunks)
     except OSError as exc:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
-    return text_of(raw, rel)
 
 
 def text_of(raw: bytes, rel: str) -> str:
