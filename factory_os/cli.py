@@ -7,6 +7,7 @@ command stay fast.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 from pathlib import Path
@@ -59,6 +60,21 @@ class LazyGroup(click.Group):
         command = importlib.import_module(f"factory_os.commands.{module}").cli
         assert isinstance(command, click.Command)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if name in COMMANDS or name.startswith("-") or ctx.resilient_parsing:
+            return super().resolve_command(ctx, args)
+        close = difflib.get_close_matches(name, COMMANDS, n=3)
+        if not close:
+            hint = " (`fos --help` lists the commands)"
+        elif len(close) == 1:
+            hint = f" Did you mean '{close[0]}'?"
+        else:
+            hint = f" Did you mean one of: {', '.join(repr(c) for c in close)}?"
+        ctx.fail(f"No such command '{name}'.{hint}")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -25,7 +25,8 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        # line 0 is no line: a file that is missing or wrong as a whole
+        return f"{self.path}{f':{self.line}' if self.line else ''}: {self.message}"
 
 
 class FosError(Exception):

@@ -99,7 +99,7 @@ def _check(cwd: Path, options: dict[str, str | bool]) -> int:
         stage=text("--stage"),
         seam=seam(),
     )
-    sys.stdout.write(render(report, text("--format") or "text"))
+    sys.stdout.write(render(report, text("--format") or "text", summary=True))
     sys.stdout.flush()
     return report.exit_code
 

@@ -48,6 +48,25 @@ def test_usage_errors_exit_2(repo: Path, args: tuple[str, ...]) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("chek", "Did you mean 'check'?"),
+        ("ru", "Did you mean one of: 'run', 'rule'?"),
+        ("xyzzy", "(`fos --help` lists the commands)"),
+    ],
+)
+def test_an_unknown_command_suggests_the_nearest(tmp_path: Path, typed: str, hint: str) -> None:
+    result = fos(tmp_path, typed, "--staged")
+    assert result.code == 2
+    assert f"Error: No such command '{typed}'. {hint}" in result.err
+
+
+def test_an_unknown_subcommand_suggests_the_nearest(tmp_path: Path) -> None:
+    result = fos(tmp_path, "rule", "retrie", "R-abcdef")
+    assert result.code == 2 and "Did you mean 'retire'?" in result.err
+
+
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = fos(tmp_path, "--help")
     assert result.code == 0

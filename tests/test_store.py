@@ -145,7 +145,7 @@ def test_read_text_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -
             pass
         pytest.fail("read_text blocked on a FIFO")
     assert [str(exc) for exc in outcome] == [
-        "team.yaml:0: not a regular file (a device, FIFO or socket)"
+        "team.yaml: not a regular file (a device, FIFO or socket)"
     ]
 
 

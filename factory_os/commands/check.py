@@ -96,5 +96,5 @@ def cli(
         stage=stage,
         seam=seam(),
     )
-    emit(render(report, output_format))
+    emit(render(report, output_format, summary=True))
     return report.exit_code

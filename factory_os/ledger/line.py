@@ -22,6 +22,8 @@ import contextlib
 import hashlib
 import json
 import re
+from itertools import chain
+from operator import attrgetter
 from typing import Annotated, Any, Literal, NamedTuple
 
 from factory_os.ledger import canonical
@@ -215,10 +217,10 @@ def refused(lines: list[bytes]) -> dict[int, str]:
     vouch for every one does `parse_full` read each (see `_fast_fields`)."""
     if msgspec is not None:
         bodies = [line[ID_HEX + 1 :] for line in lines]
-        if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and b"".join(bodies).isascii():
+        joined = b"".join(bodies)
+        if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and joined.isascii():
             with contextlib.suppress(msgspec.DecodeError):
-                entries = list(map(_decode, bodies))
-                if list(map(_encode, entries)) == bodies and all(_exact(e.data) for e in entries):
+                if _vouch(list(map(_decode, bodies)), bodies, joined):
                     return {}
     verdicts = ((index, parse_full(line)) for index, line in enumerate(lines))
     return {index: verdict for index, verdict in verdicts if type(verdict) is str}
@@ -226,14 +228,7 @@ def refused(lines: list[bytes]) -> dict[int, str]:
 
 def _fast_fields(line: bytes) -> dict[str, Any] | None:
     """The fields of LINE when msgspec shows it is an entry `parse_full` accepts; None
-    when it cannot tell, and the standard library's reading decides and words why.
-
-    The checks of `parse_full`, typed (`_Entry`) and in C: an ASCII line (non-ASCII
-    needs the canonical profile's own checks) that reads as an entry, whose bytes
-    are exactly what msgspec writes for it with sorted keys (the escapes are
-    Python's), so canonical JSON, and whose data holds no float and no integer
-    beyond 2**53.
-    """
+    when it cannot tell, and the standard library's reading decides and words why."""
     body = line[ID_HEX + 1 :]
     if msgspec is None or len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20 or not body.isascii():
         return None
@@ -241,10 +236,37 @@ def _fast_fields(line: bytes) -> dict[str, Any] | None:
         entry = _decode(body)
     except msgspec.DecodeError:
         return None
-    if _encode(entry) != body or not _exact(entry.data):
+    if not _vouch([entry], [body], body):
         return None
     fields: dict[str, Any] = msgspec.to_builtins(entry)
     return fields
+
+
+def _vouch(entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
+    """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII BODIES (JOINED:
+    end to end), are entries `parse_full` accepts: its checks, batched and in C.
+
+    The bodies are exactly what msgspec writes for the entries with sorted keys (the
+    escapes are Python's), so canonical JSON; every kind is like `rule.added` and
+    every parent and ref digest 64 lowercase hex digits (each distinct kind checked
+    once, the digests joined and checked at once); the data holds no float and no
+    integer beyond 2**53 (the decoder refuses them as values of `data`'s keys; a
+    list or an object nested deeper is looked into only when a body may hold one).
+    """
+    if list(map(_encode, entries)) != bodies:
+        return False
+    if not all(map(KIND.fullmatch, set(map(_kind_of, entries)))):
+        return False
+    refs = list(chain.from_iterable(map(_refs_of, entries)))
+    digests = list(chain.from_iterable(map(_parents_of, entries)))
+    digests.extend(map(_sha256_of, refs))
+    if set(map(len, digests)) - {ID_HEX} or "".join(digests).encode().translate(None, _HEX):
+        return False
+    # Canonical JSON brackets each entry, its data and each ref once, and its parents
+    # and refs lists: any other bracket is a nested value (or only text in a string).
+    if joined.count(b"[") == 2 * len(bodies) and joined.count(b"{") == 2 * len(bodies) + len(refs):
+        return True
+    return all(_exact(entry.data) for entry in entries)
 
 
 def _exact(value: Any) -> bool:
@@ -260,24 +282,43 @@ def _exact(value: Any) -> bool:
 
 
 if msgspec is not None:
-    # `\Z`: msgspec searches a pattern, and `$` would let a final newline through
-    _Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
+
+    def _no_float(text: str) -> Any:
+        raise ValueError(f"float {text} in a ledger entry")
+
+    # a value of `data`'s keys: no float (`_no_float` refuses one nested deeper), no
+    # integer beyond 2**53
+    _Value = (
+        str
+        | bool
+        | None
+        | Annotated[int, msgspec.Meta(ge=-canonical.MAX_SAFE_INT, le=canonical.MAX_SAFE_INT)]
+        | list[Any]
+        | dict[str, Any]
+    )
 
     class _Ref(msgspec.Struct, forbid_unknown_fields=True):
         path: str
-        sha256: _Hex
+        sha256: str
 
     class _Entry(msgspec.Struct, forbid_unknown_fields=True):
-        """An entry as `parse_full` accepts it, fields in canonical (sorted) order."""
+        """An entry as `parse_full` reads it, fields in canonical (sorted) order; what
+        a type cannot say (the patterns, nested values) `_vouch` checks."""
 
         actor: str
         at: str
-        data: dict[str, Any]
-        kind: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]*(?:\.[a-z_]+)*\Z")]
-        parents: list[_Hex]
+        data: dict[str, _Value]
+        kind: str
+        parents: list[str]
         refs: list[_Ref]
         subject: str
         v: Literal[1]
 
-    _decode = msgspec.json.Decoder(_Entry).decode
+    _decode = msgspec.json.Decoder(_Entry, float_hook=_no_float).decode
     _encode = msgspec.json.Encoder(order="sorted").encode
+
+_kind_of = attrgetter("kind")
+_parents_of = attrgetter("parents")
+_refs_of = attrgetter("refs")
+_sha256_of = attrgetter("sha256")
+_HEX = b"0123456789abcdef"

@@ -25,7 +25,7 @@ class LedgerProblem:
     segment_line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}"
+        where = f"{self.path}:{self.line}" if self.line else self.path
         about = "".join(
             f" {label} {value}:"
             for label, value in (("commit", self.commit), ("entry", self.entry))

@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from factory_os import store
+from factory_os.errors import UsageError
 from factory_os.ledger import events
+from factory_os.model.vocabulary import LEDGER_KINDS
 
 
 def log(*, cwd: Path, kind: str | None = None) -> list[events.Entry]:
     """The entries newest first (reverse replay order), only KIND's if given: a kind
-    (`rule.added`) or a family of kinds (`rule`)."""
+    (`rule.added`) or a family of kinds (`rule`). A KIND that names no kind factory-os
+    records, nor any kind in this ledger, is a usage error listing the known ones."""
     entries = events.entries(store.find_factory(cwd))
     entries.reverse()
     if kind:
+        known = sorted(set(LEDGER_KINDS) | {e.kind for e in entries})
+        if not any(k == kind or k.startswith(f"{kind}.") for k in known):
+            raise UsageError(f"--kind: no kind {kind!r}; known kinds: {', '.join(known)}")
         entries = [e for e in entries if e.kind == kind or e.kind.startswith(f"{kind}.")]
     return entries

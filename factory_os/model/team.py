@@ -43,7 +43,8 @@ class Role(Strict):
     description: NonEmpty
     may: Permissions = Field(default_factory=Permissions)
     cannot: Permissions = Field(
-        default_factory=Permissions, description="Hard limits; path-guard rules enforce paths."
+        default_factory=Permissions,
+        description="Hard limits: the paths bind every member holding the role, as a path guard.",
     )
     approver: bool = Field(
         False,

@@ -46,6 +46,50 @@ CHECK_KINDS = (
     "manual",
 )
 
+# what a factory run's ledger entries record
+RUN_KINDS = (
+    "run.started",
+    "run.gates_changed",
+    "artifact.recorded",
+    "attempt.recorded",
+    "gate.passed",
+    "gate.skipped",
+    "gate.waiting",
+    "gate.approved",
+    "gate.rejected",
+    "run.shipped",
+    "run.abandoned",
+)
+# what a ledger entry records (`kind`), by family: what `fos ledger log --kind` accepts
+LEDGER_KINDS = (
+    "factory.initialized",
+    "incident.recorded",
+    "rule.added",
+    "rule.superseded",
+    "rule.retired",
+    "approval.granted",
+    "session.started",
+    "session.ended",
+    "handoff.recorded",
+    "spec.created",
+    "spec.retired",
+    "evidence.recorded",
+    "signoff",
+    "signoff.vetoed",
+    "stage.advanced",
+    "stage.returned",
+    "owner.transferred",
+    "maintenance.logged",
+    *RUN_KINDS,
+    "escalation.opened",
+    "escalation.acked",
+    "escalation.breached",
+    "escalation.resolved",
+    "override.granted",
+    "override.revoked",
+    "override.expired",
+)
+
 # a factory run (DESIGN section 10): its id form, its gates in order, and their modes
 RUN_ID = r"^run_[0-9a-f]{8}$"
 GATES = ("spec", "plan", "ship")

@@ -50,15 +50,14 @@ def _cannot(roles: Mapping[str, Any], doc: store.YamlDocument) -> dict[str, Any]
     """Each role's `cannot` paths, translated, with the line of each pattern."""
     out = {}
     for name, role in roles["roles"].items():
-        patterns = role["cannot"]["paths"]
-        if not patterns:
-            continue
-        translated, lines = [], []
-        for index, pattern in enumerate(patterns):
+        translated, lines, shown = [], [], []
+        for index, pattern in enumerate(role["cannot"]["paths"]):
             for regex in translate([pattern]):  # none for a comment or a blank
                 translated.append(regex)
                 lines.append(doc.line_of(("roles", name, "cannot", "paths", index)))
-        out[name] = {"paths": translated, "lines": lines, "patterns": patterns}
+                shown.append(pattern)
+        if translated:
+            out[name] = {"paths": translated, "lines": lines, "patterns": shown}
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES
-from factory_os.rules.scope import Scope, roles_bind
+from factory_os.rules.scope import Matcher, Scope, Translated, deciding, roles_bind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,6 +94,40 @@ class CompiledRule:
         return stage in self.stages
 
 
+class RoleLimit:
+    """A role's `cannot` paths in roles.yaml: a path guard for every member holding it.
+    PATHS: the patterns translated, each with its LINE in roles.yaml and its PATTERN."""
+
+    __slots__ = ("_matcher", "lines", "paths", "patterns", "role")
+
+    def __init__(self, role: str, paths: Translated, lines: list[int], patterns: list[str]) -> None:
+        self.role = role
+        self.paths = paths
+        self.lines = lines
+        self.patterns = patterns
+        self._matcher: Matcher | None = None
+
+    def forbids(self, path: str) -> tuple[int, str] | None:
+        """(the roles.yaml line, the pattern) that forbids PATH; None when none does."""
+        if self._matcher is None:
+            self._matcher = Matcher(self.paths)
+        if not self._matcher(path):
+            return None
+        index = deciding(self.paths, path)
+        return (0, "") if index is None else (self.lines[index], self.patterns[index])
+
+
+def role_limits(roles: Mapping[str, Any] | None) -> list[RoleLimit]:
+    """The `cannot` paths of compiled roles.yaml, per role."""
+    limits = (roles or {}).get("cannot") or {}
+    return [
+        RoleLimit(
+            name, [(r, bool(i)) for r, i in limit["paths"]], limit["lines"], limit["patterns"]
+        )
+        for name, limit in sorted(limits.items())
+    ]
+
+
 class RuleSet:
     """The rules, team and identity policy in force for one check."""
 
@@ -108,8 +142,10 @@ class RuleSet:
         hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,
         approver_roles: frozenset[str] = frozenset(),
         trust_trailers: bool = False,
+        role_limits: list[RoleLimit] | None = None,
     ) -> None:
         self.rules = rules
+        self.role_limits = role_limits or []  # roles.yaml's `cannot` paths
         self.members = members
         self.unknown_author = unknown_author
         self.require_signed = require_signed
@@ -169,4 +205,5 @@ def assemble(
         hook_stages=tuple((config or {}).get("hooks", {}).get("stages", DEFAULT_HOOK_STAGES)),
         approver_roles=frozenset(r for r, role in approvers.items() if role.get("approver")),
         trust_trailers=bool(governance.get("trust_trailers", False)),
+        role_limits=role_limits(roles),
     )

@@ -13,7 +13,7 @@ from importlib import import_module
 from types import ModuleType
 
 from factory_os.model.vocabulary import CHECK_KINDS
-from factory_os.rules import command, identity
+from factory_os.rules import command, identity, roles_cannot
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
@@ -89,6 +89,8 @@ def evaluate(
     for change in changes:
         for rule, module in checked:
             findings.extend(module.check(rule, change, ctx))
+    # built in too: roles.yaml's `cannot` paths bind every member holding the role
+    findings.extend(roles_cannot.check(changes, ctx.ruleset, findings))
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue

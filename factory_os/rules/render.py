@@ -8,37 +8,58 @@ The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 from __future__ import annotations
 
 from factory_os import __version__
-from factory_os.rules.finding import Finding
 from factory_os.rules.report import Report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+
+    from factory_os.rules.report import Described
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVELS = {"block": "error", "warn": "warning", "info": "note"}
 SARIF_BASE = "%SRCROOT%"  # paths are relative to the checkout's root
+SARIF_ROOT = "./"  # a finding about no file: the repository as a whole
 GITHUB_COMMANDS = {"block": "error", "warn": "warning", "info": "notice"}
 
 
-def render(report: Report, output_format: str) -> str:
-    """REPORT in one of FORMATS."""
-    return {"text": text, "json": as_json, "sarif": sarif, "github": github}[output_format](report)
+def render(report: Report, output_format: str, *, summary: bool = False) -> str:
+    """REPORT in one of FORMATS. SUMMARY: a passing check's text ends with one line
+    of what was checked (`fos check`; the git hooks stay quiet when all is well)."""
+    if output_format == "text":
+        return text(report, summary=summary)
+    return {"json": as_json, "sarif": sarif, "github": github}[output_format](report)
 
 
-def text(report: Report) -> str:
+def text(report: Report, *, summary: bool = False) -> str:
     lines = []
     for f in report.findings:
         where = f"{f.path}:{f.line}: " if f.path and f.line else f"{f.path}: " if f.path else ""
         commit = f" [{f.commit[:10]}]" if f.commit else ""
         lines.append(f"{where}{f.severity}: {f.message} ({f.rule_id}){commit}")
     blocking = len(report.blocking)
-    if report.findings:
-        lines.append(
-            f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
-            f" ({blocking} blocking) at {report.stage}"
-        )
+    if summary and not blocking:
+        lines.append(passed(report))
+    elif report.findings:
+        tally = _count(len(report.findings), "finding")
+        lines.append(f"{tally} ({blocking} blocking) at {report.stage}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def passed(report: Report) -> str:
+    """One line: what a passing check looked at."""
+    if not report.commits and not report.files:
+        return f"ok at {report.stage}: nothing to check"
+    findings = _count(len(report.findings), "finding") if report.findings else "no findings"
+    return (
+        f"ok at {report.stage}: {_count(len(report.commits), 'commit')},"
+        f" {_count(report.files, 'file')}, {_count(report.rules, 'rule')}, {findings}"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def as_json(report: Report) -> str:
@@ -56,8 +77,43 @@ def as_json(report: Report) -> str:
 
 
 def sarif(report: Report) -> str:
+    """SARIF 2.1.0: each rule with its title and statement, each result with a location
+    (a finding about no file points at its rule's file, or at the repository root)."""
+    from urllib.parse import quote  # SARIF only: off the hook path
+
     rule_ids = sorted({f.rule_id for f in report.findings})
-    results = [_sarif_result(f, rule_ids.index(f.rule_id)) for f in report.findings]
+    files = {rule.id: rule for rule in report.described}
+    words = {rule_id: _words(rule_id, files) for rule_id in rule_ids}
+    descriptors = [
+        {
+            "id": rule_id,
+            "name": rule_id,
+            "shortDescription": {"text": words[rule_id][0]},
+            "fullDescription": {"text": words[rule_id][1]},
+        }
+        for rule_id in rule_ids
+    ]
+    results = []
+    for f in report.findings:
+        title, statement = words[f.rule_id]
+        rule = files.get(f.rule_id)
+        path = f.path or (rule.source if rule is not None else None)
+        # a URI reference (RFC 3986): a space or `#` in a path must be percent-encoded
+        artifact = {"uri": quote(path, safe="/") if path else SARIF_ROOT, "uriBaseId": SARIF_BASE}
+        location: dict[str, Any] = {"artifactLocation": artifact}
+        if f.path and f.line:
+            location["region"] = {"startLine": f.line}
+        result: dict[str, Any] = {
+            "ruleId": f.rule_id,
+            "ruleIndex": rule_ids.index(f.rule_id),
+            "level": SARIF_LEVELS.get(f.severity, "note"),
+            "message": {"text": f"{f.message}\n{f.rule_id} ({title}): {statement}"},
+            "locations": [{"physicalLocation": location}],
+        }
+        properties = {k: v for k, v in (("commit", f.commit), ("member", f.member)) if v}
+        if properties:
+            result["properties"] = properties
+        results.append(result)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -68,7 +124,7 @@ def sarif(report: Report) -> str:
                         "name": "factory-os",
                         "version": __version__,
                         "informationUri": "https://github.com/factory-os/factory-os",
-                        "rules": [{"id": rule_id} for rule_id in rule_ids],
+                        "rules": descriptors,
                     }
                 },
                 "results": results,
@@ -80,26 +136,14 @@ def sarif(report: Report) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
-def _sarif_result(f: Finding, index: int) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "ruleId": f.rule_id,
-        "ruleIndex": index,
-        "level": SARIF_LEVELS.get(f.severity, "note"),
-        "message": {"text": f.message},
-    }
-    if f.path:
-        from urllib.parse import quote  # SARIF only: off the hook path
+def _words(rule_id: str, files: Mapping[str, Described]) -> tuple[str, str]:
+    """RULE_ID's title and statement: from its rule file, or from the built-in checks."""
+    rule = files.get(rule_id)
+    if rule is not None:
+        return rule.title, rule.statement
+    from factory_os.rules.builtin import described
 
-        # a URI reference (RFC 3986): a space or `#` in a path must be percent-encoded
-        artifact = {"uri": quote(f.path, safe="/"), "uriBaseId": SARIF_BASE}
-        location: dict[str, Any] = {"artifactLocation": artifact}
-        if f.line:
-            location["region"] = {"startLine": f.line}
-        result["locations"] = [{"physicalLocation": location}]
-    properties = {k: v for k, v in (("commit", f.commit), ("member", f.member)) if v}
-    if properties:
-        result["properties"] = properties
-    return result
+    return described(rule_id)
 
 
 def github(report: Report) -> str:

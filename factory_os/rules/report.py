@@ -9,6 +9,19 @@ from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.model.vocabulary import DEFAULT_HOOK_STAGES
 from factory_os.rules.finding import Finding
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class Described(Protocol):
+        """What a report says of a rule: a compiled rule has all of it."""
+
+        id: str
+        title: str
+        statement: str
+        source: str
+
 
 class Report:
     """What a check found, over how many changes, at which stage."""
@@ -21,6 +34,8 @@ class Report:
         rules: int = 0,
         commits: list[str] | None = None,
         hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,  # factory.yaml's hooks.stages
+        files: int = 0,
+        described: Sequence[Described] = (),
     ) -> None:
         self.findings = findings or []
         self.stage = stage
@@ -28,6 +43,8 @@ class Report:
         self.rules = rules
         self.commits = commits or []
         self.hook_stages = hook_stages
+        self.files = files  # distinct paths the changes touch
+        self.described = described  # the rules in force, for what SARIF says of each
 
     @property
     def blocking(self) -> list[Finding]:

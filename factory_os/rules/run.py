@@ -93,6 +93,7 @@ def check(
     if gathered.sign is not None:
         gathered.sign(ruleset)
     findings = source.ready(repo, ruleset, gathered)
+    in_force = ruleset.rules
     if source.kinds is not None:
         ruleset.rules = [r for r in ruleset.rules if r.kind in source.kinds]
     changes = gathered.changes
@@ -127,6 +128,8 @@ def check(
         len(ruleset.rules),
         [c.commit for c in changes if c.commit],
         ruleset.hook_stages,
+        files=len({f.path for c in changes for f in c.files}),
+        described=in_force,
     )
 
 

@@ -91,6 +91,17 @@ def _compile(regex: str) -> Any:
     return re2.compile(for_re2(regex), options())
 
 
+def deciding(translated: Translated, path: str) -> int | None:
+    """The index in TRANSLATED of the pattern that makes PATH match (the last that
+    matches it, as in .gitignore); None when PATH does not match. For messages that
+    name the line of the pattern: a match is decided by `Matcher` first."""
+    found = None
+    for index, (regex, _include) in enumerate(translated):
+        if _compile(regex).match(path):
+            found = index
+    return found if found is not None and translated[found][1] else None
+
+
 def roles_bind(rule_roles: Sequence[str], held: Sequence[str]) -> bool:
     """Whether a rule scoped to RULE_ROLES (empty: everyone) binds one holding HELD."""
     return not rule_roles or any(role in rule_roles for role in held)

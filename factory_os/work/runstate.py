@@ -11,23 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory_os.ledger.events import Entry
+from factory_os.model import vocabulary
 from factory_os.model.vocabulary import GATES
 
-RUN_KINDS = frozenset(
-    {
-        "run.started",
-        "run.gates_changed",
-        "artifact.recorded",
-        "attempt.recorded",
-        "gate.passed",
-        "gate.skipped",
-        "gate.waiting",
-        "gate.approved",
-        "gate.rejected",
-        "run.shipped",
-        "run.abandoned",
-    }
-)
+RUN_KINDS = frozenset(vocabulary.RUN_KINDS)
 ESCALATION_KINDS = frozenset({"escalation.opened", "escalation.acked", "escalation.resolved"})
 KINDS = RUN_KINDS | ESCALATION_KINDS
 # a gate is done once one of these is its last event

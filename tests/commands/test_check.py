@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import factory_os
+from factory_os.rules.builtin import BUILTIN
 from tests.checks_helpers import add_rule, commit_as, set_team
 from tests.helpers import commit_all, fos, git, write_tree
 
@@ -69,6 +73,65 @@ def test_sarif_output(broken: tuple[Path, str]) -> None:
     }
 
 
+def test_sarif_rules_and_results_carry_title_statement_and_location(
+    broken: tuple[Path, str],
+) -> None:
+    repo, base = broken
+    write_tree(repo, {"b.txt": "by a stranger\n"})
+    commit_as(repo, "stranger@example.org", "who is this")
+    result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "sarif")
+    sarif = json.loads(result.out)
+    assert_sarif_shape(sarif)
+    [run] = sarif["runs"]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["R-aaa100"]["shortDescription"] == {"text": "rule R-aaa100"}
+    assert rules["R-aaa100"]["fullDescription"] == {"text": "Obey R-aaa100."}
+    assert rules["fos:identity"]["shortDescription"]["text"] == "Commits are made by members"
+    results = {r["ruleId"]: r for r in run["results"]}
+    assert results["R-aaa100"]["message"]["text"].endswith(
+        "R-aaa100 (rule R-aaa100): Obey R-aaa100."
+    )
+    # a commit without a trailer concerns no file: it points at the rule that asks for one
+    [trailer] = results["R-aaa101"]["locations"]
+    uri = trailer["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == ".factory/rules/R-aaa101.yaml"
+    # a built-in check has no file: the repository as a whole
+    [stranger] = results["fos:identity"]["locations"]
+    assert stranger["physicalLocation"]["artifactLocation"]["uri"] == "./"
+    assert "Commits are made by members" in results["fos:identity"]["message"]["text"]
+
+
+def assert_sarif_shape(log: dict[str, Any]) -> None:
+    """The properties SARIF 2.1.0 requires, and the ones code scanning needs to show a result."""
+    assert log["version"] == "2.1.0" and isinstance(log["runs"], list)
+    for run in log["runs"]:
+        driver = run["tool"]["driver"]
+        assert isinstance(driver["name"], str)
+        ids = [rule["id"] for rule in driver["rules"]]
+        for rule in driver["rules"]:
+            assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        for result in run["results"]:
+            assert result["message"]["text"]
+            assert result["level"] in ("none", "note", "warning", "error")
+            assert ids[result["ruleIndex"]] == result["ruleId"]
+            assert result["locations"], result
+            for location in result["locations"]:
+                artifact = location["physicalLocation"]["artifactLocation"]
+                assert artifact["uri"] and artifact["uriBaseId"] == "%SRCROOT%"
+                assert location["physicalLocation"].get("region", {}).get("startLine", 1) >= 1
+
+
+def test_every_built_in_check_is_described() -> None:
+    package = Path(factory_os.__file__).parent
+    ids = {
+        found
+        for source in package.rglob("*.py")
+        for found in re.findall(r"\"(fos:[a-z-]+)\"", source.read_text(encoding="utf-8"))
+    }
+    assert "fos:identity" in ids
+    assert sorted(ids - set(BUILTIN)) == []
+
+
 def test_sarif_uris_are_percent_encoded(broken: tuple[Path, str]) -> None:
     repo, base = broken
     write_tree(repo, {"my notes#1%.txt": "SECRET\n", "caf\u00e9.txt": "SECRET\n"})
@@ -77,7 +140,7 @@ def test_sarif_uris_are_percent_encoded(broken: tuple[Path, str]) -> None:
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in sarif["runs"][0]["results"]
-        if "locations" in r
+        if r["ruleId"] == "R-aaa100"
     }
     assert uris == {"a.txt", "my%20notes%231%25.txt", "caf%C3%A9.txt"}
 
@@ -96,11 +159,33 @@ def test_commit_checks_one_commit_against_its_parent(broken: tuple[Path, str]) -
     assert fos(repo, "check", "--commit", "HEAD~1").code == 0  # adds the rules only
 
 
-def test_clean_staged_change_prints_nothing(factory_repo: Path) -> None:
-    write_tree(factory_repo, {"a.txt": "x\n"})
-    git(factory_repo, "add", "a.txt")
+def test_a_clean_staged_change_prints_one_summary_line(factory_repo: Path) -> None:
+    write_tree(factory_repo, {"a.txt": "x\n", "b.txt": "y\n"})
+    git(factory_repo, "add", "a.txt", "b.txt")
+    rules = json.loads(fos(factory_repo, "check", "--format", "json").out)["rules"]
     result = fos(factory_repo, "check")
-    assert (result.code, result.out) == (0, "")
+    assert result.code == 0
+    assert result.out == f"ok at pre-commit: 0 commits, 2 files, {rules} rules, no findings\n"
+    git(factory_repo, "commit", "-q", "--no-verify", "-m", "two files")
+    assert fos(factory_repo, "check").out == "ok at pre-commit: nothing to check\n"
+
+
+def test_a_passing_range_counts_commits_files_rules_and_findings(
+    broken: tuple[Path, str],
+) -> None:
+    repo, _ = broken
+    write_tree(repo, {"a.txt": "fine\n", "c.txt": "fine\n"})
+    commit_as(repo, "test@example.com", "clean up")
+    write_tree(repo, {"d.txt": "fine\n"})
+    commit_as(repo, "test@example.com", "one more")
+    result = fos(repo, "check", "--range", "HEAD~2..HEAD")
+    assert result.code == 0, result.output
+    *warnings, summary = result.out.splitlines()
+    assert len(warnings) == 2 and all("Ticket" in w for w in warnings)
+    data = json.loads(fos(repo, "check", "--range", "HEAD~2..HEAD", "--format", "json").out)
+    assert summary == f"ok at ci: 2 commits, 3 files, {data['rules']} rules, 2 findings"
+    # the other formats are the documents they were; the git hooks stay quiet
+    assert "ok at" not in fos(repo, "check", "--range", "HEAD~2..HEAD", "--format", "github").out
 
 
 @pytest.mark.parametrize(

@@ -69,13 +69,22 @@ def test_invalid_input_writes_nothing(repo: Path) -> None:
     (repo / "binary.md").write_bytes(b"\x00\x01")
     before = snapshot(repo)
     empty = fos(repo, "incident", "add", "--title", " ", "--severity", "low")
-    assert empty.code == 3 and "<options>:0: --title" in empty.err
+    assert empty.code == 3 and "<options>: --title" in empty.err
     binary = fos(
         repo, "incident", "add", "--title", "t", "--severity", "low", "--body-file", "binary.md"
     )
     assert binary.code == 3 and "binary.md:1: binary content" in binary.err
     assert fos(repo, "incident", "add", "--title", "t", "--severity", "huge").code == 2
     assert snapshot(repo) == before
+
+
+def test_a_missing_body_file_is_named_without_a_line(repo: Path) -> None:
+    make_factory(repo)
+    result = fos(
+        repo, "incident", "add", "--title", "t", "--severity", "low", "--body-file", "gone.md"
+    )
+    assert result.code == 3
+    assert result.err == f"{repo / 'gone.md'}: file not found\n"
 
 
 def test_list_and_show(repo: Path) -> None:

@@ -30,6 +30,20 @@ def test_log_is_newest_first_and_filters_by_kind(repo: Path) -> None:
     assert exact.code == 0 and len(exact.out.splitlines()) == 1 and "R-aaaaaa" in exact.out
 
 
+def test_an_unknown_kind_is_a_usage_error_listing_the_known_ones(repo: Path) -> None:
+    factory = make_factory(repo)
+    ledger.append(factory, kind="factory.initialized", actor="a@x.org")
+    ledger.append(factory, kind="custom.thing", actor="a@x.org")
+    typo = fos(repo, "ledger", "log", "--kind", "rule.aded")
+    assert typo.code == 2 and typo.out == ""
+    assert "no kind 'rule.aded'" in typo.err
+    assert "rule.added" in typo.err and "escalation.opened" in typo.err
+    assert "custom.thing" in typo.err  # a kind this ledger holds is known too
+    # a kind factory-os records but this ledger has none of yet: nothing to show
+    assert fos(repo, "ledger", "log", "--kind", "escalation").code == 0
+    assert fos(repo, "ledger", "log", "--kind", "custom").out.count("custom.thing") == 1
+
+
 def test_log_of_an_unreadable_line_points_at_verify(repo: Path) -> None:
     factory = make_factory(repo)
     ledger.append(factory, kind="factory.initialized", actor="a@x.org")

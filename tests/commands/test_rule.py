@@ -96,7 +96,7 @@ def test_invalid_rules_and_unknown_incidents_write_nothing(repo: Path) -> None:
     )
     assert (
         unknown.code == 3
-        and ".factory/incidents/INC-000000.md:0: no incident INC-000000" in unknown.err
+        and ".factory/incidents/INC-000000.md: no incident INC-000000" in unknown.err
     )
     options = fos(
         repo,
@@ -228,6 +228,6 @@ def test_an_invalid_pattern_is_reported_once_without_re2_log_noise(repo: Path) -
     )
     assert proc.returncode == 3
     assert proc.stderr.splitlines() == [
-        "<options>:0: check.forbidden-pattern.pattern: Value error, not a valid RE2 pattern:"
+        "<options>: check.forbidden-pattern.pattern: Value error, not a valid RE2 pattern:"
         " invalid perl operator: (?<="
     ]

@@ -162,7 +162,7 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
         ),
         pytest.param(
             {"team.yaml": "# padding\n" * 120_000},
-            [".factory/team.yaml:0: file is larger than 1024 KiB"],
+            [".factory/team.yaml: file is larger than 1024 KiB"],
             id="too-large",
         ),
         pytest.param(
@@ -270,12 +270,12 @@ def test_a_complete_factory_is_valid(factory_repo: Path) -> None:
         ),
         pytest.param(
             {"notes.txt": "stray\n"},
-            [".factory/notes.txt:0: not a factory file (unknown name)"],
+            [".factory/notes.txt: not a factory file (unknown name)"],
             id="stray-file",
         ),
         pytest.param(
             {"rules/R-abc123.yml": RULE},
-            [".factory/rules/R-abc123.yml:0: not a rules document (expected *.yaml)"],
+            [".factory/rules/R-abc123.yml: not a rules document (expected *.yaml)"],
             id="stray-suffix",
         ),
     ],
@@ -321,7 +321,7 @@ def test_a_fifo_in_the_factory_is_reported_not_waited_on(factory_repo: Path) -> 
         check=False,
     )
     assert proc.returncode == 3
-    assert ".factory/team.yaml:0: not a regular file (a device, FIFO or socket)" in proc.stdout
+    assert ".factory/team.yaml: not a regular file (a device, FIFO or socket)" in proc.stdout
 
 
 @pytest.mark.parametrize("name", ["rules", "incidents", "ledger"])
@@ -332,7 +332,7 @@ def test_a_factory_directory_replaced_by_a_file_is_reported(factory_repo: Path, 
     before = snapshot(factory_repo)
     result = fos(factory_repo, "validate")
     assert result.code == 3
-    assert result.out.splitlines()[0] == f".factory/{name}:0: should be a directory, but is a file"
+    assert result.out.splitlines()[0] == f".factory/{name}: should be a directory, but is a file"
     assert snapshot(factory_repo) == before
 
 
@@ -395,7 +395,7 @@ def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
     (factory_repo / ".factory" / "roles.yaml").unlink()
     result = fos(factory_repo, "validate")
     assert result.code == 3
-    assert ".factory/roles.yaml:0: file is missing" in result.out
+    assert ".factory/roles.yaml: file is missing" in result.out
 
 
 def test_every_problem_of_every_file_in_one_run(factory_repo: Path) -> None:
@@ -601,7 +601,7 @@ def test_a_knowledge_note_is_named_by_a_slug(factory_repo: Path, name: str) -> N
         factory_repo,
         {f"knowledge/{name}": KNOWLEDGE},
         [
-            f".factory/knowledge/{name}:0: a knowledge note's file name is its id:"
+            f".factory/knowledge/{name}: a knowledge note's file name is its id:"
             " lowercase letters, digits, '.', '_' and '-' (for instance deploying-to-staging.md)"
         ],
     )

@@ -313,7 +313,7 @@ def test_a_crash_between_file_and_entry_leaves_the_file_plainly_unrecorded(
     monkeypatch.undo()
     result = fos(repo, "verify")
     assert result.code == 1
-    assert ".factory/rules/R-abcdef.yaml:0: unrecorded" in result.out
+    assert ".factory/rules/R-abcdef.yaml: unrecorded" in result.out
 
 
 def test_appends_do_not_reread_the_whole_ledger(repo: Path) -> None:

@@ -17,7 +17,7 @@ JSON_VALUES = st.recursive(
     | st.integers(-(2**60), 2**60)
     | st.sampled_from([2**53 - 1, -(2**53) + 1, 2**53, -(2**53)])
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(alphabet=st.sampled_from('ab "\\/\n\t\x00\x1f\x7fé\u2028'), max_size=6),
+    | st.text(alphabet=st.sampled_from('ab "\\/\n\t\x00\x1f\x7fé\u2028[{'), max_size=6),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(st.sampled_from(["a", "b", "é", "Z", "a b"]), inner, max_size=3)
@@ -90,3 +90,17 @@ def test_a_batch_is_refused_line_by_line_as_the_standard_decoder_would(
     batch = [forge_line(entry_fields(data={"n": n}))[:-1] for n in range(good)] + some
     expected = {i: v for i, raw in enumerate(batch) if type(v := _standard_verdict(raw)) is str}
     assert ledger_line.refused(batch) == expected
+
+
+def test_a_nested_float_or_large_integer_among_good_lines_is_refused_in_its_place() -> None:
+    good = [forge_line(entry_fields(data={"n": n}))[:-1] for n in range(5)]
+    for data in ({"deep": {"list": [1, 2**53]}}, {"deep": [[0.5]]}):
+        batch = [*good, forge_line(entry_fields(data=data))[:-1], *good]
+        assert list(ledger_line.refused(batch)) == [5]
+
+
+def test_text_that_looks_like_a_nested_value_is_still_accepted() -> None:
+    data = {"text": '":{ and ":[', "nested": {"ok": [1, "two", None]}}
+    batch = [forge_line(entry_fields(data=data))[:-1] for _ in range(3)]
+    assert ledger_line.refused(batch) == {}
+    assert ledger_line._fast_fields(batch[0]) == _standard_verdict(batch[0])

@@ -1,0 +1,125 @@
+"""roles.yaml's `cannot` paths bind every member holding the role, with no rule file:
+in a range, the commit hook, pre-receive and `fos guard`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.checks_helpers import commit_as, findings, set_team
+from tests.helpers import as_author, commit_all, fos, git, write_tree
+
+DESIGNER = {"id": "dana", "roles": ["designer"], "emails": ["dana@example.com"]}
+BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
+ROLE = """\
+  designer:
+    description: Designs the interface.
+    cannot:
+      paths:
+        - src/**
+        - "!src/ui/**"
+"""
+
+
+@pytest.fixture
+def designed(repo: Path) -> Path:
+    """A factory founded with a designer in roles.yaml who cannot touch src/ but src/ui/,
+    and no rule file that says so."""
+    assert fos(repo, "init").code == 0
+    roles = repo / ".factory" / "roles.yaml"
+    roles.write_text(roles.read_text() + ROLE)
+    set_team(repo, DESIGNER, BUILDER)
+    commit_all(repo, "founded, with a designer")
+    return repo
+
+
+def _line_of(repo: Path, text: str) -> int:
+    lines = (repo / ".factory" / "roles.yaml").read_text().splitlines()
+    return lines.index(text) + 1
+
+
+def test_a_cannot_path_is_a_finding_naming_the_role_and_its_line(designed: Path) -> None:
+    base = git(designed, "rev-parse", "HEAD")
+    write_tree(designed, {"src/ui/button.css": "b\n"})
+    commit_as(designed, "dana@example.com", "style")
+    assert fos(designed, "check", "--range", f"{base}..HEAD").code == 0
+    write_tree(designed, {"src/app.py": "x = 1\n"})
+    sha = commit_as(designed, "dana@example.com", "code")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "fos:role-cannot"
+    assert finding["path"] == "src/app.py" and finding["commit"] == sha
+    assert finding["member"] == "dana"
+    line = _line_of(designed, "        - src/**")
+    assert (
+        "dana (designer) may not add src/app.py: role designer cannot touch it"
+        f" (.factory/roles.yaml:{line}: cannot.paths `src/**`)"
+    ) in finding["message"]
+
+
+def test_a_rule_already_guarding_the_path_is_reported_alone(designed: Path) -> None:
+    """The core pack's builder rule and roles.yaml's builder `cannot` say the same."""
+    base = git(designed, "rev-parse", "HEAD")
+    write_tree(designed, {"deploy/prod.sh": "x\n"})
+    commit_as(designed, "bob@example.com", "deploy")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert [f["rule_id"] for f in findings(result.out)] == ["R-core-builder-cannot-deploy"]
+    # with the rule retired, roles.yaml still forbids it
+    retired = fos(designed, "rule", "retire", "R-core-builder-cannot-deploy", "--reason", "x")
+    assert retired.code == 0, retired.output
+    base = commit_all(designed, "retire")
+    write_tree(designed, {"deploy/prod.sh": "y\n"})
+    commit_as(designed, "bob@example.com", "deploy again")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "fos:role-cannot"
+    assert "role builder cannot touch it (.factory/roles.yaml:" in finding["message"]
+
+
+def test_the_commit_hook_and_guard_refuse_a_cannot_path(designed: Path) -> None:
+    assert fos(designed, "hooks", "install").code == 0
+    git(designed, "config", "user.email", "dana@example.com")
+    write_tree(designed, {"src/app.py": "x = 1\n"})
+    git(designed, "add", "-A")
+    proc = subprocess.run(
+        ["git", "commit", "-m", "code"], cwd=designed, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert "fos:role-cannot" in output and "role designer cannot touch it" in output
+    guard = as_author("dana@example.com", designed, "guard", "--path", "src/app.py")
+    assert guard.code == 1 and "refused by fos:role-cannot" in guard.err
+    assert as_author("dana@example.com", designed, "guard", "--path", "src/ui/a.css").code == 0
+
+
+def test_pre_receive_refuses_a_cannot_path(designed: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(designed, "remote", "add", "origin", str(bare))
+    hook = bare / "hooks" / "pre-receive"
+    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
+    hook.chmod(0o755)
+    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
+
+    def push() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "push", "--no-verify", "origin", "main"],
+            cwd=designed,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    first = push()
+    assert first.returncode == 0, first.stderr
+    write_tree(designed, {"src/app.py": "x = 1\n"})
+    commit_as(designed, "dana@example.com", "code")
+    proc = push()
+    assert proc.returncode != 0 and "fos:role-cannot" in proc.stderr
