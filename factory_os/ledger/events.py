@@ -149,7 +149,11 @@ def record_file(
             raise InvalidInput.one(
                 rel, 0, "already exists; an append-only file is never overwritten"
             ) from None
-        return _append_locked(factory, fields)
+        try:
+            return _append_locked(factory, fields)
+        except BaseException:
+            path.unlink(missing_ok=True)  # the line is the commit point: no file without it
+            raise
 
 
 def _fields(
