@@ -43,7 +43,7 @@ def reason(findings: list[Finding], verb: str = "refused") -> str:
     first = findings[0]
     more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
     if first.rule_id == INVALID:  # the factory cannot be read, so no write can be judged
-        where = f"{first.path}:{first.line or 0}"
+        where = f"{first.path}:{first.line}" if first.line else str(first.path)
         return f"{verb}: {where}: {first.message}; no write is judged until it is fixed{more}"
     return f"{verb} by {first.rule_id}: {first.message}{more}"
 

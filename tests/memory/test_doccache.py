@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import fos_process
 
 RULE = ".factory/rules/R-core-ceo-never-writes-code.yaml"
-NOT_REGULAR = f"{RULE}:0: not a regular file (a device, FIFO or socket)"
+NOT_REGULAR = f"{RULE}: not a regular file (a device, FIFO or socket)"
 
 
 @pytest.mark.parametrize(
