@@ -71,13 +71,21 @@ class Factory:
 
 
 def find_factory(start: Path) -> Factory:
-    """The nearest `.factory/` at or above START, not above its git work tree."""
+    """The nearest `.factory/` at or above START, not above its git work tree.
+
+    Every path under it must stay in the work tree: a `.factory/` (or a directory
+    or file in it) that is a symbolic link to elsewhere, as a commit can carry,
+    would lead reads and writes out of the repository; it is an InvalidInput."""
     repo = require_worktree(start)
     worktree = repo.top(start)
     here = start.resolve()
     while True:
         if (here / FACTORY_DIR).is_dir():
-            return Factory(root=here, repo=repo)
+            factory = Factory(root=here, repo=repo)
+            escaping = escapes(factory)
+            if escaping:
+                raise InvalidInput(escaping)
+            return factory
         if here == worktree or here.parent == here:
             break
         here = here.parent
@@ -85,6 +93,38 @@ def find_factory(start: Path) -> Factory:
         f"no {FACTORY_DIR}/ found in {start} or above it in the work tree {worktree}"
         " (run `fos init` to create one)"
     )
+
+
+def escapes(factory: Factory) -> list[Problem]:
+    """The paths under the factory's `.factory/` (itself included) that resolve
+    outside its work tree, through symbolic links."""
+    top = os.path.realpath(factory.worktree)
+
+    def outside(path: str) -> str | None:
+        real = os.path.realpath(path)
+        return None if real == top or real.startswith(top + os.sep) else real
+
+    def problem(path: str, real: str) -> Problem:
+        return Problem(factory.rel(Path(path)), 0, f"leads outside the work tree (to {real})")
+
+    real = outside(os.fspath(factory.dir))
+    if real is not None:
+        return [problem(os.fspath(factory.dir), real)]
+    found = []
+    pending = [os.fspath(factory.dir)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue  # not a directory, or unreadable: the readers report it
+        for entry in entries:
+            if entry.is_symlink():
+                real = outside(entry.path)
+                if real is not None:
+                    found.append(problem(entry.path, real))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+    return sorted(found)
 
 
 # -- reading ---------------------------------------------------------------
