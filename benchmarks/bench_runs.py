@@ -9,6 +9,12 @@ baseline (targets: show and list within 3x); `stats` is also printed as a rate,
 run events per second of its whole wall time (target: at least 200,000). The
 first command after the ledger was written replays it all to build the run
 index; that cold run is shown apart, with its rate.
+
+It then commits the factory and times the pull-request check of a range of 10
+commits that adds 10 runs of 10 events each (started, five artifacts with their
+files, three gates, shipped): `fos check --range`, which judges every run event
+on the base's 50,000 replayed, against the same 10 commits without the runs
+(CPU and wall time, medians; the lifecycle's target for the same check is 2x).
 """
 
 from __future__ import annotations
@@ -32,15 +38,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_check import FOS as FOS_SCRIPT, compare, sh  # noqa: E402
+
 from factory_os.ledger.line import encode  # noqa: E402
 from tests import run_helpers  # noqa: E402
+
+ADDED_RUNS = 10
+COMMITS = 10
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def build_factory(repo: Path) -> int:
+def build_factory(repo: Path, *, with_range: bool = False) -> int:
     """A factory with RUNS runs written straight into its ledger; returns the run events."""
     repo.mkdir()
     git(repo, "init", "-q")
@@ -68,7 +81,7 @@ def build_factory(repo: Path) -> int:
         nonlocal last, count
         fields = {
             "v": 1, "kind": event, "at": f"2026-12-01T{9 + count // 20000:02d}:00:00Z",
-            "actor": "test@example.com", "subject": subject, "refs": refs or [],
+            "actor": "test", "subject": subject, "refs": refs or [],
             "parents": [last], "data": data,
         }  # fmt: skip
         last, line = encode(fields)
@@ -76,7 +89,8 @@ def build_factory(repo: Path) -> int:
         count += 1
 
     gates = {"spec": "auto", "plan": "auto", "ship": "auto"}
-    for n in range(RUNS):
+
+    def one_run(n: int, attempts: int) -> None:
         run_id = f"run_{n:08x}"
         directory = repo / ".factory" / "runs" / run_id
         directory.mkdir(parents=True)
@@ -88,16 +102,40 @@ def build_factory(repo: Path) -> int:
             add("artifact.recorded", run_id, [ref], kind=name[:-5], name=name, version=1)
             if name == "plan.json":
                 add("gate.passed", run_id, gate="spec", mode="auto", evidence={})
-        for a in range(ATTEMPTS):
+        for a in range(attempts):
             task = ("T1", "T2")[a % 2]
             result = "fail" if a % 7 == 3 else "pass"
             add("attempt.recorded", run_id, task=task, agent="forge", result=result)
         add("gate.passed", run_id, gate="plan", mode="auto", evidence={})
         add("gate.passed", run_id, gate="ship", mode="auto", evidence={})
         add("run.shipped", run_id)
+
+    for n in range(RUNS):
+        one_run(n, ATTEMPTS)
     with segment.open("ab") as f:
         f.write(b"".join(lines))
-    return count
+    if not with_range:
+        return count
+    # the pull request: COMMITS commits of code, on a second branch with ADDED_RUNS runs
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "factory")
+    git(repo, "branch", "-M", "main")
+    total = count
+    for branch, with_runs in (("plain", False), ("runs", True)):
+        git(repo, "checkout", "-q", "-B", branch, "main")
+        lines.clear()
+        for c in range(COMMITS):
+            (repo / "src").mkdir(exist_ok=True)
+            (repo / "src" / f"mod{c}.py").write_text(f"value = {c}\n")
+            if with_runs:
+                one_run(RUNS + c, 0)
+                with segment.open("ab") as f:
+                    f.write(b"".join(lines))
+                lines.clear()
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "--no-verify", "-m", f"change {c}")
+    git(repo, "checkout", "-q", "main")
+    return total
 
 
 def timed(args: list[str]) -> float:
@@ -138,7 +176,27 @@ def main() -> int:
     stats_median = statistics.median(times["fos run stats"])
     print(f"\nfos run stats: {events / stats_median:,.0f} events/s (whole command, index warm)")
     print(f"fos run stats: {events / cold:,.0f} events/s (whole command, cold: full replay)")
+    range_check(runs)
     return 0
+
+
+def range_check(runs: int) -> None:
+    """The pull-request check of a range adding run events, against the same without."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "factory"
+        build_factory(repo, with_range=True)
+        plain = [FOS_SCRIPT, "check", "--range", "main..plain"]
+        with_runs = [FOS_SCRIPT, "check", "--range", "main..runs", "--format", "json"]
+        for command in (plain, with_runs):
+            sh(repo, *command)  # warm the caches, as every run after the first finds them
+        found = json.loads(sh(repo, *with_runs))["findings"]
+        wall, base_wall, cpu, base_cpu = compare(repo, [with_runs], [plain], runs)
+    print(
+        f"\nfos check --range adding {ADDED_RUNS * 10} run events ({len(found)} findings)"
+        f" vs the same range without: CPU {cpu * 1e3:.1f}ms / {base_cpu * 1e3:.1f}ms ="
+        f" {cpu / base_cpu:.2f}x, wall {wall * 1e3:.1f}ms / {base_wall * 1e3:.1f}ms ="
+        f" {wall / base_wall:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 from factory_os.__main__ import main
+from factory_os.cli import main_group
 
 
 @dataclass
@@ -136,3 +139,15 @@ def git_calls(tmp_path: Path) -> Iterator[list[list[str]]]:
     for line in log.read_text().splitlines():
         args = line.split("\0")[:-1]
         calls.append(args[2:] if args[:1] == ["-C"] else args)
+
+
+def resolve_command(words: list[str]) -> tuple[click.Command, list[str]]:
+    """The command WORDS name under `fos` (`rule add ...`), and the long options they give it."""
+    command: click.Command = main_group
+    ctx = click.Context(main_group)
+    while words and isinstance(command, click.Group):
+        found = command.get_command(ctx, words[0])
+        if found is None:
+            break
+        command, words = found, words[1:]
+    return command, [w.split("=")[0] for w in words if w.startswith("--")]

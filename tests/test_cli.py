@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from factory_os import __version__
-from tests.helpers import fos
+from tests.helpers import fos, resolve_command
 
 FOS = Path(sys.executable).parent / "fos"
 
@@ -72,6 +73,37 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     assert result.code == 0
     for command in ("init", "validate", "schemas"):
         assert f"  {command} " in result.out
+
+
+MAIN_COMMANDS = (
+    "check",
+    "context",
+    "init",
+    "rule",
+    "incident",
+    "verify",
+    "guard",
+    "session",
+    "approve",
+    "ledger",
+)
+
+
+@pytest.mark.parametrize("name", MAIN_COMMANDS)
+def test_the_main_commands_help_ends_with_examples_that_parse(tmp_path: Path, name: str) -> None:
+    result = fos(tmp_path, name, "--help")
+    assert result.code == 0
+    head, marker, section = result.out.partition("\n  Examples:\n")
+    assert marker and "Options:" in head, result.out
+    examples = section.replace("\\\n", " ").splitlines()
+    assert len(examples) >= 2 and all(line.startswith("    ") for line in examples)
+    for line in examples:
+        words = shlex.split(line.split(" < ")[0].split(" > ")[0], comments=True)
+        if words[0] == "fos":
+            command, options = resolve_command(words[1:])
+            assert command.name == name or name in line.split()[1], line
+            known = {opt for param in command.params for opt in param.opts}
+            assert set(options) <= known, f"{line}: {sorted(set(options) - known)}"
 
 
 def test_not_a_git_repository_exits_4(tmp_path: Path) -> None:

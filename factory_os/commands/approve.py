@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import click
 
-from factory_os.commands.options import Env, actor_option, emit, note_left_out
+from factory_os.commands.options import Env, actor_option, emit, examples, note_left_out
 from factory_os.errors import EXIT_OK
 from factory_os.memory.approvals import approve
 
 
-@click.command(name="approve")
+@click.command(
+    name="approve",
+    epilog=examples(
+        'fos approve --commit HEAD~1 --reason "reviewed the retirement"',
+        "fos approve --range origin/main..HEAD",
+        "fos approve --entry 7ed27e5194f8",
+        'git add .factory && git commit -m "Approve"   # the approval counts in your own commit',
+    ),
+)
 @click.option("--commit", metavar="REV", help="Approve what this commit changes.")
 @click.option("--range", "revision_range", metavar="A..B", help="Approve what A..B changes.")
 @click.option("--entry", metavar="ID", help="Approve one ledger entry (e.g. a rule.retired).")

@@ -10,14 +10,23 @@ from pathlib import Path
 
 import click
 
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, examples, format_option
 from factory_os.integrations.checks import seam
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.rules.render import FORMATS, render
 from factory_os.rules.run import run_check
 
 
-@click.command("check")
+@click.command(
+    "check",
+    epilog=examples(
+        "fos check                                   # the staged change, as pre-commit",
+        "fos check --range origin/main..HEAD --format github   # a pull request",
+        "fos check --commit HEAD --format json",
+        "fos check --range origin/main..HEAD --format sarif > fos.sarif",
+        "fos check --all                             # every file, content rules only",
+    ),
+)
 @click.option("--staged", is_flag=True, help="Check the staged change (the default).")
 @click.option(
     "--message-file",
@@ -83,8 +92,10 @@ def cli(
     --range B..H    every commit of B..H (pull requests, pre-push)
     --all           every file in the index as if added, for content rules
 
-    Formats: text, json (a stable object), sarif (SARIF 2.1.0), github
-    (workflow commands that annotate a pull request).
+    Formats: text (each finding, then one line: the stage, and for a passing
+    check the commits, files, rules and findings), json (a stable object),
+    sarif (SARIF 2.1.0: each rule's title and statement, a location for every
+    result), github (workflow commands that annotate a pull request).
     """
     report = run_check(
         env.cwd,

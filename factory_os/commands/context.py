@@ -10,7 +10,7 @@ import click
 
 from factory_os import store
 from factory_os.commands import run_text
-from factory_os.commands.options import Env, emit, format_option, selection_options
+from factory_os.commands.options import Env, emit, examples, format_option, selection_options
 from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import EXIT_OK
 from factory_os.work import runnames, runview
@@ -35,7 +35,15 @@ def render(bundle: ContextBundle, output_format: str, run: dict[str, Any] | None
     return text
 
 
-@click.command("context")
+@click.command(
+    "context",
+    epilog=examples(
+        "fos context --role builder --paths 'src/**' --budget 4000",
+        "fos context --member forge --format json",
+        "fos context --run run_1a2b3c4d --member forge   # a factory run's task",
+        "fos context --format claude                 # for Claude Code's SessionStart hook",
+    ),
+)
 @selection_options
 @click.option("--run", "run_id", metavar="RUN", help="Add a factory run: plan, task, gates.")
 @click.option(

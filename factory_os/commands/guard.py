@@ -7,12 +7,19 @@ import sys
 
 import click
 
-from factory_os.commands.options import Env, emit
+from factory_os.commands.options import Env, emit, examples
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from factory_os.integrations.guard import answer_hook, decision, failure, guard, reason
 
 
-@click.command("guard")
+@click.command(
+    "guard",
+    epilog=examples(
+        "fos guard --path src/app.py                 # may I write there? exit 1: no",
+        "fos guard --path deploy/prod.yaml --role builder",
+        "fos guard < pretooluse.json                 # as Claude Code's PreToolUse hook",
+    ),
+)
 @click.option(
     "--path",
     "paths",

@@ -8,13 +8,28 @@ from pathlib import Path
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, actor_option, emit, format_option, note_left_out
+from factory_os.commands.options import (
+    Env,
+    actor_option,
+    emit,
+    examples,
+    format_option,
+    note_left_out,
+)
 from factory_os.errors import EXIT_OK
 from factory_os.memory.incidents import add_incident, list_incidents, show_incident
 from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
 
-@click.group(name="incident")
+@click.group(
+    name="incident",
+    epilog=examples(
+        'fos incident add --title "Refund lost a cent" --severity high \\',
+        "    --body-file what-happened.md",
+        "fos incident list --format json",
+        "fos incident show INC-81c0d4",
+    ),
+)
 def cli() -> None:
     """Record what went wrong; every incident should become a rule (`fos rule add
     --from-incident ID`). Incident files are append-only: never edited once recorded."""

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import click
 
-from factory_os.commands.options import Env
+from factory_os.commands.options import Env, examples
 from factory_os.errors import EXIT_OK
 from factory_os.memory.founding import init_factory
 from factory_os.paths import FACTORY_DIR
 
 
-@click.command("init")
+@click.command(
+    "init",
+    epilog=examples(
+        "fos init                                    # the core pack",
+        "fos init --force                            # the templates again, rules kept",
+    ),
+)
 @click.option(
     "--pack",
     "packs",
@@ -51,4 +61,33 @@ def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int
     click.echo(f"initialised {result.factory.dir}")
     for rel in result.written:
         click.echo(f"  {FACTORY_DIR}/{rel}")
+    click.echo(next_steps())
     return EXIT_OK
+
+
+def next_steps() -> str:
+    """What a new factory needs before it governs anything: its people, its hooks."""
+    return "\n".join(
+        [
+            "next steps:",
+            f"  1. edit {FACTORY_DIR}/team.yaml: one member for each person, agent and bot, with",
+            "     the email its git commits use (git's author identity decides who acts);",
+            f"     in {FACTORY_DIR}/roles.yaml, `approver: true` marks the roles that approve",
+            "     governed changes. `fos validate` checks both.",
+            f'  2. commit it: git add {FACTORY_DIR} && git commit -m "Found the factory"',
+            "  3. fos hooks install: the git hooks run this fos, wherever it is.",
+            f"  4. {on_path()}",
+        ]
+    )
+
+
+def on_path() -> str:
+    """How the pre-commit framework, agents' hooks and the server side find `fos`."""
+    here = Path(sys.executable).parent
+    found = shutil.which("fos")
+    if found is not None and Path(found).parent == here:
+        return f"fos is on PATH ({found}), as agents' hooks and pre-commit need."
+    return (
+        "agents' hooks and the pre-commit framework call `fos` from PATH; put it there:\n"
+        f'     export PATH="{here}:$PATH"   (or: pipx install factory-os)'
+    )

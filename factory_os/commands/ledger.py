@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, examples, format_option
 from factory_os.errors import EXIT_OK
 from factory_os.ledger import events
 from factory_os.memory.ledger_log import log
@@ -28,7 +28,14 @@ def entry_json(entry: events.Entry) -> dict[str, Any]:
     }
 
 
-@click.group(name="ledger")
+@click.group(
+    name="ledger",
+    epilog=examples(
+        "fos ledger log",
+        "fos ledger log --kind rule                  # rule.added, rule.retired, ...",
+        "fos ledger log --kind approval.granted --format json",
+    ),
+)
 def cli() -> None:
     """Read the ledger: the hash-chained log of governance events (`fos verify` checks it)."""
 

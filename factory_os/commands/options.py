@@ -43,6 +43,12 @@ def actor_option(command: F) -> F:
     )(command)
 
 
+def examples(*lines: str) -> str:
+    """The EXAMPLES section that ends a command's `--help` (click's `epilog`), its lines
+    kept as written (`\\b`)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 

@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, actor_option, emit, format_option, note_left_out
+from factory_os.commands.options import (
+    Env,
+    actor_option,
+    emit,
+    examples,
+    format_option,
+    note_left_out,
+)
 from factory_os.errors import EXIT_OK
 from factory_os.memory import rule_life
 from factory_os.memory.rule_life import RuleView
@@ -19,7 +26,18 @@ from factory_os.model.vocabulary import CHECK_KINDS, RULE_SEVERITIES, RULE_STAGE
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(name="rule")
+@click.group(
+    name="rule",
+    epilog=examples(
+        'fos rule add --from-incident INC-81c0d4 --title "No float for money" \\',
+        '    --statement "Never use float() in payment code." \\',
+        "    --kind forbidden-pattern --pattern '\\bfloat\\(' --path 'src/'",
+        "fos rule list --format json",
+        "fos rule show R-3f9a2c",
+        'fos rule retire R-3f9a2c --reason "replaced by the money type"   # needs an approval',
+        "fos rule supersede R-3f9a2c --by R-7d1e0b",
+    ),
+)
 def cli() -> None:
     """Add rules and run their life: superseded or retired, never edited or deleted."""
 

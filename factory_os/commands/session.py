@@ -15,6 +15,7 @@ from factory_os.commands.options import (
     Env,
     actor_option,
     emit,
+    examples,
     format_option,
     note_left_out,
     selection_options,
@@ -41,7 +42,14 @@ def read_hook_payload() -> Any:
         raise UsageError(f"standard input is not the hook's JSON: {exc}") from None
 
 
-@click.group("session")
+@click.group(
+    "session",
+    epilog=examples(
+        "fos session start --role builder --paths 'src/**'   # prints the session id first",
+        'fos session end --session S-6b03ce7d5ba64f --done "..." --next "..."',
+        "fos session list --open",
+    ),
+)
 def cli() -> None:
     """Sessions of work: what an agent was shown, and what it left behind.
 

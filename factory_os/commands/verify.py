@@ -7,7 +7,7 @@ import json
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, emit, format_option
+from factory_os.commands.options import Env, emit, examples, format_option
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.ledger.report import VerifyReport
 from factory_os.ledger.verify import verify
@@ -50,7 +50,15 @@ def render_json(report: VerifyReport) -> str:
     )
 
 
-@click.command(name="verify")
+@click.command(
+    name="verify",
+    epilog=examples(
+        "fos verify                                  # the work tree's ledger and files",
+        "fos verify --history                        # and every commit of HEAD's history",
+        "fos verify --range origin/main..HEAD        # a pull request",
+        "fos verify --history --escalate             # tampering goes to the integrity roles",
+    ),
+)
 @click.option(
     "--history",
     "history_walk",

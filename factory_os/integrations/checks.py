@@ -9,8 +9,9 @@ stays light.
 from __future__ import annotations
 
 from factory_os.rules.seam import Seam
+from factory_os.work.extras import work_checks
 
 
 def seam() -> Seam:
     """The extra checks and the post-pass of `fos check`, the hooks, guard and MCP."""
-    return Seam()
+    return Seam(extras=(work_checks,))

@@ -330,6 +330,19 @@ def entries_of(contents: Mapping[str, bytes], kinds: Collection[str] | None = No
     return _kept(_in_replay_order(stored), kinds)
 
 
+def placed_of(
+    contents: Mapping[str, bytes], kinds: Collection[str]
+) -> tuple[list[Entry], dict[str, int]]:
+    """As `entries_of` with KINDS, and the height of every entry of CONTENTS (only the
+    frames are read for those of other kinds): what a range's entries are placed on."""
+    stored = []
+    for rel, content in sorted(contents.items()):
+        stored += _stored(rel, content.split(b"\n")[:-1])
+    ordered = _in_replay_order(stored)
+    heights = {item.envelope.id.decode("ascii"): height for item, height in ordered}
+    return _kept(ordered, kinds), heights
+
+
 def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
     by_id = {s.envelope.id: s for s in stored}
     chains: dict[str, list[bytes]] = {}

@@ -64,6 +64,12 @@ class Checked:
     def staged(self) -> bool:
         return self.head is None
 
+    @property
+    def diffed(self) -> bool:
+        """Whether the change is commits or the staged change, whose added lines are a
+        diff's: not `--all`'s whole tree, nor a write not made yet (guard)."""
+        return type(self._contents) is Contents
+
     def ledger_lines(self) -> list[LedgerLine]:
         """The lines the changes add to ledger segments, change by change, in order."""
         out = []

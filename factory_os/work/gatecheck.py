@@ -49,7 +49,7 @@ class Added(NamedTuple):
 
     entry: Entry
     member: str | None
-    commit: str
+    commit: str | None  # None: the staged change
 
 
 def check_range(
@@ -61,9 +61,20 @@ def check_range(
 ) -> list[Finding]:
     """The findings of the entries ADDED on top of BASE (both in replay order); CHANGED
     are the paths the range modifies (recorded files and specs among them are compared)."""
+    state = items.fold(e for e in base if e.kind in items.KINDS)
+    return check_onto(state, added, model, read, changed)
+
+
+def check_onto(
+    state: dict[str, Item],
+    added: Sequence[Added],
+    model: OperatingModel,
+    read: Read,
+    changed: Collection[str] = (),
+) -> list[Finding]:
+    """As `check_range`, on the base's items already folded (STATE, folded onto)."""
     judge = _Judge(model, read)
     found: list[Finding] = []
-    state = items.fold(e for e in base if e.kind in items.KINDS)
     for add in added:
         if add.entry.kind in items.KINDS:
             found += judge.event(state, add)

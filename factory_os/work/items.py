@@ -85,9 +85,12 @@ def _dump_entry(entry: Entry) -> tuple[Any, ...]:
 
 
 def _load_entry(values: tuple[Any, ...]) -> Entry:
-    fields = dict(zip(_ENTRY_FIELDS, values, strict=True))
-    fields["refs"] = tuple(Ref(path, sha) for path, sha in fields["refs"])
-    return Entry(**fields)
+    # positional, and refs rebuilt only when there are some: a check that loads the
+    # items its change names loads thousands of these
+    refs = values[5]
+    if refs:
+        values = (*values[:5], tuple(Ref(path, sha) for path, sha in refs), *values[6:])
+    return Entry(*values)
 
 
 def dump(item: Item) -> dict[str, Any]:

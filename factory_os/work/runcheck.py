@@ -63,8 +63,20 @@ def check_runs(
     settings: RunSettings | None = None,
 ) -> list[Finding]:
     """The findings of the run events ADDED on top of BASE (both in replay order)."""
-    judge = _Judge(team, roles, read, settings or RunSettings())
     runs = fold(e for e in base if e.kind in KINDS)
+    return check_onto(runs, added, team, roles, read, settings)
+
+
+def check_onto(
+    runs: dict[str, RunState],
+    added: Sequence[Added],
+    team: Team,
+    roles: Roles,
+    read: Read,
+    settings: RunSettings | None = None,
+) -> list[Finding]:
+    """As `check_runs`, on the base's runs already folded (RUNS, folded onto)."""
+    judge = _Judge(team, roles, read, settings or RunSettings())
     found: list[Finding] = []
     for add in added:
         entry = add.entry

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,3 +301,19 @@ def test_init_without_any_identity_still_validates(
     team = load(repo / ".factory" / "team.yaml")
     assert team["members"][0]["emails"] == ["owner@example.invalid"]  # type: ignore[index]
     assert fos(repo, "validate").code == 0
+
+
+def test_init_prints_the_next_steps(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = Path(sys.executable).parent
+    monkeypatch.setenv("PATH", os.pathsep.join(["/nonexistent", "/usr/bin", "/bin"]))
+    result = fos(repo, "init")
+    assert result.code == 0
+    steps = result.out.split("next steps:\n", 1)[1]
+    assert ".factory/team.yaml" in steps and "approver: true" in steps
+    assert "git add .factory && git commit" in steps and "fos hooks install" in steps
+    assert f'export PATH="{bin_dir}:$PATH"' in steps
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    (repo / "again").mkdir()
+    git(repo / "again", "init", "-q")
+    on_path = fos(repo / "again", "init").out.split("next steps:\n", 1)[1]
+    assert f"fos is on PATH ({bin_dir / 'fos'})" in on_path and "export PATH" not in on_path

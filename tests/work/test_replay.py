@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from factory_os import store
 from factory_os.ledger import events
+from factory_os.ledger.events import Entry
 from factory_os.work import replay
-from tests.helpers import commit_all, git
+from factory_os.work.projection import Projection
+from tests.helpers import commit_all, git, git_calls
 
 
 def _append(repo: Path, kind: str, subject: str) -> str:
@@ -51,3 +54,46 @@ def test_fold_and_by_subject_tell_each_subjects_state(factory_repo: Path) -> Non
     groups = replay.by_subject(selected)
     assert [e.kind for e in groups["X-1"]] == ["test.opened", "test.closed"]
     assert [e.kind for e in groups["X-2"]] == ["test.opened"]
+
+
+def _counting() -> Projection[int]:
+    """How many entries of each subject, as a fold the base keeps."""
+
+    def fold(entries: Iterable[Entry], state: dict[str, int]) -> dict[str, int]:
+        for entry in entries:
+            state[entry.subject] = state.get(entry.subject, 0) + 1
+        return state
+
+    return Projection("counts", frozenset({"test.opened"}), fold, lambda n: n, lambda n: n)
+
+
+def test_a_base_is_the_ledger_of_its_commit_replayed_once(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    _append(factory_repo, "test.opened", "X-1")
+    _append(factory_repo, "test.opened", "X-1")
+    _append(factory_repo, "test.closed", "X-1")
+    first = commit_all(factory_repo, "one")
+    _append(factory_repo, "test.opened", "X-2")
+    second = commit_all(factory_repo, "two")
+    counts = _counting()
+
+    def base(commit: str) -> replay.Base:
+        replayed = replay.Base(factory_repo, commit, [counts], cache_dir=cache)
+        replayed.save()
+        return replayed
+
+    assert base(first).state(counts) == {"X-1": 2}
+    with git_calls(tmp_path) as calls:
+        assert base(first).state(counts) == {"X-1": 2}  # kept: no blob is read again
+    assert [c[0] for c in calls] == ["ls-tree"]
+    assert base(second).state(counts) == {"X-1": 2, "X-2": 1}
+    assert replay.Base(factory_repo, None, [counts]).state(counts) == {}
+
+    every = events.entries(store.find_factory(factory_repo))  # the work tree: second
+    added = [(e.id, {"parents": list(e.parents), "kind": e.kind, "at": e.at, "actor": e.actor,
+              "subject": e.subject, "refs": [], "data": e.data}, "", 0) for e in every]  # fmt: skip
+    placed = base(first).place(reversed(added))
+    assert [e.subject for e in placed] == ["X-2"]  # the base's own entries are left out
+    assert placed[0].height == max(base(first).heights.values()) + 1

@@ -1,0 +1,212 @@
+"""The lifecycle's and the runs' pull-request checks, given a checked change.
+
+`work.extras` calls this only when a change concerns them. It gathers what the
+pure checks (`gatecheck.check_onto`, `runcheck.check_onto`) are given:
+
+- the base's ledger, replayed once for both (`replay.Base`, kept under the git
+  directory keyed on the segments' blob ids);
+- the entries the change adds, each with the member of the commit that adds it
+  (the staged change: git's author), placed on the base in replay order;
+- the operating model, the team, the roles and the run settings as of the base
+  (the change's own when it has no base, as for the founding change);
+- the head's files (the index's, for a staged change), read in one batch for
+  the paths the events record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from factory_os import store
+from factory_os.errors import InvalidInput
+from factory_os.git import plumbing as git
+from factory_os.ledger.line import parse_full
+from factory_os.paths import FACTORY_DIR
+from factory_os.rules.finding import Finding
+from factory_os.rules.seam import Checked
+from factory_os.work import gatecheck, items, runstate
+from factory_os.work.gatecheck import Added
+from factory_os.work.operating import OperatingModel
+from factory_os.work.projection import Projection
+from factory_os.work.replay import Base
+
+ITEMS: Projection[items.Item] = Projection(
+    "items", frozenset(items.KINDS), items.fold, items.dump, items.load
+)
+RUNS: Projection[runstate.RunState] = Projection(
+    "runs",
+    frozenset(runstate.KINDS),
+    lambda entries, _state: runstate.fold(entries),
+    runstate.to_json,
+    runstate.from_json,
+)
+OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
+DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
+MOVES = (items.ADVANCED, items.RETURNED)  # the events whose gate reads the item's files
+
+
+def check(checked: Checked, *, lifecycle: bool, runs: bool) -> list[Finding]:
+    """The findings of the lifecycle events (LIFECYCLE) and run events (RUNS) CHECKED
+    adds, and of the recorded files it changes."""
+    repo = checked.repo
+    base = Base(repo.worktree, checked.base, (ITEMS, RUNS), prefix=repo.prefix,
+                cache_dir=repo.common_dir, documents=DOCUMENTS)  # fmt: skip
+    added = _added(checked, base)
+    documents = _Documents(checked, base)
+    read = _Reader(checked)
+    found: list[Finding] = []
+    if lifecycle:
+        found += _lifecycle(checked, base, added, documents, read)
+    if runs and any(a.entry.kind in runstate.RUN_KINDS for a in added):
+        found += _runs(base, added, documents, read)
+    base.save()
+    return found
+
+
+def _added(checked: Checked, base: Base) -> list[Added]:
+    """The entries CHECKED adds that are not in the base, in replay order, each with the
+    member and commit of the change that adds it."""
+    parsed: list[tuple[str, dict[str, Any], str, int]] = []
+    origin: dict[str, tuple[str | None, str | None]] = {}
+    for line in checked.ledger_lines():
+        fields = parse_full(line.text.encode("utf-8"))
+        if not isinstance(fields, dict):
+            continue  # not an entry: `fos verify` says so
+        ident = line.text[:64]
+        parsed.append((ident, fields, "", 0))
+        origin.setdefault(ident, (line.member, line.commit))
+    return [Added(entry, *origin[entry.id]) for entry in base.place(parsed)]
+
+
+def _lifecycle(
+    checked: Checked, base: Base, added: Sequence[Added], documents: _Documents, read: _Reader
+) -> list[Finding]:
+    """Only the items the change concerns are loaded: those its events name, and those
+    whose recorded files it changes."""
+    changed = checked.changed_paths()
+    events = [a for a in added if a.entry.kind in items.KINDS]
+    owners = base.kept("item-refs/1", lambda: _ref_owners(base))
+    subjects = {a.entry.subject for a in events} | {owners[p] for p in changed if p in owners}
+    if not subjects:
+        return []
+    state = base.state(ITEMS, subjects.__contains__)
+    moved = {a.entry.subject for a in events if a.entry.kind in MOVES}
+    paths = {path for item in state.values() if item.id in moved for path in item.refs}
+    paths |= {ref.path for a in events for ref in a.entry.refs}
+    read.prefetch(paths | {p for p in changed if p in owners})
+    model = documents.operating_model()
+    if isinstance(model, Finding):
+        return [model]
+    return gatecheck.check_onto(state, added, model, read, changed)
+
+
+def _ref_owners(base: Base) -> dict[str, str]:
+    """recorded path -> the base item that recorded it."""
+    return {path: item.id for item in base.state(ITEMS).values() for path in item.refs}
+
+
+def _runs(
+    base: Base, added: Sequence[Added], documents: _Documents, read: _Reader
+) -> list[Finding]:
+    from pydantic import ValidationError
+
+    from factory_os.model.factory import RunSettings
+    from factory_os.model.team import Roles, Team
+    from factory_os.work import runcheck
+
+    subjects = {a.entry.subject for a in added}
+    state = base.state(RUNS, subjects.__contains__)
+    paths = {ref.path for a in added for ref in a.entry.refs}
+    for run in state.values():
+        paths |= {v.path for versions in run.artifacts.values() for v in versions}
+    read.prefetch(paths)
+    try:
+        team = store.validate(Team, documents.yaml("team.yaml"))
+        roles = store.validate(Roles, documents.yaml("roles.yaml"))
+        config = documents.yaml("factory.yaml", optional=True)
+        runs = config.plain.get("runs") if isinstance(config.plain, dict) else None
+        settings = RunSettings.model_validate(runs or {})
+    except (InvalidInput, ValidationError) as exc:
+        return [_unjudged(runcheck.GATE_RULE, "run", exc)]
+    return runcheck.check_onto(state, added, team, roles, read, settings)
+
+
+def _unjudged(rule: str, what: str, exc: Exception) -> Finding:
+    problems = getattr(exc, "problems", None)
+    reason = "; ".join(str(p) for p in problems) if problems else str(exc).splitlines()[0]
+    message = f"the {what} events of this change cannot be judged: {reason}"
+    return Finding(rule, "block", message)
+
+
+class _Documents:
+    """The factory's documents as the base holds them (the change's own without a base)."""
+
+    def __init__(self, checked: Checked, base: Base) -> None:
+        self.checked = checked
+        self.base = base
+        self._blobs: dict[str, str] | None = None
+
+    def blobs(self) -> dict[str, str]:
+        """factory-relative path -> blob id, for the documents the checks read."""
+        if self._blobs is None:
+            if self.checked.base is not None:
+                self._blobs = self.base.blobs
+            else:
+                repo = self.checked.repo
+                wanted = [repo.prefix + path for path in DOCUMENTS]
+                found = git.tree_entries(repo.worktree, self.checked.head or ":", wanted)
+                self._blobs = {path[len(repo.prefix) :]: blob for path, blob in found.items()}
+        return self._blobs
+
+    def yaml(self, name: str, *, optional: bool = False) -> store.YamlDocument:
+        path = f"{FACTORY_DIR}/{name}"
+        blob = self.blobs().get(path)
+        raw = git.cat_blobs(self.checked.repo.worktree, [blob]).get(blob) if blob else None
+        if raw is None:
+            if optional:
+                return store.parse_yaml("{}", path)
+            raise InvalidInput.one(path, 1, "missing at the base")
+        return store.parse_yaml(store.text_of(raw, path), path)
+
+    def operating_model(self) -> OperatingModel | Finding:
+        """lifecycle.yaml, raci.yaml and team.yaml as plain values, validated once per
+        content: kept with the base under their blob ids."""
+        blobs = self.blobs()
+        key = ":".join(blobs.get(f"{FACTORY_DIR}/{name}", "-") for name in OPERATING)
+        try:
+            parts = self.base.kept(f"operating-model/1:{key}", self._validated)
+        except InvalidInput as exc:
+            return _unjudged(gatecheck.GATE_RULE, "lifecycle", exc)
+        return OperatingModel.from_json(*parts)
+
+    def _validated(self) -> list[Any]:
+        from pydantic import BaseModel
+
+        from factory_os.model.lifecycle import Lifecycle
+        from factory_os.model.raci import Raci
+        from factory_os.model.team import Team
+
+        models: tuple[type[BaseModel], ...] = (Lifecycle, Raci, Team)
+        return [
+            store.validate(model, self.yaml(name)).model_dump(mode="json")
+            for name, model in zip(OPERATING, models, strict=True)
+        ]
+
+
+class _Reader:
+    """The head's files (the index's, for a staged change), read in batches."""
+
+    def __init__(self, checked: Checked) -> None:
+        self.checked = checked
+        self.files: dict[str, bytes | None] = {}
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        wanted = [p for p in paths if p not in self.files]
+        if wanted:
+            found = self.checked.read(wanted)
+            self.files.update({p: found.get(p) for p in wanted})
+
+    def __call__(self, path: str) -> bytes | None:
+        self.prefetch([path])
+        return self.files[path]
