@@ -183,3 +183,11 @@ def test_an_unknown_actor_is_judged_by_the_identity_policy(
     config.write_text(config.read_text().replace("unknown_author: block", "unknown_author: warn"))
     commit_all(team_repo, "unknown authors only warn")
     assert fos(team_repo, "guard", "--path", "deploy/x.sh").code == 0
+
+
+def test_paths_are_case_sensitive_as_docs_checks_md_says(team_repo: Path) -> None:
+    with author("bob@example.com"):
+        assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
+        assert fos(team_repo, "guard", "--path", "DEPLOY/x").code == 0
+    docs = (Path(__file__).parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert "does not cover `DEPLOY/x`" in " ".join(docs.split())
