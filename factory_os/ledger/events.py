@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from factory_os import atomic, clock
-from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
 from factory_os.ledger.line import (
@@ -151,8 +151,10 @@ def record_file(
             ) from None
         try:
             return _append_locked(factory, fields)
-        except BaseException:
-            path.unlink(missing_ok=True)  # the line is the commit point: no file without it
+        except FosError:
+            # the line is the commit point: a failure fos reports (a full disk) leaves no
+            # file without it; a crash still may, which verify reports as unrecorded
+            path.unlink(missing_ok=True)
             raise
 
 
