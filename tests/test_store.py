@@ -296,7 +296,7 @@ def test_validate_reports_each_schema_error_at_its_line() -> None:
     with pytest.raises(InvalidInput) as excinfo:
         store.validate(Team, doc)
     assert [str(p) for p in excinfo.value.problems] == [
-        "team.yaml:4: members.0.kind: Input should be 'human' or 'agent'",
+        "team.yaml:4: members.0.kind: Input should be 'human', 'agent' or 'bot'",
         "team.yaml:7: members.0.colour: unknown key",
     ]
 

@@ -77,6 +77,8 @@ def _approver(factory: Factory, actor: str) -> Member:
     member = next((m for m in team.members if m.id == actor.strip() or wanted in m.emails), None)
     if member is None:
         raise Refused(f"{actor} is not a member of team.yaml: only a member can approve")
+    if member.kind == "bot":
+        raise Refused(f"{member.id} is a bot: a bot never approves")
     roles = documents.load_roles(factory).roles
     approving = sorted(r for r, role in roles.items() if role.approver)
     if not set(member.roles) & set(approving):

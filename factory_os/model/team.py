@@ -4,20 +4,61 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from factory_os.model.common import Glob, NonEmpty, Slug, Strict
 
+BOT = "bot"
+
 
 class Member(Strict):
+    """A person, an agent, or a bot (automation such as a dependency updater), which
+    lists the paths its commits may touch and never approves."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": BOT}}},
+            "then": {"required": ["paths"], "properties": {"paths": {"minItems": 1}}},
+            "else": {
+                "required": ["roles"],
+                "properties": {"roles": {"minItems": 1}, "paths": {"maxItems": 0}},
+            },
+        }
+    )
+
     id: Slug
     name: NonEmpty
-    kind: Literal["human", "agent"]
-    roles: list[Slug] = Field(min_length=1)
+    kind: Literal["human", "agent", "bot"]
+    roles: list[Slug] = Field(
+        default_factory=list, validate_default=True, description="At least one, but for a bot."
+    )
     emails: list[NonEmpty] = Field(min_length=1)
     signing_keys: list[NonEmpty] = Field(
         default_factory=list, description="Public keys (SSH `allowed_signers` form)."
     )
+    paths: list[NonEmpty] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="A bot's only, at least one: the gitignore-style paths its commits may"
+        " touch; a bot's commit touching any other path is a finding.",
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_but_for_a_bot(cls, roles: list[str], info: ValidationInfo) -> list[str]:
+        if not roles and info.data.get("kind", BOT) != BOT:
+            raise ValueError("a human or agent member holds at least one role")
+        return roles
+
+    @field_validator("paths")
+    @classmethod
+    def _paths_for_a_bot(cls, paths: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind")
+        if kind == BOT and not paths:
+            raise ValueError("a bot lists the paths its commits may touch")
+        if kind not in (BOT, None) and paths:
+            raise ValueError("only a bot lists paths; a role's paths are in roles.yaml")
+        return paths
 
     @field_validator("emails")
     @classmethod

@@ -123,6 +123,8 @@ def refusal(member: Member, change: Change, roles: Collection[str]) -> str:
     """Why MEMBER cannot approve CHANGE with one of ROLES ("" when they can)."""
     if member == change.member or change.author_email.lower() in member.emails:
         return f"{member.id} is the author and cannot approve their own change"
+    if member.bot:
+        return f"{member.id} is a bot and cannot approve"
     if member.added:
         return f"{member.id} joins the team in this change and cannot approve it"
     if not set(member.roles) & set(roles):

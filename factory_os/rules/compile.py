@@ -43,6 +43,10 @@ def compile_document(kind: str, text: str, rel: str) -> dict[str, Any]:
         compiled = {"role_refs": compiled["role_refs"]}  # all a check needs of it
     elif kind == "roles":
         compiled["cannot"] = _cannot(compiled, doc)
+    elif kind == "team":
+        for member in compiled["members"]:
+            if member["paths"]:  # a bot's: matched at hook speed
+                member["paths_re"] = translate(member["paths"])
     return compiled
 
 

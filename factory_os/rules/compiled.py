@@ -30,6 +30,14 @@ class Member(NamedTuple):
     emails: tuple[str, ...]
     signing_keys: tuple[str, ...] = ()
     added: bool = False  # added by the change being checked: known, but never an approver
+    kind: str = "human"  # human | agent | bot
+    # a bot's: the paths its commits may touch, as written and translated
+    may_touch: tuple[str, ...] = ()
+    may_touch_re: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def bot(self) -> bool:
+        return self.kind == "bot"
 
 
 class CompiledRule:
@@ -174,7 +182,15 @@ def members_of(team: Mapping[str, Any] | None) -> list[Member]:
     if not team:
         return []
     return [
-        Member(m["id"], tuple(m["roles"]), tuple(m["emails"]), tuple(m.get("signing_keys", ())))
+        Member(
+            m["id"],
+            tuple(m["roles"]),
+            tuple(m["emails"]),
+            tuple(m.get("signing_keys", ())),
+            kind=m.get("kind", "human"),
+            may_touch=tuple(m.get("paths", ())),
+            may_touch_re=tuple((r, bool(i)) for r, i in m.get("paths_re", ())),
+        )
         for m in team["members"]
     ]
 
@@ -192,7 +208,7 @@ def assemble(
     for extra in extra_members:
         # a member the checked change adds: known, but never with another's email
         if extra.id not in known and not any(e in known for e in extra.emails):
-            members.append(Member(extra.id, extra.roles, extra.emails, extra.signing_keys, True))
+            members.append(extra._replace(added=True))
     identity = (config or {}).get("identity", {})
     governance = (config or {}).get("governance", {})
     approvers = (roles or {}).get("roles", {})

@@ -13,7 +13,7 @@ from importlib import import_module
 from types import ModuleType
 
 from factory_os.model.vocabulary import CHECK_KINDS
-from factory_os.rules import command, identity, roles_cannot
+from factory_os.rules import bots, command, identity, roles_cannot
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
@@ -61,12 +61,19 @@ def evaluate(
 ) -> list[Finding]:
     findings: list[Finding] = []
     if with_identity:
+        unknown = []
         for change in changes:
             # who made it: every check kind reads change.member, set here and only here
             who = identity.resolve(change, ctx.ruleset)
             change.member = who.member
             findings.extend(who.findings)
             findings.extend(identity.check_signature(change, ctx.ruleset))
+            if who.unknown:
+                unknown.append(change)
+        # an unknown author is told once: per check, and at pre-commit rather than again
+        # at commit-msg (the same commit; a Factory-Member trailer is judged apart)
+        if unknown and not (ctx.stage == "commit-msg" and "pre-commit" in ctx.ruleset.hook_stages):
+            findings.extend(identity.unknown_authors(unknown, ctx.ruleset))
     rules = ctx.ruleset.rules if ctx.every_stage else rules_for(ctx.ruleset.rules, ctx.stage)
     checked = [(r, kind_module(r.kind)) for r in rules if r.kind in KINDS]
     # the kinds that read content say what they need first (`plan`), fetched in bulk
@@ -91,6 +98,8 @@ def evaluate(
             findings.extend(module.check(rule, change, ctx))
     # built in too: roles.yaml's `cannot` paths bind every member holding the role
     findings.extend(roles_cannot.check(changes, ctx.ruleset, findings))
+    # and a bot touches only the paths team.yaml gives it
+    findings.extend(bots.check(changes))
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue

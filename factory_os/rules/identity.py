@@ -11,7 +11,7 @@ with `gpg.ssh.allowedSignersFile`), and the signer must be the member.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from factory_os.rules.actor import match
@@ -33,18 +33,47 @@ GPG_KEY = re.compile(r"[0-9A-F]{16}(?:[0-9A-F]{24})?")  # a long key id or a fin
 
 
 class Identity(NamedTuple):
-    """Who made a change, as far as the team knows (None: no member), and what is
-    wrong with the identity it claims."""
+    """Who made a change, as far as the team knows (None: no member), what is wrong
+    with the identity it claims, and whether its author is unknown to the team (told
+    once per check by `unknown_authors`)."""
 
     member: Member | None
     findings: list[Finding]
+    unknown: bool = False
 
 
 def resolve(change: Change, ruleset: RuleSet) -> Identity:
     """The member CHANGE is by, and the findings about its claimed identity."""
     found: list[Finding] = []
     member = _resolve(change, ruleset, found)
-    return Identity(member, found)
+    unknown = member is None and bool(ruleset.members) and not change.trailer_values(TRAILER)
+    return Identity(member, found, unknown)
+
+
+def unknown_authors(changes: Sequence[Change], ruleset: RuleSet) -> list[Finding]:
+    """One finding per author email of CHANGES (their authors unknown to the team),
+    naming the commits it wrote: an author is told once per check, not per commit."""
+    by_email: dict[str, list[Change]] = {}
+    for change in changes:
+        by_email.setdefault(change.author_email.strip().lower(), []).append(change)
+    out = []
+    for email, written in by_email.items():
+        commits = [c.commit[:10] for c in written if c.commit]
+        which = ""
+        if len(commits) > 1:
+            shown = ", ".join(commits[:5]) + (", ..." if len(commits) > 5 else "")
+            which = f" ({len(commits)} commits: {shown})"
+        out.append(
+            Finding(
+                RULE_ID,
+                ruleset.unknown_author,
+                f"author {email or '(no email)'} is not a member of team.yaml{which}"
+                " (to be added, a member lists the email under a member's emails in team.yaml)",
+                member=email or None,
+                commit=written[0].commit,
+            )
+        )
+    return out
 
 
 def _resolve(change: Change, ruleset: RuleSet, found: list[Finding]) -> Member | None:
@@ -71,17 +100,6 @@ def _resolve(change: Change, ruleset: RuleSet, found: list[Finding]) -> Member |
             who = claimed.id if claimed is not None else email or None
             found.append(Finding(RULE_ID, "block", problem, member=who, commit=commit))
         return member
-    if by_email is None and ruleset.members:
-        found.append(
-            Finding(
-                RULE_ID,
-                ruleset.unknown_author,
-                f"author {email or '(no email)'} is not a member of team.yaml"
-                " (to be added, a member lists the email under a member's emails in team.yaml)",
-                member=email or None,
-                commit=commit,
-            )
-        )
     return by_email
 
 

@@ -24,7 +24,7 @@ from factory_os.rules.change import (
     file_changes,
     parse_trailers,
 )
-from factory_os.rules.compiled import Member, RuleSet
+from factory_os.rules.compiled import RuleSet
 from factory_os.rules.finding import Finding
 from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
 from factory_os.rules.inforce import (
@@ -244,11 +244,18 @@ class Range(Source):
         commits = [(record[0], record[1].split()) for record in records]
         raw, whole = answered(repo.worktree, revs, commits, base)
         changes = []
-        founded = False
+        # with no factory at the base, only the commit that creates it and those after
+        # it are checked: the history before adoption was never under the rules
+        adopted: set[str] = set()
         for sha, parents, name, email, message, trailers in records:
             files = file_changes(raw.get(sha, []), repo.local)
-            first = not founded and founding(base_snap, files)
-            founded = founded or first
+            first = False
+            if not base_snap.exists:
+                if not any(parent in adopted for parent in parents.split()):
+                    first = founding(base_snap, files)
+                    if not first:
+                        continue  # before adoption: never checked
+                adopted.add(sha)
             changes.append(
                 Change(
                     sha,
@@ -261,6 +268,8 @@ class Range(Source):
                     founding=first,
                 )
             )
+        if not changes:
+            return None
 
         def fetch(wanted: list[str | None], paths: list[str]) -> bytes:
             top = [repo.prefix + p for p in paths]
@@ -431,7 +440,7 @@ class Proposed(Source):
                     f"{acting.id} does not hold the role {self.role}"
                     f" (their roles: {', '.join(acting.roles) or 'none'})"
                 )
-            acting = Member(acting.id, (self.role,), acting.emails)
+            acting = acting._replace(roles=(self.role,))
         change = gathered.changes[0]
         change.member = acting
         change.author_email = acting.emails[0] if acting and acting.emails else who

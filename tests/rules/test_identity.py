@@ -158,8 +158,9 @@ def test_resolving_an_identity_returns_it_and_leaves_the_change_alone() -> None:
     dev = Member("dev", ("builder",), ("dev@example.com",))
     ruleset = RuleSet([], [dev])
     change = Change("c1", [], author_email="Dev@Example.com")
-    assert resolve(change, ruleset) == (dev, [])
+    assert resolve(change, ruleset) == (dev, [], False)
     assert change.member is None
     claimed = Change("c2", [], author_email="x@example.com", trailers=[("Factory-Member", "dev")])
-    member, findings = resolve(claimed, ruleset)
+    member, findings, unknown = resolve(claimed, ruleset)
     assert member is None and [f.rule_id for f in findings] == ["fos:identity"]
+    assert not unknown  # the claim is the finding
