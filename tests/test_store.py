@@ -365,6 +365,7 @@ def test_a_factory_path_leading_outside_the_work_tree_is_refused(
         ["validate"],
         ["verify"],
         ["context"],
+        ["init", "--force"],
     ):
         result = fos(factory_repo, *args)
         assert result.code == 3, (args, result.output)

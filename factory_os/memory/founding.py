@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from factory_os import __version__, atomic, store
-from factory_os.errors import EnvironmentProblem, FosError, UsageError
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, UsageError
 from factory_os.git.repo import require_worktree
 from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
@@ -60,6 +60,9 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         raise EnvironmentProblem(
             f"{factory.dir} exists but is not a directory; move it aside and run fos init again"
         )
+    escaping = store.escapes(factory) if exists else []
+    if escaping:
+        raise InvalidInput(escaping)  # what init writes would land outside the repository
     unfinished = _unfinished(factory, packs) if exists else None
     if exists and not force and unfinished is None:
         return InitResult(factory, created=False)
