@@ -26,7 +26,7 @@ def forge_grant(repo: Path, rule: str) -> str:
     events.append(
         store.find_factory(repo),
         kind="override.granted",
-        actor="ana@example.com",
+        actor="ana",
         subject=rule,
         data={
             "id": "OVR-f0f0f0",
