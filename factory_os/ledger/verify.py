@@ -25,12 +25,21 @@ index of them kept beside the cache, or in the segments' bytes without one. `--f
 checks every id and the DAG again, and parses as JSON only the lines whose
 bytes (by the remembered prefix digest) no earlier run parsed.
 
+What was read in full is also remembered by content, for the whole clone, in
+`<git common dir>/fos/verify-read.json`: per segment, the longest prefixes (bytes,
+lines, sha256) whose every line a reader accepts. That holds of any file with
+those bytes, so a new worktree, another branch, or a fresh clone given the
+`.git/fos/` of an earlier run (a CI cache, restored only from runs trusted as much
+as the checkout) starts a full run from them: it hashes each candidate prefix and
+parses only the lines after the longest that still holds.
+
 `verify` is the whole of `fos verify`: the work tree, then the history walk
 asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
@@ -47,9 +56,23 @@ from factory_os.ledger.line import ID_HEX
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
-from factory_os.ledger.verify_state import HeadAt, IntactFile, LastEntry, VerifyState
+from factory_os.ledger.verify_state import (
+    HeadAt,
+    IntactFile,
+    LastEntry,
+    ReadPrefix,
+    VerifyState,
+    read_prefixes_from_json,
+    read_prefixes_to_json,
+    with_read_prefixes,
+)
 from factory_os.paths import APPEND_ONLY, is_append_only, is_segment
 from factory_os.store import Factory
+
+# the prefixes read in full, by content (`verify_state.ReadPrefix`), in the git common
+# directory: a new worktree, another branch, or a fresh clone given the `.git/fos/` of
+# an earlier run (a CI cache) starts from them
+READ_FILE = "verify-read.json"
 
 
 def _cache_path(factory: Factory) -> Path:
@@ -87,13 +110,17 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
     index = _index_path(cache_path)
     if cache is not None and cache.marks is not None and not full:
         result = _incremental(factory, cache, cache.marks, written_ns, tracked, index)
+    read_path = segments.shared_state_dir(factory) / READ_FILE
+    read = None
     if result is None:
+        read = read_prefixes_from_json(segments.read_json(read_path))
         result = _full(
             factory,
             cache.heads if cache else {},
             (cache.marks if cache else None) or {},
             written_ns,
             tracked,
+            read,
         )
         # Only a full run looks for tracked segments gone: an incremental run has
         # just found every segment the last intact run saw still there.
@@ -108,7 +135,21 @@ def _verify_worktree(factory: Factory, *, full: bool, forget_heads: bool) -> Ver
     if not report.findings:
         state.index = _update_index(index, index_update)
         segments.write_json(cache_path, state.to_json())
+        if read is not None and state.marks:
+            _save_read(read_path, read, state.marks)
     return report
+
+
+def _save_read(
+    path: Path, read: dict[str, list[ReadPrefix]], marks: dict[str, segments.SegmentMark]
+) -> None:
+    """Add what a full run read to the prefixes the clone keeps, if it adds anything."""
+    new = {name: ReadPrefix(m.end, m.lines, m.prefix_sha256) for name, m in marks.items()}
+    merged = with_read_prefixes(read, new)
+    if merged is not None:
+        with contextlib.suppress(OSError):  # an accelerator: without it, only slower
+            path.parent.mkdir(parents=True, exist_ok=True)
+            segments.write_json(path, read_prefixes_to_json(merged))
 
 
 def _full(
@@ -117,20 +158,9 @@ def _full(
     marks: dict[str, segments.SegmentMark],
     written_ns: int,
     tracked: list[str],
+    read: dict[str, list[ReadPrefix]],
 ) -> tuple[VerifyReport, VerifyState, IndexUpdate]:
-    # Lines an earlier run read in full need not be parsed again when their bytes are
-    # the same: hash each remembered prefix first (ids and the DAG are checked anew).
-    hashers: dict[str, tuple[Any, int]] = {}
-    checked: dict[str, int] = {}
-    for path in segments.segment_paths(factory):
-        mark = marks.get(path.name)
-        if mark is None:
-            continue
-        hasher = hashlib.sha256()
-        whole, _ = segments.read_range(path, 0, mark.end, (), hasher)
-        if whole and hasher.hexdigest() == mark.prefix_sha256:
-            hashers[path.name] = (hasher, mark.end)
-            checked[path.name] = mark.lines
+    hashers, checked = _read_before(factory, marks, read)
     planned = segments.plan(factory, {})
     assert planned is not None
     steps = list(planned)
@@ -160,6 +190,32 @@ def _full(
         scan.count(),
     )
     return report, state, ("write", list(scan.order.values()))
+
+
+def _read_before(
+    factory: Factory, marks: dict[str, segments.SegmentMark], read: dict[str, list[ReadPrefix]]
+) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+    """Lines an earlier run read in full need not be parsed again when their bytes are
+    the same (ids and the DAG are checked anew): per segment, a hasher over the longest
+    prefix that this branch's MARKS or the clone's READ prefixes vouch for, with where
+    it ends, and how many lines that prefix holds. One pass hashes every candidate."""
+    hashers: dict[str, tuple[Any, int]] = {}
+    checked: dict[str, int] = {}
+    for path in segments.segment_paths(factory):
+        candidates = set(read.get(path.name, ()))
+        mark = marks.get(path.name)
+        if mark is not None:
+            candidates.add(ReadPrefix(mark.end, mark.lines, mark.prefix_sha256))
+        hasher, at = hashlib.sha256(), 0
+        for end, lines, digest in sorted(candidates):
+            whole, _ = segments.read_range(path, at, end, (), hasher)
+            if not whole:
+                break
+            at = end
+            if hasher.hexdigest() == digest:
+                hashers[path.name] = (hasher.copy(), end)
+                checked[path.name] = lines
+    return hashers, checked
 
 
 def _new_marks(

@@ -105,3 +105,51 @@ def _marks(raw: Any) -> dict[str, SegmentMark] | None:
             return None
         marks[str(name)] = mark
     return marks
+
+
+# -- what was read, by content: shared by every worktree and branch of a clone ----
+
+READ_VERSION = 1
+READ_KEPT = 4  # prefixes kept per segment (the longest)
+
+
+class ReadPrefix(NamedTuple):
+    """The first LINES lines of a segment, END bytes whose sha256 is PREFIX_SHA256, were
+    each read as readers read them, and accepted: true of any file with those bytes."""
+
+    end: int
+    lines: int
+    prefix_sha256: str
+
+
+def read_prefixes_from_json(value: dict[str, Any] | None) -> dict[str, list[ReadPrefix]]:
+    """Segment name -> the prefixes read (none when VALUE is damaged or another version)."""
+    if value is None or value.get("v") != READ_VERSION:
+        return {}
+    try:
+        return {
+            str(name): [ReadPrefix(int(e), int(n), str(d)) for e, n, d in items]
+            for name, items in value["segments"].items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}
+
+
+def with_read_prefixes(
+    known: dict[str, list[ReadPrefix]], new: dict[str, ReadPrefix]
+) -> dict[str, list[ReadPrefix]] | None:
+    """KNOWN with the NEW prefixes added (the READ_KEPT longest of each segment), or
+    None when they add nothing."""
+    merged = dict(known)
+    changed = False
+    for name, prefix in new.items():
+        items = merged.get(name, [])
+        if prefix in items or not prefix.lines:
+            continue
+        merged[name] = sorted({*items, prefix}, reverse=True)[:READ_KEPT]
+        changed = True
+    return merged if changed else None
+
+
+def read_prefixes_to_json(prefixes: dict[str, list[ReadPrefix]]) -> dict[str, Any]:
+    return {"v": READ_VERSION, "segments": prefixes}
