@@ -113,10 +113,10 @@ def test_an_event_whose_parent_is_in_another_segment_counts(repo: Path) -> None:
     """A branch's first entry names the heads of the segments before it: a parent that
     is not the line before is found among every line, on the first read and after."""
     factory = make_factory(repo)
-    ledger.append(factory, kind="rule.added", actor="a@x.org", subject="R-aaaaaa")
+    ledger.append(factory, kind="rule.added", actor="test", subject="R-aaaaaa")
     commit_all(repo, "added")
     git(repo, "checkout", "-q", "-b", "other")
-    ledger.append(factory, kind="rule.retired", actor="a@x.org", subject="R-aaaaaa")
+    ledger.append(factory, kind="rule.retired", actor="test", subject="R-aaaaaa")
     commit_all(repo, "retired, first in its segment")
     assert len(list((repo / ".factory" / "ledger").glob("*.jsonl"))) == 2
     retired = RuleState("retired", None, True)
