@@ -78,7 +78,7 @@ def test_reading_the_overrides_again_does_without_slow_standard_modules(
     (factory_repo / ".factory" / "ledger" / "0000000000000001.jsonl").write_bytes(encode(fields)[1])
     code = (
         "import sys; from pathlib import Path; from factory_os.work import override_records as r;"
-        "found = r.for_staged(Path('.'), '2026-12-01T10:00:00Z', Path('.git/fos'));"
+        "found, globs = r.for_staged(Path('.'), Path('.git/fos'));"
         "print(len(found), *sorted(m.split('.')[0] for m in sys.modules))"
     )
     first = subprocess.run([sys.executable, "-c", code], cwd=factory_repo, capture_output=True,
@@ -88,3 +88,24 @@ def test_reading_the_overrides_again_does_without_slow_standard_modules(
     assert first[0] == again[0] == "1"
     assert "json" in first  # the new line was parsed once
     assert not set(again) & {*HEAVY, *SLOW_STDLIB}, set(again) & {*HEAVY, *SLOW_STDLIB}
+
+
+def test_overrides_cost_the_hook_nothing_without_them_and_no_pathspec_with_them(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.commands.test_check_overrides import grant, stage_secret
+    from tests.governance import secret_rule
+
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    rule = secret_rule(team_repo)
+    stage_secret(team_repo)
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=team_repo, check=False)
+    imported = _imported(team_repo, "check", "--staged")  # a finding, and no override
+    assert not imported & {"datetime", "pathspec", "json"}, imported
+    git(team_repo, "reset", "-q", "--hard")
+    grant(team_repo, "ana", rule, "--paths", "src/**")
+    stage_secret(team_repo)
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=team_repo, check=False)
+    imported = _imported(team_repo, "check", "--staged")  # the override read before
+    assert "datetime" in imported  # the clock judged it
+    assert not imported & {"pathspec", "json", *SLOW_STDLIB}, imported

@@ -171,25 +171,25 @@ def _literal(paths: Sequence[str]) -> list[str]:
     return [f":(literal){p}" for p in paths]
 
 
-def added_lines(
-    cwd: Path, revs: Sequence[str], path: str, literal: str
-) -> list[tuple[str, str, bytes]]:
-    """(commit, author email, line) for each line holding LITERAL that a commit of REVS
-    (merges left out: they bring their parents' lines) adds under PATH."""
-    args = ["log", "--no-merges", "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff"]
-    args += ["--no-renames", "--format=%x01%H%x00%ae", f"-G{_regex_literal(literal)}"]
-    data = git.run([*args, *revs, "--", f":(literal){path}"], cwd).stdout
-    found = []
+def unstaged_lines(cwd: Path, path: str, literal: str) -> list[bytes]:
+    """The lines holding LITERAL that the work tree has under PATH and the index has
+    not: added by unstaged edits, or in files git does not track (two processes, run
+    at once; a file whose stat matches the index is not read)."""
+    diff = ["diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--no-textconv"]
+    others = ["ls-files", "-z", "--others", "--exclude-standard"]
+    where = ["--", f":(literal){path}"]
+    edited, untracked = git.parallel(cwd, [*diff, *where], [*others, *where])
     wanted = literal.encode()
-    for chunk in data.split(b"\x01")[1:]:
-        head, _, diff = chunk.partition(b"\n")
-        sha, _, email = head.partition(b"\0")
-        for line in diff.split(b"\n"):
-            if line.startswith(b"+") and not line.startswith(b"+++") and wanted in line:
-                found.append((git.decode(sha), git.decode(email), line[1:]))
+    found = [
+        line[1:]
+        for line in edited.split(b"\n")
+        if line.startswith(b"+") and not line.startswith(b"+++") and wanted in line
+    ]
+    for name in untracked.split(b"\0"):
+        if name:
+            try:
+                data = (cwd / git.decode(name)).read_bytes()
+            except OSError:
+                continue
+            found += [line for line in data.split(b"\n") if wanted in line]
     return found
-
-
-def _regex_literal(text: str) -> str:
-    """TEXT as a basic regular expression that matches it literally (for -G)."""
-    return "".join("\\" + ch if ch in ".[]*^$\\" else ch for ch in text)

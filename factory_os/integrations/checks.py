@@ -9,9 +9,12 @@ stays light.
 from __future__ import annotations
 
 from factory_os.rules.seam import Seam
+from factory_os.work import override_pass
 from factory_os.work.extras import work_checks
 
 
 def seam() -> Seam:
-    """The extra checks and the post-pass of `fos check`, the hooks, guard and MCP."""
-    return Seam(extras=(work_checks,))
+    """The extra checks and the post-pass of `fos check`, the hooks, guard and MCP:
+    the operating model's checks, then the overrides in force lift the findings
+    they cover (DESIGN section 11)."""
+    return Seam(extras=(work_checks,), post=override_pass.post)

@@ -48,10 +48,11 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "A member of kind bot in team.yaml (a dependency updater, a release job) adds,"
         " modifies, deletes or renames only the paths team.yaml lists for it.",
     ),
-    "fos:override": (
+    "fos:override-ignored": (
         "Overrides apply only where they may",
         "An override lifts a rule only within its scope, before it expires, and never for"
-        " its own granter's change.",
+        " its own granter's change; one a change adds counts only from its granter's own"
+        " commit.",
     ),
     "fos:lifecycle-gate": (
         "A stage advances only through its gate",

@@ -11,13 +11,24 @@ else:
     from factory_os.records import NamedTuple
 
 
+class Overridden(NamedTuple):
+    """The override that lifts a finding (DESIGN section 11): its id, who granted
+    it, why, and until when (a UTC stamp)."""
+
+    id: str
+    granted_by: str
+    justification: str
+    expires_at: str
+
+
 class Finding(NamedTuple):
     """One rule broken once: by which change, where, and how badly.
 
     `path` is relative to the factory root (None when the finding concerns the
     commit as a whole, e.g. a missing trailer); `line` is 1-based or None;
     `commit` is None for staged changes; `member` is the member id, or the author
-    email when the author is no member.
+    email when the author is no member. `overridden` names the override that
+    lifts it: the finding is still reported, and does not block.
     """
 
     rule_id: str
@@ -27,13 +38,16 @@ class Finding(NamedTuple):
     line: int | None = None
     commit: str | None = None
     member: str | None = None
+    overridden: Overridden | None = None
 
     @property
     def blocking(self) -> bool:
-        return self.severity == "block"
+        return self.severity == "block" and self.overridden is None
 
     def as_json(self) -> dict[str, Any]:
-        return self._asdict()
+        fields = self._asdict()
+        fields["overridden"] = None if self.overridden is None else self.overridden._asdict()
+        return fields
 
 
 def severity_rank(severity: str) -> int:

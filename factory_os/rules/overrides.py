@@ -18,16 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from factory_os.rules.finding import Finding
+from factory_os.rules.finding import Finding, Overridden
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any, NamedTuple
+
+    from factory_os.rules.scope import Translated
+
+    Globs = Mapping[tuple[str, ...], Translated]
 else:
     from factory_os.records import NamedTuple
 
 SCOPES = ("paths", "commit", "range", "run")
-RULE_ID = "fos:override"  # the notes about overrides that were not applied
+RULE_ID = "fos:override-ignored"  # the notes about overrides that were not applied
 
 
 class Override(NamedTuple):
@@ -43,18 +48,26 @@ class Override(NamedTuple):
     justification: str
     expires_at: str
 
-    def in_scope(self, finding: Finding, run: str | None) -> bool:
+    def in_scope(self, finding: Finding, run: str | None, globs: Globs | None = None) -> bool:
+        """Whether FINDING falls in the scope, in RUN; GLOBS: the paths scopes'
+        targets already translated, by targets (matched without importing pathspec)."""
         if self.scope == "paths":
             if finding.path is None:
                 return False
             from factory_os.rules import pathmatch  # only with a finding: it costs the hook
 
+            translated = None if globs is None else globs.get(self.targets)
+            if translated is not None:
+                return pathmatch.matches_translated(self.targets, translated, finding.path)
             return pathmatch.matches(self.targets, finding.path)
         if self.scope in ("commit", "range"):
             return finding.commit is not None and finding.commit in self.targets
         if self.scope == "run":
             return run is not None and run in self.targets
         return False
+
+    def marking(self) -> Overridden:
+        return Overridden(self.id, self.granted_by, self.justification, self.expires_at)
 
     def describe(self) -> str:
         return (
@@ -101,25 +114,48 @@ class Applied(NamedTuple):
     notes: list[Finding]
 
 
+def by_rule(overrides: Iterable[Override], now: str) -> dict[str, list[Override]]:
+    """The overrides unexpired at NOW, by the rule they lift: a finding meets only
+    those of its own rule, however many there are."""
+    index: dict[str, list[Override]] = {}
+    for override in overrides:
+        if now < override.expires_at:
+            index.setdefault(override.rule, []).append(override)
+    return index
+
+
 def apply(
     findings: Sequence[Finding],
     overrides: Iterable[Override],
     *,
     now: str,
     run: str | None = None,
+    globs: Globs | None = None,
 ) -> Applied:
-    by_rule: dict[str, list[Override]] = {}
-    for override in overrides:
-        if now < override.expires_at:
-            by_rule.setdefault(override.rule, []).append(override)
+    """Each of FINDINGS with the override that lifts it at NOW (None if none), in RUN;
+    GLOBS: translated paths targets, as `Override.in_scope` takes them."""
+    index = by_rule(overrides, now)
     out: list[tuple[Finding, Override | None]] = []
     notes: list[Finding] = []
     for finding in findings:
-        candidates = [o for o in by_rule.get(finding.rule_id, ()) if o.in_scope(finding, run)]
-        chosen = next((o for o in candidates if finding.member != o.granted_by), None)
+        pool = index.get(finding.rule_id)
+        if not pool:
+            out.append((finding, None))
+            continue
+        scoped: dict[tuple[str, tuple[str, ...]], bool] = {}  # many overrides share a scope
+        candidates = []
+        for o in pool:
+            key = (o.scope, o.targets)
+            if key not in scoped:
+                scoped[key] = o.in_scope(finding, run, globs)
+            if scoped[key]:
+                candidates.append(o)
+        eligible = [o for o in candidates if finding.member != o.granted_by]
+        # the one that lasts longest: the report says until when the finding is lifted
+        chosen = max(eligible, key=lambda o: (o.expires_at, o.id)) if eligible else None
         out.append((finding, chosen))
         if chosen is None and candidates:
-            own = candidates[0]
+            own = min(candidates, key=lambda o: o.id)
             notes.append(
                 Finding(
                     RULE_ID,
@@ -133,3 +169,9 @@ def apply(
                 )
             )
     return Applied(out, notes)
+
+
+def marked(applied: Applied) -> list[Finding]:
+    """APPLIED's findings, each one an override covers marked with it, then the notes."""
+    out = [f if o is None else f._replace(overridden=o.marking()) for f, o in applied.findings]
+    return out + applied.notes

@@ -17,7 +17,7 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from factory_os.rules.scope import Matcher, Scope, translate
+from factory_os.rules.scope import Matcher, Scope, Translated, translate
 
 GLOB_CHARS = "*?[\\"
 
@@ -74,6 +74,19 @@ def matches(patterns: Sequence[str], path: str) -> bool:
     if not any(_may_meet(prefix, path) for prefix in prefixes):
         return False
     return _matcher(tuple(patterns))(path)
+
+
+def matches_translated(patterns: Sequence[str], translated: Translated, path: str) -> bool:
+    """`matches`, with PATTERNS already translated (`scope.translate`, kept by the
+    caller): what the hook path matches without importing pathspec."""
+    if not any(_may_meet(literal_prefix(p), path) for p in patterns):
+        return False
+    return _translated_matcher(tuple(translated))(path)
+
+
+@lru_cache(maxsize=4096)
+def _translated_matcher(translated: tuple[tuple[str, bool], ...]) -> Matcher:
+    return Matcher(list(translated))
 
 
 def overlaps(patterns: Sequence[str], selectors: Iterable[str]) -> bool:

@@ -2,7 +2,10 @@
 
 The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 "findings": [{"rule_id", "severity", "message", "path", "line", "commit",
-"member"}]}. Paths are relative to the factory root.
+"member", "overridden"}]}; "overridden" is null, or the override that lifts the
+finding: {"id", "granted_by", "justification", "expires_at"}. In SARIF such a
+finding carries a suppression of kind "external". Paths are relative to the
+factory root.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from factory_os.rules.finding import Overridden
     from factory_os.rules.report import Described
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -37,14 +41,30 @@ def text(report: Report, *, summary: bool = False) -> str:
     for f in report.findings:
         where = f"{f.path}:{f.line}: " if f.path and f.line else f"{f.path}: " if f.path else ""
         commit = f" [{f.commit[:10]}]" if f.commit else ""
-        lines.append(f"{where}{f.severity}: {f.message} ({f.rule_id}){commit}")
+        severity = f"{f.severity}, overridden" if f.overridden else f.severity
+        lines.append(f"{where}{severity}: {f.message} ({f.rule_id}){commit}")
+        if f.overridden:
+            lines.append(f"  {_overridden(f.overridden)}")
     blocking = len(report.blocking)
     if summary and not blocking:
         lines.append(passed(report))
     elif report.findings:
         tally = _count(len(report.findings), "finding")
-        lines.append(f"{tally} ({blocking} blocking) at {report.stage}")
+        lifted = _lifted(report)
+        overridden = f", {lifted} overridden" if lifted else ""
+        lines.append(f"{tally} ({blocking} blocking{overridden}) at {report.stage}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _overridden(o: Overridden) -> str:
+    return (
+        f"overridden by {o.id}, granted by {o.granted_by} until {o.expires_at}: {o.justification}"
+    )
+
+
+def _lifted(report: Report) -> int:
+    """How many of REPORT's findings an override lifts."""
+    return sum(1 for f in report.findings if f.overridden)
 
 
 def passed(report: Report) -> str:
@@ -52,6 +72,9 @@ def passed(report: Report) -> str:
     if not report.commits and not report.files:
         return f"ok at {report.stage}: nothing to check"
     findings = _count(len(report.findings), "finding") if report.findings else "no findings"
+    lifted = _lifted(report)
+    if lifted:
+        findings += f" ({lifted} overridden)"
     return (
         f"ok at {report.stage}: {_count(len(report.commits), 'commit')},"
         f" {_count(report.files, 'file')}, {_count(report.rules, 'rule')}, {findings}"
@@ -113,6 +136,8 @@ def sarif(report: Report) -> str:
         properties = {k: v for k, v in (("commit", f.commit), ("member", f.member)) if v}
         if properties:
             result["properties"] = properties
+        if f.overridden:
+            result["suppressions"] = [_suppression(f.overridden)]
         results.append(result)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -134,6 +159,17 @@ def sarif(report: Report) -> str:
     import json
 
     return json.dumps(log, indent=2) + "\n"
+
+
+def _suppression(o: Overridden) -> dict[str, Any]:
+    """An override as SARIF says a result was suppressed: outside the code (on the
+    ledger), accepted, with its justification, granter and expiry."""
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": o.justification,
+        "properties": {"override": o.id, "grantedBy": o.granted_by, "expiresAt": o.expires_at},
+    }
 
 
 def _words(rule_id: str, files: Mapping[str, Described]) -> tuple[str, str]:
@@ -158,7 +194,11 @@ def github(report: Report) -> str:
         params.append(f"title={_escape_property(f.rule_id)}")
         commit = f" (commit {f.commit[:10]})" if f.commit else ""
         command = GITHUB_COMMANDS.get(f.severity, "notice")
-        lines.append(f"::{command} {','.join(params)}::{_escape_data(f.message + commit)}")
+        message = f.message + commit
+        if f.overridden:  # lifted: no longer an error on the pull request
+            command = "notice"
+            message += f"; {_overridden(f.overridden)}"
+        lines.append(f"::{command} {','.join(params)}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -8,15 +8,17 @@ work tree's ledger; a range check reads the ledger as committed at a commit
 (one `git grep`), so a pull request's check sees the overrides its base had and
 those the range itself adds.
 
-Lines are not verified here (`fos verify` does that); an entry that does not
-read as an override is passed over.
+A line counts only if its id is the hash of its bytes, as `fos verify` checks
+it (a line edited by hand, or made up with a made-up id, is passed over); that
+its parents are known is left to `fos verify`. An entry that does not read as an
+override is passed over.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from factory_os.git import log as gitlog, plumbing as git
@@ -28,24 +30,30 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs the hook milliseconds
     from typing import Any
 
+    from factory_os.rules.seam import LedgerLine
+
 GRANTED = b'"kind":"override.granted"'
 REVOKED = b'"kind":"override.revoked"'
-_MARK = b'"kind":"override.'
+MARK = b'"kind":"override.'
 ID_HEX = 64
+DOMAIN = b"factory-os/ledger/v1\0"  # what a line's id hashes first, as `ledger.line` says
 CACHE_FILE = "override-lines.marshal"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
     """From ledger LINES: the overrides granted, by id, and the ids ended: revoked,
     or recorded as expired by the sweep (which the clock had already passed)."""
+    import hashlib
     import json  # only for lines not read before: the hook path does without it
 
     granted: dict[str, Override] = {}
     revoked: set[str] = set()
     for line in lines:
-        if _MARK not in line:
+        if MARK not in line or line[ID_HEX : ID_HEX + 1] != b" ":
             continue
+        if hashlib.sha256(DOMAIN + line[ID_HEX + 1 :]).hexdigest().encode() != line[:ID_HEX]:
+            continue  # not the line its id was made from
         try:
             fields = json.loads(line[ID_HEX + 1 :])
         except ValueError:
@@ -62,27 +70,11 @@ def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
     return granted, revoked
 
 
-def in_force(lines: Iterable[bytes], now: str) -> list[Override]:
-    """The overrides of LINES neither revoked nor expired at NOW (a UTC stamp)."""
-    granted, revoked = parse(lines)
-    return [o for i, o in granted.items() if i not in revoked and now < o.expires_at]
-
-
-def work_tree_lines(root: Path) -> list[bytes]:
-    """The override lines of the ledger in the work tree of the factory at ROOT."""
-    found: list[bytes] = []
-    for name in _segment_names(root):
-        data = _read_from(os.path.join(root, LEDGER_DIR, name), 0)
-        if data is not None:
-            found += _override_lines(data)
-    return found
-
-
 def work_tree_overrides(
     root: Path, cache_dir: Path | None
 ) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
-    """What `parse` says of the work tree's ledger (each override as its fields),
-    reading only what was appended
+    """What `parse` says of the work tree's ledger (each override as its fields, then
+    its paths translated, as `_kept` keeps them), reading only what was appended
     since the last run: per segment, what was parsed and how far, kept in CACHE_DIR
     (keyed on the file's inode; a segment that shrank is read again)."""
     path = None if cache_dir is None else cache_dir / CACHE_FILE
@@ -110,7 +102,7 @@ def work_tree_overrides(
             ended = set(seg_revoked)  # what ended here is dropped: the cache stays small
             seg_granted = {
                 k: v
-                for k, v in {**{k: tuple(v) for k, v in more.items()}, **seg_granted}.items()
+                for k, v in {**{k: _kept(v) for k, v in more.items()}, **seg_granted}.items()
                 if k not in ended
             }
             end += len(whole)
@@ -121,6 +113,20 @@ def work_tree_overrides(
     if path is not None and fresh != kept:
         _save(path, fresh)
     return granted, revoked
+
+
+def _kept(override: Override) -> tuple[Any, ...]:
+    """OVERRIDE's fields, then its paths targets translated (`scope.translate`), or
+    None: a check matches them without importing pathspec."""
+    translated = None
+    if override.scope == "paths":
+        from factory_os.rules.scope import translate  # once per grant read
+
+        try:
+            translated = tuple(translate(override.targets))
+        except ValueError:
+            translated = None  # matched the slow way, which says what is wrong
+    return (*override, translated)
 
 
 def _segment_names(root: Path) -> list[str]:
@@ -141,7 +147,7 @@ def _read_from(path: str, offset: int) -> bytes | None:
 
 
 def _override_lines(data: bytes) -> list[bytes]:
-    return [line for line in data.split(b"\n") if _MARK in line] if _MARK in data else []
+    return [line for line in data.split(b"\n") if MARK in line] if MARK in data else []
 
 
 def _load(path: Path | None) -> dict[str, Any]:
@@ -170,76 +176,79 @@ def _save(path: Path, segments: dict[str, Any]) -> None:
 def committed_lines(worktree: Path, treeish: str, prefix: str = "") -> list[bytes]:
     """The override lines of the ledger as committed at TREEISH (one `git grep`);
     PREFIX is where the factory sits in the repository."""
-    return git.grep_tree(worktree, treeish, [_MARK.decode()], f"{prefix}{LEDGER_DIR}/")
+    return git.grep_tree(worktree, treeish, [MARK.decode()], f"{prefix}{LEDGER_DIR}/")
 
 
-def added_in(worktree: Path, revs: Sequence[str], prefix: str = "") -> list[tuple[str, str, bytes]]:
-    """(commit, author email, line) of each `override.granted` line the commits of
-    REVS add to the ledger (one `git log`)."""
-    return gitlog.added_lines(worktree, revs, f"{prefix}{LEDGER_DIR}/", GRANTED.decode())
+def unstaged(worktree: Path, prefix: str = "") -> set[str]:
+    """The ids of the overrides granted in the work tree's ledger and not in the
+    index: no one's commit yet."""
+    lines = gitlog.unstaged_lines(worktree, f"{prefix}{LEDGER_DIR}/", GRANTED.decode())
+    return set(parse(lines)[0]) if lines else set()
 
 
-def vouched(
-    overrides: Sequence[Override],
-    added: Iterable[tuple[str, str, bytes]],
-    member_of: Callable[[str], str | None],
-) -> tuple[list[Override], list[Finding]]:
-    """OVERRIDES without those a pull request added in a commit that is not by their
-    granter (identity as for every change: the author's email, matched to the team by
-    MEMBER_OF); a note about each one left out. ADDED is what `added_in` returns."""
-    adders: dict[str, tuple[str, str]] = {}
-    for commit, email, line in added:
-        for ident in parse([line])[0]:
-            adders.setdefault(ident, (commit, email))
-    kept: list[Override] = []
+def unvouched(added: Iterable[LedgerLine]) -> tuple[set[bytes], list[Finding]]:
+    """Of the ledger lines a change ADDS, the `override.granted` lines its author did
+    not grant (identity as for every change: the commit's member), with a note about
+    each: an override a change adds counts only from its granter's own commit."""
+    forged: set[bytes] = set()
     notes: list[Finding] = []
-    for override in overrides:
-        if override.id not in adders:  # from the base: reviewed when it was merged
-            kept.append(override)
+    for line in added:
+        data = line.text.encode("utf-8", "surrogateescape")
+        if GRANTED not in data:
             continue
-        commit, email = adders[override.id]
-        member = member_of(email)
-        if member == override.granted_by:
-            kept.append(override)
-            continue
-        notes.append(
-            Finding(
-                RULE_ID,
-                "warn",
-                f"{override.id} is ignored: the commit that adds it is by {member or email},"
-                f" not by {override.granted_by}, who it says granted it",
-                commit=commit,
-                member=member or email,
+        for override in parse([data])[0].values():
+            if line.member == override.granted_by:
+                continue
+            forged.add(data)
+            who = line.member or line.author_email
+            where = "the commit that adds it" if line.commit else "the staged change adding it"
+            notes.append(
+                Finding(
+                    RULE_ID,
+                    "warn",
+                    f"{override.id} is ignored: {where} is by {who}, not by"
+                    f" {override.granted_by}, who it says granted it",
+                    commit=line.commit,
+                    member=who,
+                )
             )
-        )
-    return kept, notes
-
-
-def for_staged(root: Path, now: str, cache_dir: Path | None = None) -> list[Override]:
-    """The overrides a staged check honours: those in force at NOW in the work
-    tree's ledger of the factory at ROOT (read incrementally, CACHE_DIR keeping
-    what was read: the git directory's `fos/`)."""
-    granted, revoked = work_tree_overrides(root, cache_dir)
-    expires = Override._fields.index("expires_at")
-    return [
-        Override(*values)
-        for ident, values in granted.items()
-        if now < values[expires] and ident not in revoked
-    ]
+    return forged, notes
 
 
 def for_range(
     worktree: Path,
-    revs: Sequence[str],
-    head: str,
-    now: str,
-    member_of: Callable[[str], str | None],
+    base: str | None,
+    added: Sequence[LedgerLine],
+    forged: set[bytes],
     prefix: str = "",
-) -> tuple[list[Override], list[Finding]]:
-    """The overrides a range check honours: those in force at NOW in the ledger as
-    committed at HEAD, less those the range's commits added without being by their
-    granter (reported in the findings returned)."""
-    overrides = in_force(committed_lines(worktree, head, prefix), now)
-    if not overrides:
-        return [], []
-    return vouched(overrides, added_in(worktree, revs, prefix), member_of)
+) -> list[Override]:
+    """The overrides a range check may honour, neither revoked nor recorded as
+    expired: those of the ledger as committed at BASE, and those the range ADDS,
+    less the FORGED lines (`unvouched`). `rules.overrides.apply` judges the expiry."""
+    lines = committed_lines(worktree, base, prefix) if base is not None else []
+    for line in added:
+        data = line.text.encode("utf-8", "surrogateescape")
+        if data not in forged:
+            lines.append(data)
+    granted, ended = parse(lines)
+    return [o for i, o in granted.items() if i not in ended]
+
+
+def for_staged(
+    root: Path, cache_dir: Path | None = None
+) -> tuple[list[Override], dict[tuple[str, ...], Any]]:
+    """The overrides a staged check may honour, neither revoked nor recorded as
+    expired, in the work tree's ledger of the factory at ROOT (read incrementally,
+    CACHE_DIR keeping what was read: the git directory's `fos/`); and their paths
+    targets translated, for `rules.overrides.apply` (which judges the expiry)."""
+    granted, revoked = work_tree_overrides(root, cache_dir)
+    width = len(Override._fields)
+    overrides = []
+    globs: dict[tuple[str, ...], Any] = {}
+    for ident, values in granted.items():
+        if ident not in revoked:
+            override = Override(*values[:width])
+            overrides.append(override)
+            if values[width] is not None:
+                globs[override.targets] = values[width]
+    return overrides, globs

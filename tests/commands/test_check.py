@@ -54,6 +54,7 @@ def test_json_output_is_a_stable_object(broken: tuple[Path, str]) -> None:
         "line",
         "commit",
         "member",
+        "overridden",
     }
     assert data["findings"][0]["member"] == "test"
 

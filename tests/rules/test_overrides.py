@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from factory_os.rules.finding import Finding
-from factory_os.rules.overrides import Override, apply, covers
+from factory_os.rules.overrides import Override, apply, covers, marked
 
 NOW = "2026-12-01T10:00:00Z"
 
@@ -57,7 +57,7 @@ def test_the_granter_never_lifts_a_rule_for_their_own_change_and_is_told() -> No
     applied = apply([finding(member="ana")], [override()], now=NOW)
     assert applied.findings == [(finding(member="ana"), None)]
     [note] = applied.notes
-    assert note.rule_id == "fos:override" and "ana granted it" in note.message
+    assert note.rule_id == "fos:override-ignored" and "ana granted it" in note.message
 
 
 def test_apply_marks_only_what_an_unexpired_override_covers() -> None:
@@ -67,3 +67,31 @@ def test_apply_marks_only_what_an_unexpired_override_covers() -> None:
     )
     assert [o.id if o else None for _, o in applied.findings] == ["OVR-0a0a0a", None]
     assert applied.notes == []
+
+
+def test_marked_findings_keep_their_severity_and_stop_blocking() -> None:
+    applied = apply([finding(), finding(path="docs/a.md")], [override()], now=NOW)
+    lifted, kept = marked(applied)
+    assert lifted.severity == "block" and not lifted.blocking
+    assert lifted.overridden is not None
+    assert lifted.overridden._asdict() == {
+        "id": "OVR-0a0a0a",
+        "granted_by": "ana",
+        "justification": "hotfix",
+        "expires_at": "2026-12-01T12:00:00Z",
+    }
+    assert lifted.as_json()["overridden"]["granted_by"] == "ana"
+    assert kept.blocking and kept.overridden is None and kept.as_json()["overridden"] is None
+
+
+def test_of_several_overrides_the_one_lasting_longest_is_named() -> None:
+    early = override(id="OVR-early", expires_at="2026-12-01T11:00:00Z")
+    late = override(id="OVR-late", expires_at="2026-12-01T13:00:00Z", targets=("src/a.py",))
+    [(_, chosen)] = apply([finding()], [early, late], now=NOW).findings
+    assert chosen is not None and chosen.id == "OVR-late"
+
+
+def test_an_override_of_the_granters_own_change_yields_to_another_granters() -> None:
+    own = override(id="OVR-own", granted_by="forge")
+    [(_, chosen)] = apply([finding()], [own, override()], now=NOW).findings
+    assert chosen is not None and chosen.id == "OVR-0a0a0a"

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from factory_os import store
-from factory_os.ledger import events
+from factory_os.ledger.line import DOMAIN, encode
+from factory_os.rules import pathmatch
+from factory_os.rules.seam import LedgerLine
 from factory_os.work import override_records
 from tests.governance import act_as, secret_rule
 from tests.helpers import commit_all, fos, git
 
 NOW = "2026-12-01T10:00:00Z"
-EMAILS = {f"{m}@example.com": m for m in ("ana", "ben", "forge", "lens", "test")}
 
 
 def grant(repo: Path, rule: str, paths: str) -> str:
@@ -19,27 +19,6 @@ def grant(repo: Path, rule: str, paths: str) -> str:
                  "--justification", "hotfix", "--ttl", "2h")  # fmt: skip
     assert result.code == 0, result.output
     return result.out.split()[0]
-
-
-def forge_grant(repo: Path, rule: str) -> str:
-    """An override.granted line that claims ana granted it, written by hand."""
-    events.append(
-        store.find_factory(repo),
-        kind="override.granted",
-        actor="ana@example.com",
-        subject=rule,
-        data={
-            "id": "OVR-f0f0f0",
-            "rule": rule,
-            "scope": "paths",
-            "targets": ["src/**"],
-            "justification": "trust me",
-            "granted_by": "ana",
-            "ttl_seconds": 7200,
-            "expires_at": "2026-12-01T12:00:00Z",
-        },
-    )
-    return "OVR-f0f0f0"
 
 
 @pytest.fixture
@@ -51,37 +30,87 @@ def ruled(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     return team_repo, rule
 
 
-def test_a_range_honours_an_override_its_granter_committed_and_not_a_forged_one(
+def grant_line(
+    ident: str, granted_by: str = "ana", expires_at: str = "2026-12-01T12:00:00Z"
+) -> str:
+    """An `override.granted` ledger line, as `fos override grant` writes one."""
+    data = {"id": ident, "rule": "R-5ec4e7", "scope": "paths", "targets": ["src/**"],
+            "justification": "hotfix", "granted_by": granted_by, "ttl_seconds": 7200,
+            "expires_at": expires_at}  # fmt: skip
+    fields = {"v": 1, "kind": "override.granted", "at": "2026-12-01T09:00:00Z",
+              "actor": granted_by, "subject": "R-5ec4e7", "refs": [], "parents": [],
+              "data": data}  # fmt: skip
+    return encode(fields)[1].decode().rstrip("\n")
+
+
+def test_a_range_honours_the_bases_overrides_and_those_their_granter_added(
     ruled: tuple[Path, str],
 ) -> None:
     repo, rule = ruled
     from_base = grant(repo, rule, "docs/**")
-    commit_all(repo, "an override, merged earlier")
-    base = git(repo, "rev-parse", "HEAD")
-    honest = grant(repo, rule, "lib/**")
-    commit_all(repo, "ana grants an override in the pull request")
-    act_as(repo, "forge")
-    forged = forge_grant(repo, rule)
-    commit_all(repo, "forge adds an override in ana's name")
-    head = git(repo, "rev-parse", "HEAD")
-
-    kept, notes = override_records.for_range(repo, [f"{base}..{head}"], head, NOW, EMAILS.get)
-    assert sorted(o.id for o in kept) == sorted([from_base, honest])
+    base = commit_all(repo, "an override, merged earlier")
+    honest, forged = grant_line("OVR-0a0a0a"), grant_line("OVR-f0f0f0")
+    added = [
+        LedgerLine("c" * 40, "ana", "ana@example.com", honest),
+        LedgerLine("d" * 40, "forge", "forge@example.com", forged),
+    ]
+    dropped, notes = override_records.unvouched(added)
+    assert dropped == {forged.encode()}
     [note] = notes
-    assert note.rule_id == "fos:override" and note.commit == head
-    assert forged in note.message and "by forge, not by ana" in note.message
+    assert note.rule_id == "fos:override-ignored" and note.commit == "d" * 40
+    assert "OVR-f0f0f0 is ignored" in note.message and "by forge, not by ana" in note.message
+    kept = override_records.for_range(repo, base, added, dropped)
+    assert sorted(o.id for o in kept) == sorted([from_base, "OVR-0a0a0a"])
+    assert override_records.for_range(repo, None, added, dropped)[0].id == "OVR-0a0a0a"
+
+
+def test_a_line_that_is_not_what_its_id_hashes_is_passed_over() -> None:
+    line = grant_line("OVR-0a0a0a")
+    edited = line.replace("2026-12-01T12:00:00Z", "2027-12-01T12:00:00Z")
+    assert list(override_records.parse([line.encode()])[0]) == ["OVR-0a0a0a"]
+    assert override_records.parse([edited.encode()]) == ({}, set())
+    assert override_records.DOMAIN == DOMAIN
 
 
 def test_a_staged_check_reads_the_work_tree_and_drops_revoked_and_expired(
-    ruled: tuple[Path, str],
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, rule = ruled
     kept = grant(repo, rule, "src/**")
     revoked = grant(repo, rule, "lib/**")
     cache = repo / ".git" / "fos"
-    ids = [o.id for o in override_records.for_staged(repo, NOW, cache)]
+    ids = [o.id for o in override_records.for_staged(repo, cache)[0]]
     assert sorted(ids) == sorted([kept, revoked])
     assert fos(repo, "override", "revoke", revoked).code == 0  # read from where it stopped
-    assert [o.id for o in override_records.for_staged(repo, NOW, cache)] == [kept]
-    assert [o.id for o in override_records.for_staged(repo, NOW)] == [kept]
-    assert override_records.for_staged(repo, "2026-12-01T11:00:00Z", cache) == []
+    assert [o.id for o in override_records.for_staged(repo, cache)[0]] == [kept]
+    assert [o.id for o in override_records.for_staged(repo)[0]] == [kept]
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T11:00:00Z")
+    assert fos(repo, "sweep").code in (0, 1)  # records the expiry
+    assert override_records.for_staged(repo, cache) == ([], {})
+
+
+def test_the_staged_read_keeps_the_paths_translated_and_matches_as_pathmatch_does(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    grant(repo, rule, "src/**")
+    cache = repo / ".git" / "fos"
+    override_records.for_staged(repo, cache)
+    [override], globs = override_records.for_staged(repo, cache)  # from the cache
+    translated = globs[override.targets]
+    for path in ("src/a.py", "src/deep/b.py", "docs/src/a.py", "srcx/a.py"):
+        assert pathmatch.matches_translated(override.targets, translated, path) == (
+            pathmatch.matches(override.targets, path)
+        ), path
+
+
+def test_unstaged_names_the_overrides_the_index_does_not_hold(ruled: tuple[Path, str]) -> None:
+    repo, rule = ruled
+    committed = grant(repo, rule, "src/**")
+    commit_all(repo, "granted")
+    assert override_records.unstaged(repo) == set()
+    loose = grant(repo, rule, "lib/**")  # appended to a committed segment, or a new one
+    assert override_records.unstaged(repo) == {loose}
+    git(repo, "add", "-A")
+    assert override_records.unstaged(repo) == set()
+    assert committed != loose

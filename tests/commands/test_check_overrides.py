@@ -1,0 +1,244 @@
+"""`fos check` honours the overrides in force, in every mode, with real git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factory_os import store
+from factory_os.ledger import events
+from tests.governance import act_as, add_rule, secret_rule
+from tests.helpers import commit_all, fos, git, write_tree
+
+GRANTED_AT = "2026-12-01T09:00:00Z"
+EXPIRES = "2026-12-01T11:00:00Z"
+
+
+@pytest.fixture
+def ruled(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A factory with a blocking rule (no SECRET under src/), at 09:00."""
+    monkeypatch.setenv("FOS_NOW", GRANTED_AT)
+    return team_repo, secret_rule(team_repo)
+
+
+def grant(repo: Path, member: str, rule: str, *scope: str) -> str:
+    """MEMBER grants an override for two hours, and commits it."""
+    act_as(repo, member)
+    result = fos(repo, "override", "grant", "--rule", rule, *scope,
+                 "--justification", "hotfix for the outage", "--ttl", "2h")  # fmt: skip
+    assert result.code == 0, result.output
+    commit_all(repo, "override")
+    return result.out.split()[0]
+
+
+def forge_grant(repo: Path, rule: str) -> str:
+    """An override.granted line that says ana granted it, written by someone else."""
+    events.append(
+        store.find_factory(repo),
+        kind="override.granted",
+        actor="ana",
+        subject=rule,
+        data={
+            "id": "OVR-f0f0f0",
+            "rule": rule,
+            "scope": "paths",
+            "targets": ["src/**"],
+            "justification": "trust me",
+            "granted_by": "ana",
+            "ttl_seconds": 7200,
+            "expires_at": EXPIRES,
+        },
+    )
+    return "OVR-f0f0f0"
+
+
+def stage_secret(repo: Path, member: str = "forge", path: str = "src/app.py") -> None:
+    act_as(repo, member)
+    write_tree(repo, {path: "SECRET = 1\n"})
+    git(repo, "add", path)
+
+
+def checked(repo: Path, *args: str) -> tuple[int, dict[str, object]]:
+    result = fos(repo, "check", *args, "--format", "json")
+    assert result.code in (0, 1), result.output
+    report: dict[str, object] = json.loads(result.out)
+    return result.code, report
+
+
+def findings(report: dict[str, object], rule: str) -> list[dict[str, object]]:
+    found = report["findings"]
+    assert isinstance(found, list)
+    return [f for f in found if f["rule_id"] == rule]
+
+
+def test_a_staged_finding_is_overridden_until_the_override_expires(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    ident = grant(repo, "ana", rule, "--paths", "src/**")
+    stage_secret(repo)
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T10:59:59Z")
+    result = fos(repo, "check", "--staged")
+    assert result.code == 0, result.output
+    assert "block, overridden: " in result.out and f"({rule})" in result.out
+    assert (
+        f"overridden by {ident}, granted by ana until {EXPIRES}: hotfix for the outage"
+        in result.out
+    )
+    assert "1 finding (1 overridden)" in result.out
+    code, report = checked(repo, "--staged")
+    [finding] = findings(report, rule)
+    assert (code, report["ok"], report["blocking"]) == (0, True, 0)
+    assert finding["severity"] == "block" and finding["overridden"] == {
+        "id": ident,
+        "granted_by": "ana",
+        "justification": "hotfix for the outage",
+        "expires_at": EXPIRES,
+    }
+    sarif = json.loads(fos(repo, "check", "--staged", "--format", "sarif").out)
+    [result_] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == rule]
+    assert result_["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "hotfix for the outage",
+            "properties": {"override": ident, "grantedBy": "ana", "expiresAt": EXPIRES},
+        }
+    ]
+    github = fos(repo, "check", "--staged", "--format", "github").out
+    assert "::notice file=src/app.py" in github and ident in github
+
+    monkeypatch.setenv("FOS_NOW", EXPIRES)  # the moment it expires, it no longer lifts
+    code, report = checked(repo, "--staged")
+    [finding] = findings(report, rule)
+    assert code == 1 and finding["overridden"] is None
+
+
+def test_a_range_a_commit_and_the_whole_tree_honour_it_too(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    grant(repo, "ana", rule, "--paths", "src/**")
+    base = git(repo, "rev-parse", "HEAD")
+    stage_secret(repo)
+    head = commit_all(repo, "forge ships the fix")
+    for args in (["--range", f"{base}..{head}"], ["--commit", head], ["--all"]):
+        code, report = checked(repo, *args)
+        assert code == 0, (args, report)
+        [finding] = findings(report, rule)
+        assert finding["overridden"] is not None
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T11:00:01Z")
+    for args in (["--range", f"{base}..{head}"], ["--commit", head], ["--all"]):
+        assert checked(repo, *args)[0] == 1, args
+
+
+def test_an_override_never_lifts_its_granters_own_change(ruled: tuple[Path, str]) -> None:
+    repo, rule = ruled
+    ident = grant(repo, "ana", rule, "--paths", "src/**")
+    stage_secret(repo, "ana")
+    code, report = checked(repo, "--staged")
+    assert code == 1
+    [note] = findings(report, "fos:override-ignored")
+    assert f"{ident} does not apply: ana granted it and the change is theirs" in str(
+        note["message"]
+    )
+
+
+def test_an_override_of_another_path_another_rule_or_revoked_changes_nothing(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    other = add_rule(repo, "--kind", "forbidden-pattern", "--pattern", "TOKEN", "--path", "src/**")
+    grant(repo, "ana", rule, "--paths", "docs/**")
+    grant(repo, "ana", other, "--paths", "src/**")
+    revoked = grant(repo, "ana", rule, "--paths", "src/app.py")
+    assert fos(repo, "override", "revoke", revoked).code == 0
+    commit_all(repo, "revoked")
+    stage_secret(repo)
+    code, report = checked(repo, "--staged")
+    [finding] = findings(report, rule)
+    assert code == 1 and finding["overridden"] is None
+    assert findings(report, "fos:override-ignored") == []
+
+
+def test_a_forged_override_in_a_pull_request_is_ignored_and_reported(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    base = git(repo, "rev-parse", "HEAD")
+    act_as(repo, "forge")
+    forged = forge_grant(repo, rule)
+    write_tree(repo, {"src/app.py": "SECRET = 1\n"})
+    head = commit_all(repo, "forge lifts the rule for itself")
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    assert code == 1
+    assert findings(report, rule)[0]["overridden"] is None
+    [note] = findings(report, "fos:override-ignored")
+    assert note["commit"] == head and note["severity"] == "warn"
+    assert f"{forged} is ignored: the commit that adds it is by forge, not by ana" in str(
+        note["message"]
+    )
+    # the same line staged: ignored by the pre-commit check too
+    git(repo, "reset", "-q", "--soft", base)
+    code, report = checked(repo, "--staged")
+    assert code == 1
+    [note] = findings(report, "fos:override-ignored")
+    assert "the staged change adding it is by forge" in str(note["message"])
+
+
+@pytest.mark.parametrize("author", ["forge", "ana"])
+def test_an_override_its_granter_adds_in_the_pull_request_counts_for_others_only(
+    ruled: tuple[Path, str], author: str
+) -> None:
+    repo, rule = ruled
+    base = git(repo, "rev-parse", "HEAD")
+    ident = grant(repo, "ana", rule, "--paths", "src/**")
+    stage_secret(repo, author)
+    head = commit_all(repo, f"{author} ships the fix")
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    [finding] = findings(report, rule)
+    ignored = findings(report, "fos:override-ignored")
+    if author == "forge":
+        assert code == 0, report
+        assert isinstance(finding["overridden"], dict) and finding["overridden"]["id"] == ident
+        assert ignored == []
+    else:  # the granter's own change: not lifted, and said why
+        assert code == 1 and finding["overridden"] is None
+        [note] = ignored
+        assert f"{ident} does not apply: ana granted it" in str(note["message"])
+
+
+def test_an_override_in_the_work_tree_alone_is_not_applied(ruled: tuple[Path, str]) -> None:
+    repo, rule = ruled
+    act_as(repo, "ana")
+    result = fos(repo, "override", "grant", "--rule", rule, "--paths", "src/**",
+                 "--justification", "hotfix", "--ttl", "2h")  # fmt: skip
+    assert result.code == 0, result.output
+    stage_secret(repo)  # the ledger line is neither committed nor staged
+    code, report = checked(repo, "--staged")
+    assert code == 1
+    [note] = findings(report, "fos:override-ignored")
+    assert "in the work tree's ledger only" in str(note["message"])
+
+
+def test_a_commit_scoped_override_covers_that_commit_only(ruled: tuple[Path, str]) -> None:
+    repo, rule = ruled
+    base = git(repo, "rev-parse", "HEAD")
+    stage_secret(repo)
+    first = commit_all(repo, "forge's first")
+    stage_secret(repo, path="src/other.py")
+    second = commit_all(repo, "forge's second")
+    grant(repo, "ana", rule, "--commit", first)
+    head = git(repo, "rev-parse", "HEAD")
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    assert code == 1
+    lifted = {f["commit"]: f["overridden"] is not None for f in findings(report, rule)}
+    assert lifted == {first: True, second: False}
+
+
+def test_the_help_says_what_a_clock_skew_does(repo: Path) -> None:
+    text = " ".join(fos(repo, "check", "--help").out.split())
+    assert "FOS_NOW (ISO 8601)" in text
+    assert "A clock that runs behind keeps an override in force past its expiry" in text
