@@ -33,6 +33,7 @@ LIFECYCLE_FILE = "lifecycle.yaml"
 SPEC_FILE = "spec.md"
 RETIREMENT_FILE = "retirement.md"
 PLACEHOLDER = evidence.PLACEHOLDER
+HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 DEFAULT_SECTIONS = ("Job statement", "Inputs", "Outputs", "Tools", "Stop conditions")
 
 
@@ -244,6 +245,38 @@ def _with_field(factory: Factory, path: Path, name: str, value: str) -> str:
         raise InvalidInput.one(rel, 2, "front matter is not a mapping")
     doc.tree[name] = value
     return f"---\n{store.dump_yaml(doc.tree)}---\n{body}"
+
+
+def check_front_matter(item: Item, text: str, rel: str) -> None:
+    """Refuse TEXT as ITEM's spec.md when its front matter is not a valid spec
+    (InvalidInput) or says other than the ledger about the item: its id, risk tier
+    or who holds a role (Refused: a role changes with `fos spec transfer`)."""
+    front, _body, _line = store.split_front_matter(text, rel)
+    doc = store.parse_yaml(front, rel, line_offset=1)
+    spec = _front_matter(doc)
+    written = {name: getattr(spec, name) for name in ROLE_FIELDS}
+    differs = [
+        (name, value, item.roles.get(name))
+        for name, value in written.items()
+        if value != item.roles.get(name)
+    ]
+    if spec.id != item.id:
+        raise Refused(f"{rel}: id is {spec.id}, but this is the spec of {item.id}")
+    if spec.risk != item.risk:
+        raise Refused(f"{rel}: risk is {spec.risk}, but the ledger says {item.risk}")
+    if differs:
+        name, value, recorded = differs[0]
+        raise Refused(
+            f"{HAND_EDIT_RULE}: {rel}: {name} is {value or 'unset'}, but the ledger says"
+            f" {recorded or 'unset'}: change it with"
+            f" `fos spec transfer {item.id} --role {name.replace('_', '-')} --to ...`"
+        )
+
+
+def _front_matter(doc: store.YamlDocument) -> SpecFrontMatter:
+    from factory_os.model.spec import SpecFrontMatter
+
+    return store.validate(SpecFrontMatter, doc)
 
 
 def retire(factory: Factory, spec_id: str, *, reason: str, actor: str | None = None) -> str:

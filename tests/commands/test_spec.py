@@ -227,6 +227,33 @@ def test_a_spec_with_unwritten_sections_is_not_evidence(work_repo: Path) -> None
     assert "section `## Job statement` is not written" in result.err
 
 
+def test_a_spec_whose_roles_were_edited_by_hand_is_not_evidence(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    path = work_repo / ".factory" / "specs" / spec_id / "spec.md"
+    text = path.read_text().replace("(to write)", "Written.")
+    path.write_text(text.replace("reviewer: rita", "reviewer: otto"))
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
+    assert result.code == 1
+    assert "fos:lifecycle-hand-edit" in result.err
+    assert "reviewer is otto, but the ledger says rita" in result.err
+    assert "fos spec transfer" in result.err
+    assert snapshot(work_repo) == before
+
+
+def test_a_spec_without_its_front_matter_is_not_evidence(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    path = work_repo / ".factory" / "specs" / spec_id / "spec.md"
+    path.write_text(path.read_text().replace("(to write)", "Written.").split("---\n", 2)[2])
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
+    assert result.code == 3
+    assert f".factory/specs/{spec_id}/spec.md:1: missing YAML front matter" in result.err
+    assert snapshot(work_repo) == before
+
+
 def test_evidence_changed_after_it_was_recorded_does_not_count(work_repo: Path) -> None:
     spec_id = new_item(work_repo)
     record(work_repo, spec_id, "intake")
