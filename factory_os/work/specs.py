@@ -216,8 +216,7 @@ def transfer(
         raise UsageError(f"{role} is not a role a spec names ({', '.join(ROLE_FIELDS)})")
     if not reason.strip():
         raise UsageError("a transfer needs --reason")
-    if member.id not in item.roles.values():
-        raise Refused(f"{member.id} holds no role on {spec_id}; its owner can transfer roles")
+    _may_transfer(model, item, member, name)
     _check_holders(model, {name: to})
     excused = item.risk == "low" and item.reasoned
     problems = gates.duty_checks({**item.roles, name: to}, excused, model)
@@ -234,6 +233,23 @@ def transfer(
         subject=spec_id,
         refs=[(factory.rel(path), digest)],
         data={"role": role, "from": item.roles.get(name, ""), "to": to, "reason": reason.strip()},
+    )
+
+
+def _may_transfer(model: OperatingModel, item: Item, member: Member, name: str) -> None:
+    """The item's owner gives any role on it; a member gives away only their own role.
+    When the owner has left team.yaml, a member holding the owner role takes over."""
+    owner_field = role_field(model.lifecycle.owner_role)
+    owner = item.roles.get(owner_field)
+    if member.id in (owner, item.roles.get(name)):
+        return
+    if (owner is None or model.member(owner) is None) and (
+        member.id in model.holders_in_team(model.lifecycle.owner_role)
+    ):
+        return
+    raise Refused(
+        f"{member.id} may not transfer the {name.replace('_', '-')} of {item.id}:"
+        f" its owner ({owner or 'none'}) transfers roles, and a member only their own"
     )
 
 

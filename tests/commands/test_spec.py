@@ -180,6 +180,20 @@ def test_a_transfer_needs_the_launch_signed_again(work_repo: Path) -> None:
     assert _status(work_repo, spec_id)["flags"] == []
 
 
+def test_only_the_owner_transfers_a_role_and_a_member_their_own(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    before = snapshot(work_repo)
+    move = ["spec", "transfer", spec_id, "--role", "reviewer", "--to", "otto", "--reason", "x"]
+    builder = as_member(work_repo, "bob", *move)
+    assert builder.code == 1
+    assert f"bob may not transfer the reviewer of {spec_id}: its owner (olivia)" in builder.err
+    assert snapshot(work_repo) == before
+    assert as_member(work_repo, "rita", *move).code == 0  # the reviewer hands on their own role
+    back = ["spec", "transfer", spec_id, "--role", "reviewer", "--to", "rita", "--reason", "y"]
+    assert as_member(work_repo, "olivia", *back).code == 0
+    assert _status(work_repo, spec_id)["roles"]["reviewer"] == "rita"  # type: ignore[index]
+
+
 def test_one_member_as_builder_and_reviewer_is_refused(work_repo: Path) -> None:
     team = TEAM.replace("roles: [builder]", "roles: [builder, reviewer]")
     write_tree(work_repo / ".factory", {"team.yaml": team})
