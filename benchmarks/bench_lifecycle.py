@@ -195,7 +195,7 @@ def main() -> int:
     version = [[FOS, "--version"]]
     check_plain = [FOS, "check", "--range", f"{base}..{plain}"]
     check_events = [FOS, "check", "--range", f"{base}..{with_events}"]
-    forget = ["rm", "-f", str(repo / ".git" / "factory-os" / BASE_CACHE)]
+    forget = ["rm", "-rf", str(repo / ".git" / "factory-os" / BASE_CACHE)]
     for command in (status, check_plain, check_events):
         sh(repo, *command)  # warm the caches, as every run after the first finds them
     if judged(repo, base, with_events) != ADDED or judged(repo, base, plain):

@@ -44,6 +44,7 @@ RUNS: Projection[runstate.RunState] = Projection(
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
 MOVES = (items.ADVANCED, items.RETURNED)  # the events whose gate reads the item's files
+ACTOR_RULE = "fos:entry-actor-mismatch"  # as the rule engine names it for a range
 
 
 def check(checked: Checked, *, lifecycle: bool, runs: bool) -> list[Finding]:
@@ -55,7 +56,7 @@ def check(checked: Checked, *, lifecycle: bool, runs: bool) -> list[Finding]:
     added = _added(checked, base)
     documents = _Documents(checked, base)
     read = _Reader(checked)
-    found: list[Finding] = []
+    found: list[Finding] = _unproven(checked, added) if checked.staged else []
     if lifecycle:
         found += _lifecycle(checked, base, added, documents, read)
     if runs and any(a.entry.kind in runstate.RUN_KINDS for a in added):
@@ -77,6 +78,28 @@ def _added(checked: Checked, base: Base) -> list[Added]:
         parsed.append((ident, fields, "", 0))
         origin.setdefault(ident, (line.member, line.commit))
     return [Added(entry, *origin[entry.id]) for entry in base.place(parsed)]
+
+
+def _unproven(checked: Checked, added: Sequence[Added]) -> list[Finding]:
+    """The staged lifecycle and run entries whose actor is not the member who commits
+    them (a range's are the rule engine's `fos:entry-actor-mismatch`; a staged change's
+    would otherwise be found only once pushed)."""
+    found = []
+    email = checked.changes[0].author_email if checked.changes else ""
+    for add in added:
+        entry = add.entry
+        if entry.kind not in items.KINDS and entry.kind not in runstate.RUN_KINDS:
+            continue
+        named = checked.ruleset.named(entry.actor)
+        if named is not None and named.id == add.member:
+            continue
+        who = add.member or f"{email or 'an author'}, who is no member of team.yaml,"
+        message = (
+            f"ledger entry {entry.id[:12]} ({entry.kind}) names {entry.actor} as its actor,"
+            f" but {who} commits it: only {entry.actor} can commit it"
+        )
+        found.append(Finding(ACTOR_RULE, "block", message, None, None, None, add.member or email))
+    return found
 
 
 def _lifecycle(

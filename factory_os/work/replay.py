@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 State = TypeVar("State")
 T = TypeVar("T")
-BASE_CACHE = "base-replay.marshal"
+BASE_CACHE = "base-replay"  # a directory: one file per base, the latest few kept
+KEPT_BASES = 4  # a CI runner or a clone checks pull requests on a few bases at a time
 BASE_FORMAT = f"1/{__version__}"
 
 
@@ -89,7 +90,7 @@ class Base:
         self.blobs: dict[str, str] = {}
         self._kept: dict[str, Any] = {}
         self._folds: dict[str, dict[str, bytes]] = {p.name: {} for p in projections}
-        self._path = None if cache_dir is None else cache_dir / "factory-os" / BASE_CACHE
+        self._dir = None if cache_dir is None else cache_dir / "factory-os" / BASE_CACHE
         self._key: str | None = None  # None: nothing to keep (no base)
         self._dirty = False
         if commit is None:
@@ -158,30 +159,31 @@ class Base:
 
     def _load(self, key: str) -> bool:
         self._key = key
-        if self._path is None:
+        if self._dir is None:
             return False
         try:
-            data = marshal.loads(self._path.read_bytes())
+            data = marshal.loads((self._dir / f"{key}.marshal").read_bytes())
         except (OSError, ValueError, EOFError, TypeError):  # gone, torn or foreign
             return False
         if not isinstance(data, dict) or data.get("format") != BASE_FORMAT:
-            return False
-        if data.get("key") != key:
             return False
         self.heights, self._folds, self._kept = data["heights"], data["folds"], data["kept"]
         return True
 
     def save(self) -> None:
         """Keep what was replayed and computed, for the next check on the same base."""
-        if not self._dirty or self._path is None or self._key is None:
+        if not self._dirty or self._dir is None or self._key is None:
             return
-        payload = {"format": BASE_FORMAT, "key": self._key, "heights": self.heights,
-                   "folds": self._folds, "kept": self._kept}  # fmt: skip
+        payload = {"format": BASE_FORMAT, "heights": self.heights, "folds": self._folds,
+                   "kept": self._kept}  # fmt: skip
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_name(f".{BASE_CACHE}.{os.getpid()}.tmp")
+            self._dir.mkdir(parents=True, exist_ok=True)
+            tmp = self._dir / f".{self._key}.{os.getpid()}.tmp"
             tmp.write_bytes(marshal.dumps(payload))
-            os.replace(tmp, self._path)
+            os.replace(tmp, self._dir / f"{self._key}.marshal")
+            kept = sorted(self._dir.glob("*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+            for old in kept[:-KEPT_BASES]:
+                old.unlink(missing_ok=True)
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
         self._dirty = False

@@ -259,3 +259,49 @@ def test_a_change_without_work_events_loads_no_replay(factory_repo: Path) -> Non
     assert proc.returncode == 0, proc.stdout
     assert "factory_os.work.extras" in imported
     assert not imported & {"factory_os.work.rangecheck", "factory_os.work.replay", "pydantic"}
+
+
+def test_a_staged_sign_off_is_committed_by_its_member_only(item: tuple[Path, str, str]) -> None:
+    repo, spec_id, _base = item
+    assert fos(repo, "hooks", "install").code == 0
+    assert record(repo, spec_id, "intake").code == 0
+    git(repo, "add", "-A")
+    git(repo, "-c", f"user.email={EMAIL['bob']}", "commit", "-q", "-m", "evidence")
+    assert as_member(repo, "olivia", "signoff", spec_id, "--stage", "intake").code == 0
+    git(repo, "add", "-A")
+
+    def commit(member: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-c", f"user.email={EMAIL[member]}", "commit", "-m", "sign"],
+                              cwd=repo, capture_output=True, text=True, check=False)  # fmt: skip
+
+    proc = commit("bob")
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "names olivia as its actor, but bob commits it" in proc.stdout + proc.stderr
+    proc = commit("olivia")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_events_the_base_cannot_judge_are_blocked(item: tuple[Path, str, str]) -> None:
+    """Fail closed: no lifecycle.yaml at the base, no gate passes."""
+    repo, spec_id, _base = item
+    git(repo, "rm", "-q", ".factory/lifecycle.yaml")
+    base = commit_as(repo, EMAIL["olivia"], "no lifecycle")
+    advance_by_hand(repo, spec_id)
+    commit_as(repo, EMAIL["olivia"], "skip intake")
+    result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    [found] = [f for f in findings(result.out) if f["rule_id"] == "fos:lifecycle-gate"]
+    assert result.code == 1 and "cannot be judged" in found["message"]
+    assert ".factory/lifecycle.yaml" in found["message"]
+
+
+def test_recorded_files_edited_without_an_event_are_blocked(item: tuple[Path, str, str]) -> None:
+    """No lifecycle event in the range: the items whose recorded files it changes are judged."""
+    repo, spec_id, _base = item
+    assert record(repo, spec_id, "intake").code == 0
+    base = commit_as(repo, EMAIL["bob"], "evidence")
+    evidence = repo / ".factory" / "specs" / spec_id / "intake.md"
+    evidence.write_text(evidence.read_text() + "\nA late addition.\n")
+    spec = repo / ".factory" / "specs" / spec_id / "spec.md"
+    spec.write_text(spec.read_text().replace("owner: olivia", "owner: otto"))
+    commit_as(repo, EMAIL["olivia"], "hand edits")
+    assert check_range(repo, base) == (1, ["fos:lifecycle-evidence", "fos:lifecycle-hand-edit"])

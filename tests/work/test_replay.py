@@ -89,6 +89,10 @@ def test_a_base_is_the_ledger_of_its_commit_replayed_once(
         assert base(first).state(counts) == {"X-1": 2}  # kept: no blob is read again
     assert [c[0] for c in calls] == ["ls-tree"]
     assert base(second).state(counts) == {"X-1": 2, "X-2": 1}
+    with git_calls(tmp_path) as calls:  # each base is kept apart: pull requests on two bases
+        assert base(first).state(counts) == {"X-1": 2}
+        assert base(second).state(counts) == {"X-1": 2, "X-2": 1}
+    assert [c[0] for c in calls] == ["ls-tree", "ls-tree"]
     assert replay.Base(factory_repo, None, [counts]).state(counts) == {}
 
     every = events.entries(store.find_factory(factory_repo))  # the work tree: second
