@@ -45,6 +45,15 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     from factory_os.work import override_records as records
 
     forged, notes = records.unvouched(added)
+    ignored = {ident for line in forged for ident in records.parse([line])[0]}
+    granted = records.granted_in(added, forged)
+    if granted:  # a grant the change adds: may its granter give it?
+        from factory_os import clock
+        from factory_os.work.override_grants import unwarranted
+
+        bad, why = unwarranted(checked, granted, clock.stamp())
+        ignored |= bad
+        notes += why
     if checked.stage == "commit-msg":
         notes = []  # said at pre-commit, about the same staged lines
     if not any(_liftable(f) for f in findings):
@@ -53,10 +62,9 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     globs = None
     if checked.staged:
         overrides, globs = records.for_staged(repo.root, repo.git_dir / "fos")
-        ids = {ident for line in forged for ident in records.parse([line])[0]}
-        overrides = [o for o in overrides if o.id not in ids]
     else:
         overrides = records.for_range(repo.worktree, checked.base, added, forged, repo.prefix)
+    overrides = [o for o in overrides if o.id not in ignored]
     if not overrides:
         return findings + notes
     from factory_os import clock  # only with an override to judge

@@ -215,6 +215,13 @@ def unvouched(added: Iterable[LedgerLine]) -> tuple[set[bytes], list[Finding]]:
     return forged, notes
 
 
+def granted_in(added: Iterable[LedgerLine], forged: set[bytes]) -> list[Override]:
+    """The overrides granted in the lines a change ADDS, less the FORGED lines."""
+    lines = [line.text.encode("utf-8", "surrogateescape") for line in added]
+    chosen = [data for data in lines if GRANTED in data and data not in forged]
+    return list(parse(chosen)[0].values()) if chosen else []
+
+
 def for_range(
     worktree: Path,
     base: str | None,
