@@ -91,10 +91,12 @@ def cli(
     of its base and those it adds in its granter's own commits; a staged
     check, those committed or staged. An override the change adds in someone
     else's name, or that would lift its granter's own change, is ignored and
-    reported (fos:override-ignored). Expiry is judged by this check's clock:
-    the system clock in UTC, or FOS_NOW (ISO 8601) when set. A clock that runs
-    behind keeps an override in force past its expiry, one that runs ahead
-    ends it early; in CI it is the runner's clock at the time the check runs.
+    reported (fos:override-ignored). One scoped to a run (--run) covers a check
+    made in that run, as FOS_RUN names it. Expiry is judged by this check's
+    clock: the system clock in UTC, or FOS_NOW (ISO 8601) when set. A clock
+    that runs behind keeps an override in force past its expiry, one that runs
+    ahead ends it early; in CI it is the runner's clock at the time the check
+    runs.
 
     \b
     --staged        pre-commit stage: author from `git var GIT_AUTHOR_IDENT`;

@@ -108,7 +108,10 @@ def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
     if local == git.ZERO_OID:
         return Report(stage="pre-push")  # a deletion pushes no commits
     if remote_sha != git.ZERO_OID and git.rev_parse(cwd, remote_sha):
-        return _range(cwd, repo, [f"{remote_sha}..{local}"], base=remote_sha, head=local)
+        # (a force-push replaces what the remote ref holds: what it drops is a change too)
+        return _range(
+            cwd, repo, [f"{remote_sha}..{local}"], base=remote_sha, head=local, replaces=True
+        )
     default = git.remote_head(cwd, remote)
     base = git.merge_base(cwd, default, local) if default else None
     if base:
@@ -123,7 +126,9 @@ def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
     if new == git.ZERO_OID:
         return Report(stage="ci")
     if old != git.ZERO_OID:
-        return _range(cwd, repo, [f"{old}..{new}"], base=old, head=new, stage="ci")
+        # a non-fast-forward update replaces OLD: its rules stay in force, and what NEW
+        # lacks of it (rule files, incidents, ledger lines) is a change the push makes
+        return _range(cwd, repo, [f"{old}..{new}"], base=old, head=new, stage="ci", replaces=True)
     # as pre-push does: a new branch that merged the default branch answers for its own
     # commits, not for what the merge brought in
     base = _fork_point(cwd, repo.head, new)
@@ -141,8 +146,11 @@ def _range(
     head: str,
     stage: str = "pre-push",
     derive_base: bool = False,
+    replaces: bool = False,
 ) -> Report:
-    source = Range(revs, base=base, head=head, stage=stage, derive_base=derive_base)
+    source = Range(
+        revs, base=base, head=head, stage=stage, derive_base=derive_base, replaces=replaces
+    )
     return check(cwd, source, seam=seam(), repo=repo)
 
 

@@ -22,6 +22,11 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "Ledger entries name their committer",
         "Every ledger entry a commit adds names that commit's member as its actor.",
     ),
+    "fos:ledger-integrity": (
+        "Ledger lines are entries fos wrote",
+        "Every line a change adds to a ledger segment is an entry in canonical form whose id"
+        " is the hash of its bytes and whose parents are entries of the ledger.",
+    ),
     "fos:governed-change": (
         "Governed changes need an approver",
         "Retiring or superseding a rule, a rule from a decision, and changes to team.yaml,"

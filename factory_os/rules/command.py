@@ -3,7 +3,9 @@
 It runs once per check, not per commit, when the change touches `scope.paths`
 (always when the rule has none), with `sh -c` in the factory root and a
 timeout; its output is captured and the tail of it reported. It sees the work
-tree as it is: the hooks never stash or modify it.
+tree as it is: the hooks never stash or modify it. Only a rule the base holds
+unchanged runs: one the checked change adds is the change author's code, and is
+reported as not run (`not_run`), whoever checks, wherever.
 """
 
 from __future__ import annotations
@@ -14,6 +16,18 @@ from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.finding import Finding
 
 TAIL_LINES = 15
+
+
+def not_run(rule: CompiledRule, member: str | None) -> Finding:
+    """What is said of a command rule the checked change adds: it was not run."""
+    return Finding(
+        rule.id,
+        "warn",
+        f"`{rule.params['run']}` was not run: rule {rule.id} is new in this change, and a"
+        " command runs only once its rule is in the base, unchanged (reviewed and merged)",
+        rule.source,
+        member=member,
+    )
 
 
 def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:

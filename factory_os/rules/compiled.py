@@ -206,9 +206,10 @@ def assemble(
     members = members_of(team)
     known = {m.id for m in members} | {e for m in members for e in m.emails}
     for extra in extra_members:
-        # a member the checked change adds: known, but never with another's email
+        # a member the checked change adds: known, but never with another's email, and
+        # never with the keys the change gives them (only the base's keys prove a signer)
         if extra.id not in known and not any(e in known for e in extra.emails):
-            members.append(extra._replace(added=True))
+            members.append(extra._replace(added=True, signing_keys=()))
     identity = (config or {}).get("identity", {})
     governance = (config or {}).get("governance", {})
     approvers = (roles or {}).get("roles", {})

@@ -11,7 +11,7 @@ from factory_os.rules.compiled import CompiledRule, RuleSet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Sequence
 
     from factory_os.rules.approvals import Approval, Known
 
@@ -45,13 +45,12 @@ class CheckContext:
         self.blobs = blobs
         self.root = root
         self.run_commands = True  # False in a bare repository: there is no tree to run in
-        # a command rule the checked commits add is their author's code: never run it
-        # on someone else's machine (CI, a push) before it is merged
-        self.run_added_commands = True
         self.every_stage = False  # every rule, whatever stages it runs at (guard)
         self.approvals: Known | None = None  # set by the engine before the rules run
         # the approvals already in the base's ledger, read when first asked
         self.earlier_approvals: Callable[[], list[Approval]] | None = None
+        # the lines of the head's ledger holding any of some literals (a range's)
+        self.ledger_at_head: Callable[[Sequence[str]], Iterable[bytes]] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}
 
     def scoped(self, rule: CompiledRule, change: Change) -> list[FileChange]:

@@ -80,7 +80,7 @@ def evaluate(
     planning = [(r, m.plan) for r, m in checked if hasattr(m, "plan")]
     commits = with_identity and any(change.commit is not None for change in changes)
     if commits:  # (the staged change's hook path does without them)
-        from factory_os.rules import approvals, governed, provenance
+        from factory_os.rules import approvals, governed, integrity, provenance
     for change in changes:
         if commits:
             provenance.plan(change, ctx)
@@ -89,7 +89,13 @@ def evaluate(
     if commits:
         # built in, whatever the rule files say: who added each ledger entry, and
         # the approvals among them that count
-        added = provenance.added_entries(changes, ctx)
+        unsound, where = integrity.check(changes, ctx)  # lines no entry is count for nothing
+        findings.extend(unsound)
+        added = [
+            e
+            for e in provenance.added_entries(changes, ctx)
+            if integrity.Unsound(e.change.commit, e.path, e.line) not in where
+        ]
         findings.extend(provenance.check(added))
         ctx.approvals = approvals.known(added, ctx)
         findings.extend(governed.check(changes, added, ctx.approvals, ctx.ruleset))
@@ -103,16 +109,20 @@ def evaluate(
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue
-        if rule.added and not ctx.run_added_commands:
-            continue
         touching = [
             c
             for c in changes
             if rule.binds(c.member) and (not rule.has_paths or ctx.scoped(rule, c))
         ]
-        if touching:
-            member = touching[-1].member_name
-            finding = command.run(rule, ctx.root, member)
-            if finding is not None:
-                findings.append(finding)
+        if not touching:
+            continue
+        member = touching[-1].member_name
+        # a command a rule file of the change brings (new, or changed: the base's
+        # version is the one in force) is its author's code, run by whoever checks:
+        # it runs once its rule is in the base, reviewed
+        finding = (
+            command.not_run(rule, member) if rule.added else command.run(rule, ctx.root, member)
+        )
+        if finding is not None:
+            findings.append(finding)
     return sorted(dict.fromkeys(findings), key=sort_key)

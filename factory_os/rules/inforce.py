@@ -7,10 +7,11 @@ adds are known (by their own emails only) so their commits are attributed, but
 only the base's members count as approvers. Before a factory exists (the
 founding change) there is no base: the founding change's own documents apply.
 
-A rule the ledger has superseded or retired is not in force (`rules.status`):
-for a range, as the ledger stood at the base, so a range cannot end a rule and
-break it in one go; for the index and the work tree, as the work tree's ledger
-says now.
+A rule the ledger has superseded or retired is not in force (`rules.status`),
+as the ledger stood at the base, so a change cannot end a rule and break it in
+one go: for a range, its base commit's ledger; for the index and the work tree
+(the commit hooks, `check --all`, guard), HEAD's. Only entries whose ids match
+their bytes and whose parents are entries count.
 """
 
 from __future__ import annotations
@@ -161,13 +162,22 @@ class Compiler:
 
 
 def rules_in_force(
-    compiler: Compiler, base: Snapshot, head: Snapshot, events: Sequence[RuleEvent] = ()
+    compiler: Compiler,
+    base: Snapshot,
+    head: Snapshot,
+    events: Sequence[RuleEvent] = (),
+    *,
+    tip: Snapshot | None = None,
 ) -> tuple[RuleSet, list[Finding], bool]:
     """(the rule set, findings about the documents themselves, whether founding).
-    EVENTS: the ledger's rule events (`ledger_events`), which end rules."""
+    EVENTS: the ledger's rule events (`ledger_events`), which end rules. TIP: the
+    documents of a base branch that moved on after BASE, where HEAD forked: its
+    rules are in force too, though HEAD does not hold them."""
     founding = not base.exists
     docs_from = head if founding else base
+    merged = tip.rules() if tip is not None else {}
     wanted = [("rule", b, p) for p, b in base.rules().items()]
+    wanted += [("rule", b, p) for p, b in merged.items()]
     # the head's versions too: added rules apply, and an edited one is reported by id
     wanted += [("rule", b, p) for p, b in head.rules().items()]
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
@@ -183,6 +193,8 @@ def rules_in_force(
             findings.append(_in_force(compiler, blob, path, "was deleted"))
         elif head.blobs[path] != blob:
             findings.append(_in_force(compiler, blob, path, "was changed"))
+    for path, blob in sorted(merged.items()):
+        chosen.setdefault(path, (blob, path))  # the base branch's, whatever HEAD holds
     for path, blob in sorted(head.rules().items()):
         chosen.setdefault(path, (blob, path))
 
@@ -193,7 +205,7 @@ def rules_in_force(
             findings.extend(_invalid(path, compiled))
         else:
             rule = CompiledRule(compiled, path)
-            rule.added = path not in base.blobs
+            rule.added = path not in base.blobs and path not in merged
             rules.append(rule)
     findings.extend(_misnamed(rules))
     docs: dict[str, Mapping[str, Any] | None] = {}

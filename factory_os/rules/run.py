@@ -19,7 +19,7 @@ from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git, revrange
 from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
-from factory_os.paths import FACTORY_DIR
+from factory_os.paths import FACTORY_DIR, LEDGER_DIR
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
@@ -88,7 +88,7 @@ def check(
     if gathered is None:
         return Report(stage=source.stage)
     ruleset, doc_findings, _ = rules_in_force(
-        compiler, gathered.base, gathered.head, gathered.events
+        compiler, gathered.base, gathered.head, gathered.events, tip=gathered.tip
     )
     if gathered.sign is not None:
         gathered.sign(ruleset)
@@ -99,8 +99,10 @@ def check(
     changes = gathered.changes
     ctx = CheckContext(ruleset, source.stage, gathered.contents, Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare  # no work tree: there is nowhere to run a command
-    ctx.run_added_commands = source.run_added_commands
     ctx.every_stage = source.every_stage
+    if gathered.head_commit is not None:
+        head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
+        ctx.ledger_at_head = lambda literals: git.grep_tree(repo.worktree, head, literals, ledger)
     if gathered.base_commit is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.base_commit, ruleset)

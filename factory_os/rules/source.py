@@ -11,6 +11,7 @@ of them the same way. Nothing here prints, and nothing heavy is imported.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -63,6 +64,7 @@ class Gathered:
         head_commit: str | None = None,
         revs: Sequence[str] = (),
         sign: Callable[[RuleSet], None] | None = None,
+        tip: Snapshot | None = None,
     ) -> None:
         self.changes = changes
         self.base = base
@@ -73,6 +75,7 @@ class Gathered:
         self.head_commit = head_commit
         self.revs = tuple(revs)
         self.sign = sign
+        self.tip = tip  # a base branch's tip that moved on after the fork: its rules apply too
 
 
 class Source:
@@ -83,7 +86,6 @@ class Source:
     every_stage = False  # every rule, whatever stages it runs at
     identity = True  # resolve who made each change (else the source says)
     documents = True  # report the factory documents' own problems
-    run_added_commands = True  # command rules the change itself adds (never in a bare repository)
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
         """The changes; None when there are none (an empty range)."""
@@ -156,8 +158,10 @@ class Staged(Source):
             found = gitlog.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
             return {local for p in found if (local := repo.local(p)) is not None}
 
-        # the ledger in the work tree: a rule retired there no longer applies to this commit
-        events = ledger_events(repo, compiler.cache, None)
+        # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
+        # in the work tree (or the index) ends a rule only once committed, so a commit
+        # cannot end a rule and break it in one go, nor a segment written by hand help
+        events = committed_events(repo, compiler)
         return Gathered(
             [change],
             base,
@@ -194,8 +198,16 @@ def _own_resolutions(
 class Range(Source):
     """Every commit of REVS (git rev-list arguments) up to HEAD, its tip. The rules in
     force are BASE's plus those the range adds; with DERIVE_BASE, BASE is the oldest
-    commit's parent. When HEAD does not descend from BASE, the range is taken from
-    their merge base instead."""
+    commit's parent.
+
+    When HEAD does not descend from BASE, its commits are those from their merge
+    base (the fork). For a pull request whose base branch moved on after the fork,
+    the rules in force are the fork's and the base tip's both (the merge will bring
+    HEAD's changes under the base tip's rules), and what HEAD changes is measured
+    from the fork. With REPLACES, BASE is what a ref held before a push that moves
+    it to HEAD (a force-push): BASE's rules stay in force, and what HEAD lacks of
+    BASE (a rule file, an incident, a ledger line) is a change the push makes.
+    """
 
     def __init__(
         self,
@@ -205,25 +217,24 @@ class Range(Source):
         head: str | None = None,
         stage: str = "ci",
         derive_base: bool = False,
+        replaces: bool = False,
     ) -> None:
         self.revs = list(revs)
         self.base = base
         self.head = head
         self.stage = stage
         self.derive_base = derive_base
-
-    # a command rule the checked commits add is their author's code: never run it
-    # on someone else's machine (CI, a push) before it is merged
-    run_added_commands = False
+        self.replaces = replaces
 
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered | None:
         base, head, revs = self.base, self.head, self.revs
+        tip = None
         if base is not None and head is not None:
-            # a base the head does not descend from (a pull request's base branch moved on
-            # after the fork): what the head changes is measured from where they meet
             fork = git.merge_base(repo.worktree, base, head)
             if fork is not None and fork != base:
-                base, revs = fork, [f"{fork}..{head}"]
+                revs = [f"{fork}..{head}"]
+                if not self.replaces:
+                    tip, base = base, fork
         records = gitlog.log_records(repo.worktree, revs)
         if not records:
             return None
@@ -232,8 +243,9 @@ class Range(Source):
             base = first_parents[0] if first_parents else None
         head = head or records[-1][0]
         base_snap = snapshot_at(repo, base)
-        # the ledger at the base: a range cannot end a rule and break it in one go
-        events = ledger_events(repo, compiler.cache, base) if base else []
+        # the ledger at the base (the base tip's holds the fork's): a range cannot end a
+        # rule and break it in one go
+        events = ledger_events(repo, compiler.cache, tip or base) if base else []
         from factory_os.rules.merges import answered  # the range path only
 
         commits = [(record[0], record[1].split()) for record in records]
@@ -280,7 +292,11 @@ class Range(Source):
         def sign(ruleset: RuleSet) -> None:
             if not ruleset.require_signed:
                 return
-            signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
+            signers: Path | None
+            if ruleset.allowed_signers and base is not None:
+                signers = _signers_at(repo, base, ruleset.allowed_signers)
+            else:
+                signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
             signatures = gitlog.log_signatures(repo.worktree, revs, signers)
             for change in changes:
                 change.signature = signatures.get(change.commit or "")
@@ -295,7 +311,21 @@ class Range(Source):
             head_commit=head,
             revs=revs,
             sign=sign,
+            tip=snapshot_at(repo, tip) if tip is not None else None,
         )
+
+
+def _signers_at(repo: Repo, base: str, configured: str) -> Path:
+    """factory.yaml's allowed_signers file as the commit BASE holds it, copied under
+    the git dir: the work tree holds the head's, which the checked change may have
+    given keys of its own (none, when BASE has no such file)."""
+    path = posixpath.normpath(repo.prefix + configured)
+    blob = git.tree_entries(repo.worktree, base, [path]).get(path)
+    data = git.cat_blobs(repo.worktree, [blob]).get(blob, b"") if blob else b""
+    copy = repo.git_dir / "factory-os" / "allowed_signers.base"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(data)
+    return copy
 
 
 class WholeFiles(Contents):
@@ -339,12 +369,17 @@ def _approvals(ruleset: RuleSet, change: Change) -> list[Finding]:
     return found
 
 
+def committed_events(repo: Repo, compiler: Compiler) -> list[RuleEvent]:
+    """The rule events of HEAD's ledger (none before the first commit)."""
+    return ledger_events(repo, compiler.cache, repo.head) if repo.head else []
+
+
 def _index_documents(repo: Repo, compiler: Compiler) -> tuple[Snapshot, Snapshot, list[RuleEvent]]:
-    """HEAD's documents, the index's, and the work tree's rule events: the rules in
-    force for a change not made yet, as for the commit hook."""
+    """HEAD's documents, the index's, and HEAD's rule events: the rules in force for a
+    change not made yet, as for the commit hook."""
     base = snapshot_at(repo, repo.head)
     staged = file_changes(git.staged_changes(repo.worktree, repo.head), repo.local)
-    return base, base.changed(staged), ledger_events(repo, compiler.cache, None)
+    return base, base.changed(staged), committed_events(repo, compiler)
 
 
 class Tree(Source):

@@ -13,11 +13,15 @@ context` and `fos drift` alike:
 
 `rule_events` is the one reader of the ledger's rule events: the work tree's
 ledger, or the ledger at a commit. What it counts is decided there and only
-there. The work tree's segments are read only from where the last run stopped
-(kept in the compiled cache, keyed on each file's stat), so a rule event
-appended or a segment replaced is always seen; a commit's ledger is one
-`git grep`, cached by commit. Only when two events end the same rule does it
-place the whole ledger in its DAG to know which came first.
+there: an entry whose id is the hash of its bytes and whose parents are entries
+of the ledger. A line written by hand (a forged id, a new segment with a lone
+`rule.retired`) ends nothing; `fos verify` reports it. The work tree's segments
+are read only from where the last run stopped (kept in the compiled cache,
+keyed on each file's stat), so a rule event appended or a segment replaced is
+always seen; a parent that is not the line before is looked for among every
+line once, and the answer kept with the segment. A commit's ledger is one `git
+grep`, cached by commit. Only when two events end the same rule does it place
+the whole ledger in its DAG to know which came first.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ else:
 
 LEDGER_DIR = f"{paths.LEDGER_DIR}/"
 RULE_EVENT = '"kind":"rule.'  # in every rule event's line; rarely elsewhere
+RULE_EVENT_BYTES = RULE_EVENT.encode()
 EVERY_ENTRY = '"parents":['
 ENDINGS = ("superseded", "retired")
 
@@ -49,6 +54,8 @@ class RuleEvent(NamedTuple):
     kind: str
     subject: str
     by: str | None = None  # the superseding rule
+    # its parents not known yet to be entries (a parent that is the line before is)
+    unknown: tuple[str, ...] = ()
 
 
 class RuleState(NamedTuple):
@@ -64,6 +71,7 @@ class SegmentScan(NamedTuple):
     stamp: tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns
     end: int
     events: tuple[RuleEvent, ...]
+    last: str = ""  # the id of the line that ends at END
 
 
 def decide(
@@ -134,8 +142,9 @@ def rule_events(
         if found is not None:
             return [RuleEvent(*e) for e in found]
         where = prefix + LEDGER_DIR
-        events = _parse(git.grep_tree(worktree, treeish, (RULE_EVENT,), where))
-        events = _in_order(events, lambda: git.grep_tree(worktree, treeish, (EVERY_ENTRY,), where))
+        lines = git.grep_tree(worktree, treeish, (EVERY_ENTRY,), where)
+        events = _known(_parse([line for line in lines if RULE_EVENT_BYTES in line]), lines)
+        events = _in_order([e for e in events if not e.unknown], lambda: lines)
         if cache is not None:
             cache.put("rule-events", key, [tuple(e) for e in events])
         return events
@@ -146,13 +155,22 @@ def rule_events(
         )
     except (FileNotFoundError, NotADirectoryError):
         return []
-    events = []
-    for name in names:
-        events += _segment_events(directory / name, cache, f"{root}/{name}")
+    scans = [_segment_scan(directory / name, cache, f"{root}/{name}") for name in names]
+    if any(e.unknown for scan in scans if scan is not None for e in scan.events):
+        # parents in other segments (a segment's first line, a merge of heads): looked
+        # for among every line once, and what is found kept with each segment
+        lines = _all_lines(directory, names)
+        for index, scan in enumerate(scans):
+            if scan is not None and any(e.unknown for e in scan.events):
+                scan = scans[index] = scan._replace(events=tuple(_known(scan.events, lines)))
+                if cache is not None:
+                    _keep(cache, f"{root}/{names[index]}", scan)
+    events = [e for scan in scans if scan is not None for e in scan.events if not e.unknown]
     return _in_order(events, lambda: _all_lines(directory, names))
 
 
-def _segment_events(path: Path, cache: Cache | None, key: str) -> list[RuleEvent]:
+def _segment_scan(path: Path, cache: Cache | None, key: str) -> SegmentScan | None:
+    """The rule events of the segment at PATH, from where the cache left off."""
     try:
         with path.open("rb") as f:
             st = os.fstat(f.fileno())
@@ -160,30 +178,53 @@ def _segment_events(path: Path, cache: Cache | None, key: str) -> list[RuleEvent
             stored = cache.get("segment", key) if cache is not None else None
             known = SegmentScan(*stored) if stored else None
             if known is not None and tuple(known.stamp) == stamp:
-                return [RuleEvent(*e) for e in known.events]
-            start, found = 0, []
+                return known._replace(events=tuple(RuleEvent(*e) for e in known.events))
+            start, found, last = 0, [], ""
             if known is not None and known.stamp[0] == st.st_ino and known.end <= st.st_size:
-                start, found = known.end, [RuleEvent(*e) for e in known.events]
+                start, last = known.end, known.last
+                found = [RuleEvent(*e) for e in known.events]
             f.seek(start)
             data = f.read(st.st_size - start)
     except OSError:
-        return []
+        return None
     end = start + data.rfind(b"\n") + 1
-    if RULE_EVENT.encode() in data:
-        found += _parse(data[: end - start].split(b"\n"))
+    lines = data[: end - start].split(b"\n")[:-1]
+    if RULE_EVENT_BYTES in data:
+        found += _parse(lines, last)
+    if lines:
+        last = lines[-1][:64].decode("ascii", "replace")
+    scan = SegmentScan(stamp, end, tuple(found), last)
     if cache is not None:
-        cache.put("segment", key, (stamp, end, tuple(tuple(e) for e in found)))
-    return found
+        _keep(cache, key, scan)
+    return scan
 
 
-def _parse(lines: Iterable[bytes]) -> list[RuleEvent]:
-    from factory_os.ledger.line import Envelope, parse_envelope, parse_full, parse_subject
+def _keep(cache: Cache, key: str, scan: SegmentScan) -> None:
+    cache.put("segment", key, (scan.stamp, scan.end, tuple(map(tuple, scan.events)), scan.last))
+
+
+def _parse(lines: Sequence[bytes], before: str = "") -> list[RuleEvent]:
+    """The rule events among LINES (consecutive lines of a segment when BEFORE, the id
+    of the line before the first, is given) whose ids are the hash of their bytes.
+    A parent that is the line before is known; the others are `unknown` for now."""
+    from factory_os.ledger.line import (
+        Envelope,
+        entry_id,
+        parse_envelope,
+        parse_full,
+        parse_subject,
+    )
 
     found = []
-    for line in lines:
+    for index, line in enumerate(lines):
         envelope = parse_envelope(line)
         if not isinstance(envelope, Envelope) or not envelope.kind.startswith(b"rule."):
             continue
+        ident = envelope.id.decode("ascii")
+        if entry_id(line[65:]) != ident:
+            continue  # not what fos wrote: an edited line, or a forged id
+        previous = lines[index - 1][:64].decode("ascii", "replace") if index else before
+        parents = tuple(p.decode("ascii") for p in envelope.parents)
         kind = envelope.kind[5:].decode("ascii")
         by = None
         if kind == "superseded":
@@ -191,8 +232,20 @@ def _parse(lines: Iterable[bytes]) -> list[RuleEvent]:
             value = fields["data"].get("by") if isinstance(fields, dict) else None
             by = value if isinstance(value, str) else None
         subject = parse_subject(envelope.subject)
-        found.append(RuleEvent(envelope.id.decode("ascii"), kind, subject, by))
+        unknown = tuple(p for p in parents if p != previous)
+        found.append(RuleEvent(ident, kind, subject, by, unknown))
     return found
+
+
+def _known(events: Sequence[RuleEvent], lines: Iterable[bytes]) -> list[RuleEvent]:
+    """EVENTS, those whose parents are all entries among LINES marked known; one naming
+    a parent that no line is (written by hand, or not there yet) stays unknown and
+    counts for nothing."""
+    wanted = {p for e in events for p in e.unknown}
+    if not wanted:
+        return list(events)
+    ids = {ident for line in lines if (ident := line[:64].decode("ascii", "replace")) in wanted}
+    return [e._replace(unknown=()) if ids.issuperset(e.unknown) else e for e in events]
 
 
 def _in_order(

@@ -186,6 +186,9 @@ def test_a_forged_override_in_a_pull_request_is_ignored_and_reported(
     assert code == 1
     [note] = findings(report, "fos:override-ignored")
     assert "the staged change adding it is by forge" in str(note["message"])
+    (repo / "MSG").write_text("fix\n")  # said once: the commit-msg stage does not repeat it
+    code, report = checked(repo, "--message-file", str(repo / "MSG"))
+    assert findings(report, "fos:override-ignored") == []
 
 
 @pytest.mark.parametrize("author", ["forge", "ana"])
@@ -242,3 +245,28 @@ def test_the_help_says_what_a_clock_skew_does(repo: Path) -> None:
     text = " ".join(fos(repo, "check", "--help").out.split())
     assert "FOS_NOW (ISO 8601)" in text
     assert "A clock that runs behind keeps an override in force past its expiry" in text
+
+
+def test_a_run_scoped_override_covers_a_check_made_in_its_run(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    act_as(repo, "ana")
+    events.append(
+        store.find_factory(repo),
+        kind="override.granted",
+        actor="ana",
+        subject=rule,
+        data={"id": "OVR-0r0r0r", "rule": rule, "scope": "run", "targets": ["run_0a1b2c3d"],
+              "justification": "the run's hotfix", "granted_by": "ana", "ttl_seconds": 7200,
+              "expires_at": EXPIRES},
+    )  # fmt: skip
+    commit_all(repo, "ana grants an override for the run")
+    stage_secret(repo)
+    assert checked(repo, "--staged")[0] == 1  # no run named: not covered
+    monkeypatch.setenv("FOS_RUN", "run_0a1b2c3d")
+    code, report = checked(repo, "--staged")
+    [finding] = findings(report, rule)
+    assert code == 0 and isinstance(finding["overridden"], dict)
+    monkeypatch.setenv("FOS_RUN", "run_ffffffff")
+    assert checked(repo, "--staged")[0] == 1

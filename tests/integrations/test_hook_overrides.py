@@ -92,3 +92,31 @@ def test_pre_receive_honours_an_override_and_not_a_forged_one(
     commit_all(repo, "after it expired")
     proc = push()
     assert proc.returncode != 0 and rule in proc.stderr
+
+
+def test_pre_push_honours_an_override_and_not_a_forged_one(
+    hooked: tuple[Path, str], tmp_path: Path
+) -> None:
+    repo, rule = hooked
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(repo, "remote", "add", "origin", str(bare))
+    branch = git(repo, "branch", "--show-current")
+    assert run_git(repo, "push", "origin", branch).returncode == 0
+    base = git(repo, "rev-parse", "HEAD")
+
+    act_as(repo, "forge")
+    forge_grant(repo, rule)
+    stage_secret(repo)
+    commit_all(repo, "forge lifts the rule for itself")
+    proc = run_git(repo, "push", "origin", branch)
+    assert proc.returncode != 0
+    assert "OVR-f0f0f0 is ignored" in proc.stdout + proc.stderr
+
+    git(repo, "reset", "-q", "--hard", base)
+    ident = grant(repo, "ana", rule, "--paths", "src/**")
+    stage_secret(repo)
+    commit_all(repo, "forge ships the fix")
+    proc = run_git(repo, "push", "origin", branch)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"overridden by {ident}" in proc.stdout + proc.stderr

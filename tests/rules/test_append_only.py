@@ -9,7 +9,10 @@ SEGMENT = ".factory/ledger/seg-1.jsonl"
 
 
 def _check(repo: Path, base: str) -> list[dict[str, object]]:
-    return findings(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json").out)
+    """The findings of the range, but for those about lines that are no entries (the
+    segments here hold placeholders: `rules.integrity`'s concern, not this rule's)."""
+    found = findings(fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json").out)
+    return [f for f in found if f["rule_id"] != "fos:ledger-integrity"]
 
 
 def test_a_ledger_segment_may_gain_lines(factory_repo: Path) -> None:

@@ -96,3 +96,30 @@ def test_a_timeout_ends_the_commands_children_too(factory_repo: Path, tmp_path: 
             break
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_a_command_rule_a_branch_brings_is_reported_and_not_run(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """A hostile branch's new command rule runs neither in `check --all` nor in the
+    commit hooks of whoever checks it out: only a rule the base holds runs."""
+    marker = tmp_path / "pwned"
+    add_rule(factory_repo, "R-abc781", {"kind": "command", "run": "true"})
+    commit_all(factory_repo, "a reviewed command rule")
+    git(factory_repo, "checkout", "-q", "-b", "hostile")
+    add_rule(factory_repo, "R-abc780", {"kind": "command", "run": f"echo PWNED > '{marker}'"})
+    # and the reviewed rule changed to run the same
+    add_rule(factory_repo, "R-abc781", {"kind": "command", "run": f"echo PWNED > '{marker}'"})
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    git(factory_repo, "add", "-A")
+    for mode in ("--all", "--staged"):
+        result = fos(factory_repo, "check", mode, "--format", "json")
+        assert not marker.exists(), mode
+        found = {f["rule_id"]: f for f in findings(result.out)}
+        assert found["R-abc780"]["severity"] == "warn", mode
+        assert "was not run" in found["R-abc780"]["message"], mode
+        assert "R-abc780" in found["R-abc780"]["message"], mode
+        assert "was changed" in found["R-abc781"]["message"], mode
+    assert fos(factory_repo, "hooks", "install").code == 0
+    git(factory_repo, "commit", "-q", "-m", "bring the rules", check=False)
+    assert not marker.exists()

@@ -226,17 +226,20 @@ def test_a_rule_file_whose_id_is_not_its_name_is_a_finding(factory_repo: Path) -
 
 
 def test_a_base_that_moved_on_after_the_fork(factory_repo: Path) -> None:
-    """action.yml passes the pull request's base sha: main may have gained commits."""
+    """action.yml passes the pull request's base sha: main may have gained commits,
+    among them a rule the merge will put the feature under."""
     fork = git(factory_repo, "rev-parse", "HEAD")
     git(factory_repo, "checkout", "-q", "-b", "feature")
-    write_tree(factory_repo, {"a.txt": "feature work\n"})
+    write_tree(factory_repo, {"a.txt": "feature work, TODO\n"})
     commit_as(factory_repo, "test@example.com", "feature")
     git(factory_repo, "checkout", "-q", "main")
     add_rule(factory_repo, "R-aaa013", NO_TODO)
+    write_tree(factory_repo, {"b.txt": "main's own work\n"})
     main = commit_all(factory_repo, "a new rule on main")
     result = fos(factory_repo, "check", "--range", f"{main}..feature", "--format", "json")
-    assert result.code == 0, result.out
-    assert findings(result.out) == []
+    assert result.code == 1, result.out
+    # the feature answers for its own work only: main's rule is not one it deleted
+    assert [(f["rule_id"], f["path"]) for f in findings(result.out)] == [("R-aaa013", "a.txt")]
     assert fos(factory_repo, "check", "--range", f"{fork}..feature").code == 0
 
 

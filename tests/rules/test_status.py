@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from factory_os.ledger import events as ledger
+from factory_os.rules.cache import Cache
 from factory_os.rules.status import RuleState, decide, rule_events
 from tests.checks_helpers import add_rule, commit_as, rule_ids, set_team
 from tests.helpers import commit_all, fos, git, write_tree
@@ -106,3 +107,23 @@ def test_a_retired_hand_written_rule_is_retired_everywhere(factory_repo: Path) -
     write_tree(repo, {"a.txt": "XYZZY\n"})
     git(repo, "add", "a.txt")
     assert "R-abc124" not in rule_ids(fos(repo, "check", "--staged", "--format", "json").out)
+
+
+def test_an_event_whose_parent_is_in_another_segment_counts(repo: Path) -> None:
+    """A branch's first entry names the heads of the segments before it: a parent that
+    is not the line before is found among every line, on the first read and after."""
+    factory = make_factory(repo)
+    ledger.append(factory, kind="rule.added", actor="a@x.org", subject="R-aaaaaa")
+    commit_all(repo, "added")
+    git(repo, "checkout", "-q", "-b", "other")
+    ledger.append(factory, kind="rule.retired", actor="a@x.org", subject="R-aaaaaa")
+    commit_all(repo, "retired, first in its segment")
+    assert len(list((repo / ".factory" / "ledger").glob("*.jsonl"))) == 2
+    retired = RuleState("retired", None, True)
+    cache = Cache(repo / ".git")
+    for _ in range(2):  # read, then read again through what the cache kept
+        assert decide({}, rule_events(factory.root, cache=cache))["R-aaaaaa"] == retired
+        cache.save()
+        cache = Cache(repo / ".git")
+    at_commit = rule_events(factory.root, treeish="HEAD", worktree=repo)
+    assert decide({}, at_commit)["R-aaaaaa"] == retired

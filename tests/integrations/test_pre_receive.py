@@ -1,0 +1,83 @@
+"""The server-side hook against pushes that rewrite what a branch holds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.checks_helpers import set_team
+from tests.helpers import commit_all, fos, git, write_tree
+
+BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
+HOOK = Path(__file__).parents[2] / "hooks" / "pre-receive"
+
+
+@pytest.fixture
+def pushed(repo: Path, tmp_path: Path) -> Path:
+    """A factory pushed to a bare remote that runs the pre-receive hook and takes
+    non-fast-forward pushes."""
+    assert fos(repo, "init").code == 0
+    set_team(repo, BUILDER)
+    commit_all(repo, "team")
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(bare, "config", "receive.denyNonFastForwards", "false")
+    shutil.copy(HOOK, bare / "hooks" / "pre-receive")
+    (bare / "hooks" / "pre-receive").chmod(0o755)
+    git(repo, "remote", "add", "origin", str(bare))
+    assert push(repo, "main").returncode == 0
+    return repo
+
+
+def push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "push", "--no-verify", "origin", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FOS": f"{sys.executable} -m factory_os"},
+        check=False,
+    )
+
+
+def test_a_force_push_that_drops_a_rule_and_breaks_it_is_refused(pushed: Path) -> None:
+    incident = fos(pushed, "incident", "add", "--title", "a TODO shipped", "--severity", "low")
+    assert incident.code == 0, incident.output
+    rule = fos(
+        pushed,
+        "rule",
+        "add",
+        "--title",
+        "no TODO",
+        "--statement",
+        "Never leave a TODO.",
+        "--kind",
+        "forbidden-pattern",
+        "--pattern",
+        "TODO",
+        "--path",
+        "*.txt",
+        "--from-incident",
+        incident.out.strip(),
+    )
+    assert rule.code == 0, rule.output
+    rule_id = rule.out.strip()
+    commit_all(pushed, "a rule from an incident")
+    accepted = push(pushed, "main")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    git(pushed, "reset", "-q", "--hard", "HEAD~1")
+    write_tree(pushed, {"a.txt": "TODO later\n"})
+    git(pushed, "add", "-A")
+    git(pushed, "-c", "user.email=bob@example.com", "commit", "-q", "--no-verify", "-m", "x")
+    proc = push(pushed, "-f", "main")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert f"{rule_id}" in out and "a.txt" in out
+    assert f".factory/rules/{rule_id}.yaml was deleted" in out
+    assert f".factory/incidents/{incident.out.strip()}.md" in out
+    assert ".factory/ledger/" in out and "lost line" in out
