@@ -24,9 +24,12 @@ from __future__ import annotations
 import os
 
 from factory_os.rules.finding import Finding
-from factory_os.rules.overrides import RULE_ID, Override, apply, marked
 from factory_os.rules.seam import Checked, LedgerLine
-from factory_os.work import override_records as records
+from factory_os.work.extras import kind_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from factory_os.rules.overrides import Override
 
 RUN_ENV = "FOS_RUN"  # as `work.runnames` reads it (which imports more than the hook needs)
 
@@ -36,6 +39,11 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     ignored."""
     # (`--all` holds the whole ledger as if added, and a write not made yet adds nothing)
     added = _override_lines(checked) if checked.diffed else []
+    if not added and not any(_liftable(f) for f in findings):
+        return findings  # nothing to read, and nothing more loaded
+    from factory_os.rules.overrides import apply, marked
+    from factory_os.work import override_records as records
+
     forged, notes = records.unvouched(added)
     if checked.stage == "commit-msg":
         notes = []  # said at pre-commit, about the same staged lines
@@ -72,11 +80,12 @@ def _liftable(finding: Finding) -> bool:
 
 def _override_lines(checked: Checked) -> list[LedgerLine]:
     """The lines about overrides that the change adds to the ledger."""
-    mark = records.MARK.decode()
-    return [line for line in checked.ledger_lines() if mark in line.text]
+    return [line for line in checked.ledger_lines() if kind_of(line.text).startswith("override.")]
 
 
 def _unstaged_note(override: Override) -> Finding:
+    from factory_os.rules.overrides import RULE_ID
+
     return Finding(
         RULE_ID,
         "warn",
