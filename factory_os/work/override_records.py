@@ -38,7 +38,7 @@ MARK = b'"kind":"override.'
 ID_HEX = 64
 DOMAIN = b"factory-os/ledger/v1\0"  # what a line's id hashes first, as `ledger.line` says
 CACHE_FILE = "override-lines.marshal"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # (3: paths kept as the linear-time matcher translates them)
 
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
