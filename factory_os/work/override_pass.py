@@ -10,7 +10,9 @@ Which overrides count:
   committed at the base, plus those the range adds in commits by their granter.
 
 A grant added by anyone else is ignored and reported (`fos:override-ignored`),
-and so is an override that would cover a finding of its own granter's change.
+and so is one its granter could not have given (`work.override_grants`: a role
+for the rule, a TTL within the cap, as of the base), and an override that would
+cover a finding of its own granter's change.
 The time is the check's clock (`FOS_NOW` pins it), and a run-scoped override
 covers the findings of a check made in its run (`FOS_RUN`).
 
