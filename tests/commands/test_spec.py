@@ -306,6 +306,20 @@ def test_maintenance_overdue_by_the_cadence(
     assert _status(work_repo, spec_id)["flags"] == []
 
 
+def test_only_who_answers_for_maintenance_logs_it(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "maintain")
+    log = work_repo.parent / "log.md"
+    log.write_text("# Log\n\n## Re-evaluation\n\nAll 20 golden cases still pass.\n")
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "maintain", spec_id, "--file", str(log))
+    assert result.code == 1
+    assert f"bob may not log the maintenance of {spec_id}" in result.err
+    assert "(olivia)" in result.err
+    assert snapshot(work_repo) == before
+    assert "maintenance.logged" not in _kinds(work_repo, spec_id)
+
+
 def test_retiring_takes_the_owner(work_repo: Path) -> None:
     spec_id = new_item(work_repo)
     assert as_member(work_repo, "bob", "spec", "retire", spec_id, "--reason", "x").code == 1
