@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from factory_os import atomic, clock
-from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
 from factory_os.ledger.line import (
@@ -152,7 +152,13 @@ def record_file(
             raise InvalidInput.one(
                 rel, 0, "already exists; an append-only file is never overwritten"
             ) from None
-        return _append_locked(factory, fields)
+        try:
+            return _append_locked(factory, fields)
+        except FosError:
+            # the line is the commit point: a failure fos reports (a full disk) leaves no
+            # file without it; a crash still may, which verify reports as unrecorded
+            path.unlink(missing_ok=True)
+            raise
 
 
 def record_growth(

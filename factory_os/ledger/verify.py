@@ -483,7 +483,7 @@ def _check_files(
             ):
                 intact[path] = cached
                 continue
-            data = Path(target).read_bytes()
+            data = store.read_bytes(target, path, limit=None)
             actual = hashlib.sha256(data).hexdigest()
             if actual != sha and may_grow(path) and grown_from(data, sha):
                 actual = sha  # an incident added to at its end: what was recorded is intact
