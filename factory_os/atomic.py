@@ -3,14 +3,38 @@
 Every write goes to a temporary file beside its target, is fsynced, and is then
 renamed (or linked, for files that must never be overwritten) into place; the
 directory is fsynced after. Ledger segments grow by one whole line per write.
+
+A full disk or an exhausted quota is an EnvironmentProblem (exit 4) naming the
+file, raised only once what was half-written is gone: the temporary file is
+removed, a segment is cut back to where it ended.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from factory_os.errors import EnvironmentProblem
+
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def room_for(path: Path) -> Iterator[None]:
+    """Turn a full disk or quota, while writing PATH, into an EnvironmentProblem."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in NO_ROOM:
+            raise
+        raise EnvironmentProblem(
+            f"{path}: cannot write: {exc.strerror}; nothing was written"
+            " (free some space, then run the command again)"
+        ) from None
 
 
 def _umask() -> int:
@@ -21,18 +45,27 @@ def _umask() -> int:
 
 def _write_temp(path: Path, payload: bytes, mode: int) -> str:
     """A fully written, fsynced temporary file beside PATH; returns its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with room_for(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
+        with room_for(path):
+            try:
+                os.fchmod(fd, mode)
+                _write_all(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
     except BaseException:
         _unlink_quietly(Path(tmp))
         raise
     return tmp
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -44,7 +77,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         mode = 0o666 & ~_umask()
     tmp = _write_temp(path, payload, mode)
     try:
-        os.replace(tmp, path)
+        with room_for(path):
+            os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(Path(tmp))
         raise
@@ -56,7 +90,8 @@ def write_new(path: Path, data: str | bytes) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = _write_temp(path, payload, 0o666 & ~_umask())
     try:
-        os.link(tmp, path)  # fails if PATH exists: never overwrite an append-only file
+        with room_for(path):
+            os.link(tmp, path)  # fails if PATH exists: never overwrite an append-only file
     finally:
         _unlink_quietly(Path(tmp))
     _fsync_dir(path.parent)
@@ -64,21 +99,27 @@ def write_new(path: Path, data: str | bytes) -> None:
 
 def make_dir(path: Path) -> None:
     """Create PATH with the mode a plain mkdir would give (temporary dirs are 0700)."""
-    path.mkdir(parents=True, exist_ok=True)
+    with room_for(path):
+        path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o777 & ~_umask())
 
 
 def append_line(path: Path, line: bytes) -> None:
     """Append LINE (one whole line) to PATH with one write, then fsync. The file must
     end with a newline (see `repair_tail`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    with room_for(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        view = memoryview(line)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        end = os.fstat(fd).st_size
+        with room_for(path):
+            try:
+                _write_all(fd, line)
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, end)  # no part of a line: the segment ends where it did
+                raise
     finally:
         os.close(fd)
     if created:

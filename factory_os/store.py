@@ -71,13 +71,21 @@ class Factory:
 
 
 def find_factory(start: Path) -> Factory:
-    """The nearest `.factory/` at or above START, not above its git work tree."""
+    """The nearest `.factory/` at or above START, not above its git work tree.
+
+    Every path under it must stay in the work tree: a `.factory/` (or a directory
+    or file in it) that is a symbolic link to elsewhere, as a commit can carry,
+    would lead reads and writes out of the repository; it is an InvalidInput."""
     repo = require_worktree(start)
     worktree = repo.top(start)
     here = start.resolve()
     while True:
         if (here / FACTORY_DIR).is_dir():
-            return Factory(root=here, repo=repo)
+            factory = Factory(root=here, repo=repo)
+            escaping = escapes(factory)
+            if escaping:
+                raise InvalidInput(escaping)
+            return factory
         if here == worktree or here.parent == here:
             break
         here = here.parent
@@ -87,11 +95,50 @@ def find_factory(start: Path) -> Factory:
     )
 
 
+def escapes(factory: Factory) -> list[Problem]:
+    """The paths under the factory's `.factory/` (itself included) that resolve
+    outside its work tree, through symbolic links."""
+    top = os.path.realpath(factory.worktree)
+
+    def outside(path: str) -> str | None:
+        real = os.path.realpath(path)
+        return None if real == top or real.startswith(top + os.sep) else real
+
+    def problem(path: str, real: str) -> Problem:
+        return Problem(factory.rel(Path(path)), 0, f"leads outside the work tree (to {real})")
+
+    real = outside(os.fspath(factory.dir))
+    if real is not None:
+        return [problem(os.fspath(factory.dir), real)]
+    found = []
+    pending = [os.fspath(factory.dir)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue  # not a directory, or unreadable: the readers report it
+        for entry in entries:
+            if entry.is_symlink():
+                real = outside(entry.path)
+                if real is not None:
+                    found.append(problem(entry.path, real))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+    return sorted(found)
+
+
 # -- reading ---------------------------------------------------------------
 
 
 def read_text(path: Path, rel: str) -> str:
     """The file's text, refusing what is too large, binary or not UTF-8."""
+    return text_of(read_bytes(path, rel), rel)
+
+
+def read_bytes(path: Path | str, rel: str, limit: int | None = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, at most LIMIT + 1 of them (None: all), refusing what is not a
+    regular file: a FIFO, a device or a socket put where a document belongs would
+    make a plain read wait forever."""
     try:
         # O_NONBLOCK: a FIFO (or a symlink to one, or to /dev/stdin) must not hang us
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -107,18 +154,17 @@ def read_text(path: Path, rel: str) -> str:
             raise InvalidInput.one(rel, 0, "not a regular file (a device, FIFO or socket)")
         chunks = []
         size = 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+        while limit is None or size <= limit:
+            chunk = os.read(fd, 1 << 20 if limit is None else limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        raw = b"".join(chunks)
+        return b"".join(chunks)
     except OSError as exc:
         raise InvalidInput.one(rel, 0, f"cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
-    return text_of(raw, rel)
 
 
 def text_of(raw: bytes, rel: str) -> str:

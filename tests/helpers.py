@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import resource
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,30 @@ def fos(cwd: Path, *args: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["-C", str(cwd), *args])
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def fos_process(
+    cwd: Path, *args: str, input: str = "", timeout: float = 120, memory: int | None = None
+) -> Result:
+    """`fos -C CWD ARGS...` in a process of its own, for what could hang: a test fails
+    (subprocess.TimeoutExpired) when it has not finished after TIMEOUT seconds, a
+    bound far above what the command needs. MEMORY, in bytes, caps its address space
+    (and that of the git it runs): what needs more fails with a MemoryError."""
+
+    def cap() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "factory_os", "-C", str(cwd), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        preexec_fn=cap,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from factory_os import atomic
-from tests.helpers import write_tree
+from tests.helpers import fos, snapshot, write_tree
 
 
 @pytest.fixture
@@ -62,3 +63,42 @@ def test_make_dir_gives_a_plain_mkdir_mode(tmp_path: Path, umask_022: None) -> N
     path.mkdir(mode=0o700)
     atomic.make_dir(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o755
+
+
+def _disk_full(monkeypatch: pytest.MonkeyPatch, where: str, code: int, after: int = 0) -> None:
+    """os.write fails with CODE for files whose path contains WHERE, once AFTER bytes
+    went to them (a disk that fills up part-way through a write)."""
+    real = os.write
+    written = {"bytes": 0}
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            target = ""
+        if where not in target:
+            return real(fd, data)
+        room = after - written["bytes"]
+        if room <= 0:
+            raise OSError(code, os.strerror(code))
+        done = real(fd, bytes(data[:room]))
+        written["bytes"] += done
+        return done
+
+    monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+@pytest.mark.parametrize(("where", "after"), [("/incidents/", 0), ("/ledger/", 0), ("/ledger/", 7)])
+def test_a_full_disk_is_an_environment_problem_and_nothing_is_half_written(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch, code: int, where: str, after: int
+) -> None:
+    before = snapshot(factory_repo)
+    _disk_full(monkeypatch, where, code, after)
+    result = fos(factory_repo, "incident", "add", "--title", "Disk", "--severity", "low")
+    assert result.code == 4, result.output
+    assert result.err.startswith(f"fos: {factory_repo}/.factory{where}")
+    assert f"cannot write: {os.strerror(code)}; nothing was written" in result.err
+    assert snapshot(factory_repo) == before  # no incident, no temporary file, no part of a line
+    monkeypatch.undo()
+    assert fos(factory_repo, "verify").code == 0

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "factory_os"
 
 # bottom to top; a module may import its own layer and any layer before it
 LAYERS: list[set[str]] = [
-    {"factory_os", "__init__", "errors", "records", "ids", "clock", "paths"},
+    {"factory_os", "__init__", "errors", "records", "ids", "clock", "paths", "globs"},
     {"model"},
     {"git"},
     {"atomic", "store", "fastyaml"},

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import tracemalloc
@@ -11,7 +12,7 @@ import pytest
 
 from factory_os import atomic, store
 from factory_os.errors import EnvironmentProblem, InvalidInput
-from tests.helpers import fos, git
+from tests.helpers import fos, git, snapshot
 
 
 def problem_of(excinfo: pytest.ExceptionInfo[InvalidInput]) -> str:
@@ -344,3 +345,30 @@ def test_schema_ref_resolves_from_the_file_that_carries_it(factory_repo: Path) -
     for path in (factory.dir / "team.yaml", factory.dir / "rules" / "R-x.yaml"):
         ref = store.schema_ref(path, factory, "rule")
         assert (path.parent / ref).resolve().is_file()
+
+
+@pytest.mark.parametrize("link", [".factory", ".factory/incidents", ".factory/incidents/x.md"])
+def test_a_factory_path_leading_outside_the_work_tree_is_refused(
+    factory_repo: Path, tmp_path: Path, link: str
+) -> None:
+    outside = tmp_path / "outside"
+    target = factory_repo / link
+    if target.exists():
+        shutil.move(target, outside)
+    else:
+        outside.write_text("x\n")
+    target.symlink_to(outside)
+    elsewhere = snapshot(outside) if outside.is_dir() else {}
+    shown = f"{link}: leads outside the work tree (to {outside})"
+    for args in (
+        ["incident", "add", "--title", "Out", "--severity", "low"],
+        ["validate"],
+        ["verify"],
+        ["context"],
+        ["init", "--force"],
+    ):
+        result = fos(factory_repo, *args)
+        assert result.code == 3, (args, result.output)
+        assert shown in result.output
+    if outside.is_dir():
+        assert snapshot(outside) == elsewhere  # nothing was written there

@@ -8,8 +8,8 @@ import sys
 import click
 
 from factory_os.commands.options import Env, emit, examples
-from factory_os.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from factory_os.integrations.guard import answer_hook, guard, reason
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from factory_os.integrations.guard import answer_hook, decision, failure, guard, reason
 
 
 @click.command(
@@ -51,7 +51,8 @@ def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) 
     (only the lines it adds); and a write that needs an approval (the agents'
     settings, the hook configuration, the team) is an "ask" decision, for the
     person at the keyboard. With --path, a write that needs an approval is
-    allowed (exit 0) with a note on standard error.
+    allowed (exit 0) with a note on standard error. As a hook it fails closed:
+    when it cannot judge the write, it denies it (exit 2) and says why.
     """
     if paths:
         verdict = guard(env.cwd, paths=list(paths), member=member, role=role)
@@ -62,10 +63,18 @@ def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) 
             click.echo(f"fos guard: {reason(verdict.approvals, 'held for approval')}", err=True)
         return EXIT_OK
     try:
-        payload = json.loads(sys.stdin.read() or "null")
-    except ValueError as exc:
-        raise UsageError(f"standard input is not the hook's JSON: {exc}") from None
-    answer = answer_hook(payload, env.cwd, member=member, role=role)
+        try:
+            payload = json.loads(sys.stdin.read() or "null")
+        except ValueError as exc:
+            raise UsageError(f"standard input is not the hook's JSON: {exc}") from None
+        answer = answer_hook(payload, env.cwd, member=member, role=role)
+    except Exception as exc:  # a write that cannot be judged is refused, never let through
+        if env.debug:
+            raise
+        why = failure(exc)
+        emit(json.dumps(decision("deny", why)))
+        click.echo(f"fos guard: {why}", err=True)
+        return EXIT_USAGE  # Claude Code blocks a tool call on exit code 2
     if answer is not None:
         emit(json.dumps(answer))
     return EXIT_OK

@@ -47,7 +47,8 @@ def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int
 
     It holds factory.yaml, DNA.md, team.yaml, roles.yaml, raci.yaml, lifecycle.yaml, the rules of
     the chosen packs, empty knowledge/, incidents/, digests/, specs/ and runs/,
-    the editor schemas, and the ledger's first entry.
+    the editor schemas, and the ledger's first entry. Run again over a founding
+    that was cut short (or an empty .factory/), it finishes it.
     """
     result = init_factory(cwd=env.cwd, packs=list(packs) or ["core"], force=force, actor=actor)
     where = result.factory.rel(result.factory.dir)
@@ -58,7 +59,10 @@ def cli(env: Env, packs: tuple[str, ...], force: bool, actor: str | None) -> int
             err=True,
         )
         return EXIT_OK
-    click.echo(f"initialised {result.factory.dir}")
+    if result.resumed:
+        click.echo(f"finished the founding of {result.factory.dir}, which was cut short")
+    else:
+        click.echo(f"initialised {result.factory.dir}")
     for rel in result.written:
         click.echo(f"  {FACTORY_DIR}/{rel}")
     click.echo(next_steps())

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from factory_os.commands.options import Env, emit, examples, format_option
-from factory_os.errors import EXIT_OK
+from factory_os.errors import EXIT_FINDINGS, EXIT_OK
 from factory_os.ledger import events
-from factory_os.memory.ledger_log import log
+from factory_os.memory.ledger_log import actor_problems, log
 
 
 def entry_json(entry: events.Entry) -> dict[str, Any]:
@@ -55,13 +55,18 @@ def log_cmd(env: Env, kind: str | None, output_format: str) -> int:
     {"entries": [{id, parents, kind, at, actor, subject, refs, data, segment, line}]}.
     """
     entries = log(cwd=env.cwd, kind=kind)
+    problems = actor_problems(cwd=env.cwd, entries=entries)
+    bad = {(p.path, p.line) for p in problems}
     if output_format == "json":
         emit(json.dumps({"entries": [entry_json(e) for e in entries]}, indent=2))
     elif entries:
         emit(
             "\n".join(
-                f"{e.id[:12]}  {e.at}  {e.kind:<20}  {e.subject or '-':<12}  {e.actor}"
+                f"{e.id[:12]}  {e.at}  {e.kind:<20}  {e.subject or '-':<12}"
+                f"  {'?' if (e.segment, e.line) in bad else e.actor}"
                 for e in entries
             )
         )
-    return EXIT_OK
+    for problem in problems:
+        click.echo(f"{problem} (shown as ?; actors are member ids)", err=True)
+    return EXIT_FINDINGS if problems else EXIT_OK

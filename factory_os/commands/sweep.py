@@ -49,9 +49,14 @@ def text(report: SweepReport) -> str:
 
 
 def _line(item: SweepItem) -> str:
-    where = f"{item.path}:{item.line}: " if item.path else ""
+    where = f"{_location(item)}: " if item.path else ""
     recorded = " [recorded]" if item.recorded else ""
     return f"{where}{item.kind} {item.id}: {item.message}{recorded}"
+
+
+def _location(item: SweepItem) -> str:
+    """PATH:LINE, or PATH alone for an item about a whole file."""
+    return f"{item.path}:{item.line}" if item.line is not None else f"{item.path}"
 
 
 def as_json(report: SweepReport) -> str:
@@ -69,7 +74,10 @@ def github(report: SweepReport) -> str:
     lines = []
     for item in report.items:
         command = "error" if item.attention else "notice"
-        where = f"file={_escape_property(item.path)},line={item.line}," if item.path else ""
+        where = ""
+        if item.path:
+            where = f"file={_escape_property(item.path)},"
+            where += f"line={item.line}," if item.line is not None else ""
         title = _escape_property(f"{item.kind} {item.id}")
         lines.append(f"::{command} {where}title={title}::{_escape_data(item.message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -247,6 +247,22 @@ def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
     return {oid: data for oid, data in iter_blobs(cwd, unique) if data is not None}
 
 
+def blob_sizes(cwd: Path, oids: Sequence[str]) -> dict[str, int]:
+    """oid -> size in bytes of the objects OIDS git has, through one
+    `git cat-file --batch-check`: what a blob would cost, before reading it."""
+    unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
+    if not unique:
+        return {}
+    names = "".join(f"{oid}\n" for oid in unique).encode("ascii")
+    out = run(["cat-file", "--batch-check=%(objectname) %(objectsize)"], cwd, input=names).stdout
+    sizes = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        oid, _, size = line.partition(" ")
+        if size.isdigit():  # "<oid> missing" for an object git does not have
+            sizes[oid] = int(size)
+    return sizes
+
+
 AUTHOR_IDENT_ARGS = ["var", "GIT_AUTHOR_IDENT"]
 
 

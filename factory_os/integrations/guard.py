@@ -12,6 +12,13 @@ an approval-required rule covers (the agents' settings, the hooks, the team) is
 "ask", so the person at the keyboard decides; an allowed write prints nothing,
 so Claude Code's own permission rules still decide (an "allow" would skip the
 user's prompt).
+
+The factory that judges a write is the one around the path written, never the
+session's directory: an agent working in one repository that writes into
+another is judged by the other's rules. The hook fails closed: whatever goes
+wrong (bad JSON, a broken factory, git failing) is a "deny" with the reason and
+exit code 2, which Claude Code also takes as a refusal; a path that no factory
+governs (outside every git work tree, or in one without `.factory/`) is allowed.
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from factory_os.errors import UsageError
+from factory_os.errors import FosError, InvalidInput, UsageError
+from factory_os.git.repo import find_repository
 from factory_os.integrations.checks import seam
 from factory_os.rules import Finding
+from factory_os.rules.inforce import INVALID
 from factory_os.rules.paths import Verdict, check_write
+from factory_os.rules.run import open_repo
 
 PATH_KEYS = ("file_path", "notebook_path", "path")
 AGENTS_MD = "AGENTS.md"
@@ -32,6 +42,9 @@ AGENTS_MD = "AGENTS.md"
 def reason(findings: list[Finding], verb: str = "refused") -> str:
     first = findings[0]
     more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    if first.rule_id == INVALID:  # the factory cannot be read, so no write can be judged
+        where = f"{first.path}:{first.line}" if first.line else str(first.path)
+        return f"{verb}: {where}: {first.message}; no write is judged until it is fixed{more}"
     return f"{verb} by {first.rule_id}: {first.message}{more}"
 
 
@@ -115,24 +128,78 @@ def answer_hook(
 ) -> dict[str, Any] | None:
     """A PreToolUse hook's answer to PAYLOAD (its JSON): a "deny" decision with the
     reason, "ask" when the write needs an approval, or None when the write is allowed
-    (or the tool call writes no file). The hook's own cwd, when it names a directory,
-    stands for CWD."""
+    (or the tool call writes no file). Each path is judged by the factory around it;
+    a relative one is taken from the hook's cwd (when it names a directory) or CWD."""
     hook_paths, hook_cwd = paths_from_hook(payload)
     if not hook_paths:
         return None  # a tool call that writes no file
     where = hook_cwd if hook_cwd is not None and hook_cwd.is_dir() else cwd
-    texts = texts_from_hook(payload, where)
-    verdict = guard(where, paths=hook_paths, member=member, role=role, texts=texts)
+    targets = [p if Path(p).is_absolute() else str(where / p) for p in hook_paths]
+    verdict = judge(targets, member=member, role=role, texts=texts_from_hook(payload, where))
     if verdict.findings:
-        decision, why = "deny", reason(verdict.findings)
-    elif verdict.approvals:
-        decision, why = "ask", reason(verdict.approvals, "held for approval")
-    else:
-        return None
+        return decision("deny", reason(verdict.findings))
+    if verdict.approvals:
+        return decision("ask", reason(verdict.approvals, "held for approval"))
+    return None
+
+
+def judge(
+    targets: list[str],
+    *,
+    member: str | None,
+    role: str | None,
+    texts: Mapping[str, tuple[str, str]] | None = None,
+) -> Verdict:
+    """`guard` over absolute TARGETS, each judged by the factory around it (none: the
+    path is not governed)."""
+    groups: dict[Path, list[str]] = {}
+    for target in targets:
+        start = governing_dir(Path(target))
+        if find_repository(start) is None:
+            continue  # outside every git repository
+        repo = open_repo(start)
+        if repo is None or repo.bare:
+            continue  # a repository without a factory
+        groups.setdefault(repo.root, []).append(target)
+    findings: list[Finding] = []
+    approvals: list[Finding] = []
+    for root, paths in groups.items():
+        known = {path: text for path, text in (texts or {}).items() if path in paths}
+        verdict = guard(root, paths=paths, member=member, role=role, texts=known)
+        findings += verdict.findings
+        approvals += verdict.approvals
+    return Verdict(findings, approvals)
+
+
+def governing_dir(target: Path) -> Path:
+    """The directory to find TARGET's factory from: the nearest existing one above it,
+    and never inside a `.git` directory, from where git sees no work tree (a write to
+    `.git/hooks/` is judged by the work tree's factory)."""
+    parts = target.parts
+    if ".git" in parts:
+        target = Path(*parts[: parts.index(".git") + 1])
+    here = target.parent
+    while not here.is_dir() and here.parent != here:
+        here = here.parent
+    return here
+
+
+def decision(verdict: str, why: str) -> dict[str, Any]:
     return {
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
-            "permissionDecision": decision,
+            "permissionDecision": verdict,
             "permissionDecisionReason": why,
         }
     }
+
+
+def failure(exc: Exception) -> str:
+    """Why the hook could not judge a write, as the reason of its "deny"."""
+    if isinstance(exc, InvalidInput):
+        return "cannot judge this write: " + "; ".join(str(p) for p in exc.problems)
+    if isinstance(exc, FosError):
+        return f"cannot judge this write: {exc}"
+    lines = str(exc).strip().splitlines()
+    detail = f": {lines[0]}" if lines else ""
+    return f"cannot judge this write: unexpected error {type(exc).__name__}{detail}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from factory_os import atomic, clock
-from factory_os.errors import EnvironmentProblem, InvalidInput, Problem
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
 from factory_os.ledger.line import (
@@ -120,6 +121,7 @@ def append(
     check of the ledger's state (a rule is still active) that another process
     cannot make stale before the event is written."""
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=refs, data=data)
+    require_member(factory, actor)
     with locked(factory):
         if unless is not None:
             unless(factory)
@@ -141,6 +143,7 @@ def record_file(
     rel = factory.rel(path)
     ref = Ref(rel, hashlib.sha256(payload).hexdigest())
     fields = _fields(kind=kind, actor=actor, subject=subject, refs=[ref], data=data)
+    require_member(factory, actor)
     with locked(factory):
         segments.ensure_attributes(factory)
         try:
@@ -149,7 +152,13 @@ def record_file(
             raise InvalidInput.one(
                 rel, 0, "already exists; an append-only file is never overwritten"
             ) from None
-        return _append_locked(factory, fields)
+        try:
+            return _append_locked(factory, fields)
+        except FosError:
+            # the line is the commit point: a failure fos reports (a full disk) leaves no
+            # file without it; a crash still may, which verify reports as unrecorded
+            path.unlink(missing_ok=True)
+            raise
 
 
 def _fields(
@@ -183,6 +192,67 @@ def _fields(
     except canonical.NotCanonical as exc:
         raise InvalidInput.one("<ledger entry>", 0, f"cannot be recorded: {exc}") from None
     return fields
+
+
+# team.yaml's member ids and emails, by the file's (inode, size, mtime): one parse each
+_members: dict[tuple[str, int, int, int], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def members(factory: Factory) -> tuple[frozenset[str], frozenset[str]]:
+    """The member ids of the work tree's team.yaml, and their emails (both empty when
+    it is missing or does not parse: `fos validate` tells why)."""
+    path = factory.dir / "team.yaml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return frozenset(), frozenset()
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    found = _members.get(key)
+    if found is None:
+        from factory_os import store
+
+        try:
+            plain = store.parse_yaml(store.read_text(path, factory.rel(path)), "team.yaml").plain
+        except InvalidInput:
+            plain = None
+        listed = plain.get("members") if isinstance(plain, dict) else None
+        listed = [m for m in listed or () if isinstance(m, dict)]
+        found = (
+            frozenset(m["id"] for m in listed if isinstance(m.get("id"), str)),
+            frozenset(
+                e.lower()
+                for m in listed
+                if isinstance(m.get("emails"), list)
+                for e in m["emails"]
+                if isinstance(e, str)
+            ),
+        )
+        _members[key] = found
+    return found
+
+
+def actor_problem(actor: object, ids: Collection[str], emails: Collection[str] = ()) -> str | None:
+    """What is wrong with ACTOR as a ledger entry's actor (None: nothing): it must be the
+    id of a member of team.yaml (IDS), never an email or free text. Reading, entries
+    written before actors were ids may name a member by one of their EMAILS."""
+    from factory_os.model.common import SLUG, SLUG_MAX
+
+    if isinstance(actor, str) and actor.lower() in emails:
+        return None
+    if not isinstance(actor, str) or not re.fullmatch(SLUG.strip("^$"), actor):
+        return f"actor {actor!r} is not a member id"
+    if len(actor) > SLUG_MAX or actor not in ids:
+        return f"actor {actor!r} is not the id of a member of team.yaml"
+    return None
+
+
+def require_member(factory: Factory, actor: str) -> None:
+    """Refuse (exit 3, nothing written) an entry whose actor is not a member id."""
+    problem = actor_problem(actor, members(factory)[0])
+    if problem is not None:
+        raise InvalidInput.one(
+            "<ledger entry>", 0, f"cannot be recorded: {problem}; the ledger names members by id"
+        )
 
 
 def _append_locked(factory: Factory, fields: dict[str, Any]) -> str:

@@ -467,7 +467,7 @@ def _check_files(
             ):
                 intact[path] = cached
                 continue
-            actual = hashlib.sha256(Path(target).read_bytes()).hexdigest()
+            actual = hashlib.sha256(store.read_bytes(target, path, limit=None)).hexdigest()
         except FileNotFoundError:
             report.findings.append(
                 LedgerProblem(

@@ -22,9 +22,11 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from factory_os import __version__, atomic
+from factory_os.store import MAX_FILE_BYTES
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000
@@ -50,6 +52,8 @@ class DocumentCache:
         """What READ(PATH) returned the last time the file had this content."""
         key = f"{kind}\0{path}"
         stat = os.stat(path)
+        if not S_ISREG(stat.st_mode) or stat.st_size > MAX_FILE_BYTES:
+            return read(path)  # which refuses it, with the file named: never cached
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
         entry = self._entries.get(key)
         if entry is not None and entry["trusted"] and entry["sig"] == signature:

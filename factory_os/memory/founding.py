@@ -5,6 +5,11 @@ The new tree is built beside `.factory/` and renamed into place in one step, so
 two concurrent inits leave one whole factory. Over an existing factory
 (`--force`) the templates are written again and missing pack rules added;
 rules, incidents, knowledge, digests and the ledger are never touched.
+
+A founding cut short (killed after the rename, before its ledger entries; or an
+empty `.factory/` made by hand) is finished by the next `fos init`: what is
+missing is written, nothing there is overwritten, and the entries not yet in
+the ledger are appended.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from factory_os import __version__, atomic, store
-from factory_os.errors import EnvironmentProblem, UsageError
+from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, UsageError
 from factory_os.git.repo import require_worktree
 from factory_os.ledger import events, segments
 from factory_os.memory.packs import available_packs, pack_files
@@ -37,6 +42,7 @@ class InitResult:
     created: bool
     written: list[str] = field(default_factory=list)
     rules_added: list[str] = field(default_factory=list)
+    resumed: bool = False  # an unfinished founding was finished
 
 
 def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None) -> InitResult:
@@ -54,7 +60,11 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
         raise EnvironmentProblem(
             f"{factory.dir} exists but is not a directory; move it aside and run fos init again"
         )
-    if exists and not force:
+    escaping = store.escapes(factory) if exists else []
+    if escaping:
+        raise InvalidInput(escaping)  # what init writes would land outside the repository
+    unfinished = _unfinished(factory, packs) if exists else None
+    if exists and not force and unfinished is None:
         return InitResult(factory, created=False)
     if exists and (factory.dir / "team.yaml").is_file():
         # the team exists: only a member writes its templates again
@@ -74,6 +84,8 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
             return InitResult(factory, created=False)  # another init got there first
         _record(factory, founder, packs, rule_files, founding=True)
         return InitResult(factory, True, sorted({**files, **rule_files}), _rule_ids(rule_files))
+    if unfinished is not None:
+        return _finish(factory, founder, packs, files, rule_files, unfinished)
     # --force over an existing factory: rewrite the templates, add missing pack rules,
     # never touch rules, incidents, knowledge, digests or the ledger already there
     written = []
@@ -88,6 +100,60 @@ def init_factory(*, cwd: Path, packs: list[str], force: bool, actor: str | None)
     segments.ensure_attributes(factory)
     _record(factory, founder, packs, added, founding=False)
     return InitResult(factory, True, sorted(written + list(added)), _rule_ids(added))
+
+
+@dataclass
+class Unfinished:
+    """What a founding cut short left out of the ledger."""
+
+    founded: bool  # the factory.initialized entry is there
+    unrecorded: list[str]  # pack rule files (relative to .factory/) without a rule.added entry
+
+
+def _unfinished(factory: Factory, packs: list[str]) -> Unfinished | None:
+    """What the founding of FACTORY left undone; None when it was finished (or the
+    ledger cannot be read, which `fos verify` reports: nothing is then touched)."""
+    try:
+        founded = bool(events.recorded(factory, "factory.initialized"))
+        added = events.recorded(factory, "rule.added")
+    except FosError:
+        return None
+    unrecorded = sorted(
+        rel
+        for rel in (f"rules/{path.stem}.yaml" for name in packs for path in pack_files(name))
+        if Path(rel).stem not in added and (factory.dir / rel).is_file()
+    )
+    if founded and not unrecorded:
+        return None
+    return Unfinished(founded, unrecorded)
+
+
+def _finish(
+    factory: Factory,
+    founder: str,
+    packs: list[str],
+    files: dict[str, str],
+    rule_files: dict[str, str],
+    unfinished: Unfinished,
+) -> InitResult:
+    """Finish a founding cut short: write what is missing, overwrite nothing, and
+    append the ledger entries it did not get to."""
+    written = []
+    for rel, text in {**files, **rule_files}.items():
+        if not (factory.dir / rel).exists():
+            atomic.write_new(factory.dir / rel, text)
+            written.append(rel)
+    for directory in EMPTY_DIRS:
+        folder = factory.dir / directory
+        folder.mkdir(exist_ok=True)
+        if not any(folder.iterdir()):
+            (folder / ".gitkeep").touch()
+    segments.ensure_attributes(factory)
+    # the rules found without an entry are recorded as they are on disk
+    record = {rel: (factory.dir / rel).read_text("utf-8") for rel in unfinished.unrecorded}
+    record.update({rel: rule_files[rel] for rel in written if rel in rule_files})
+    _record(factory, founder, packs, record, founding=not unfinished.founded)
+    return InitResult(factory, True, sorted(written), _rule_ids(record), resumed=True)
 
 
 def _record(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from factory_os import store
-from factory_os.errors import UsageError
+from factory_os.errors import Problem, UsageError
 from factory_os.ledger import events
 from factory_os.model.vocabulary import LEDGER_KINDS
 
@@ -22,3 +23,15 @@ def log(*, cwd: Path, kind: str | None = None) -> list[events.Entry]:
             raise UsageError(f"--kind: no kind {kind!r}; known kinds: {', '.join(known)}")
         entries = [e for e in entries if e.kind == kind or e.kind.startswith(f"{kind}.")]
     return entries
+
+
+def actor_problems(*, cwd: Path, entries: Sequence[events.Entry]) -> list[Problem]:
+    """The ENTRIES whose actor is not a member id of team.yaml (free text, a line
+    break, someone the team does not list), each as `segment:line: why`. An entry
+    from before actors were ids may name a member by email."""
+    ids, emails = events.members(store.find_factory(cwd))
+    return [
+        Problem(e.segment, e.line, f"entry {e.id[:12]}: {problem}")
+        for e in entries
+        if (problem := events.actor_problem(e.actor, ids, emails)) is not None
+    ]

@@ -6,9 +6,17 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 from pydantic_core import PydanticCustomError
 
+from factory_os import globs
 from factory_os.model.vocabulary import RUN_ID as RUN_ID
 
 # Branch-safe ids: a prefix and a random or content-derived hex suffix, never a counter.
@@ -33,6 +41,8 @@ SessionId = Annotated[str, Field(pattern=SESSION_ID)]
 Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=SLUG_MAX)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[str, Field(min_length=1)]
+# a gitignore-style glob that translates to an expression the matcher accepts
+Glob = Annotated[str, Field(min_length=1), AfterValidator(globs.check)]
 
 
 def _whole_number(value: object) -> object:

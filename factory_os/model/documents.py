@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from factory_os.model.common import Day, IncidentId, NonEmpty, SessionId, Slug, Strict, Timestamp
+from factory_os.model.common import (
+    Day,
+    Glob,
+    IncidentId,
+    NonEmpty,
+    SessionId,
+    Slug,
+    Strict,
+    Timestamp,
+)
 from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
 if TYPE_CHECKING:
@@ -32,7 +41,7 @@ class KnowledgeFrontMatter(Strict):
 
     title: NonEmpty
     tags: list[Slug] = Field(default_factory=list)
-    paths: list[NonEmpty] = Field(default_factory=list, description="gitignore-style globs")
+    paths: list[Glob] = Field(default_factory=list, description="gitignore-style globs")
     review_by: Day | None = None
     created_at: Timestamp | None = None
     created_by: str | None = None

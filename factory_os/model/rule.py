@@ -15,6 +15,7 @@ from factory_os.model.common import (
     DECISION_ORIGIN,
     INCIDENT_ID,
     PACK_ORIGIN,
+    Glob,
     NonEmpty,
     RuleId,
     Slug,
@@ -38,10 +39,10 @@ else:
 
 class Scope(Strict):
     roles: list[Slug] = Field(default_factory=list, description="Empty: every member.")
-    paths: list[NonEmpty] = Field(
+    paths: list[Glob] = Field(
         default_factory=list, description="gitignore-style globs; empty: every path."
     )
-    exclude: list[NonEmpty] = Field(default_factory=list, description="gitignore-style globs.")
+    exclude: list[Glob] = Field(default_factory=list, description="gitignore-style globs.")
 
 
 class PathGuard(Strict):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from factory_os.model.common import NonEmpty, Slug, Strict
+from factory_os.model.common import Glob, NonEmpty, Slug, Strict
 
 BOT = "bot"
 
@@ -77,7 +77,7 @@ class Team(Strict):
 
 class Permissions(Strict):
     actions: list[NonEmpty] = Field(default_factory=list)
-    paths: list[NonEmpty] = Field(default_factory=list, description="gitignore-style globs")
+    paths: list[Glob] = Field(default_factory=list, description="gitignore-style globs")
 
 
 class Role(Strict):

@@ -145,13 +145,22 @@ class Compiler:
         if not missing:
             self.cache.save()  # whatever else was learnt (a tree's documents)
             return
-        fetched = git.cat_blobs(self.repo.worktree, [b for _, b, _ in missing])
         from factory_os.rules.compile import compile_document  # the slow side, on a miss only
+        from factory_os.store import MAX_FILE_BYTES
+
+        # sizes first: a blob over the limit is refused unread, as `store.read_text`
+        # refuses a file (parsing megabytes of YAML would cost minutes and gigabytes)
+        sizes = git.blob_sizes(self.repo.worktree, [b for _, b, _ in missing])
+        small = [b for _, b, _ in missing if sizes.get(b, 0) <= MAX_FILE_BYTES]
+        fetched = git.cat_blobs(self.repo.worktree, small)
 
         for kind, blob, path in missing:
             data = fetched.get(blob)
-            if data is None:
-                compiled: Any = {"invalid": [[0, "content not found in git"]]}
+            if sizes.get(blob, 0) > MAX_FILE_BYTES:
+                too_large = f"file is larger than {MAX_FILE_BYTES // 1024} KiB"
+                compiled: Any = {"invalid": [[0, too_large]]}
+            elif data is None:
+                compiled = {"invalid": [[0, "content not found in git"]]}
             else:
                 compiled = compile_document(kind, data.decode("utf-8", "replace"), path)
             self.cache.put(kind, blob, compiled)

@@ -108,8 +108,7 @@ def check(
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.base_commit, ruleset)
     seam.want(changes, gathered.contents)
     findings += source.settle(ruleset, evaluate(changes, ctx, with_identity=source.identity))
-    if source.documents:
-        findings = attributed(doc_findings, changes) + findings
+    findings = attributed(source.reported(doc_findings), changes) + findings
     checked = Checked(
         repo,
         source.stage,

@@ -1,32 +1,22 @@
-"""Gitignore-style path matching at hook speed.
+"""Gitignore-style path matching at hook speed, in time linear in the path.
 
-Patterns are translated to regular expressions once, when rules are compiled
-(with the `pathspec` package, which is slow to import); the hook path only needs
-`re` and the stored expressions. The last matching pattern wins, as in
-.gitignore, so `!pattern` re-includes or excludes.
+Patterns are translated once, when rules are compiled (`factory_os.globs`, with
+the slow-to-import `pathspec`); the hook path only needs the stored expressions
+and RE2, which never backtracks. The last matching pattern wins, as in
+.gitignore, so `!pattern` re-includes or excludes. This is the one matcher:
+check, guard, context and drift all match paths here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-Translated = list[tuple[str, bool]]  # (regex, include) in order
+from factory_os.globs import Translated as Translated, for_re2, options, translate as translate
 
-
-def translate(patterns: Sequence[str]) -> Translated:
-    """The regular expressions of gitignore-style PATTERNS (imports pathspec)."""
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
-
-    out: Translated = []
-    for pattern in patterns:
-        regex, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
-        if regex is None or include is None:
-            continue  # a comment or a blank pattern
-        out.append((str(regex).replace("(?P<ps_d>/)", "/"), bool(include)))
-    return out
-
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 GLOB_CHARS = "*?[\\"
 
@@ -58,7 +48,7 @@ class Matcher:
 
     def __init__(self, translated: Translated) -> None:
         self.empty = not translated
-        self._groups: list[tuple[re.Pattern[str], bool]] = []
+        self._groups: list[tuple[Any, bool]] = []
         # consecutive patterns of the same sign become one alternation: fewer compiles
         run: list[str] = []
         sign = True
@@ -72,6 +62,10 @@ class Matcher:
             self._groups.append((_compile("|".join(run)), sign))
 
     def __call__(self, path: str) -> bool:
+        return self.matches(encoded(path))
+
+    def matches(self, path: bytes) -> bool:
+        """Whether PATH, as `encoded` gives it, matches."""
         result = False
         for regex, include in self._groups:
             if result != include and regex.match(path):
@@ -79,9 +73,22 @@ class Matcher:
         return result
 
 
+def encoded(path: str) -> bytes:
+    """PATH as RE2 reads it: UTF-8, where each byte of a name that was not UTF-8 (kept
+    by `git.decode` as a surrogate) is a U+FFFD, a character `*` and `?` match, as
+    they matched the surrogate."""
+    try:
+        return path.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "replace").encode("utf-8")
+
+
 @lru_cache(maxsize=4096)
-def _compile(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.DOTALL)
+def _compile(regex: str) -> Any:
+    import re2
+
+    return re2.compile(for_re2(regex), options())
 
 
 def deciding(translated: Translated, path: str) -> int | None:
@@ -110,6 +117,7 @@ class Scope:
         self._exclude = Matcher(exclude)
 
     def __call__(self, path: str) -> bool:
-        if not self._paths.empty and not self._paths(path):
+        text = encoded(path)
+        if not self._paths.empty and not self._paths.matches(text):
             return False
-        return self._exclude.empty or not self._exclude(path)
+        return self._exclude.empty or not self._exclude.matches(text)

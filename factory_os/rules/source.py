@@ -30,6 +30,7 @@ from factory_os.rules.finding import Finding
 from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
 from factory_os.rules.inforce import (
     DOCUMENTS,
+    INVALID,
     Compiler,
     Repo,
     Snapshot,
@@ -98,6 +99,10 @@ class Source:
     def settle(self, ruleset: RuleSet, findings: list[Finding]) -> list[Finding]:
         """The findings of the rules, as this source reports them."""
         return findings
+
+    def reported(self, documents: list[Finding]) -> list[Finding]:
+        """Which of the factory documents' own problems this source reports."""
+        return documents if self.documents else []
 
 
 def founding(base: Snapshot, files: Sequence[FileChange]) -> bool:
@@ -488,6 +493,11 @@ class Proposed(Source):
                 member=who or None,
             )
         ]
+
+    def reported(self, documents: list[Finding]) -> list[Finding]:
+        # a document that cannot be read leaves the write unjudged (a team.yaml that
+        # does not parse names no member, so no rule would bind): it refuses the write
+        return [f for f in documents if f.rule_id == INVALID]
 
     def settle(self, ruleset: RuleSet, findings: list[Finding]) -> list[Finding]:
         # a ledger segment may grow; whether a write only appends cannot be known here

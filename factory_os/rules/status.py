@@ -150,8 +150,11 @@ def rule_events(
         return events
     directory = root / LEDGER_DIR
     try:
+        # as `segments.segment_paths` lists them: opening a FIFO would wait forever
         names = sorted(
-            e.name for e in os.scandir(directory) if e.name.endswith(paths.SEGMENT_SUFFIX)
+            e.name
+            for e in os.scandir(directory)
+            if e.name.endswith(paths.SEGMENT_SUFFIX) and e.is_file()
         )
     except (FileNotFoundError, NotADirectoryError):
         return []

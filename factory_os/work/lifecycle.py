@@ -52,9 +52,10 @@ def record_evidence(
     target = specs.item_dir(factory, spec_id) / kind.file.replace(PLATFORM, where)
     source = file if file is not None else target
     text = store.read_text(source, str(file) if file is not None else factory.rel(target))
-    figures = evidence.figures_of(
-        kind, text, str(file) if file is not None else factory.rel(target)
-    )
+    shown = str(file) if file is not None else factory.rel(target)
+    if kind.file == specs.SPEC_FILE:  # the spec is evidence, and its front matter the item's
+        specs.check_front_matter(item, text, shown)
+    figures = evidence.figures_of(kind, text, shown)
     data: dict[str, Any] = {"stage": stage, "evidence": kind.name, "figures": figures}
     if where:
         data["platform"] = where

@@ -140,6 +140,10 @@ class OperatingModel:
         if role_field(role) in ROLE_FIELDS:
             holder = item.roles.get(role_field(role))
             return [holder] if holder else []
+        return self.holders_in_team(role)
+
+    def holders_in_team(self, role: str) -> list[str]:
+        """Every member holding ROLE in team.yaml."""
         return [m.id for m in self.team.members if role in m.roles]
 
 

@@ -33,6 +33,7 @@ LIFECYCLE_FILE = "lifecycle.yaml"
 SPEC_FILE = "spec.md"
 RETIREMENT_FILE = "retirement.md"
 PLACEHOLDER = evidence.PLACEHOLDER
+HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 DEFAULT_SECTIONS = ("Job statement", "Inputs", "Outputs", "Tools", "Stop conditions")
 
 
@@ -215,8 +216,7 @@ def transfer(
         raise UsageError(f"{role} is not a role a spec names ({', '.join(ROLE_FIELDS)})")
     if not reason.strip():
         raise UsageError("a transfer needs --reason")
-    if member.id not in item.roles.values():
-        raise Refused(f"{member.id} holds no role on {spec_id}; its owner can transfer roles")
+    _may_transfer(model, item, member, name)
     _check_holders(model, {name: to})
     excused = item.risk == "low" and item.reasoned
     problems = gates.duty_checks({**item.roles, name: to}, excused, model)
@@ -236,6 +236,23 @@ def transfer(
     )
 
 
+def _may_transfer(model: OperatingModel, item: Item, member: Member, name: str) -> None:
+    """The item's owner gives any role on it; a member gives away only their own role.
+    When the owner has left team.yaml, a member holding the owner role takes over."""
+    owner_field = role_field(model.lifecycle.owner_role)
+    owner = item.roles.get(owner_field)
+    if member.id in (owner, item.roles.get(name)):
+        return
+    if (owner is None or model.member(owner) is None) and (
+        member.id in model.holders_in_team(model.lifecycle.owner_role)
+    ):
+        return
+    raise Refused(
+        f"{member.id} may not transfer the {name.replace('_', '-')} of {item.id}:"
+        f" its owner ({owner or 'none'}) transfers roles, and a member only their own"
+    )
+
+
 def _with_field(factory: Factory, path: Path, name: str, value: str) -> str:
     rel = factory.rel(path)
     front, body, _line = store.split_front_matter(store.read_text(path, rel), rel)
@@ -244,6 +261,38 @@ def _with_field(factory: Factory, path: Path, name: str, value: str) -> str:
         raise InvalidInput.one(rel, 2, "front matter is not a mapping")
     doc.tree[name] = value
     return f"---\n{store.dump_yaml(doc.tree)}---\n{body}"
+
+
+def check_front_matter(item: Item, text: str, rel: str) -> None:
+    """Refuse TEXT as ITEM's spec.md when its front matter is not a valid spec
+    (InvalidInput) or says other than the ledger about the item: its id, risk tier
+    or who holds a role (Refused: a role changes with `fos spec transfer`)."""
+    front, _body, _line = store.split_front_matter(text, rel)
+    doc = store.parse_yaml(front, rel, line_offset=1)
+    spec = _front_matter(doc)
+    written = {name: getattr(spec, name) for name in ROLE_FIELDS}
+    differs = [
+        (name, value, item.roles.get(name))
+        for name, value in written.items()
+        if value != item.roles.get(name)
+    ]
+    if spec.id != item.id:
+        raise Refused(f"{rel}: id is {spec.id}, but this is the spec of {item.id}")
+    if spec.risk != item.risk:
+        raise Refused(f"{rel}: risk is {spec.risk}, but the ledger says {item.risk}")
+    if differs:
+        name, value, recorded = differs[0]
+        raise Refused(
+            f"{HAND_EDIT_RULE}: {rel}: {name} is {value or 'unset'}, but the ledger says"
+            f" {recorded or 'unset'}: change it with"
+            f" `fos spec transfer {item.id} --role {name.replace('_', '-')} --to ...`"
+        )
+
+
+def _front_matter(doc: store.YamlDocument) -> SpecFrontMatter:
+    from factory_os.model.spec import SpecFrontMatter
+
+    return store.validate(SpecFrontMatter, doc)
 
 
 def retire(factory: Factory, spec_id: str, *, reason: str, actor: str | None = None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks_helpers import set_team
-from tests.helpers import as_author, author, commit_all, fos
+from tests.helpers import as_author, author, commit_all, fos, git
 
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
 CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
@@ -98,10 +98,66 @@ def test_claude_pre_tool_use_hook(team_repo: Path, monkeypatch: pytest.MonkeyPat
     assert _hook(team_repo, monkeypatch, payload) == (0, "")
 
 
-def test_bad_hook_input_is_refused(team_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("{not json"))
+def _denied(out: str) -> str:
+    """The reason of the hook's "deny" answer OUT."""
+    decision = json.loads(out)["hookSpecificOutput"]
+    assert decision["permissionDecision"] == "deny"
+    return str(decision["permissionDecisionReason"])
+
+
+@pytest.mark.parametrize("stdin", ["{not json", "[1, 2]", '{"tool_input": 3}'])
+def test_bad_hook_input_is_denied(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch, stdin: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     result = fos(team_repo, "guard")
-    assert result.code == 2 and "not the hook's JSON" in result.err
+    # exit code 2 is a refusal to Claude Code, and the answer on stdout says so too
+    assert result.code == 2
+    assert _denied(result.out).startswith("cannot judge this write: ")
+    assert result.err.startswith("fos guard: cannot judge this write: ")
+
+
+def test_the_hook_judges_a_path_by_the_factory_around_it(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"  # no repository: the session's cwd outside the factory
+    elsewhere.mkdir()
+    other = tmp_path / "other"  # another factory, where the ceo is a builder
+    other.mkdir()
+    git(other, "init", "-q")
+    assert fos(other, "init").code == 0
+    set_team(other, {**CEO, "roles": ["builder"]})
+    commit_all(other, "other factory")
+    write = {"file_path": str(team_repo / "src" / "app.py"), "content": "x"}
+    for cwd in (elsewhere, other):
+        payload = {"tool_name": "Write", "cwd": str(cwd), "tool_input": write}
+        monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
+        result = fos(cwd, "guard")
+        assert result.code == 0, result.output
+        assert _denied(result.out).startswith("refused by R-core-ceo-never-writes-code")
+    # the work tree's factory judges a write inside its .git directory too
+    hook = {"file_path": str(team_repo / ".git" / "hooks" / "pre-commit"), "content": "x"}
+    payload = {"tool_name": "Write", "cwd": str(other), "tool_input": hook}
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
+    assert "R-core-ceo-never-writes-code" in _denied(fos(other, "guard").out)
+
+
+def test_a_factory_that_cannot_be_read_refuses_every_write(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (team_repo / ".factory" / "team.yaml").write_text("members: [\n")
+    commit_all(team_repo, "a broken team")
+    payload = {
+        "tool_name": "Write",
+        "cwd": str(team_repo),
+        "tool_input": {"file_path": str(team_repo / "docs" / "a.md"), "content": "x"},
+    }
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
+    result = fos(team_repo, "guard")
+    assert result.code == 0
+    assert _denied(result.out).startswith("refused: .factory/team.yaml:2: invalid document: ")
+    result = fos(team_repo, "guard", "--path", "docs/a.md")
+    assert result.code == 1 and "no write is judged until it is fixed" in result.err
 
 
 def test_a_role_the_member_does_not_hold_is_refused(team_repo: Path) -> None:
@@ -127,3 +183,11 @@ def test_an_unknown_actor_is_judged_by_the_identity_policy(
     config.write_text(config.read_text().replace("unknown_author: block", "unknown_author: warn"))
     commit_all(team_repo, "unknown authors only warn")
     assert fos(team_repo, "guard", "--path", "deploy/x.sh").code == 0
+
+
+def test_paths_are_case_sensitive_as_docs_checks_md_says(team_repo: Path) -> None:
+    with author("bob@example.com"):
+        assert fos(team_repo, "guard", "--path", "deploy/x").code == 1
+        assert fos(team_repo, "guard", "--path", "DEPLOY/x").code == 0
+    docs = (Path(__file__).parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert "does not cover `DEPLOY/x`" in " ".join(docs.split())

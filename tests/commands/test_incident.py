@@ -124,10 +124,10 @@ def test_a_broken_incident_file_is_reported_with_its_line(repo: Path) -> None:
 
 def test_another_branchs_uncommitted_segment_left_out_is_said_on_stderr(repo: Path) -> None:
     factory = make_factory(repo)
-    ledger.append(factory, kind="test.event", actor="ceo@x.org")
+    ledger.append(factory, kind="test.event", actor="test")
     commit_all(repo, "ledger")
     git(repo, "checkout", "-q", "-b", "side")
-    ledger.append(factory, kind="test.side", actor="ceo@x.org")  # never committed
+    ledger.append(factory, kind="test.side", actor="test")  # never committed
     git(repo, "checkout", "-q", "main")
     args = ("incident", "add", "--title", "T", "--severity", "low")
     result = fos(repo, *args)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -317,3 +318,47 @@ def test_init_prints_the_next_steps(repo: Path, monkeypatch: pytest.MonkeyPatch)
     git(repo / "again", "init", "-q")
     on_path = fos(repo / "again", "init").out.split("next steps:\n", 1)[1]
     assert f"fos is on PATH ({bin_dir / 'fos'})" in on_path and "export PATH" not in on_path
+
+
+def _ledger(repo: Path) -> list[tuple[str, str]]:
+    """(kind, subject) of every ledger entry, as `fos ledger log` lists them."""
+    result = fos(repo, "ledger", "log", "--format", "json")
+    assert result.code == 0, result.output
+    return sorted((e["kind"], e["subject"]) for e in json.loads(result.out)["entries"])
+
+
+FOUNDED = sorted(
+    [("factory.initialized", "")] + [("rule.added", path.stem) for path in pack_files("core")]
+)
+
+
+def _segments(repo: Path) -> list[Path]:
+    return sorted((repo / ".factory" / "ledger").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("kept", [0, 3])
+def test_a_founding_cut_short_is_finished_by_the_next_init(repo: Path, kept: int) -> None:
+    assert fos(repo, "init").code == 0
+    # killed after the rename, with KEPT of its ledger lines written
+    for segment in _segments(repo):
+        segment.write_bytes(b"".join(segment.read_bytes().splitlines(keepends=True)[:kept]))
+    files = {k: v for k, v in snapshot(repo).items() if "/ledger/" not in k}
+    result = fos(repo, "init")
+    assert result.code == 0, result.output
+    assert "finished the founding of" in result.out
+    assert {k: v for k, v in snapshot(repo).items() if "/ledger/" not in k} == files
+    assert _ledger(repo) == FOUNDED  # each entry once
+    assert fos(repo, "verify").code == 0
+    assert fos(repo, "validate").code == 0
+    again = fos(repo, "init")
+    assert "already exists" in again.err and _ledger(repo) == FOUNDED
+
+
+def test_an_empty_factory_directory_is_founded(repo: Path) -> None:
+    (repo / ".factory").mkdir()
+    result = fos(repo, "init")
+    assert result.code == 0, result.output
+    assert "finished the founding of" in result.out
+    assert _ledger(repo) == FOUNDED
+    assert fos(repo, "validate").code == 0
+    assert fos(repo, "verify").code == 0

@@ -180,6 +180,20 @@ def test_a_transfer_needs_the_launch_signed_again(work_repo: Path) -> None:
     assert _status(work_repo, spec_id)["flags"] == []
 
 
+def test_only_the_owner_transfers_a_role_and_a_member_their_own(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    before = snapshot(work_repo)
+    move = ["spec", "transfer", spec_id, "--role", "reviewer", "--to", "otto", "--reason", "x"]
+    builder = as_member(work_repo, "bob", *move)
+    assert builder.code == 1
+    assert f"bob may not transfer the reviewer of {spec_id}: its owner (olivia)" in builder.err
+    assert snapshot(work_repo) == before
+    assert as_member(work_repo, "rita", *move).code == 0  # the reviewer hands on their own role
+    back = ["spec", "transfer", spec_id, "--role", "reviewer", "--to", "rita", "--reason", "y"]
+    assert as_member(work_repo, "olivia", *back).code == 0
+    assert _status(work_repo, spec_id)["roles"]["reviewer"] == "rita"  # type: ignore[index]
+
+
 def test_one_member_as_builder_and_reviewer_is_refused(work_repo: Path) -> None:
     team = TEAM.replace("roles: [builder]", "roles: [builder, reviewer]")
     write_tree(work_repo / ".factory", {"team.yaml": team})
@@ -225,6 +239,33 @@ def test_a_spec_with_unwritten_sections_is_not_evidence(work_repo: Path) -> None
     result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
     assert result.code == 3
     assert "section `## Job statement` is not written" in result.err
+
+
+def test_a_spec_whose_roles_were_edited_by_hand_is_not_evidence(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    path = work_repo / ".factory" / "specs" / spec_id / "spec.md"
+    text = path.read_text().replace("(to write)", "Written.")
+    path.write_text(text.replace("reviewer: rita", "reviewer: otto"))
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
+    assert result.code == 1
+    assert "fos:lifecycle-hand-edit" in result.err
+    assert "reviewer is otto, but the ledger says rita" in result.err
+    assert "fos spec transfer" in result.err
+    assert snapshot(work_repo) == before
+
+
+def test_a_spec_without_its_front_matter_is_not_evidence(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    path = work_repo / ".factory" / "specs" / spec_id / "spec.md"
+    path.write_text(path.read_text().replace("(to write)", "Written.").split("---\n", 2)[2])
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "evidence", spec_id, "--stage", "spec")
+    assert result.code == 3
+    assert f".factory/specs/{spec_id}/spec.md:1: missing YAML front matter" in result.err
+    assert snapshot(work_repo) == before
 
 
 def test_evidence_changed_after_it_was_recorded_does_not_count(work_repo: Path) -> None:

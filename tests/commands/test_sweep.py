@@ -118,3 +118,23 @@ def test_github_format_annotates_the_scheduled_run(
     result = fos(repo, "sweep", "--format", "github")
     assert result.code == 1
     assert result.out.startswith(f"::error title=escalation.past_sla {escalation_id}::medium")
+
+
+def test_an_item_about_a_whole_file_names_no_line(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    write_tree(
+        team_repo,
+        {".factory/knowledge/retry.md": "---\ntitle: Retries\nreview_by: 2026-11-30\n---\nBody\n"},
+    )
+    github = fos(team_repo, "sweep", "--format", "github")
+    assert github.code == 1
+    assert github.out == (
+        "::error file=.factory/knowledge/retry.md,title=knowledge.review retry::"
+        "review_by 2026-11-30 has passed\n"
+    )
+    text = fos(team_repo, "sweep")
+    assert text.out.splitlines()[0] == (
+        ".factory/knowledge/retry.md: knowledge.review retry: review_by 2026-11-30 has passed"
+    )

@@ -367,6 +367,30 @@ def test_a_pattern_re2_cannot_compile_is_reported_cleanly(
     assert proc.stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("glob", "why"),
+    [
+        ("src/[z-a]", "invalid character class range: z-a"),
+        ("src/a[", "an unclosed or empty bracket"),
+        ("src\\", "Invalid git pattern"),
+    ],
+)
+def test_an_invalid_glob_is_reported_at_its_line(factory_repo: Path, glob: str, why: str) -> None:
+    rule = RULE.replace("  roles: [builder]\n", f"  roles: [builder]\n  paths: ['{glob}']\n")
+    files: dict[str, str | bytes] = {
+        "incidents/INC-abc123.md": INCIDENT,
+        "rules/R-abc123.yaml": rule,
+    }
+    write_tree(factory_repo / ".factory", files)
+    result = fos(factory_repo, "validate")
+    assert result.code == 3, result.output
+    first = result.out.splitlines()[0]
+    assert first.startswith(
+        f".factory/rules/R-abc123.yaml:9: scope.paths.0: Value error, invalid glob {glob!r}"
+    )
+    assert why in first
+
+
 def test_a_missing_config_file_is_reported(factory_repo: Path) -> None:
     (factory_repo / ".factory" / "roles.yaml").unlink()
     result = fos(factory_repo, "validate")

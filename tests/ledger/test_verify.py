@@ -17,13 +17,13 @@ from tests.ledger_helpers import entry_fields, forge_line, make_factory, only_se
 def _populate(repo: Path, events: int = 5) -> Factory:
     """A factory with a rule file, an incident file and EVENTS more entries, committed."""
     factory = make_factory(repo)
-    ledger.append(factory, kind="factory.initialized", actor="a@x.org")
+    ledger.append(factory, kind="factory.initialized", actor="test")
     ledger.record_file(
         factory,
         factory.dir / "rules" / "R-aaaaaa.yaml",
         "id: R-aaaaaa\n",
         kind="rule.added",
-        actor="a@x.org",
+        actor="test",
         subject="R-aaaaaa",
     )
     ledger.record_file(
@@ -31,11 +31,11 @@ def _populate(repo: Path, events: int = 5) -> Factory:
         factory.dir / "incidents" / "INC-bbbbbb.md",
         "---\nid: INC-bbbbbb\n---\n",
         kind="incident.recorded",
-        actor="a@x.org",
+        actor="test",
         subject="INC-bbbbbb",
     )
     for n in range(events):
-        ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": n})
+        ledger.append(factory, kind="test.event", actor="test", data={"n": n})
     commit_all(repo, "ledger")
     return factory
 
@@ -245,10 +245,10 @@ def test_committed_line_changed_is_named_by_commit(repo: Path) -> None:
 def test_a_merge_that_drops_one_sides_entries_is_caught(repo: Path) -> None:
     factory = _populate(repo)
     git(repo, "checkout", "-q", "-b", "side")
-    ledger.append(factory, kind="test.side", actor="a@x.org")
+    ledger.append(factory, kind="test.side", actor="test")
     commit_all(repo, "side")
     git(repo, "checkout", "-q", "main")
-    ledger.append(factory, kind="test.main", actor="a@x.org")
+    ledger.append(factory, kind="test.main", actor="test")
     commit_all(repo, "main")
     git(repo, "merge", "-q", "--no-commit", "side")
     side_segment = next(
@@ -271,7 +271,7 @@ def test_history_walk_uses_a_fixed_number_of_git_processes(repo: Path, tmp_path:
     counts = []
     for commits in (2, 12):
         for n in range(commits):
-            ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
+            ledger.append(factory, kind="test.more", actor="test", data={"n": n})
             commit_all(repo, f"more {n}")
         with git_calls(tmp_path) as calls:
             assert fos(repo, "verify", "--range", "HEAD~" + str(commits) + "..HEAD").code == 0
@@ -285,7 +285,7 @@ def test_reverify_reads_only_what_is_new(repo: Path) -> None:
     factory = _populate(repo, events=50)
     time.sleep(0.15)  # older than the racy window, so the marks are trusted
     assert fos(repo, "verify").code == 0
-    ledger.append(factory, kind="test.new", actor="a@x.org")
+    ledger.append(factory, kind="test.new", actor="test")
     from factory_os.ledger.verify import verify_worktree
 
     report = verify_worktree(factory)
@@ -368,7 +368,7 @@ def test_an_edit_before_the_verified_boundary_then_an_append_is_caught(repo: Pat
         data = f.read()
         f.seek(data.index(b'"n":0'))
         f.write(b'"n":9')
-    ledger.append(factory, kind="test.after", actor="a@x.org")
+    ledger.append(factory, kind="test.after", actor="test")
     problems = _problems(repo)
     assert [(p["line"], p["entry"]) for p in problems] == [(4, victim[:64].decode())]
     commit_all(repo, "sneaky")
@@ -395,7 +395,7 @@ def test_the_id_index_holds_every_verified_id_and_is_trusted_only_as_written(
     (index,) = (repo / ".git" / "fos" / "verify-index").glob("*.ids")
     ids = sorted(line[:64] for line in _lines(only_segment(repo)))
     assert sorted(index.read_bytes()[n : n + 64] for n in range(0, len(ids) * 64, 64)) == ids
-    ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": 99})
+    ledger.append(factory, kind="test.event", actor="test", data={"n": 99})
     assert fos(repo, "verify").code == 0
     assert index.read_bytes()[-64:] == _lines(only_segment(repo))[-1][:64]
     # an index that is not the one the cache describes is not used: the copy is
@@ -431,7 +431,7 @@ def test_lines_copied_into_another_segment_are_each_reported(repo: Path) -> None
 def test_history_in_a_shallow_clone_says_what_it_did_not_check(repo: Path, tmp_path: Path) -> None:
     factory = _populate(repo)
     for n in range(3):
-        ledger.append(factory, kind="test.more", actor="a@x.org", data={"n": n})
+        ledger.append(factory, kind="test.more", actor="test", data={"n": n})
         commit_all(repo, f"more {n}")
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "2", f"file://{repo}", str(clone))
@@ -467,7 +467,7 @@ def test_marks_are_trusted_only_for_files_older_than_the_cache(repo: Path) -> No
     from factory_os.ledger.verify import verify_worktree
 
     assert not verify_worktree(factory).findings
-    ledger.append(factory, kind="test.new", actor="a@x.org")
+    ledger.append(factory, kind="test.new", actor="test")
     assert verify_worktree(factory).read == 1
     segment_mtime = only_segment(repo).stat().st_mtime_ns
     for cache in (repo / ".git" / "fos" / "verify").iterdir():

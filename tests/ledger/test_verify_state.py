@@ -21,10 +21,10 @@ def _state_file(repo: Path) -> Path:
 
 def test_the_state_reads_back_typed_and_writes_the_same_json(repo: Path) -> None:
     factory = make_factory(repo)
-    first = ledger.append(factory, kind="factory.initialized", actor="a@x.org")
+    first = ledger.append(factory, kind="factory.initialized", actor="test")
     rule = factory.dir / "rules" / "R-aaaaaa.yaml"
     recording = ledger.record_file(
-        factory, rule, "id: R-aaaaaa\n", kind="rule.added", actor="a@x.org", subject="R-aaaaaa"
+        factory, rule, "id: R-aaaaaa\n", kind="rule.added", actor="test", subject="R-aaaaaa"
     )
     commit_all(repo, "ledger")
     assert not verify_worktree(factory).findings
@@ -46,9 +46,9 @@ def test_the_state_reads_back_typed_and_writes_the_same_json(repo: Path) -> None
 def test_a_damaged_state_reads_as_none_and_verify_reads_everything(repo: Path) -> None:
     factory = make_factory(repo)
     for n in range(3):
-        ledger.append(factory, kind="test.event", actor="a@x.org", data={"n": n})
+        ledger.append(factory, kind="test.event", actor="test", data={"n": n})
     assert verify_worktree(factory).read == 3
-    ledger.append(factory, kind="test.event", actor="a@x.org")
+    ledger.append(factory, kind="test.event", actor="test")
     assert verify_worktree(factory).read == 1  # the typed state is trusted: incremental
     stored = read_json(_state_file(repo))
     assert stored is not None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.checks_helpers import add_rule, commit_as, findings
 from tests.governance import TEAM, act_as
-from tests.helpers import commit_all, fos, git, write_tree
+from tests.helpers import commit_all, fos, fos_process, git, write_tree
 
 
 def _invalid(out: str) -> list[tuple[str, int, str]]:
@@ -117,3 +117,20 @@ def test_rule_add_refuses_an_unknown_role(team_repo: Path) -> None:
     assert not [
         p for p in (team_repo / ".factory" / "rules").glob("R-*.yaml") if "core" not in p.name
     ]
+
+
+def test_a_rule_file_over_the_size_limit_is_refused_unread(factory_repo: Path) -> None:
+    """Parsing this 6 MB list (400,000 YAML nodes) took minutes and more than a
+    gigabyte; refused by its size alone, it costs nothing, which the address-space
+    cap of the check's process holds it to."""
+    base = git(factory_repo, "rev-parse", "HEAD")
+    rule = add_rule(factory_repo, "R-abc999", {"kind": "manual"}, scope={"paths": ["p/"]})
+    text = rule.read_text().replace('"p/"', "\n" + "".join(f"  p{n}/,\n" for n in range(400_000)))
+    rule.write_text(text)
+    assert rule.stat().st_size > 4 * 1024 * 1024
+    commit_all(factory_repo, "a huge rule")
+    result = fos_process(factory_repo, "check", "--range", f"{base}..HEAD", memory=256 << 20)
+    assert result.code == 1, result.output
+    assert (
+        ".factory/rules/R-abc999.yaml: block: invalid document: file is larger than 1024 KiB"
+    ) in result.out

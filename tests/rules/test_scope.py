@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from factory_os.rules.scope import Scope, literal_prefixes, translate
+from factory_os.rules.scope import Matcher, Scope, literal_prefixes, translate
 from tests.checks_helpers import add_rule, commit_as
-from tests.helpers import commit_all, fos, write_tree
+from tests.helpers import commit_all, fos, fos_process, write_tree
 
 
 @pytest.mark.parametrize(
@@ -68,3 +71,40 @@ def test_a_range_runs_a_fixed_number_of_git_processes(
         return sum(1 for e in events if e["event"] == "version")
 
     assert processes(2) == processes(20)
+
+
+def test_a_glob_that_would_backtrack_is_matched_in_linear_time(factory_repo: Path) -> None:
+    # on a backtracking engine this pattern against 60 `a`s takes hours; the timeout
+    # of fos_process is the failure, not a measure of speed
+    add_rule(factory_repo, "R-abc901", {"kind": "path-guard"}, scope={"paths": [EVIL]})
+    base = commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"a" * 60: "x\n", "d/" + "a" * 59 + "b": "x\n"})
+    commit_as(factory_repo, "test@example.com")
+    result = fos_process(factory_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    flagged = [f["path"] for f in json.loads(result.out)["findings"] if f["rule_id"] == "R-abc901"]
+    assert flagged == ["d/" + "a" * 59 + "b"]
+
+
+EVIL = "**/" + "a*" * 12 + "b"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab/*?[]!:^-\\", min_size=1, max_size=8), min_size=1, max_size=3),
+    st.text(alphabet="ab/:[]^-!", min_size=1, max_size=10),
+)
+def test_the_linear_matcher_reads_each_glob_as_before(patterns: list[str], path: str) -> None:
+    """RE2 gives each translated glob the meaning Python's `re` gave it."""
+    try:
+        translated = translate(patterns)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set": `[[` read as Python does
+            before = [(re.compile(regex, re.DOTALL), include) for regex, include in translated]
+    except (ValueError, re.error):
+        return  # refused (now with the glob named), not matched
+    expected = False
+    for regex, include in before:
+        if regex.match(path):
+            expected = include
+    assert Matcher(translated)(path) is expected

@@ -18,7 +18,7 @@ def test_opening_an_escalation_records_it_with_its_cause_and_evidence(
 
     escalation_id = open_escalation(
         factory,
-        actor="test@example.com",
+        actor="test",
         subject="run_0a1b2c3d",
         cause="tests.failed",
         severity="high",
@@ -30,7 +30,7 @@ def test_opening_an_escalation_records_it_with_its_cause_and_evidence(
     assert [(e.subject, e.actor, e.at, e.data) for e in opened] == [
         (
             "run_0a1b2c3d",
-            "test@example.com",
+            "test",
             "2026-12-01T09:00:00Z",
             {
                 "id": escalation_id,
@@ -48,9 +48,7 @@ def test_opening_an_escalation_records_it_with_its_cause_and_evidence(
 def test_each_escalation_gets_its_own_id(factory_repo: Path) -> None:
     factory = store.find_factory(factory_repo)
     ids = {
-        open_escalation(
-            factory, actor="a@example.com", subject="SP-1a2b3c", cause="veto", severity="low"
-        )
+        open_escalation(factory, actor="test", subject="SP-1a2b3c", cause="veto", severity="low")
         for _ in range(5)
     }
     assert len(ids) == 5
@@ -60,7 +58,5 @@ def test_an_unknown_severity_is_refused_and_nothing_is_written(factory_repo: Pat
     factory = store.find_factory(factory_repo)
     before = len(events.entries(factory))
     with pytest.raises(UsageError, match="severity"):
-        open_escalation(
-            factory, actor="a@example.com", subject="run_0a1b2c3d", cause="x", severity="urgent"
-        )
+        open_escalation(factory, actor="test", subject="run_0a1b2c3d", cause="x", severity="urgent")
     assert len(events.entries(factory)) == before

@@ -12,9 +12,7 @@ from tests.helpers import commit_all, git, git_calls
 
 
 def _append(repo: Path, kind: str, subject: str) -> str:
-    return events.append(
-        store.find_factory(repo), kind=kind, actor="a@example.com", subject=subject
-    )
+    return events.append(store.find_factory(repo), kind=kind, actor="test", subject=subject)
 
 
 def test_select_keeps_replay_order_across_merged_branches(factory_repo: Path) -> None:

@@ -119,7 +119,7 @@ def test_a_hand_written_artifact_that_breaks_its_contract_is_a_finding(team_repo
     events.append(
         store.find_factory(team_repo),
         kind="artifact.recorded",
-        actor="test@example.com",
+        actor="test",
         subject=run_id,
         refs=[(f".factory/runs/{run_id}/review.json", hashlib.sha256(payload).hexdigest())],
         data={"kind": "review", "name": "review.json", "version": 1},
@@ -135,7 +135,7 @@ def test_an_approval_by_a_member_who_may_not_is_a_finding(team_repo: Path) -> No
     recorded(team_repo, run_id, "feature-request.json", FEATURE)
     assert fos(team_repo, "run", "gate", run_id, "spec").code == 1
     base = commit(team_repo, "waiting")
-    append(team_repo, "gate.approved", FORGE, run_id, gate="spec", feedback="")
+    append(team_repo, "gate.approved", "forge", run_id, gate="spec", feedback="")
     commit(team_repo, "forged approval", FORGE)
     [finding] = check(team_repo, base)
     assert finding.rule_id == "fos:run-approval" and finding.member == "forge"
@@ -145,7 +145,7 @@ def test_an_approval_by_a_member_who_may_not_is_a_finding(team_repo: Path) -> No
 def test_an_approval_of_a_gate_that_was_not_waiting_is_a_finding(team_repo: Path) -> None:
     run_id = start(team_repo, "spec=review,plan=auto,ship=auto")
     base = commit(team_repo, "base")
-    append(team_repo, "gate.approved", "test@example.com", run_id, gate="spec", feedback="")
+    append(team_repo, "gate.approved", "test", run_id, gate="spec", feedback="")
     commit(team_repo, "approved out of turn")
     [finding] = check(team_repo, base)
     assert finding.rule_id == "fos:run-approval" and "was not waiting (pending)" in finding.message
@@ -157,8 +157,8 @@ def test_turning_a_gate_off_after_it_stopped_the_run_is_a_finding(team_repo: Pat
     fos(team_repo, "run", "gate", run_id, "spec")
     base = commit(team_repo, "waiting")
     gates = {"spec": "auto", "plan": "auto", "ship": "auto"}
-    append(team_repo, "run.gates_changed", "test@example.com", run_id, gates=gates, reason="x")
-    append(team_repo, "gate.passed", "test@example.com", run_id, gate="spec", mode="auto")
+    append(team_repo, "run.gates_changed", "test", run_id, gates=gates, reason="x")
+    append(team_repo, "gate.passed", "test", run_id, gate="spec", mode="auto")
     commit(team_repo, "bypass")
     findings = check(team_repo, base)
     assert _rules(findings) == ["fos:run-gates"]
@@ -171,8 +171,8 @@ def test_a_ship_without_review_and_tests_is_a_finding(team_repo: Path) -> None:
     run_id = start(team_repo, "spec=auto,plan=auto,ship=review")
     through_plan(team_repo, run_id)
     base = commit(team_repo, "planned")
-    append(team_repo, "gate.passed", "test@example.com", run_id, gate="ship", mode="review")
-    append(team_repo, "run.shipped", "test@example.com", run_id)
+    append(team_repo, "gate.passed", "test", run_id, gate="ship", mode="review")
+    append(team_repo, "run.shipped", "test", run_id)
     commit(team_repo, "shipped by hand")
     findings = check(team_repo, base)
     assert _rules(findings) == ["fos:run-gate", "fos:run-ship"]
@@ -192,12 +192,12 @@ def test_a_ship_with_failing_tests_and_no_escalation_is_a_finding(team_repo: Pat
     events.append(
         store.find_factory(team_repo),
         kind="artifact.recorded",
-        actor="test@example.com",
+        actor="test",
         subject=run_id,
         refs=[(f".factory/runs/{run_id}/test-results.json", hashlib.sha256(payload).hexdigest())],
         data={"kind": "test-results", "name": "test-results.json", "version": 1},
     )
-    append(team_repo, "run.shipped", "test@example.com", run_id)
+    append(team_repo, "run.shipped", "test", run_id)
     commit(team_repo, "ship anyway")
     messages = [f.message for f in check(team_repo, base) if f.rule_id == "fos:run-ship"]
     assert any("test-results.json (version 1) does not pass" in m for m in messages)

@@ -183,7 +183,7 @@ def test_a_resolved_escalation_lets_the_run_go_on(auto_run: tuple[Path, str]) ->
     events.append(
         factory,
         kind="escalation.resolved",
-        actor="test@example.com",
+        actor="test",
         subject=opened["id"],
         data={"resolution": "reassigned T2"},
     )
