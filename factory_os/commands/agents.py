@@ -29,8 +29,9 @@ def install(env: Env, agent: str, output_format: str) -> int:
     runs `fos session end --hook claude` (a digest stub, unless the agent
     ended the session itself). The hooks run this installation of fos by its
     absolute path. The rest of the settings file is kept; installing again
-    replaces our hooks and doubles nothing. Set FOS_ACTOR (and FOS_ROLE) in
-    the agent's environment to say which member it is.
+    replaces our hooks and doubles nothing. The agent acts as the member
+    whose email its git author identity has (set GIT_AUTHOR_NAME and
+    GIT_AUTHOR_EMAIL in its environment); FOS_ROLE narrows its context to one role.
 
     \b
     EXAMPLES

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from factory_os import store
-from factory_os.commands.options import Env, actor_option
+from factory_os.commands.options import Env, actor_option, emit, format_option
 from factory_os.errors import EXIT_OK
 from factory_os.work import lifecycle
 
@@ -17,6 +19,7 @@ from factory_os.work import lifecycle
 @click.option("--veto", is_flag=True, help="Block the gate (roles lifecycle.yaml lets veto).")
 @click.option("--reason", help="Why, for a veto.")
 @actor_option
+@format_option("text", "json")
 @click.pass_obj
 def cli(
     env: Env,
@@ -27,12 +30,17 @@ def cli(
     veto: bool,
     reason: str | None,
     actor: str | None,
+    output_format: str,
 ) -> int:
     """Sign STAGE of a work item as ROLE. Refused (exit 1) when you do not hold the role
     on this item or separation of duties forbids it."""
     factory = store.find_factory(env.cwd)
-    _entry, role = lifecycle.sign(
+    entry, role = lifecycle.sign(
         factory, spec_id, stage=stage, role=role, veto=veto, reason=reason, actor=actor
     )
-    click.echo(f"{spec_id}: {'vetoed' if veto else 'signed'} {stage} as {role}")
+    if output_format == "json":
+        value = {"id": spec_id, "entry": entry, "stage": stage, "role": role, "veto": veto}
+        emit(json.dumps(value, indent=2) + "\n")
+    else:
+        emit(f"{spec_id}: {'vetoed' if veto else 'signed'} {stage} as {role}\n")
     return EXIT_OK

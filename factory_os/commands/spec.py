@@ -126,14 +126,23 @@ def advance_command(env: Env, spec_id: str, actor: str | None, output_format: st
 @click.option("--reason", required=True)
 @click.option("--role", help="Default: the owner (lifecycle.yaml owner_role).")
 @actor_option
+@format_option("text", "json")
 @click.pass_obj
 def transfer_command(
-    env: Env, /, spec_id: str, to: str, reason: str, role: str | None, actor: str | None
+    env: Env,
+    /,
+    spec_id: str,
+    to: str,
+    reason: str,
+    role: str | None,
+    actor: str | None,
+    output_format: str,
 ) -> int:
     """Give the item's owner (or another role) to another member."""
     factory = store.find_factory(env.cwd)
-    specs.transfer(factory, spec_id, to=to, reason=reason, role=role, actor=actor)
-    click.echo(f"{spec_id}: {role or 'owner'} is now {to}")
+    entry = specs.transfer(factory, spec_id, to=to, reason=reason, role=role, actor=actor)
+    value = {"id": spec_id, "entry": entry, "role": role or "owner", "to": to}
+    _out(output_format, value, f"{spec_id}: {role or 'owner'} is now {to}\n")
     return EXIT_OK
 
 
@@ -141,12 +150,16 @@ def transfer_command(
 @click.argument("spec_id", metavar="ID")
 @click.option("--file", "file", required=True, type=click.Path(path_type=Path))
 @actor_option
+@format_option("text", "json")
 @click.pass_obj
-def maintain_command(env: Env, spec_id: str, file: Path, actor: str | None) -> int:
+def maintain_command(
+    env: Env, spec_id: str, file: Path, actor: str | None, output_format: str
+) -> int:
     """Record a maintenance log (re-evaluation) for an item at its recurring stage."""
     factory = store.find_factory(env.cwd)
     done = lifecycle.log_maintenance(factory, spec_id, file=env.cwd / file, actor=actor)
-    click.echo(f"recorded {done.path}")
+    value = {"id": spec_id, "entry": done.entry, "path": done.path}
+    _out(output_format, value, f"recorded {done.path}\n")
     return EXIT_OK
 
 
@@ -154,9 +167,12 @@ def maintain_command(env: Env, spec_id: str, file: Path, actor: str | None) -> i
 @click.argument("spec_id", metavar="ID")
 @click.option("--reason", required=True)
 @actor_option
+@format_option("text", "json")
 @click.pass_obj
-def retire_command(env: Env, spec_id: str, reason: str, actor: str | None) -> int:
+def retire_command(
+    env: Env, spec_id: str, reason: str, actor: str | None, output_format: str
+) -> int:
     """Retire the item: its retirement record; only its owner may."""
-    specs.retire(store.find_factory(env.cwd), spec_id, reason=reason, actor=actor)
-    click.echo(f"{spec_id}: retired")
+    entry = specs.retire(store.find_factory(env.cwd), spec_id, reason=reason, actor=actor)
+    _out(output_format, {"id": spec_id, "entry": entry}, f"{spec_id}: retired\n")
     return EXIT_OK

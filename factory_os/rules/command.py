@@ -5,7 +5,11 @@ It runs once per check, not per commit, when the change touches `scope.paths`
 timeout; its output is captured and the tail of it reported. It sees the work
 tree as it is: the hooks never stash or modify it. Only a rule the base holds
 unchanged runs: one the checked change adds is the change author's code, and is
-reported as not run (`not_run`), whoever checks, wherever.
+reported as not run (`not_run`), whoever checks, wherever. For the index (the
+commit hooks, `check --all`) the base is HEAD, and where the clone knows its
+remote's default branch, a rule must also be on it, as HEAD has it, where the
+checked-out branch leaves it: checking out someone's branch runs none of the
+commands it brings.
 """
 
 from __future__ import annotations
@@ -18,13 +22,20 @@ from factory_os.rules.finding import Finding
 TAIL_LINES = 15
 
 
-def not_run(rule: CompiledRule, member: str | None) -> Finding:
-    """What is said of a command rule the checked change adds: it was not run."""
+NEW = "is new in this change"
+UNREVIEWED = (
+    "is not on the remote's default branch (refs/remotes/origin/HEAD) as HEAD has it,"
+    " where the checked-out branch leaves it"
+)
+
+
+def not_run(rule: CompiledRule, member: str | None, why: str) -> Finding:
+    """What is said of a command rule not run: WHY its rule is not the base's."""
     return Finding(
         rule.id,
         "warn",
-        f"`{rule.params['run']}` was not run: rule {rule.id} is new in this change, and a"
-        " command runs only once its rule is in the base, unchanged (reviewed and merged)",
+        f"`{rule.params['run']}` was not run: rule {rule.id} {why}, and a command runs only"
+        " once its rule is in the base, unchanged (reviewed and merged)",
         rule.source,
         member=member,
     )

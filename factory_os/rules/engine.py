@@ -120,9 +120,13 @@ def evaluate(
         # a command a rule file of the change brings (new, or changed: the base's
         # version is the one in force) is its author's code, run by whoever checks:
         # it runs once its rule is in the base, reviewed
-        finding = (
-            command.not_run(rule, member) if rule.added else command.run(rule, ctx.root, member)
-        )
+        finding: Finding | None
+        if rule.added:
+            finding = command.not_run(rule, member, command.NEW)
+        elif ctx.reviewed is not None and not ctx.reviewed(rule.source):
+            finding = command.not_run(rule, member, command.UNREVIEWED)
+        else:
+            finding = command.run(rule, ctx.root, member)
         if finding is not None:
             findings.append(finding)
     return sorted(dict.fromkeys(findings), key=sort_key)

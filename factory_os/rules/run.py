@@ -25,7 +25,14 @@ from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
 from factory_os.rules.engine import evaluate
 from factory_os.rules.finding import Finding, sort_key
-from factory_os.rules.inforce import DOCUMENTS, Compiler, Repo, rules_in_force
+from factory_os.rules.inforce import (
+    DOCUMENTS,
+    Compiler,
+    Repo,
+    Snapshot,
+    rules_in_force,
+    snapshot_at,
+)
 from factory_os.rules.report import Report
 from factory_os.rules.seam import Checked, Seam
 from factory_os.rules.source import Range, Source, Staged, Tree
@@ -100,6 +107,8 @@ def check(
     ctx = CheckContext(ruleset, source.stage, gathered.contents, Blobs(repo.worktree), repo.root)
     ctx.run_commands = not repo.bare  # no work tree: there is nowhere to run a command
     ctx.every_stage = source.every_stage
+    if gathered.head_commit is None and repo.head is not None:
+        ctx.reviewed = Reviewed(repo, gathered.base)
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
         ctx.ledger_at_head = lambda literals: git.grep_tree(repo.worktree, head, literals, ledger)
@@ -133,6 +142,33 @@ def check(
         files=len({f.path for c in changes for f in c.files}),
         described=in_force,
     )
+
+
+class Reviewed:
+    """Whether a rule file HEAD holds (as BASE, HEAD's documents, has it) is also on
+    the remote's default branch where HEAD leaves it, with the same content: the
+    base of the index's command rules. Asked only before a command runs; without a
+    known default branch, HEAD's own rules are the base's."""
+
+    def __init__(self, repo: Repo, base: Snapshot) -> None:
+        self.repo = repo
+        self.base = base
+        self.held: dict[str, str] | None = None
+
+    def __call__(self, path: str) -> bool:
+        if self.held is None:
+            self.held = self._held()
+        return self.held.get(path, "") == self.base.blobs.get(path)
+
+    def _held(self) -> dict[str, str]:
+        repo = self.repo
+        default = git.remote_head(repo.worktree, "origin")
+        if default is None or repo.head is None:
+            return dict(self.base.rules())
+        fork = git.merge_base(repo.worktree, default, repo.head)
+        if fork is None:
+            return {}
+        return snapshot_at(repo, fork).rules()
 
 
 def base_approvals(repo: Repo, base: str, ruleset: RuleSet) -> list[Approval]:

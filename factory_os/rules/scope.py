@@ -97,7 +97,7 @@ def deciding(translated: Translated, path: str) -> int | None:
     name the line of the pattern: a match is decided by `Matcher` first."""
     found = None
     for index, (regex, _include) in enumerate(translated):
-        if _compile(regex).match(path):
+        if _compile(regex).match(encoded(path)):
             found = index
     return found if found is not None and translated[found][1] else None
 

@@ -263,6 +263,19 @@ def log_maintenance(
     if not kinds:
         raise UsageError(f"lifecycle.yaml gives {item.stage} no evidence file for its log")
     member = specs.acting_member(factory, model, actor)
+    loggers = sorted(
+        {
+            holder
+            for role in {*model.responsible(item.stage), *model.raci.accountable(item.stage)}
+            for holder in model.holders(item, role)
+        }
+    )
+    if member.id not in loggers:
+        raise Refused(
+            f"{member.id} may not log the maintenance of {spec_id}: at {item.stage} that is"
+            f" for the roles responsible or accountable in raci.yaml"
+            f" ({', '.join(loggers) or 'no one on this item'})"
+        )
     text = store.read_text(file, str(file))
     figures = evidence.figures_of(kinds[0], text, str(file))
     target = _free_name(specs.item_dir(factory, spec_id) / kinds[0].file)

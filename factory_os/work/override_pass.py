@@ -10,7 +10,9 @@ Which overrides count:
   committed at the base, plus those the range adds in commits by their granter.
 
 A grant added by anyone else is ignored and reported (`fos:override-ignored`),
-and so is an override that would cover a finding of its own granter's change.
+and so is one its granter could not have given (`work.override_grants`: a role
+for the rule, a TTL within the cap, as of the base), and an override that would
+cover a finding of its own granter's change.
 The time is the check's clock (`FOS_NOW` pins it), and a run-scoped override
 covers the findings of a check made in its run (`FOS_RUN`).
 
@@ -45,6 +47,15 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     from factory_os.work import override_records as records
 
     forged, notes = records.unvouched(added)
+    ignored = {ident for line in forged for ident in records.parse([line])[0]}
+    granted = records.granted_in(added, forged)
+    if granted:  # a grant the change adds: may its granter give it?
+        from factory_os import clock
+        from factory_os.work.override_grants import unwarranted
+
+        bad, why = unwarranted(checked, granted, clock.stamp())
+        ignored |= bad
+        notes += why
     if checked.stage == "commit-msg":
         notes = []  # said at pre-commit, about the same staged lines
     if not any(_liftable(f) for f in findings):
@@ -53,10 +64,9 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     globs = None
     if checked.staged:
         overrides, globs = records.for_staged(repo.root, repo.git_dir / "fos")
-        ids = {ident for line in forged for ident in records.parse([line])[0]}
-        overrides = [o for o in overrides if o.id not in ids]
     else:
         overrides = records.for_range(repo.worktree, checked.base, added, forged, repo.prefix)
+    overrides = [o for o in overrides if o.id not in ignored]
     if not overrides:
         return findings + notes
     from factory_os import clock  # only with an override to judge

@@ -38,7 +38,7 @@ MARK = b'"kind":"override.'
 ID_HEX = 64
 DOMAIN = b"factory-os/ledger/v1\0"  # what a line's id hashes first, as `ledger.line` says
 CACHE_FILE = "override-lines.marshal"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # (3: paths kept as the linear-time matcher translates them)
 
 
 def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
@@ -213,6 +213,13 @@ def unvouched(added: Iterable[LedgerLine]) -> tuple[set[bytes], list[Finding]]:
                 )
             )
     return forged, notes
+
+
+def granted_in(added: Iterable[LedgerLine], forged: set[bytes]) -> list[Override]:
+    """The overrides granted in the lines a change ADDS, less the FORGED lines."""
+    lines = [line.text.encode("utf-8", "surrogateescape") for line in added]
+    chosen = [data for data in lines if GRANTED in data and data not in forged]
+    return list(parse(chosen)[0].values()) if chosen else []
 
 
 def for_range(

@@ -43,6 +43,7 @@ RUNS: Projection[runstate.RunState] = Projection(
 )
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
+RUN_DOCUMENTS = ("team.yaml", "roles.yaml", "factory.yaml")
 MOVES = (items.ADVANCED, items.RETURNED)  # the events whose gate reads the item's files
 ACTOR_RULE = "fos:entry-actor-mismatch"  # as the rule engine names it for a range
 
@@ -144,15 +145,31 @@ def _runs(
     for run in state.values():
         paths |= {v.path for versions in run.artifacts.values() for v in versions}
     read.prefetch(paths)
-    try:
-        team = store.validate(Team, documents.yaml("team.yaml"))
-        roles = store.validate(Roles, documents.yaml("roles.yaml"))
+
+    def validated() -> list[Any]:
         config = documents.yaml("factory.yaml", optional=True)
         runs = config.plain.get("runs") if isinstance(config.plain, dict) else None
-        settings = RunSettings.model_validate(runs or {})
+        return [
+            store.validate(Team, documents.yaml("team.yaml")).model_dump(mode="json"),
+            store.validate(Roles, documents.yaml("roles.yaml")).model_dump(mode="json"),
+            RunSettings.model_validate(runs or {}).model_dump(mode="json"),
+        ]
+
+    blobs = documents.blobs()
+    key = ":".join(blobs.get(f"{FACTORY_DIR}/{n}", "-") for n in RUN_DOCUMENTS)
+    try:
+        # validated once per content; what is kept is read back without YAML
+        team, roles, settings = base.kept(f"run-documents/1:{key}", validated)
     except (InvalidInput, ValidationError) as exc:
         return [_unjudged(runcheck.GATE_RULE, "run", exc)]
-    return runcheck.check_onto(state, added, team, roles, read, settings)
+    return runcheck.check_onto(
+        state,
+        added,
+        Team.model_validate(team),
+        Roles.model_validate(roles),
+        read,
+        RunSettings.model_validate(settings),
+    )
 
 
 def _unjudged(rule: str, what: str, exc: Exception) -> Finding:

@@ -33,25 +33,32 @@ def grant(repo: Path, member: str, rule: str, *scope: str) -> str:
     return result.out.split()[0]
 
 
-def forge_grant(repo: Path, rule: str) -> str:
-    """An override.granted line that says ana granted it, written by someone else."""
+def forge_grant(
+    repo: Path,
+    rule: str,
+    granter: str = "ana",
+    expires_at: str = EXPIRES,
+    ident: str = "OVR-f0f0f0",
+) -> str:
+    """An override.granted line that says GRANTER granted it, written by hand (by
+    whoever commits it)."""
     events.append(
         store.find_factory(repo),
         kind="override.granted",
-        actor="ana",
+        actor=granter,
         subject=rule,
         data={
-            "id": "OVR-f0f0f0",
+            "id": ident,
             "rule": rule,
             "scope": "paths",
             "targets": ["src/**"],
             "justification": "trust me",
-            "granted_by": "ana",
+            "granted_by": granter,
             "ttl_seconds": 7200,
-            "expires_at": EXPIRES,
+            "expires_at": expires_at,
         },
     )
-    return "OVR-f0f0f0"
+    return ident
 
 
 def stage_secret(repo: Path, member: str = "forge", path: str = "src/app.py") -> None:
@@ -270,3 +277,26 @@ def test_a_run_scoped_override_covers_a_check_made_in_its_run(
     assert code == 0 and isinstance(finding["overridden"], dict)
     monkeypatch.setenv("FOS_RUN", "run_ffffffff")
     assert checked(repo, "--staged")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("granter", "expires_at", "why"),
+    [
+        ("lens", EXPIRES, "lens may not override"),  # a reviewer: no governance role
+        ("ana", "2026-12-10T09:00:00Z", "past the longest an override may last"),
+    ],
+)
+def test_a_grant_its_granter_could_not_have_given_is_ignored(
+    ruled: tuple[Path, str], granter: str, expires_at: str, why: str
+) -> None:
+    repo, rule = ruled
+    base = git(repo, "rev-parse", "HEAD")
+    act_as(repo, granter)
+    ident = forge_grant(repo, rule, granter, expires_at, ident="OVR-0b0b0b")
+    commit_all(repo, f"{granter} writes a grant by hand")
+    stage_secret(repo)
+    head = commit_all(repo, "forge ships the fix")
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    assert code == 1 and findings(report, rule)[0]["overridden"] is None
+    [note] = findings(report, "fos:override-ignored")
+    assert f"{ident} is ignored: " in str(note["message"]) and why in str(note["message"])

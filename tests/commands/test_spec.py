@@ -194,6 +194,29 @@ def test_only_the_owner_transfers_a_role_and_a_member_their_own(work_repo: Path)
     assert _status(work_repo, spec_id)["roles"]["reviewer"] == "rita"  # type: ignore[index]
 
 
+def test_every_spec_command_answers_in_json(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    record(work_repo, spec_id, "intake")
+    sign = ["signoff", spec_id, "--stage", "intake", "--format", "json"]
+    signed = json.loads(as_member(work_repo, "olivia", *sign).out)
+    assert (signed["id"], signed["stage"], signed["role"], signed["veto"]) == (
+        spec_id, "intake", "owner", False,
+    )  # fmt: skip
+    moved = as_member(
+        work_repo, "olivia", "spec", "transfer", spec_id, "--to", "otto", "--reason", "x",
+        "--format", "json",
+    )  # fmt: skip
+    assert moved.code == 0, moved.output
+    assert {k: v for k, v in json.loads(moved.out).items() if k != "entry"} == {
+        "id": spec_id, "role": "owner", "to": "otto",
+    }  # fmt: skip
+    retire = ["spec", "retire", spec_id, "--reason", "done", "--format", "json"]
+    retired = json.loads(as_member(work_repo, "otto", *retire).out)
+    entries = {e.id: e.kind for e in events.entries(store.find_factory(work_repo))}
+    assert entries[retired["entry"]] == "spec.retired"
+    assert entries[signed["entry"]] == "signoff"
+
+
 def test_one_member_as_builder_and_reviewer_is_refused(work_repo: Path) -> None:
     team = TEAM.replace("roles: [builder]", "roles: [builder, reviewer]")
     write_tree(work_repo / ".factory", {"team.yaml": team})
@@ -304,6 +327,24 @@ def test_maintenance_overdue_by_the_cadence(
     result = as_member(work_repo, "olivia", "spec", "maintain", spec_id, "--file", str(log))
     assert result.code == 0, result.output
     assert _status(work_repo, spec_id)["flags"] == []
+
+
+def test_only_who_answers_for_maintenance_logs_it(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "maintain")
+    log = work_repo.parent / "log.md"
+    log.write_text("# Log\n\n## Re-evaluation\n\nAll 20 golden cases still pass.\n")
+    before = snapshot(work_repo)
+    result = as_member(work_repo, "bob", "spec", "maintain", spec_id, "--file", str(log))
+    assert result.code == 1
+    assert f"bob may not log the maintenance of {spec_id}" in result.err
+    assert "(olivia)" in result.err
+    assert snapshot(work_repo) == before
+    assert "maintenance.logged" not in _kinds(work_repo, spec_id)
+    owner = ["spec", "maintain", spec_id, "--file", str(log), "--format", "json"]
+    logged = json.loads(as_member(work_repo, "olivia", *owner).out)
+    assert logged["path"] == f".factory/specs/{spec_id}/maintenance.md"
+    assert _kinds(work_repo, spec_id)[-1] == "maintenance.logged"
 
 
 def test_retiring_takes_the_owner(work_repo: Path) -> None:

@@ -123,3 +123,30 @@ def test_a_command_rule_a_branch_brings_is_reported_and_not_run(
     assert fos(factory_repo, "hooks", "install").code == 0
     git(factory_repo, "commit", "-q", "-m", "bring the rules", check=False)
     assert not marker.exists()
+
+
+def test_checking_out_someones_branch_runs_none_of_the_commands_it_commits(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """A clone's base for its command rules is also its remote's default branch: a
+    command rule committed on a branch someone checks out is reported, not run."""
+    marker, reviewed = tmp_path / "pwned", tmp_path / "reviewed"
+    add_rule(factory_repo, "R-abc782", {"kind": "command", "run": f"touch '{reviewed}'"})
+    commit_all(factory_repo, "a reviewed command rule")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(factory_repo), str(clone))
+    git(clone, "checkout", "-q", "-b", "hostile")
+    add_rule(clone, "R-abc783", {"kind": "command", "run": f"echo PWNED > '{marker}'"})
+    commit_all(clone, "a command of the branch's own")
+    write_tree(clone, {"a.txt": "x\n"})
+    git(clone, "add", "-A")
+    for mode in ("--all", "--staged"):
+        result = fos(clone, "check", mode, "--format", "json")
+        assert not marker.exists(), mode
+        assert reviewed.exists(), mode  # the default branch's rule runs
+        reviewed.unlink()
+        [finding] = [f for f in findings(result.out) if f["rule_id"] == "R-abc783"]
+        assert "was not run" in finding["message"] and "default branch" in finding["message"]
+    assert fos(clone, "hooks", "install").code == 0
+    git(clone, "commit", "-q", "-m", "more", check=False)
+    assert not marker.exists()

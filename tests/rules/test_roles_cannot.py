@@ -123,3 +123,15 @@ def test_pre_receive_refuses_a_cannot_path(designed: Path, tmp_path: Path) -> No
     commit_as(designed, "dana@example.com", "code")
     proc = push()
     assert proc.returncode != 0 and "fos:role-cannot" in proc.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_judged_not_a_crash(designed: Path) -> None:
+    base = git(designed, "rev-parse", "HEAD")
+    (designed / "src").mkdir()
+    (designed / os.fsdecode(b"src/caf\xe9.py")).write_text("x = 1\n")
+    commit_as(designed, "dana@example.com", "a Latin-1 name")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "fos:role-cannot"
+    assert f"roles.yaml:{_line_of(designed, '        - src/**')}" in finding["message"]
