@@ -17,6 +17,11 @@ from collections.abc import Sequence
 
 Translated = list[tuple[str, bool]]  # (regex, include) in order
 
+# the characters of a plain glob: pathspec writes such a pattern only as escaped
+# literals, `[^/]*`, `.*`, anchors and groups, which RE2 reads as Python does, so
+# it needs no trial compile (a thousand rules are read faster on a fresh clone)
+PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./*-!")
+
 
 class GlobError(ValueError):
     """A glob that translates to no expression RE2 accepts."""
@@ -39,7 +44,7 @@ def translate(patterns: Sequence[str]) -> Translated:
                 raise GlobError(f"invalid glob {pattern!r}: an unclosed or empty bracket")
             continue
         text = str(regex).replace("(?P<ps_d>/)", "/")
-        reason = rejected(text)
+        reason = "" if PLAIN.issuperset(pattern) else rejected(text)
         if reason:
             raise GlobError(f"invalid glob {pattern!r}: {reason}")
         out.append((text, bool(include)))

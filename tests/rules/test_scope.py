@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from factory_os import globs
 from factory_os.rules.scope import Matcher, Scope, literal_prefixes, translate
 from tests.checks_helpers import add_rule, commit_as
 from tests.helpers import commit_all, fos, fos_process, write_tree
@@ -108,3 +109,17 @@ def test_the_linear_matcher_reads_each_glob_as_before(patterns: list[str], path:
         if regex.match(path):
             expected = include
     assert Matcher(translated)(path) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="".join(sorted(globs.PLAIN)), min_size=1, max_size=12))
+def test_a_plain_glob_needs_no_trial_compile(pattern: str) -> None:
+    """What `globs.translate` skips for a plain glob is a check RE2 would pass."""
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    try:
+        regex, _include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
+    except ValueError:
+        return  # refused by the translation itself, fast path or not
+    if regex is not None:
+        assert globs.rejected(str(regex).replace("(?P<ps_d>/)", "/")) == ""
