@@ -60,10 +60,11 @@ _DATETIME = re.compile(
 _MAYBE_TYPED = frozenset("tTfF~nN-+0123456789.<=")
 # text where ruamel and libyaml part ways: what ruamel's reader refuses, tabs,
 # a byte order mark, line breaks other than \r and \n, anchors (an alias needs
-# one), directives and document markers
+# one), tags (even the non-specific `!`, which ruamel reads its own way; any `!`
+# that begins a token), directives and document markers
 _UNUSUAL = re.compile(
     "[^\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-    r"|&|^%|^---|^\.\.\.",
+    r"|&|(?:^|[ \t\[{,])!|^%|^---|^\.\.\.",
     re.MULTILINE,
 )
 # a block scalar is read alike when its header is plain and no line after it

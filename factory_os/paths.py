@@ -27,6 +27,18 @@ def is_append_only(path: str) -> bool:
     return ending is not None and name.endswith(ending)
 
 
+def may_grow(path: str) -> bool:
+    """Whether PATH is an append-only file that may grow: an incident, to which later
+    sections (the rules it led to) are added. The old content stays a prefix of the new."""
+    directory, _, name = path.rpartition("/")
+    return directory == INCIDENTS_DIR and name.endswith(".md")
+
+
+def grew(old: bytes, new: bytes) -> bool:
+    """Whether NEW only adds to OLD: OLD is a prefix of NEW."""
+    return new.startswith(old)
+
+
 def is_segment(path: str) -> bool:
     """Whether PATH is a ledger segment."""
     directory, _, name = path.rpartition("/")

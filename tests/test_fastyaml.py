@@ -110,7 +110,8 @@ def test_a_typical_rule_takes_the_fast_path() -> None:
 @pytest.mark.parametrize(
     "text",
     ["a: 1\na: 2\n", "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!str 1\n", "%YAML 1.2\n---\na: 1\n",
-     "a: 0x1f\n", "a: [\n", "a:\n\t- b\n", "a: 1\n---\nb: 2\n", "a: \x07\n"],
+     "a: 0x1f\n", "a: [\n", "a:\n\t- b\n", "a: 1\n---\nb: 2\n", "a: \x07\n", "! '!'",
+     "a: ! x\n", "- [!x 1]\n"],
 )  # fmt: skip
 def test_what_ruamel_must_judge_is_left_to_it(text: str) -> None:
     assert fastyaml.load(text, store.MAX_YAML_NODES, store.MAX_YAML_DEPTH) is None

@@ -13,7 +13,7 @@ from factory_os.commands import run_text
 from factory_os.commands.options import Env, emit, examples, format_option, selection_options
 from factory_os.context.bundle import ContextBundle, build_context
 from factory_os.errors import EXIT_OK
-from factory_os.work import runnames, runview
+from factory_os.work import runnames
 
 
 def render(bundle: ContextBundle, output_format: str, run: dict[str, Any] | None = None) -> str:
@@ -93,6 +93,8 @@ def cli(
     )
     run = None
     if run_id or task or os.environ.get(runnames.ENV):
+        from factory_os.work import runview  # the runs' modules: only for a run
+
         run = runview.agent_context(env.cwd, runnames.current_run(run_id), task=task, member=member)
     emit(render(bundle, output_format, run))
     return EXIT_OK

@@ -161,6 +161,38 @@ def record_file(
             raise
 
 
+def record_growth(
+    factory: Factory,
+    path: Path,
+    addition: Callable[[bytes], bytes],
+    *,
+    kind: str,
+    actor: str,
+    subject: str,
+    data: Mapping[str, Any] | None = None,
+) -> str:
+    """Add ADDITION (given the file's bytes now) at the end of the append-only file PATH
+    that may grow, and record it as one step: its entry names the sha256 before and
+    after. The old content stays a prefix of the new; return the entry's id."""
+    rel = factory.rel(path)
+    require_member(factory, actor)
+    with locked(factory):
+        try:
+            old = path.read_bytes()
+        except FileNotFoundError:
+            raise InvalidInput.one(rel, 0, "does not exist; nothing to add to") from None
+        new = old + addition(old)
+        recorded = {
+            **(data or {}),
+            "path": rel,
+            "prior_sha256": hashlib.sha256(old).hexdigest(),
+            "sha256": hashlib.sha256(new).hexdigest(),
+        }
+        fields = _fields(kind=kind, actor=actor, subject=subject, refs=(), data=recorded)
+        atomic.write_atomic(path, new)
+        return _append_locked(factory, fields)
+
+
 def _fields(
     *,
     kind: str,

@@ -28,7 +28,7 @@ from factory_os.git import plumbing as git
 from factory_os.git.revrange import RevRange
 from factory_os.ledger import growth, segments
 from factory_os.ledger.report import FileRecord, LedgerProblem
-from factory_os.paths import APPEND_ONLY, LEDGER_DIR, is_append_only, is_segment
+from factory_os.paths import APPEND_ONLY, LEDGER_DIR, grew, is_append_only, is_segment, may_grow
 from factory_os.store import Factory
 
 MAX_TIPS = 32
@@ -94,6 +94,8 @@ def _walk(
                     )
                 elif changed:
                     grown.append((commit, path, change.old, change.new))
+            elif changed and may_grow(path):
+                grown.append((commit, path, change.old, change.new))  # an incident may grow
             elif is_append_only(path) and (change.status == "D" or changed):
                 what = "deleted (or renamed)" if change.status == "D" else "changed"
                 record = recorded.get(path)
@@ -123,6 +125,10 @@ def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[Led
             findings.append(
                 LedgerProblem(path, 0, "a blob of this segment is missing", None, commit)
             )
+        elif may_grow(path):
+            if not grew(old, new):
+                message = "append-only file changed (it may only be added to at its end)"
+                findings.append(LedgerProblem(path, 0, message, None, commit))
         elif (number := growth.lost_line(old, new)) is not None:
             entry = old.split(b"\n")[number - 1][:64].decode("ascii", "replace") or None
             message = "committed line changed or removed (a segment may only grow)"

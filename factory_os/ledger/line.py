@@ -28,10 +28,12 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from factory_os.ledger import canonical
 
-try:
-    import msgspec
-except ImportError:  # the standard library's decoder reads every line then
-    msgspec = None  # type: ignore[assignment]
+# msgspec, imported on first use (`_codec`): None without it, and the standard
+# library's decoder reads every line then. Importing it costs what reading about a
+# thousand lines with the standard library does, and most commands read a few, so
+# `parse_full` uses it only once the process has read LAZY_LINES lines.
+msgspec: Any = ...
+LAZY_LINES = 256
 
 DOMAIN = b"factory-os/ledger/v1\0"
 ID_HEX = 64
@@ -174,7 +176,9 @@ _HEX_ID = re.compile(r"[0-9a-f]{64}")
 def parse_full(line: bytes) -> dict[str, Any] | str:
     """Every field of LINE (without its newline) as JSON, or a sentence saying what is
     wrong with it: the one check of a whole line, for readers and `fos verify` alike."""
-    fields = _fast_fields(line)
+    global _lines_read
+    _lines_read += 1
+    fields = _fast_fields(line) if _lines_read > LAZY_LINES or msgspec is not ... else None
     if fields is not None:
         return fields
     if len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20:
@@ -215,12 +219,13 @@ def refused(lines: list[bytes]) -> dict[int, str]:
     """Index -> what `parse_full` says is wrong, for each of LINES (each without its
     newline) that it refuses. msgspec reads them, typed, and only when it cannot
     vouch for every one does `parse_full` read each (see `_fast_fields`)."""
-    if msgspec is not None:
+    codec = _codec()
+    if codec is not None:
         bodies = [line[ID_HEX + 1 :] for line in lines]
         joined = b"".join(bodies)
         if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and joined.isascii():
-            with contextlib.suppress(msgspec.DecodeError):
-                if _vouch(list(map(_decode, bodies)), bodies, joined):
+            with contextlib.suppress(codec.error):
+                if _vouch(codec, list(map(codec.decode, bodies)), bodies, joined):
                     return {}
     verdicts = ((index, parse_full(line)) for index, line in enumerate(lines))
     return {index: verdict for index, verdict in verdicts if type(verdict) is str}
@@ -230,19 +235,22 @@ def _fast_fields(line: bytes) -> dict[str, Any] | None:
     """The fields of LINE when msgspec shows it is an entry `parse_full` accepts; None
     when it cannot tell, and the standard library's reading decides and words why."""
     body = line[ID_HEX + 1 :]
-    if msgspec is None or len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20 or not body.isascii():
+    if len(line) < ID_HEX + 2 or line[ID_HEX] != 0x20 or not body.isascii():
+        return None
+    codec = _codec()
+    if codec is None:
         return None
     try:
-        entry = _decode(body)
-    except msgspec.DecodeError:
+        entry = codec.decode(body)
+    except codec.error:
         return None
-    if not _vouch([entry], [body], body):
+    if not _vouch(codec, [entry], [body], body):
         return None
-    fields: dict[str, Any] = msgspec.to_builtins(entry)
+    fields: dict[str, Any] = codec.to_builtins(entry)
     return fields
 
 
-def _vouch(entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
+def _vouch(codec: _Codec, entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
     """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII BODIES (JOINED:
     end to end), are entries `parse_full` accepts: its checks, batched and in C.
 
@@ -253,7 +261,7 @@ def _vouch(entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
     integer beyond 2**53 (the decoder refuses them as values of `data`'s keys; a
     list or an object nested deeper is looked into only when a body may hold one).
     """
-    if list(map(_encode, entries)) != bodies:
+    if list(map(codec.encode, entries)) != bodies:
         return False
     if not all(map(KIND.fullmatch, set(map(_kind_of, entries)))):
         return False
@@ -281,41 +289,71 @@ def _exact(value: Any) -> bool:
     return kind is not float
 
 
-if msgspec is not None:
+class _Codec(NamedTuple):
+    """msgspec's typed reading and canonical writing of an entry (see `_vouch`)."""
 
-    def _no_float(text: str) -> Any:
+    decode: Any
+    encode: Any
+    to_builtins: Any
+    error: type[Exception]
+
+
+_lines_read = 0
+_codecs: dict[int, _Codec] = {}
+
+
+def _codec() -> _Codec | None:
+    """msgspec's codec, msgspec imported on first use; None without it."""
+    global msgspec
+    if msgspec is ...:
+        msgspec = _import_msgspec()
+    if msgspec is None:
+        return None
+    codec = _codecs.get(id(msgspec))
+    if codec is None:
+        codec = _codecs[id(msgspec)] = _make_codec(msgspec)
+    return codec
+
+
+def _import_msgspec() -> Any:
+    try:
+        import msgspec as module
+    except ImportError:
+        return None
+    return module
+
+
+def _make_codec(module: Any) -> _Codec:
+    def no_float(text: str) -> Any:
         raise ValueError(f"float {text} in a ledger entry")
 
-    # a value of `data`'s keys: no float (`_no_float` refuses one nested deeper), no
-    # integer beyond 2**53
-    _Value = (
-        str
-        | bool
-        | None
-        | Annotated[int, msgspec.Meta(ge=-canonical.MAX_SAFE_INT, le=canonical.MAX_SAFE_INT)]
-        | list[Any]
-        | dict[str, Any]
+    # a value of `data`'s keys: no float (`no_float` refuses one nested deeper), no
+    # integer beyond 2**53; what a type cannot say (the patterns, nested values)
+    # `_vouch` checks
+    safe_int = Annotated[int, module.Meta(ge=-canonical.MAX_SAFE_INT, le=canonical.MAX_SAFE_INT)]
+    value = str | bool | None | safe_int | list[Any] | dict[str, Any]
+    ref = module.defstruct("Ref", [("path", str), ("sha256", str)], forbid_unknown_fields=True)
+    entry = module.defstruct(
+        "Entry",  # as `parse_full` reads it, fields in canonical (sorted) order
+        [
+            ("actor", str),
+            ("at", str),
+            ("data", dict[str, value]),
+            ("kind", str),
+            ("parents", list[str]),
+            ("refs", list[ref]),  # type: ignore[valid-type]
+            ("subject", str),
+            ("v", Literal[1]),
+        ],
+        forbid_unknown_fields=True,
+    )
+    return _Codec(
+        module.json.Decoder(entry, float_hook=no_float).decode,
+        module.json.Encoder(order="sorted").encode,
+        module.to_builtins,
+        module.DecodeError,
     )
 
-    class _Ref(msgspec.Struct, forbid_unknown_fields=True):
-        path: str
-        sha256: str
-
-    class _Entry(msgspec.Struct, forbid_unknown_fields=True):
-        """An entry as `parse_full` reads it, fields in canonical (sorted) order; what
-        a type cannot say (the patterns, nested values) `_vouch` checks."""
-
-        actor: str
-        at: str
-        data: dict[str, _Value]
-        kind: str
-        parents: list[str]
-        refs: list[_Ref]
-        subject: str
-        v: Literal[1]
-
-    _decode = msgspec.json.Decoder(_Entry, float_hook=_no_float).decode
-    _encode = msgspec.json.Encoder(order="sorted").encode
 
 _kind_of = attrgetter("kind")
 _parents_of = attrgetter("parents")

@@ -79,6 +79,35 @@ def add_incident(
     return incident_id
 
 
+def add_resulting_rule(
+    factory: Factory, incident_id: str, rule_id: str, title: str, actor: str
+) -> str:
+    """Add a line naming RULE_ID (its TITLE) under the incident's "Resulting rules",
+    at the end of the file: an incident may only grow, so its section is added after
+    whatever follows the one it was written with. Return the ledger entry's id."""
+    heading = f"## {SECTIONS[-1]}"
+
+    def addition(old: bytes) -> bytes:
+        text = old.decode("utf-8", "replace")
+        headings = [line.strip() for line in text.splitlines() if line.startswith("## ")]
+        lead = "" if not text or text.endswith("\n") else "\n"
+        if not headings or headings[-1] != heading:
+            lead += f"\n{heading}\n\n"
+        elif text.rstrip().endswith(heading):
+            lead += "\n"  # a blank line between the heading and its first item
+        return f"{lead}- {rule_id}: {title}\n".encode()
+
+    return events.record_growth(
+        factory,
+        incident_path(factory, incident_id),
+        addition,
+        kind="incident.extended",
+        actor=actor,
+        subject=incident_id,
+        data={"rule": rule_id},
+    )
+
+
 def _validated(values: dict[str, Any]) -> IncidentFrontMatter:
     from pydantic import ValidationError
 

@@ -21,7 +21,7 @@ from factory_os.errors import InvalidInput, Problem, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.memory import documents
-from factory_os.memory.incidents import incident_path
+from factory_os.memory.incidents import add_resulting_rule, incident_path
 from factory_os.model.common import DECISION_ORIGIN_PREFIX, INCIDENT_ID, RULE_ID
 from factory_os.model.rule import Rule, RuleDraft
 from factory_os.rules import role_refs
@@ -112,6 +112,9 @@ def add_rule(
         subject=rule_id,
         data={"origin": origin, "severity": rule.severity, "check": rule.check.kind},
     )
+    if from_incident is not None:
+        # the incident says what it led to; an incident may grow, never change
+        add_resulting_rule(factory, from_incident, rule_id, rule.title, who)
     return rule_id
 
 

@@ -64,6 +64,7 @@ RUN_KINDS = (
 LEDGER_KINDS = (
     "factory.initialized",
     "incident.recorded",
+    "incident.extended",
     "rule.added",
     "rule.superseded",
     "rule.retired",

@@ -1,7 +1,8 @@
 """`append-only`: files in `scope.paths` are never modified, deleted or renamed.
 
-Ledger segments (`.factory/ledger/*.jsonl`) are the one exception that may
-grow: their new content must start with every byte of the old.
+Ledger segments (`.factory/ledger/*.jsonl`) and incidents may grow: their new
+content must start with every byte of the old (an incident gains the rules it
+led to, and follow-up sections).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from factory_os.ledger import growth
-from factory_os.paths import is_segment
+from factory_os.paths import grew, is_segment, may_grow
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.context import CheckContext
@@ -20,7 +21,7 @@ def plan(rule: CompiledRule, change: Change, ctx: CheckContext) -> None:
     if not rule.binds(change.member):
         return
     for file in ctx.scoped(rule, change):
-        if file.status == "M" and is_segment(file.path):
+        if file.status == "M" and (is_segment(file.path) or may_grow(file.path)):
             ctx.blobs.want(file.old_blob, file.new_blob)
 
 
@@ -49,6 +50,11 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
                 member,
             )
             continue
+        elif file.status == "M" and may_grow(file.path):
+            old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
+            if old is not None and new is not None and grew(old, new):
+                continue
+            what = "modified (not only added to at its end)"
         else:
             what = "modified"
         yield Finding(

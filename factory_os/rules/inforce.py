@@ -110,9 +110,25 @@ def _is_document(path: str) -> bool:
     return is_rule_file(path) or path in DOCUMENTS.values()
 
 
-def snapshot_args(repo: Repo, treeish: str) -> list[str]:
+def snapshot_args(repo: Repo, treeish: str, *, ledger: bool = False) -> list[str]:
+    """The command listing TREEISH's documents (and with LEDGER, its segments too)."""
     wanted = [repo.prefix + RULES_DIR, *(repo.prefix + p for p in DOCUMENTS.values())]
+    if ledger:
+        wanted.append(repo.prefix + paths.LEDGER_DIR + "/")
     return git.tree_entries_args(treeish, wanted)
+
+
+def ledger_key(repo: Repo, data: bytes) -> str:
+    """What names the ledger's content in the output of `snapshot_args(ledger=True)`:
+    a digest of its segments' paths and blob ids."""
+    import hashlib
+
+    segments = sorted(
+        f"{local}={blob}"
+        for path, blob in git.parse_tree_entries(data).items()
+        if (local := repo.local(path)) is not None and paths.is_segment(local)
+    )
+    return hashlib.sha256("\n".join(segments).encode()).hexdigest()
 
 
 def snapshot_of(repo: Repo, data: bytes) -> Snapshot:
@@ -280,12 +296,20 @@ def _role_names(compiler: Compiler, head: Snapshot) -> list[Finding]:
     return findings
 
 
-def ledger_events(repo: Repo, cache: Cache, treeish: str | None) -> list[RuleEvent]:
-    """The rule events of the ledger at the commit TREEISH, or in the work tree (None)."""
+def ledger_events(
+    repo: Repo, cache: Cache, treeish: str | None, ledger: str | None = None
+) -> list[RuleEvent]:
+    """The rule events of the ledger at the commit TREEISH, or in the work tree (None).
+    LEDGER: what names that ledger's content (`ledger_key`), when known."""
     if treeish is None:
         return rule_status.rule_events(repo.root, cache=cache)
     return rule_status.rule_events(
-        repo.root, cache=cache, treeish=treeish, worktree=repo.worktree, prefix=repo.prefix
+        repo.root,
+        cache=cache,
+        treeish=treeish,
+        worktree=repo.worktree,
+        prefix=repo.prefix,
+        content=ledger,
     )
 
 

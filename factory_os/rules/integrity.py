@@ -46,8 +46,6 @@ class Unsound(NamedTuple):
 def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], set[Unsound]]:
     """The findings about the lines CHANGES add to segments, and where those lines are.
     Lines are asked for by `provenance.plan`."""
-    from factory_os.ledger.line import Envelope, entry_id, parse_envelope, parse_full
-
     added: list[tuple[Change, str, int, str]] = []  # change, segment, line, problem or ""
     parents: list[tuple[str, ...]] = []
     ids: set[str] = set()
@@ -57,6 +55,9 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
         for f in change.files:
             if not is_segment(f.path) or f.status == "D":
                 continue
+            # only for a range adding to a segment: the JSON decoders cost an import
+            from factory_os.ledger.line import Envelope, entry_id, parse_envelope, parse_full
+
             for number, text in ctx.contents.added(change.commit, f.path):
                 raw = text.encode("utf-8")
                 envelope = parse_envelope(raw)

@@ -35,6 +35,7 @@ from factory_os.rules.inforce import (
     Repo,
     Snapshot,
     ledger_events,
+    ledger_key,
     snapshot_args,
     snapshot_at,
     snapshot_of,
@@ -130,7 +131,7 @@ class Staged(Source):
         if ident is None:
             commands.append(git.AUTHOR_IDENT_ARGS)
         if known is None:
-            commands.append(snapshot_args(repo, str(head)))
+            commands.append(snapshot_args(repo, str(head), ledger=True))
         merging = _merge_heads(repo)
         commands += [git.staged_changes_args(other) for other in merging]
         outputs = git.parallel(repo.worktree, *commands)
@@ -150,6 +151,7 @@ class Staged(Source):
         # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
         if known is None:
             compiler.cache.put("tree", key, base.blobs)
+            compiler.cache.put("ledger-of", key, ledger_key(repo, outputs[1]))
         change = Change(
             None,
             files,
@@ -172,7 +174,8 @@ class Staged(Source):
         # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
         # in the work tree (or the index) ends a rule only once committed, so a commit
         # cannot end a rule and break it in one go, nor a segment written by hand help
-        events = committed_events(repo, compiler)
+        ledger = compiler.get("ledger-of", key) if head is not None else None
+        events = ledger_events(repo, compiler.cache, head, ledger) if head else []
         return Gathered(
             [change],
             base,

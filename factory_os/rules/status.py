@@ -131,13 +131,16 @@ def rule_events(
     treeish: str | None = None,
     worktree: Path | None = None,
     prefix: str = "",
+    content: str | None = None,
 ) -> list[RuleEvent]:
     """The rule events of the ledger, in replay order: in the work tree of the
     factory at ROOT, or (TREEISH) at that commit of the repository at WORKTREE,
-    whose factory is at PREFIX ("" or "sub/dir/")."""
+    whose factory is at PREFIX ("" or "sub/dir/"). CONTENT, when given, names
+    that ledger's content (its segments' blob ids): the events are cached by it,
+    so commits that leave the ledger alone read it once."""
     if treeish is not None:
         assert worktree is not None
-        key = f"{treeish}:{prefix}"
+        key = f"ledger={content}" if content is not None else f"{treeish}:{prefix}"
         found = cache.get("rule-events", key) if cache is not None else None
         if found is not None:
             return [RuleEvent(*e) for e in found]

@@ -118,7 +118,7 @@ def test_a_failed_verify_escalates_at_once_to_the_integrity_roles_and_only_once(
     monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
     incident = fos(team_repo, "incident", "add", "--title", "leak", "--severity", "low")
     path = team_repo / ".factory" / "incidents" / f"{incident.out.strip()}.md"
-    path.write_text(path.read_text() + "quietly edited\n")
+    path.write_text(path.read_text().replace("leak", "quietly edited"))  # not only added to
     act_as(team_repo, "lens")
     first = fos(team_repo, "verify", "--escalate")
     assert first.code == 1 and "escalated: ESC-" in first.err

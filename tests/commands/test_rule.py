@@ -48,8 +48,13 @@ def test_add_from_options_writes_a_valid_rule_and_records_it(repo: Path) -> None
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=../schemas/rule.schema.json\n")
     assert f"origin: {incident}\n" in text and "kind: path-guard" in text and "- src/**" in text
-    entry = ledger.entries(factory)[-1]
+    entry, named = ledger.entries(factory)[-2:]
     assert (entry.kind, entry.subject) == ("rule.added", rule_id)
+    assert (named.kind, named.subject, named.data["rule"]) == (
+        "incident.extended",
+        incident,
+        rule_id,
+    )
     assert entry.refs == (
         ledger.Ref(f".factory/rules/{rule_id}.yaml", hashlib.sha256(path.read_bytes()).hexdigest()),
     )

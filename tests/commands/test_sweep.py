@@ -138,3 +138,34 @@ def test_an_item_about_a_whole_file_names_no_line(
     assert text.out.splitlines()[0] == (
         ".factory/knowledge/retry.md: knowledge.review retry: review_by 2026-11-30 has passed"
     )
+
+
+def test_work_items_overdue_or_not_re_signed_need_a_person_and_nothing_is_written(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.lifecycle_helpers import as_member, make_team, new_item, walk_to
+
+    monkeypatch.setenv("FOS_NOW", "2026-01-01T00:00:00Z")
+    make_team(factory_repo)
+    spec_id = new_item(factory_repo)
+    walk_to(factory_repo, spec_id, "maintain")
+    assert as_member(factory_repo, "olivia", "sweep").code == 0
+    moved = as_member(
+        factory_repo, "olivia", "spec", "transfer", spec_id, "--to", "otto", "--reason", "x"
+    )
+    assert moved.code == 0, moved.output
+    write_tree(
+        factory_repo, {".factory/knowledge/old.md": "---\ntitle: Old\npaths: [gone/**]\n---\nB\n"}
+    )
+    monkeypatch.setenv("FOS_NOW", "2026-06-01T00:00:00Z")
+    before = len(events.entries(store.find_factory(factory_repo)))
+    result = as_member(factory_repo, "otto", "sweep", "--format", "json")
+    assert result.code == 1, result.output
+    report = json.loads(result.out)
+    assert sorted((i["kind"], i["id"]) for i in report["items"]) == [
+        ("knowledge.paths", "old"),
+        ("maintenance.overdue", spec_id),
+        ("signoff.stale", spec_id),
+    ]
+    assert report["written"] == 0
+    assert len(events.entries(store.find_factory(factory_repo))) == before

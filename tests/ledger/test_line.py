@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from factory_os.ledger import line as ledger_line
@@ -39,6 +42,12 @@ FIELD_CHANGES = st.fixed_dictionaries(
         "extra": st.just(1),
     },
 )
+
+
+@pytest.fixture(autouse=True)
+def msgspec_from_the_first_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`parse_full` reads with msgspec from the first line on, not only once warm."""
+    monkeypatch.setattr(ledger_line, "LAZY_LINES", 0)
 
 
 def _standard_verdict(raw: bytes) -> Any:
@@ -104,3 +113,22 @@ def test_text_that_looks_like_a_nested_value_is_still_accepted() -> None:
     batch = [forge_line(entry_fields(data=data))[:-1] for _ in range(3)]
     assert ledger_line.refused(batch) == {}
     assert ledger_line._fast_fields(batch[0]) == _standard_verdict(batch[0])
+
+
+def test_msgspec_is_imported_only_once_a_process_has_read_many_lines() -> None:
+    script = (
+        "import sys\n"
+        "from factory_os.ledger import line\n"
+        "from tests.ledger_helpers import entry_fields, forge_line\n"
+        "raw = forge_line(entry_fields(data={'n': 1}))[:-1]\n"
+        "for _ in range(line.LAZY_LINES):\n"
+        "    assert isinstance(line.parse_full(raw), dict)\n"
+        "print('msgspec' in sys.modules)\n"
+        "assert isinstance(line.parse_full(raw), dict)\n"
+        "print('msgspec' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True"]

@@ -9,7 +9,7 @@ from factory_os.ledger import events as ledger
 from factory_os.rules.cache import Cache
 from factory_os.rules.status import RuleState, decide, rule_events
 from tests.checks_helpers import add_rule, commit_as, rule_ids, set_team
-from tests.helpers import commit_all, fos, git, write_tree
+from tests.helpers import commit_all, fos, git, git_calls, write_tree
 from tests.ledger_helpers import make_factory
 
 
@@ -127,3 +127,19 @@ def test_an_event_whose_parent_is_in_another_segment_counts(repo: Path) -> None:
         cache = Cache(repo / ".git")
     at_commit = rule_events(factory.root, treeish="HEAD", worktree=repo)
     assert decide({}, at_commit)["R-aaaaaa"] == retired
+
+
+def test_the_commit_hook_reads_heads_rule_events_once_per_ledger(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """HEAD's rule events are kept by the ledger's content: a commit that leaves the
+    ledger alone does not make the next hook run read it again."""
+    write_tree(factory_repo, {"a.txt": "a\n"})
+    git(factory_repo, "add", "a.txt")
+    assert fos(factory_repo, "check", "--staged").code == 0
+    commit_all(factory_repo, "a")
+    write_tree(factory_repo, {"b.txt": "b\n"})
+    git(factory_repo, "add", "b.txt")
+    with git_calls(tmp_path) as calls:
+        assert fos(factory_repo, "check", "--staged").code == 0
+    assert not [c for c in calls if "grep" in c]

@@ -1,0 +1,70 @@
+"""A rule added from an incident is named at the end of the incident, which only grows:
+the check, the hooks' append-only rule, `fos verify` and its history all accept the
+growth, and still refuse any other change to an incident."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.checks_helpers import commit_as, findings
+from tests.governance import act_as
+from tests.helpers import commit_all, fos, git
+
+
+def _rule(repo: Path, incident: str, title: str) -> str:
+    added = fos(repo, "rule", "add", "--title", title, "--statement", f"{title}.",
+                "--from-incident", incident)  # fmt: skip
+    assert added.code == 0, added.output
+    return added.out.strip()
+
+
+def test_rules_from_an_incident_are_added_to_its_resulting_rules(team_repo: Path) -> None:
+    act_as(team_repo, "ana")
+    incident = fos(team_repo, "incident", "add", "--title", "leak", "--severity", "high")
+    assert incident.code == 0, incident.output
+    incident_id = incident.out.strip()
+    base = commit_all(team_repo, "the incident")
+    path = team_repo / ".factory" / "incidents" / f"{incident_id}.md"
+    before = path.read_bytes()
+
+    first = _rule(team_repo, incident_id, "No secrets")
+    second = _rule(team_repo, incident_id, "Rotate keys")
+    after = path.read_bytes()
+    assert after.startswith(before), "the old content stays a prefix"
+    assert after[len(before) :].decode() == f"\n- {first}: No secrets\n- {second}: Rotate keys\n"
+    assert after.decode().endswith(
+        f"## Resulting rules\n\n- {first}: No secrets\n- {second}: Rotate keys\n"
+    )
+    log = fos(team_repo, "ledger", "log", "--kind", "incident.extended", "--format", "json")
+    assert [e["data"]["rule"] for e in findings_of(log.out)] == [second, first]
+
+    assert fos(team_repo, "verify").code == 0
+    commit_as(team_repo, "ana@example.com", "two rules from the leak")
+    result = fos(team_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 0, result.output
+    assert fos(team_repo, "verify", "--history").code == 0
+
+    # any other change to the incident is still refused, by every one of them
+    grown = git(team_repo, "rev-parse", "HEAD")
+    path.write_text(path.read_text().replace("leak", "nothing happened") + "- more\n")
+    assert fos(team_repo, "verify").code == 1
+    commit_as(team_repo, "ana@example.com", "rewrite history")
+    result = fos(team_repo, "check", "--range", f"{grown}..HEAD", "--format", "json")
+    assert "R-core-governance-append-only" in [f["rule_id"] for f in findings(result.out)]
+    history = fos(team_repo, "verify", "--history")
+    assert history.code == 1 and incident_id in history.output
+
+
+def findings_of(out: str) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = json.loads(out)["entries"]
+    return entries
+
+
+def test_git_shows_the_growth_as_added_lines_only(team_repo: Path) -> None:
+    act_as(team_repo, "ana")
+    incident_id = fos(team_repo, "incident", "add", "--title", "t", "--severity", "low").out
+    commit_all(team_repo, "incident")
+    _rule(team_repo, incident_id.strip(), "A rule")
+    diff = git(team_repo, "diff", "--numstat", "--", ".factory/incidents")
+    assert diff.split()[:2] == ["2", "0"]
