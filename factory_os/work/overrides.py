@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from factory_os import clock
+from factory_os import clock, globs
 from factory_os.errors import UsageError
 from factory_os.git import log as gitlog, plumbing as git
 from factory_os.ids import new_id
@@ -276,7 +276,14 @@ def _approver_roles(factory: Factory, rel: str) -> list[str]:
 def _targets(factory: Factory, kind: str, scope: Scope) -> tuple[tuple[str, ...], list[str]]:
     """The scope's targets, resolved (commit ids), and the authors of what it unblocks."""
     if kind == "paths":
-        return tuple(dict.fromkeys(p.strip() for p in scope.paths if p.strip())), []
+        paths = tuple(dict.fromkeys(p.strip() for p in scope.paths if p.strip()))
+        if not paths:
+            raise UsageError("--paths: give at least one glob (an empty one covers nothing)")
+        try:
+            globs.translate(paths)
+        except globs.GlobError as exc:
+            raise UsageError(f"--paths: {exc}") from None
+        return paths, []
     if kind == "run":
         assert scope.run is not None
         if not RUN_ID.fullmatch(scope.run):
@@ -286,6 +293,8 @@ def _targets(factory: Factory, kind: str, scope: Scope) -> tuple[tuple[str, ...]
             for e in events.entries(factory)
             if e.kind == "run.started" and e.subject == scope.run
         ]
+        if not started:
+            raise UsageError(f"--run {scope.run}: no such run was started (see `fos run list`)")
         return (scope.run,), started
     revs = _revs(factory, kind, scope)
     records = gitlog.log_records(factory.root, revs)

@@ -111,3 +111,22 @@ def test_one_scope_is_required(ruled: tuple[Path, str]) -> None:
     assert code == 2 and "give one scope" in out
     code, out = grant(repo, rule, "--paths", "src/**", "--run", "run_0a1b2c3d")
     assert code == 2 and "give one scope" in out
+
+
+@pytest.mark.parametrize(
+    ("scope", "says"),
+    [
+        (("--paths", ""), "give at least one glob"),
+        (("--paths", "  "), "give at least one glob"),
+        (("--paths", "src/[a"), "invalid glob"),
+        (("--run", "run_0a1b2c3d"), "no such run was started"),
+    ],
+)
+def test_a_scope_that_covers_nothing_is_refused(
+    ruled: tuple[Path, str], scope: tuple[str, ...], says: str
+) -> None:
+    repo, rule = ruled
+    act_as(repo, "ana")
+    code, out = grant(repo, rule, *scope)
+    assert code == 2 and says in out, out
+    assert listed(repo) == []
