@@ -13,8 +13,9 @@ from tests.helpers import git, write_tree
 HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
 # standard modules that cost the hook milliseconds and that it does without:
 # typing (factory_os.records stands in for NamedTuple), subprocess (git runs
-# through posix_spawn), json (the cache is marshal; only JSON output needs it)
-SLOW_STDLIB = ("typing", "subprocess", "json", "tempfile", "threading", "dataclasses")
+# through posix_spawn), json (the cache is marshal; only JSON output needs it),
+# hashlib (loading OpenSSL; git hashes what the hook compares)
+SLOW_STDLIB = ("typing", "subprocess", "json", "tempfile", "threading", "dataclasses", "hashlib")
 
 
 def _imported(repo: Path, *args: str) -> set[str]:

@@ -264,6 +264,39 @@ def blob_sizes(cwd: Path, oids: Sequence[str]) -> dict[str, int]:
 
 
 AUTHOR_IDENT_ARGS = ["var", "GIT_AUTHOR_IDENT"]
+# what git strips from either end of a name or an email (ident.c's `crud`, with the
+# '.' older gits strip too), and the delimiters it drops from inside one
+_IDENT_CRUD = frozenset(b",:;<>\"\\'.")
+_IDENT_DELIMITERS = frozenset(b"<>\n")
+
+
+def author_ident_from_env() -> tuple[str, str] | None:
+    """The author identity (name, email) GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL set, as
+    `git commit` sets them for its hooks, when git would take both as they are; else
+    None, and `git var GIT_AUTHOR_IDENT` says (these variables win over any config).
+    GIT_AUTHOR_DATE must be unset or in the form `git commit` sets (`@SECONDS +HHMM`),
+    which git var would accept: any other, git var judges."""
+    date = os.environb.get(b"GIT_AUTHOR_DATE")
+    if date is not None:
+        seconds, space, zone = date.partition(b" ")
+        if not (
+            space
+            and seconds[:1] == b"@"
+            and seconds[1:].isdigit()
+            and len(zone) == 5
+            and zone[:1] in (b"+", b"-")
+            and zone[1:].isdigit()
+        ):
+            return None
+    values = []
+    for variable in (b"GIT_AUTHOR_NAME", b"GIT_AUTHOR_EMAIL"):
+        raw = os.environb.get(variable)
+        if not raw or any(c <= 32 or c in _IDENT_CRUD for c in (raw[0], raw[-1])):
+            return None
+        if any(c in _IDENT_DELIMITERS for c in raw):
+            return None
+        values.append(decode(raw))
+    return values[0], values[1]
 
 
 def parse_ident(data: bytes) -> tuple[str, str]:

@@ -11,7 +11,6 @@ team does not know: a non-member writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -109,6 +108,8 @@ def acting_member(cwd: Path, claim: str | None = None) -> Member:
 def team_of(path: Path, cache_dir: Path | None) -> RuleSet:
     """The team in the file PATH (team.yaml), as a rule set without rules. Compiled
     once per content, in the same cache as the hooks' documents."""
+    import hashlib  # (here: the hooks never read the team this way)
+
     from factory_os import store
     from factory_os.rules.cache import Cache
 

@@ -123,15 +123,21 @@ class Staged(Source):
         # HEAD's documents are cached by commit id: a commit never changes
         key = f"{head}:{repo.prefix}"
         known = compiler.get("tree", key) if head is not None else {}
+        # the author as `git commit` hands it to its hooks, else as git works it out;
         # independent questions, asked at the same time (only a few: on a busy machine
         # with few cores, more processes at once took longer than fewer in turn)
-        commands = [git.staged_changes_args(head), git.AUTHOR_IDENT_ARGS]
+        ident = git.author_ident_from_env()
+        commands = [git.staged_changes_args(head)]
+        if ident is None:
+            commands.append(git.AUTHOR_IDENT_ARGS)
         if known is None:
             commands.append(snapshot_args(repo, str(head), ledger=True))
         merging = _merge_heads(repo)
         commands += [git.staged_changes_args(other) for other in merging]
         outputs = git.parallel(repo.worktree, *commands)
         files = file_changes(git.raw_entries(outputs[0]), repo.local)
+        if ident is None:
+            ident = git.parse_ident(outputs.pop(1))
         if merging:
             # concluding a merge: like a merge commit in a range, it answers only for
             # what is new against every parent, not for the work it brings in
@@ -140,12 +146,12 @@ class Staged(Source):
                 files = [f for f in files if repo.prefix + f.path in differs]
             if len(merging) == 1 and head is not None and files:
                 files = _own_resolutions(repo, head, merging[0], files)
-        name, email = git.parse_ident(outputs[1])
-        base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[2])
+        name, email = ident
+        base = Snapshot(dict(known)) if known is not None else snapshot_of(repo, outputs[1])
         # (the rules in force stay HEAD's: the merged branch cannot bring in its own)
         if known is None:
             compiler.cache.put("tree", key, base.blobs)
-            compiler.cache.put("ledger-of", key, ledger_key(repo, outputs[2]))
+            compiler.cache.put("ledger-of", key, ledger_key(repo, outputs[1]))
         change = Change(
             None,
             files,
