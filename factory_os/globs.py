@@ -21,6 +21,7 @@ Translated = list[tuple[str, bool]]  # (regex, include) in order
 # literals, `[^/]*`, `.*`, anchors and groups, which RE2 reads as Python does, so
 # it needs no trial compile (a thousand rules are read faster on a fresh clone)
 PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./*-!")
+UNPLAIN = frozenset({"!", "/"})  # the plain globs pathspec refuses or gives no expression
 
 
 class GlobError(ValueError):
@@ -53,6 +54,8 @@ def translate(patterns: Sequence[str]) -> Translated:
 
 def check(pattern: str) -> str:
     """PATTERN, if it is a valid glob (for the models: a ValueError says why not)."""
+    if pattern not in UNPLAIN and PLAIN.issuperset(pattern):
+        return pattern  # pathspec translates every other plain glob, and RE2 reads it
     translate([pattern])
     return pattern
 

@@ -123,3 +123,21 @@ def test_a_plain_glob_needs_no_trial_compile(pattern: str) -> None:
         return  # refused by the translation itself, fast path or not
     if regex is not None:
         assert globs.rejected(str(regex).replace("(?P<ps_d>/)", "/")) == ""
+
+
+@pytest.mark.parametrize("pattern", ["!", "/", "src/**/*.py", "!build/", "a**b", "-x_.y"])
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="".join(sorted(globs.PLAIN)), min_size=1, max_size=12))
+def test_a_plain_glob_is_judged_as_the_full_translation_judges_it(pattern: str, drawn: str) -> None:
+    for glob in (pattern, drawn):
+        try:
+            globs.translate([glob])
+            valid = True
+        except globs.GlobError:
+            valid = False
+        try:
+            globs.check(glob)
+            checked = True
+        except globs.GlobError:
+            checked = False
+        assert checked is valid, glob
