@@ -36,7 +36,8 @@ def cli(env: Env, output_format: str) -> int:
     """Check every file under .factory/ against its schema and against each other.
 
     Each problem is printed as `path:line: message`, all of them in one run;
-    exit 3 when there is any. Nothing is ever written.
+    exit 3 when there is any. Nothing under .factory/ is written; the last
+    result is kept under .git/fos/ and given again while no file there changed.
     """
     report = validate_factory(store.find_factory(env.cwd))
     emit(render(report, output_format))
