@@ -29,7 +29,7 @@ from factory_os.errors import InvalidInput
 from factory_os.ledger.events import Entry
 from factory_os.rules.finding import Finding
 from factory_os.work import evidence, gates, items
-from factory_os.work.items import Item
+from factory_os.work.items import HAND_EDIT_RULE, Item
 from factory_os.work.operating import OperatingModel
 
 Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
@@ -37,7 +37,6 @@ Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at th
 GATE_RULE = "fos:lifecycle-gate"
 SIGNOFF_RULE = "fos:lifecycle-signoff"
 EVIDENCE_RULE = "fos:lifecycle-evidence"
-HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 # the spec fields only `fos spec transfer` may change
 GUARDED_FIELDS = ("owner", "builder")
 SPEC_SUFFIX = "/spec.md"

@@ -28,6 +28,8 @@ TRANSFERRED = "owner.transferred"
 MAINTAINED = "maintenance.logged"
 RETIRED = "spec.retired"
 KINDS = (CREATED, EVIDENCE, SIGNOFF, VETOED, ADVANCED, RETURNED, TRANSFERRED, MAINTAINED, RETIRED)
+# the finding (and refusal) when a recorded spec or evidence file was edited by hand
+HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 
 EvidenceKey = tuple[str, str, str]  # stage, evidence name, platform ("" when not per platform)
 

@@ -22,7 +22,7 @@ from factory_os.paths import SPECS_DIR
 from factory_os.rules.actor import acting_member as identity_of
 from factory_os.store import Factory
 from factory_os.work import evidence, gates, items, operating, projection
-from factory_os.work.items import Item
+from factory_os.work.items import HAND_EDIT_RULE, Item
 from factory_os.work.operating import ROLE_FIELDS, Lifecycle, Member, OperatingModel, role_field
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ LIFECYCLE_FILE = "lifecycle.yaml"
 SPEC_FILE = "spec.md"
 RETIREMENT_FILE = "retirement.md"
 PLACEHOLDER = evidence.PLACEHOLDER
-HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 DEFAULT_SECTIONS = ("Job statement", "Inputs", "Outputs", "Tools", "Stop conditions")
 
 
