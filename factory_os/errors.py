@@ -35,6 +35,11 @@ class FosError(Exception):
     exit_code = EXIT_FINDINGS
 
 
+class Refused(FosError):
+    """The acting member may not do this (not their role, their own change): exit 1,
+    as an unmet gate is."""
+
+
 class UsageError(FosError):
     exit_code = EXIT_USAGE
 

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from factory_os import clock
-from factory_os.errors import UsageError
+from factory_os.errors import Refused, UsageError
 from factory_os.ids import new_id
 from factory_os.ledger import events
 from factory_os.ledger.events import Entry
@@ -329,9 +329,9 @@ def _may_answer(catalog: Catalog, escalation: Escalation, actor: str) -> None:
     """Refuse ACTOR unless they may acknowledge or resolve ESCALATION."""
     member = people.member_id(catalog, actor)
     if member is None:
-        raise UsageError(f"{actor} is not a member of team.yaml; only members answer escalations")
+        raise Refused(f"{actor} is not a member of team.yaml; only members answer escalations")
     if people.same_member(catalog, member, escalation.caused_by):
-        raise UsageError(
+        raise Refused(
             f"{member} caused {escalation.id}; someone else must answer it"
             f" (it goes to: {', '.join(_answerers(catalog, escalation)) or 'no one yet'})"
         )
@@ -342,7 +342,7 @@ def _may_answer(catalog: Catalog, escalation: Escalation, actor: str) -> None:
     named = set(escalation.to + escalation.breached_to)
     if member in named or roles & set(people.roles_of(catalog, member)):
         return
-    raise UsageError(
+    raise Refused(
         f"{member} may not answer {escalation.id}: it goes to the roles"
         f" {', '.join(sorted(roles)) or '(none)'} for governance in raci.yaml"
         + (f", and to {', '.join(sorted(named))}" if named else "")

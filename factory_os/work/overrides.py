@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from factory_os import clock, globs
-from factory_os.errors import UsageError
+from factory_os.errors import Refused, UsageError
 from factory_os.git import log as gitlog, plumbing as git
 from factory_os.ids import new_id
 from factory_os.ledger import events
@@ -214,7 +214,7 @@ def grant(
         targets, authors = _targets(factory, kind, scope)
         unblocked = sorted({people.member_id(catalog, a) or a for a in authors})
         if granter in unblocked:
-            raise UsageError(
+            raise Refused(
                 f"{granter} may not grant an override that unblocks their own change"
                 f" (the {kind} is by {', '.join(unblocked)}); ask another approver"
             )
@@ -251,13 +251,13 @@ def _granter(factory: Factory, catalog: Catalog, actor: str, rule: str) -> str:
     """The member id of ACTOR, if they hold an approver role for RULE."""
     member = people.member_id(catalog, actor)
     if member is None:
-        raise UsageError(f"{actor} is not a member of team.yaml; only members grant overrides")
+        raise Refused(f"{actor} is not a member of team.yaml; only members grant overrides")
     known = {r.id: r for r in catalog.rules()}
     if rule not in known:
         raise UsageError(f"no rule {rule} in .factory/rules/ (see `fos rule list`)")
     roles = set(catalog.governance().accountable) | set(_approver_roles(factory, known[rule].rel))
     if not roles & set(people.roles_of(catalog, member)):
-        raise UsageError(
+        raise Refused(
             f"{member} may not override {rule}: that takes one of the roles"
             f" {', '.join(sorted(roles)) or '(none)'}"
         )
@@ -342,7 +342,7 @@ def revoke(factory: Factory, *, actor: str, override_id: str) -> str:
             or bool(accountable & set(people.roles_of(catalog, member)))
         )
     if not allowed:
-        raise UsageError(
+        raise Refused(
             f"{member or actor} may not revoke {override_id}: its granter"
             f" ({state.override.granted_by}) or a role accountable for governance does"
         )

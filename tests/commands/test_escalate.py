@@ -83,11 +83,11 @@ def test_an_ack_in_time_meets_the_sla_and_a_late_one_does_not(
 def test_who_caused_it_may_not_answer_it_and_governance_does(opened: tuple[Path, str]) -> None:
     repo, escalation_id = opened
     refused = fos(repo, "escalate", "resolve", escalation_id, "--resolution", "fine")
-    assert refused.code == 2
+    assert refused.code == 1
     assert "forge caused" in refused.err and "someone else must answer it" in refused.err
     act_as(repo, "lens")  # a reviewer: no role in governance
     refused = fos(repo, "escalate", "resolve", escalation_id, "--resolution", "fine")
-    assert refused.code == 2 and "lens may not answer" in refused.err
+    assert refused.code == 1 and "lens may not answer" in refused.err
     act_as(repo, "ben")  # safety lead: responsible for governance
     done = fos(repo, "escalate", "resolve", escalation_id, "--resolution", "rerun with a fix")
     assert done.code == 0, done.output
