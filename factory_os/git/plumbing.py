@@ -14,6 +14,7 @@ from pathlib import Path
 from factory_os.errors import EnvironmentProblem
 from factory_os.git import spawn
 from factory_os.git.spawn import Completed
+from factory_os.paths import SEGMENT_SUFFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -87,11 +88,15 @@ def committed_size(cwd: Path, path: Path) -> int | None:
     return int(proc.stdout) if proc.returncode == 0 else None
 
 
-def grep_tree(cwd: Path, treeish: str, literals: Sequence[str], path: str) -> list[bytes]:
-    """The lines under PATH in TREEISH holding one of LITERALS (one `git grep`)."""
+def grep_segments(cwd: Path, treeish: str, literals: Sequence[str], ledger: str) -> list[bytes]:
+    """The lines of the ledger segments in TREEISH holding one of LITERALS (one `git
+    grep`). LEDGER is the ledger's directory; only its `*.jsonl` files are segments, so
+    nothing else under it (another name, a subdirectory) is read."""
     args = ["grep", "-h", "-I", "-F", "--no-color", "--no-textconv"]
     args += [arg for literal in literals for arg in ("-e", literal)]
-    proc = run([*args, treeish, "--", f":(literal){path}"], cwd, check=False)
+    where = "".join(f"\\{c}" if c in "*?[]\\" else c for c in ledger.rstrip("/"))
+    spec = f":(glob){where}/*{SEGMENT_SUFFIX}"
+    proc = run([*args, treeish, "--", spec], cwd, check=False)
     if proc.returncode not in (0, 1):
         raise GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
     return proc.stdout.splitlines()

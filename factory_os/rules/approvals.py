@@ -70,7 +70,7 @@ def at_commit(worktree: Path, commit: str, prefix: str, ruleset: RuleSet) -> lis
     from factory_os.ledger.line import parse_full
 
     out = []
-    for line in git.grep_tree(worktree, commit, (MARK,), prefix + LEDGER_DIR):
+    for line in git.grep_segments(worktree, commit, (MARK,), prefix + LEDGER_DIR):
         fields = parse_full(line)
         if isinstance(fields, dict) and fields["kind"] == KIND:
             entry = line[:64].decode("ascii")

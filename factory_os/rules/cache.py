@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CACHE_NAME = "compiled.marshal"
 MAX_ENTRIES = 20_000
 MAX_TREES = 8
-VERSION = f"8/{__version__}"  # the compiled format / the compiler
+VERSION = f"9/{__version__}"  # the compiled format / the compiler
 
 
 class Cache:

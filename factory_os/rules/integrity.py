@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from factory_os.paths import is_segment
+from factory_os.paths import LEDGER_DIR, is_segment
 from factory_os.rules.change import Change
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding
@@ -47,12 +47,15 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
     """The findings about the lines CHANGES add to segments, and where those lines are.
     Lines are asked for by `provenance.plan`."""
     added: list[tuple[Change, str, int, str]] = []  # change, segment, line, problem or ""
+    findings_outside: list[Finding] = []  # files under the ledger's directory that are no segment
     parents: list[tuple[str, ...]] = []
     ids: set[str] = set()
     for change in changes:
         if change.commit is None:
             continue
         for f in change.files:
+            if f.status != "D" and _stray_path(f.path):
+                findings_outside.append(_stray(change, f.path))
             if not is_segment(f.path) or f.status == "D":
                 continue
             # only for a range adding to a segment: the JSON decoders cost an import
@@ -76,7 +79,7 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
                 parents.append(named)
     outside = sorted({p for named in parents for p in named} - ids)
     known = ids | _at_head(ctx.ledger_at_head, outside)
-    findings, unsound = [], set()
+    findings, unsound = findings_outside, set()
     for (change, path, number, problem), named in zip(added, parents, strict=True):
         missing = [p for p in named if p not in known]
         if missing and not problem:
@@ -97,6 +100,29 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
             )
         )
     return findings, unsound
+
+
+def _stray_path(path: str) -> bool:
+    """Whether PATH is a file under the ledger's directory that is no segment (the
+    `.gitkeep` fos init leaves there aside)."""
+    return (
+        path.startswith(LEDGER_DIR + "/")
+        and not is_segment(path)
+        and path != f"{LEDGER_DIR}/.gitkeep"
+    )
+
+
+def _stray(change: Change, path: str) -> Finding:
+    return Finding(
+        RULE_ID,
+        "block",
+        f"{path} is under the ledger's directory but is no segment (a `*.jsonl` file"
+        f" directly in {LEDGER_DIR}/): the ledger is written by fos only; remove it",
+        path,
+        0,
+        change.commit,
+        change.member_name,
+    )
 
 
 def _at_head(lines_at: LinesAt | None, wanted: Sequence[str]) -> set[str]:

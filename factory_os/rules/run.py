@@ -111,7 +111,7 @@ def check(
         ctx.reviewed = Reviewed(repo, gathered.base)
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
-        ctx.ledger_at_head = lambda literals: git.grep_tree(repo.worktree, head, literals, ledger)
+        ctx.ledger_at_head = lambda found: git.grep_segments(repo.worktree, head, found, ledger)
     if gathered.base_commit is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.base_commit, ruleset)

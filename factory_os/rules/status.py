@@ -145,7 +145,7 @@ def rule_events(
         if found is not None:
             return [RuleEvent(*e) for e in found]
         where = prefix + LEDGER_DIR
-        lines = git.grep_tree(worktree, treeish, (EVERY_ENTRY,), where)
+        lines = git.grep_segments(worktree, treeish, (EVERY_ENTRY,), where)
         events = _known(_parse([line for line in lines if RULE_EVENT_BYTES in line]), lines)
         events = _in_order([e for e in events if not e.unknown], lambda: lines)
         if cache is not None:

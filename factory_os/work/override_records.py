@@ -176,7 +176,7 @@ def _save(path: Path, segments: dict[str, Any]) -> None:
 def committed_lines(worktree: Path, treeish: str, prefix: str = "") -> list[bytes]:
     """The override lines of the ledger as committed at TREEISH (one `git grep`);
     PREFIX is where the factory sits in the repository."""
-    return git.grep_tree(worktree, treeish, [MARK.decode()], f"{prefix}{LEDGER_DIR}/")
+    return git.grep_segments(worktree, treeish, [MARK.decode()], f"{prefix}{LEDGER_DIR}/")
 
 
 def unstaged(worktree: Path, prefix: str = "") -> set[str]:

@@ -119,3 +119,28 @@ def test_a_pull_request_adding_a_forged_line_is_refused(guarded: tuple[Path, str
     assert len(found) == 2 and all(f["severity"] == "block" for f in found), messages
     assert any("id does not match" in m for m in messages)
     assert any("ab" * 6 in m for m in messages)
+
+
+def _ledger_head(repo: Path) -> str:
+    """The id of the last line of the last segment."""
+    segments = sorted((repo / ".factory" / "ledger").glob("*.jsonl"))
+    return segments[-1].read_text().splitlines()[-1][:64]
+
+
+@pytest.mark.parametrize("where", [".factory/ledger/notes.txt", ".factory/ledger/sub/x.jsonl"])
+def test_an_entry_in_a_file_that_is_no_segment_counts_nowhere(
+    guarded: tuple[Path, str], where: str
+) -> None:
+    """A well-formed retirement (true id, a known parent) in another file under the
+    ledger's directory is refused in a pull request, and once committed ends nothing."""
+    repo, rule = guarded
+    base = git(repo, "rev-parse", "HEAD")
+    write_tree(repo, {where: forge_line(_retire(rule, parents=[_ledger_head(repo)]))})
+    commit_all(repo, "notes")
+    result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    [stray] = [f for f in findings(result.out) if f["rule_id"] == "fos:ledger-integrity"]
+    assert stray["path"] == where and "is no segment" in str(stray["message"])
+    write_tree(repo, {PATH: "x = 1\n"})
+    git(repo, "add", PATH)
+    assert _denied(repo, rule)
