@@ -250,6 +250,12 @@ class Range(Source):
                 if not self.replaces:
                     tip, base = base, fork
         records = gitlog.log_records(repo.worktree, revs)
+        # a force-push that only rewinds (HEAD is an ancestor of BASE) adds no commit,
+        # yet drops what BASE holds beyond it: that is charged to HEAD's commit
+        rewind = not records and self.replaces and base is not None and head is not None
+        if rewind:
+            revs = [f"{head}^!"]
+            records = gitlog.log_records(repo.worktree, revs)
         if not records:
             return None
         if self.derive_base:
@@ -263,7 +269,11 @@ class Range(Source):
         from factory_os.rules.merges import answered  # the range path only
 
         commits = [(record[0], record[1].split()) for record in records]
-        raw, whole = answered(repo.worktree, revs, commits, base)
+        if rewind:
+            assert base is not None and head is not None
+            raw, whole = {head: gitlog.diff_pairs(repo.worktree, [(base, head)])[0]}, list[str]()
+        else:
+            raw, whole = answered(repo.worktree, revs, commits, base)
         changes = []
         # with no factory at the base, only the commit that creates it and those after
         # it are checked: the history before adoption was never under the rules

@@ -81,3 +81,24 @@ def test_a_force_push_that_drops_a_rule_and_breaks_it_is_refused(pushed: Path) -
     assert f".factory/rules/{rule_id}.yaml was deleted" in out
     assert f".factory/incidents/{incident.out.strip()}.md" in out
     assert ".factory/ledger/" in out and "lost line" in out
+
+
+def test_a_force_push_that_only_rewinds_past_a_rule_is_refused(pushed: Path) -> None:
+    """No commit is added, yet the push drops a rule, its incident and ledger lines."""
+    incident = fos(pushed, "incident", "add", "--title", "a TODO shipped", "--severity", "low")
+    assert incident.code == 0, incident.output
+    added = fos(
+        pushed, "rule", "add", "--title", "no TODO", "--statement", "Never leave a TODO.",
+        "--kind", "forbidden-pattern", "--pattern", "TODO", "--path", "*.txt",
+        "--from-incident", incident.out.strip(),
+    )  # fmt: skip
+    assert added.code == 0, added.output
+    commit_all(pushed, "a rule from an incident")
+    assert push(pushed, "main").returncode == 0
+    git(pushed, "reset", "-q", "--hard", "HEAD~1")
+    proc = push(pushed, "-f", "main")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert f".factory/rules/{added.out.strip()}.yaml was deleted" in out
+    assert f".factory/incidents/{incident.out.strip()}.md" in out
+    assert "lost line" in out
