@@ -2,8 +2,9 @@
 
 roles.yaml calls them a hard limit, so they bind whatever the rule files say: no
 rule needs to repeat them, and retiring a rule does not lift them. They are the
-roles.yaml of the base, like the rules in force. A path a path-guard rule already
-reports for the same change is not reported twice.
+roles.yaml of the base, like the rules in force. A path that a blocking path-guard
+rule in force at the base already reports, at block, for the same change is not
+reported twice; a rule the change adds, or one at warn, stands in for nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def check(
     a path-guard rule already says so in REPORTED."""
     if not ruleset.role_limits:
         return
-    guards = {r.id for r in ruleset.rules if r.kind == "path-guard"}
-    seen = {(f.commit, f.path) for f in reported if f.rule_id in guards}
+    guards = {r.id for r in ruleset.rules if r.kind == "path-guard" and not r.added}
+    seen = {(f.commit, f.path) for f in reported if f.rule_id in guards and f.severity == "block"}
     for change in changes:
         member = change.member
         if member is None:

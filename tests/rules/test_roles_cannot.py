@@ -135,3 +135,28 @@ def test_a_file_name_that_is_not_utf8_is_judged_not_a_crash(designed: Path) -> N
     [finding] = findings(result.out)
     assert finding["rule_id"] == "fos:role-cannot"
     assert f"roles.yaml:{_line_of(designed, '        - src/**')}" in finding["message"]
+
+
+SOFT_RULE = """id: R-abc123
+title: soft
+statement: Designers should mind src.
+rationale: x
+origin: pack:local@1
+severity: warn
+created_at: 2026-01-01T00:00:00Z
+created_by: dana
+scope:
+  roles: [designer]
+  paths: [src/]
+check:
+  kind: path-guard
+"""
+
+
+def test_a_warn_rule_added_beside_the_change_does_not_lift_the_limit(designed: Path) -> None:
+    base = git(designed, "rev-parse", "HEAD")
+    write_tree(designed, {"src/app.py": "x = 1\n", ".factory/rules/R-abc123.yaml": SOFT_RULE})
+    commit_as(designed, "dana@example.com", "code, and a rule that would excuse it")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    assert "fos:role-cannot" in [f["rule_id"] for f in findings(result.out)]
