@@ -206,13 +206,15 @@ def _read_before(
         mark = marks.get(path.name)
         if mark is not None:
             candidates.add(ReadPrefix(mark.end, mark.lines, mark.prefix_sha256))
-        hasher, at = hashlib.sha256(), 0
+        hasher, at, counted = hashlib.sha256(), 0, 0
         for end, lines, digest in sorted(candidates):
-            whole, _ = segments.read_range(path, at, end, (), hasher)
+            whole, newlines = segments.hash_range(path, at, end, hasher)
             if not whole:
                 break
-            at = end
-            if hasher.hexdigest() == digest:
+            at, counted = end, counted + newlines
+            # the digest vouches for the bytes; the line count is taken from them, not
+            # from the record (which a restored cache could overstate)
+            if hasher.hexdigest() == digest and counted == lines:
                 hashers[path.name] = (hasher.copy(), end)
                 checked[path.name] = lines
     return hashers, checked

@@ -82,3 +82,26 @@ def test_a_damaged_record_of_what_was_read_only_costs_time(
     (repo / ".git" / "fos" / READ_FILE).write_text('{"v": 1, "segments": {"x": [[1]]}}')
     assert _verify(repo, read_lines) == [] and read_lines[-1] == 8
     assert _verify(repo, read_lines) == [] and read_lines[-1] == 0
+
+
+def test_a_restored_record_cannot_vouch_for_lines_it_did_not_hash(
+    repo: Path, read_lines: list[int]
+) -> None:
+    """A record claiming that the empty prefix (whose digest anyone knows) holds every
+    line would let verify skip them all: the count is taken from the bytes hashed."""
+    import hashlib
+
+    _populate(repo)
+    segment = only_segment(repo)
+    lines = segment.read_bytes().splitlines(keepends=True)
+    parents = [lines[-1][:64].decode()]
+    segment.write_bytes(
+        b"".join(lines) + forge_line(entry_fields(parents=parents, data={"ratio": 0.5}))
+    )
+    shutil.rmtree(repo / ".git" / "fos", ignore_errors=True)
+    (repo / ".git" / "fos").mkdir()
+    empty = hashlib.sha256(b"").hexdigest()
+    record = {"v": 1, "segments": {segment.name: [[0, 1_000_000_000, empty]]}}
+    (repo / ".git" / "fos" / READ_FILE).write_text(json.dumps(record))
+    problems = _verify(repo, read_lines)
+    assert any("float" in problem for problem in problems), problems
