@@ -91,6 +91,33 @@ def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> 
     return proc.stdout.strip()
 
 
+HOOKS = Path(__file__).resolve().parents[1] / "hooks"
+
+
+def guarded_remote(repo: Path, bare: Path) -> Path:
+    """A bare repository at BARE whose pre-receive hook is factory-os's, added to REPO
+    as `origin`."""
+    git(bare.parent, "init", "-q", "--bare", str(bare))
+    hook = bare / "hooks" / "pre-receive"
+    shutil.copy(HOOKS / "pre-receive", hook)
+    hook.chmod(0o755)
+    git(repo, "remote", "add", "origin", str(bare))
+    return bare
+
+
+def push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`git push origin ARGS` from REPO; the server's hook runs this checkout's fos."""
+    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
+    return subprocess.run(
+        ["git", "push", "origin", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():
         path = root / name

@@ -4,7 +4,6 @@ bare repository whose `pre-receive` checks it."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from tests.commands.test_check_overrides import forge_grant, grant, stage_secret
 from tests.governance import act_as, secret_rule
-from tests.helpers import commit_all, fos, git
+from tests.helpers import commit_all, fos, git, guarded_remote
 
 
 def run_git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,12 +56,7 @@ def test_pre_receive_honours_an_override_and_not_a_forged_one(
     hooked: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, rule = hooked
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
-    hook.chmod(0o755)
-    git(repo, "remote", "add", "origin", str(bare))
+    guarded_remote(repo, tmp_path / "remote.git")
     branch = git(repo, "branch", "--show-current")
 
     def push() -> subprocess.CompletedProcess[str]:

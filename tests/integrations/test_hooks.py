@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks_helpers import add_rule, set_team
-from tests.helpers import commit_all, fos, git, snapshot, write_tree
+from tests.helpers import commit_all, fos, git, guarded_remote, push, snapshot, write_tree
 
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
 CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
@@ -203,30 +203,16 @@ def test_install_refuses_to_lose_a_legacy_hook(factory_repo: Path) -> None:
 
 
 def test_server_side_pre_receive_refuses_a_bad_push(hooked: Path, tmp_path: Path) -> None:
-    bare = _remote(tmp_path, hooked)
-    hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
-    hook.chmod(0o755)
-    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
-
-    def push(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "push", "--no-verify", "origin", *args],
-            cwd=hooked,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-
-    assert push("main").returncode == 0, push("main").stderr
+    guarded_remote(hooked, tmp_path / "remote.git")
+    first = push(hooked, "--no-verify", "main")
+    assert first.returncode == 0, first.stderr
     git(hooked, "config", "user.email", "ceo@example.com")
     write_tree(hooked, {"src/app.py": "x\n"})
     git(hooked, "add", "-A")
     git(hooked, "commit", "-q", "--no-verify", "-m", "sneak")
-    proc = push("main")
+    proc = push(hooked, "--no-verify", "main")
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
-    proc = push("main:refs/heads/other")
+    proc = push(hooked, "--no-verify", "main:refs/heads/other")
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
 
 
@@ -243,40 +229,25 @@ def test_pre_receive_measures_a_new_branch_from_where_it_leaves_main(
 ) -> None:
     """A new branch that merged main is not charged with the code main brought in,
     whether the server's HEAD names main or (unborn) names nothing to measure from."""
-    bare = _remote(tmp_path, hooked)
-    hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
-    hook.chmod(0o755)
+    bare = guarded_remote(hooked, tmp_path / "remote.git")
     git(bare, "symbolic-ref", "HEAD", server_head)
-    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
-
-    def push(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "push", "--no-verify", "origin", *args],
-            cwd=hooked,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-
-    assert push("main").returncode == 0
+    assert push(hooked, "--no-verify", "main").returncode == 0
     git(hooked, "checkout", "-q", "-b", "plan")
     _commit_as(hooked, "ceo@example.com", {"docs/plan.md": "plan\n"}, "plan")
     git(hooked, "checkout", "-q", "main")
     _commit_as(hooked, "bob@example.com", {"src/app.py": "x = 1\n"}, "code")
-    proc = push("main")
+    proc = push(hooked, "--no-verify", "main")
     assert proc.returncode == 0, proc.stderr
     git(hooked, "checkout", "-q", "plan")
     git(hooked, "config", "user.email", "ceo@example.com")
     git(hooked, "merge", "-q", "--no-ff", "--no-verify", "-m", "merge main", "main")
-    proc = push("plan")
+    proc = push(hooked, "--no-verify", "plan")
     assert proc.returncode == 0, proc.stderr
     assert git(bare, "rev-parse", "plan") == git(hooked, "rev-parse", "plan")
     # the CEO's own code on a new branch is still refused
     git(hooked, "checkout", "-q", "-b", "sneak")
     _commit_as(hooked, "ceo@example.com", {"src/app.py": "x = 2\n"}, "sneak")
-    proc = push("sneak")
+    proc = push(hooked, "--no-verify", "sneak")
     assert proc.returncode != 0 and "R-core-ceo-never-writes-code" in proc.stderr
 
 

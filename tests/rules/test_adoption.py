@@ -5,10 +5,7 @@ bots (`kind: bot` in team.yaml) touch only the paths they list, and never approv
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -16,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.checks_helpers import commit_as, findings, set_team
-from tests.helpers import as_author, commit_all, fos, git, write_tree
+from tests.helpers import as_author, commit_all, fos, git, guarded_remote, push, write_tree
 
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
 CEO = {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]}
@@ -55,20 +52,8 @@ def test_a_range_reaching_before_adoption_checks_only_what_follows(adopted: Path
 
 
 def test_pushing_the_whole_history_to_a_guarded_server(adopted: Path, tmp_path: Path) -> None:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    git(adopted, "remote", "add", "origin", str(bare))
-    hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
-    hook.chmod(0o755)
-    proc = subprocess.run(
-        ["git", "push", "--no-verify", "origin", "main"],
-        cwd=adopted,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "FOS": f"{sys.executable} -m factory_os"},
-        check=False,
-    )
+    bare = guarded_remote(adopted, tmp_path / "remote.git")
+    proc = push(adopted, "--no-verify", "main")
     assert proc.returncode == 0, proc.stderr
     assert git(bare, "rev-parse", "main") == git(adopted, "rev-parse", "HEAD")
 

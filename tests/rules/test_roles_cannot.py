@@ -4,15 +4,13 @@ in a range, the commit hook, pre-receive and `fos guard`."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.checks_helpers import commit_as, findings, set_team
-from tests.helpers import as_author, commit_all, fos, git, write_tree
+from tests.helpers import as_author, commit_all, fos, git, guarded_remote, push, write_tree
 
 DESIGNER = {"id": "dana", "roles": ["designer"], "emails": ["dana@example.com"]}
 BUILDER = {"id": "bob", "roles": ["builder"], "emails": ["bob@example.com"]}
@@ -99,29 +97,12 @@ def test_the_commit_hook_and_guard_refuse_a_cannot_path(designed: Path) -> None:
 
 
 def test_pre_receive_refuses_a_cannot_path(designed: Path, tmp_path: Path) -> None:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    git(designed, "remote", "add", "origin", str(bare))
-    hook = bare / "hooks" / "pre-receive"
-    shutil.copy(Path(__file__).parents[2] / "hooks" / "pre-receive", hook)
-    hook.chmod(0o755)
-    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
-
-    def push() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "push", "--no-verify", "origin", "main"],
-            cwd=designed,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-
-    first = push()
+    guarded_remote(designed, tmp_path / "remote.git")
+    first = push(designed, "--no-verify", "main")
     assert first.returncode == 0, first.stderr
     write_tree(designed, {"src/app.py": "x = 1\n"})
     commit_as(designed, "dana@example.com", "code")
-    proc = push()
+    proc = push(designed, "--no-verify", "main")
     assert proc.returncode != 0 and "fos:role-cannot" in proc.stderr
 
 

@@ -16,7 +16,7 @@ from factory_os import store
 from factory_os.ledger import events
 from factory_os.work import extras, items, runstate
 from tests.checks_helpers import findings
-from tests.helpers import fos, git, write_tree
+from tests.helpers import fos, git, push, write_tree
 from tests.lifecycle_helpers import EMAIL, SIGNERS, as_member, make_team, new_item, record
 from tests.run_helpers import DOCS, FEATURE, make_team as make_run_team, recorded, start
 
@@ -154,12 +154,6 @@ def _bare(tmp_path: Path, repo: Path, *, pre_receive: bool) -> Path:
         shutil.copy(HOOKS / "pre-receive", bare / "hooks" / "pre-receive")
         (bare / "hooks" / "pre-receive").chmod(0o755)
     return bare
-
-
-def push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FOS": f"{sys.executable} -m factory_os"}
-    return subprocess.run(["git", "push", "origin", *args], cwd=repo, capture_output=True,
-                          text=True, env=env, check=False)  # fmt: skip
 
 
 def test_pre_receive_refuses_faked_lifecycle_steps(
