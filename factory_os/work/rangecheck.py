@@ -77,7 +77,7 @@ def _added(checked: Checked, base: Base) -> list[Added]:
         if not isinstance(fields, dict):
             continue  # not an entry: `fos verify` says so
         ident = line.text[:64]
-        parsed.append((ident, fields, "", 0))
+        parsed.append((ident, fields, line.path, line.line))
         origin.setdefault(ident, (line.member, line.commit))
     return [Added(entry, *origin[entry.id]) for entry in base.place(parsed)]
 
@@ -100,7 +100,8 @@ def _unproven(checked: Checked, added: Sequence[Added]) -> list[Finding]:
             f"ledger entry {entry.id[:12]} ({entry.kind}) names {entry.actor} as its actor,"
             f" but {who} commits it: only {entry.actor} can commit it"
         )
-        found.append(Finding(ACTOR_RULE, "block", message, None, None, None, add.member or email))
+        where = entry.segment or None, entry.line or None
+        found.append(Finding(ACTOR_RULE, "block", message, *where, None, add.member or email))
     return found
 
 
@@ -189,7 +190,9 @@ def _unjudged(rule: str, what: str, exc: Exception) -> Finding:
     problems = getattr(exc, "problems", None)
     reason = "; ".join(str(p) for p in problems) if problems else str(exc).splitlines()[0]
     message = f"the {what} events of this change cannot be judged: {reason}"
-    return Finding(rule, "block", message)
+    if not problems:
+        return Finding(rule, "block", message)
+    return Finding(rule, "block", message, problems[0].path, problems[0].line or None)
 
 
 class _Documents:

@@ -150,8 +150,12 @@ class _Judge:
         return found
 
     def _finding(self, rule: str, add: Added, message: str, path: str | None = None) -> Finding:
+        """A finding of the event ADD: at PATH (a file it records), else at the ledger
+        line that adds it."""
+        line = None if path is not None else add.entry.line or None
+        path = path if path is not None else add.entry.segment or None
         return Finding(
-            rule, "block", f"{add.entry.subject}: {message}", path, None, add.commit, add.member
+            rule, "block", f"{add.entry.subject}: {message}", path, line, add.commit, add.member
         )
 
     def _artifact(self, run: RunState, add: Added) -> list[Finding]:
