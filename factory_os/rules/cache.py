@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import marshal
 import os
-from pathlib import Path
 
 from factory_os import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from _typeshed import StrPath
 
 CACHE_NAME = "compiled.marshal"
 MAX_ENTRIES = 20_000
@@ -27,14 +28,15 @@ VERSION = f"9/{__version__}"  # the compiled format / the compiler
 
 
 class Cache:
-    def __init__(self, directory: Path | None) -> None:
-        self.path = None if directory is None else directory / "factory-os" / CACHE_NAME
+    def __init__(self, directory: StrPath | None) -> None:
+        self.path = None if directory is None else os.path.join(directory, "factory-os", CACHE_NAME)
         self.entries: dict[str, Any] = {}
         self.dirty = False
         if self.path is None:
             return
         try:
-            data = marshal.loads(self.path.read_bytes())
+            with open(self.path, "rb") as f:
+                data = marshal.loads(f.read())
         except (OSError, ValueError, EOFError, TypeError):  # gone, torn or foreign
             return
         if isinstance(data, dict) and data.get("version") == VERSION:
@@ -61,10 +63,11 @@ class Cache:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])
         try:
             payload = marshal.dumps({"version": VERSION, "entries": entries})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            directory = os.path.dirname(self.path)
+            os.makedirs(directory, exist_ok=True)
             # a name of this process's own (not tempfile: it costs the hook an import
             # of several milliseconds on the first check after every commit)
-            tmp = self.path.with_name(f".compiled.{os.getpid()}.tmp")
+            tmp = os.path.join(directory, f".compiled.{os.getpid()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
