@@ -155,15 +155,16 @@ MAX_PATHSPECS = 32
 MAX_GREP_PATHSPECS = 2000
 
 
-def grep_index(cwd: StrPath, paths: Sequence[str], literals: Sequence[str]) -> set[str]:
-    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`)."""
+def grep_index(cwd: StrPath, paths: Sequence[str], literals: Sequence[str]) -> set[str] | None:
+    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`);
+    None when git cannot tell (too many paths to name, or it failed): read them all."""
     if len(paths) > MAX_GREP_PATHSPECS:
-        return set(paths)  # too many to name: let every one through
+        return None
     args = ["grep", "--cached", "-l", "-z", "-F", "--no-color", "--no-textconv"]
     args += [arg for literal in literals for arg in ("-e", literal)]
     proc = git.run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
     if proc.returncode not in (0, 1):
-        return set(paths)
+        return None
     return {git.decode(p) for p in proc.stdout.split(b"\0") if p}
 
 

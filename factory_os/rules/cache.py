@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 CACHE_NAME = "compiled.marshal"
 MAX_ENTRIES = 20_000
-MAX_TREES = 8
+KEPT = {"tree:": 8, "grep:": 1}  # the newest entries kept of these kinds
 VERSION = f"9/{__version__}"  # the compiled format / the compiler
 
 
@@ -54,10 +54,12 @@ class Cache:
     def save(self) -> None:
         if not self.dirty or self.path is None:
             return
-        # a commit's documents are worth keeping only while it is recent (HEAD, mostly)
-        trees = [key for key in self.entries if key.startswith("tree:")]
-        for key in trees[:-MAX_TREES]:
-            del self.entries[key]
+        # a commit's documents are worth keeping only while it is recent (HEAD, mostly),
+        # and what staged blobs hold only for the literals of the rules in force now
+        for kind, most in KEPT.items():
+            keys = [key for key in self.entries if key.startswith(kind)]
+            for key in keys[:-most]:
+                del self.entries[key]
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from _typeshed import StrPath
 
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
+MAX_GREPPED = 1_000  # the newest blobs whose answer is kept (a larger cache loads slower)
 GUARD_KINDS = frozenset({"path-guard", "append-only"})
 
 
@@ -173,9 +174,10 @@ class Staged(Source):
         def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
             return gitlog.staged_patch(repo.top, head, [repo.prefix + p for p in paths])
 
+        blobs = {f.path: f.new_blob for f in files}
+
         def grep(paths: list[str], literals: list[str]) -> set[str]:
-            found = gitlog.grep_index(repo.top, [repo.prefix + p for p in paths], literals)
-            return {local for p in found if (local := repo.local(p)) is not None}
+            return _grep_staged(repo, compiler, {p: blobs[p] for p in paths}, literals)
 
         # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
         # in the work tree (or the index) ends a rule only once committed, so a commit
@@ -190,6 +192,27 @@ class Staged(Source):
             Contents(fetch, repo.local, grep),
             base_commit=head,
         )
+
+
+def _grep_staged(
+    repo: Repo, compiler: Compiler, blobs: dict[str, str], literals: list[str]
+) -> set[str]:
+    """Which of the staged paths of BLOBS (path -> its blob in the index) hold one of
+    LITERALS. A blob id names one content, so what a blob was found to hold is kept
+    (by the literals asked) and not asked of git again: checking the same staged
+    content again (a commit refused, then retried) runs no `git grep`."""
+    key = "\n".join(literals)
+    known: dict[str, bool] = dict(compiler.get("grep", key) or {})
+    ask = [path for path, blob in blobs.items() if blob not in known]
+    if ask:
+        found = gitlog.grep_index(repo.top, [repo.prefix + p for p in ask], literals)
+        if found is None:
+            return set(blobs)  # git cannot tell: every path is read
+        for path in ask:
+            known[blobs[path]] = repo.prefix + path in found
+        compiler.cache.put("grep", key, dict(list(known.items())[-MAX_GREPPED:]))
+        compiler.cache.save()
+    return {path for path, blob in blobs.items() if known[blob]}
 
 
 def _merge_heads(repo: Repo) -> list[str]:
