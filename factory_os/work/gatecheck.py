@@ -131,7 +131,10 @@ class _Judge:
             return [_finding(GATE_RULE, text, add)]
         if gate.holds:
             return []
-        missing = "; ".join(check.text for check in gate.failing)
+        missing = "; ".join(
+            f"{check.text} [{', '.join(check.who)}]" if check.who else check.text
+            for check in gate.failing
+        )  # each with who can unblock it, as the checklist says
         text = f"{item.id}: stage.advanced past {item.stage}, but its gate did not hold: {missing}"
         return [_finding(GATE_RULE, text, add)]
 

@@ -42,6 +42,8 @@ def test_a_refused_event_is_named_by_its_ledger_line(item: tuple[Path, str, str]
     )  # fmt: skip
     text = fos(repo, "check", "--range", f"{base}..HEAD")
     assert f"{path}:{line}: block: {spec_id}: stage.advanced past intake" in text.out
+    # each line of the gate that did not hold, with who can unblock it
+    assert "intake-form: not recorded (intake.md) [olivia]" in str(finding["message"])
 
 
 def test_evidence_that_is_not_valid_is_named_at_its_line(item: tuple[Path, str, str]) -> None:
