@@ -15,7 +15,8 @@ finding with a `fos:lifecycle-*` rule id: a `stage.advanced` whose gate did not
 hold at that point, or a `stage.returned` nothing called for; a sign-off or
 veto its member may not give; evidence whose file does not match its digest,
 or whose recorded figures are not the file's; a spec whose owner or builder was
-edited by hand instead of transferred.
+edited by hand instead of transferred; a transfer, retirement or maintenance log
+by a member `fos spec` would have refused (`gates.transfer_refusal`, ...).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def check_onto(
 ) -> list[Finding]:
     """As `check_range`, on the base's items already folded (STATE, folded onto)."""
     judge = _Judge(model, read)
+    # the last entry of the change to record each path: the head holds its version
+    judge.last = {ref.path: add.entry.id for add in added for ref in add.entry.refs}
     found: list[Finding] = []
     for add in added:
         if add.entry.kind in items.KINDS:
@@ -87,6 +90,7 @@ class _Judge:
         self.model = model
         self.read = read
         self._digests: dict[str, str | None] = {}
+        self.last: dict[str, str] = {}
 
     def digest(self, path: str) -> str | None:
         if path not in self._digests:
@@ -109,7 +113,32 @@ class _Judge:
             return self._signed(item, add)
         if entry.kind == items.EVIDENCE:
             return self._evidence(item, add)
+        if entry.kind == items.TRANSFERRED:
+            return self._transferred(item, add)
+        if entry.kind == items.RETIRED:
+            problem = gates.retire_refusal(item, self.model, entry.actor)
+            return [_finding(gates.ROLE_RULE, f"{item.id}: {problem}", add)] if problem else []
+        if entry.kind == items.MAINTAINED:
+            check = gates.maintenance_refusal(item, self.model, entry.actor)
+            return [_finding(check.rule, check.text, add)] if check is not None else []
         return []
+
+    def _transferred(self, item: Item, add: Added) -> list[Finding]:
+        """A role given on as `fos spec transfer` gives it: by whom it allows, to a member
+        holding the role, with the spec it rewrote recorded as the head holds it."""
+        data = add.entry.data
+        role, to = data.get("role", self.model.lifecycle.owner_role), data.get("to")
+        if not isinstance(role, str) or not isinstance(to, str) or not item.names_role(role):
+            return [
+                _finding(gates.ROLE_RULE, f"{item.id}: a transfer of no role a spec names", add)
+            ]
+        check = gates.transfer_refusal(item, self.model, add.entry.actor, role, to)
+        found = [] if check.ok else [_finding(check.rule, f"{item.id}: {check.text}", add)]
+        for ref in add.entry.refs:  # (a later transfer rewrites it again)
+            if self.last.get(ref.path) == add.entry.id and self.digest(ref.path) != ref.sha256:
+                text = f"{ref.path} does not match the digest its owner.transferred entry records"
+                found.append(_finding(EVIDENCE_RULE, text, add, ref.path))
+        return found
 
     def _created(self, item: Item | None, add: Added) -> list[Finding]:
         if item is not None:
