@@ -14,13 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from factory_os.globs import Translated as Translated, for_re2, options, translate as translate
+# as `globs.Translated`: (regex, include) in order (`globs`, for compiling, stays off
+# the hook path)
+Translated = list[tuple[str, bool]]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     pass
 
 GLOB_CHARS = "*?[\\"
+
+
+def translate(patterns: Sequence[str]) -> Translated:
+    """`globs.translate`: gitignore-style PATTERNS as the expressions matched here."""
+    from factory_os.globs import translate as translated
+
+    return translated(patterns)
 
 
 def literal_prefixes(patterns: Sequence[str]) -> list[str] | None:
@@ -96,6 +105,8 @@ class _OnRE2(Expression):
 
     def __init__(self, regexes: Sequence[str]) -> None:
         import re2
+
+        from factory_os.globs import for_re2, options
 
         text = "|".join(f"(?:{regex})" for regex in regexes)
         self._regex = re2.compile(for_re2(text), options())
