@@ -22,7 +22,7 @@ from factory_os.rules.status import RuleState, WrittenRule, rule_states
 from factory_os.store import Factory
 
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 T = TypeVar("T", bound=Hashable)
 
@@ -112,8 +112,8 @@ class Catalog:
         self.cache.save()
 
     def _get(self, kind: str, path: str | Path) -> Any:
-        return self.cache.get(
-            f"{kind}/{READER_VERSION}", str(path), lambda p: _READERS[kind](self, Path(p))
+        return self.cache.get_read(
+            f"{kind}/{READER_VERSION}", str(path), lambda p, raw: _READERS[kind](self, Path(p), raw)
         )
 
     def settings(self) -> Settings:
@@ -216,21 +216,21 @@ class Catalog:
 # -- readers: run on a cache miss; they validate with the models of `memory` ----
 
 
-def _read_config(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_config(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     config = documents.load_config(catalog.factory)
     return {"budget_tokens": config.context.budget_tokens, "digests": config.context.digests}
 
 
-def _read_team(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_team(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     team = documents.load_team(catalog.factory)
     return {m.id: {"roles": list(m.roles), "emails": list(m.emails)} for m in team.members}
 
 
-def _read_governance(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_governance(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     governance = documents.load_config(catalog.factory).governance
@@ -242,98 +242,102 @@ def _read_governance(catalog: Catalog, path: Path) -> dict[str, Any]:
     }
 
 
-def _read_approvers(catalog: Catalog, path: Path) -> list[str]:
+def _read_approvers(catalog: Catalog, path: Path, raw: bytes | None) -> list[str]:
     from factory_os.memory import documents
 
     roles = documents.load_roles(catalog.factory).roles
     return sorted(name for name, role in roles.items() if role.approver)
 
 
-def _read_raci_governance(catalog: Catalog, path: Path) -> dict[str, str]:
+def _read_raci_governance(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, str]:
     from factory_os.memory import documents
 
     return dict(documents.load_raci(catalog.factory).governance)
 
 
-def _read_roles(catalog: Catalog, path: Path) -> list[str]:
+def _read_roles(catalog: Catalog, path: Path, raw: bytes | None) -> list[str]:
     from factory_os.memory import documents
 
     return sorted(documents.load_roles(catalog.factory).roles)
 
 
-def _read_dna(catalog: Catalog, path: Path) -> list[dict[str, Any]]:
+def _read_dna(catalog: Catalog, path: Path, raw: bytes | None) -> list[list[Any]]:
     from factory_os.memory import documents
 
     return [
-        {
-            "id": d.id,
-            "title": d.title,
-            "status": d.status,
-            "superseded_by": d.superseded_by,
-            "paths": list(d.paths),
-            "date": d.date,
-            "body": d.body,
-            "line": d.line,
-        }
+        _row(
+            DecisionInfo,
+            id=d.id,
+            title=d.title,
+            status=d.status,
+            superseded_by=d.superseded_by,
+            paths=list(d.paths),
+            date=d.date,
+            body=d.body,
+            line=d.line,
+        )
         for d in documents.load_decisions(catalog.factory)
     ]
 
 
-def _read_rule(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_rule(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.rule import Rule
 
-    loaded = documents.load_yaml_model(catalog.factory, path, Rule)
+    loaded = documents.load_yaml_model(catalog.factory, path, Rule, raw)
     rule = loaded.value
-    return {
-        "id": rule.id,
-        "title": rule.title,
-        "statement": rule.statement,
-        "severity": rule.severity,
-        "status": rule.status,
-        "superseded_by": rule.superseded_by,
-        "roles": list(rule.scope.roles),
-        "paths": list(rule.scope.paths),
-        "exclude": list(rule.scope.exclude),
-        "check": rule.check.kind,
-        "rel": loaded.rel,
-    }
+    return _row(
+        RuleInfo,
+        id=rule.id,
+        title=rule.title,
+        statement=rule.statement,
+        severity=rule.severity,
+        status=rule.status,
+        superseded_by=rule.superseded_by,
+        roles=list(rule.scope.roles),
+        paths=list(rule.scope.paths),
+        exclude=list(rule.scope.exclude),
+        check=rule.check.kind,
+        rel=loaded.rel,
+    )
 
 
-def _read_note(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_note(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.documents import KnowledgeFrontMatter
 
-    loaded = documents.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter, raw)
     note = loaded.value
-    return {
-        "id": path.stem,
-        "title": note.title,
-        "tags": list(note.tags),
-        "paths": list(note.paths),
-        "review_by": note.review_by.isoformat() if note.review_by else None,
-        "body": loaded.body.strip(),
-        "rel": loaded.rel,
-    }
+    return _row(
+        NoteInfo,
+        id=path.stem,
+        title=note.title,
+        tags=list(note.tags),
+        paths=list(note.paths),
+        review_by=note.review_by.isoformat() if note.review_by else None,
+        body=loaded.body.strip(),
+        rel=loaded.rel,
+    )
 
 
-def _read_digest(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_digest(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.documents import DigestFrontMatter
 
-    loaded = documents.load_markdown_model(catalog.factory, path, DigestFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, DigestFrontMatter, raw)
     digest = loaded.value
-    return {
-        "session": digest.session,
-        "actor": digest.actor,
-        "role": digest.role,
-        "started_at": _iso(digest.started_at),
-        "ended_at": _iso(digest.ended_at),
-        "manifest_hash": digest.manifest_hash,
-        "commits": list(digest.commits),
-        "body": loaded.body.strip(),
-        "rel": loaded.rel,
-    }
+    return _row(
+        DigestInfo,
+        session=digest.session,
+        actor=digest.actor,
+        role=digest.role,
+        started_at=_iso(digest.started_at),
+        ended_at=_iso(digest.ended_at),
+        manifest_hash=digest.manifest_hash,
+        commits=list(digest.commits),
+        body=loaded.body.strip(),
+        rel=loaded.rel,
+    )
 
 
 def _iso(value: Any) -> str:
@@ -360,7 +364,15 @@ def _field_names(cls: type[Any]) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(cls))
 
 
-def _thaw(cls: type[T], d: dict[str, Any]) -> T:
-    """CLS rebuilt from the dict the cache keeps of it (JSON made its tuples lists)."""
-    values = {name: d[name] for name in _field_names(cls)}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+def _row(cls: type[T], **values: Any) -> list[Any]:
+    """VALUES as the cache keeps a CLS: a list, in the order of its fields (which JSON
+    reads back faster than an object)."""
+    names = _field_names(cls)
+    if set(values) != set(names):
+        raise TypeError(f"{cls.__name__} has the fields {names}, not {sorted(values)}")
+    return [values[name] for name in names]
+
+
+def _thaw(cls: type[T], row: list[Any]) -> T:
+    """CLS rebuilt from the list `_row` made of it (JSON made its tuples lists)."""
+    return cls(*[tuple(v) if isinstance(v, list) else v for v in row])

@@ -59,16 +59,28 @@ class Loaded(Generic[M]):
         return self.doc.line_of(loc)
 
 
-def load_yaml_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
-    doc = store.load_yaml(path, factory.rel(path))
+def load_yaml_model(
+    factory: Factory, path: Path, model: type[M], raw: bytes | None = None
+) -> Loaded[M]:
+    """The YAML file at PATH as a MODEL; RAW, when given, is its bytes, already read."""
+    rel = factory.rel(path)
+    doc = store.parse_yaml(_text(path, rel, raw), rel)
     return Loaded(store.validate(model, doc), path, doc)
 
 
-def load_markdown_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
+def load_markdown_model(
+    factory: Factory, path: Path, model: type[M], raw: bytes | None = None
+) -> Loaded[M]:
+    """The front matter of the Markdown file at PATH as a MODEL, and its body; RAW, when
+    given, is its bytes, already read."""
     rel = factory.rel(path)
-    front, body, _body_line = store.split_front_matter(store.read_text(path, rel), rel)
+    front, body, _body_line = store.split_front_matter(_text(path, rel, raw), rel)
     doc = store.parse_yaml(front, rel, line_offset=1)
     return Loaded(store.validate(model, doc), path, doc, body)
+
+
+def _text(path: Path, rel: str, raw: bytes | None) -> str:
+    return store.read_text(path, rel) if raw is None else store.text_of(raw, rel)
 
 
 def load_config(factory: Factory) -> FactoryConfig:
