@@ -166,12 +166,14 @@ def build_context(
                 for d in catalog.latest_digests(settings.digests if digests is None else digests)
             ),
         ]
+        # before the catalog is closed: the catalogs of one factory share its cache,
+        # which is then written once, with what the open items read too
+        pending = open_items(
+            factory, member=selection.member, roles=selection.roles, paths=selection.paths
+        )
     finally:
         if own:
             catalog.close()
-    pending = open_items(
-        factory, member=selection.member, roles=selection.roles, paths=selection.paths
-    )
     return _fit(selection, budget or settings.budget_tokens, candidates, pending)
 
 

@@ -50,6 +50,7 @@ class DocumentCache:
     def __init__(self, file: Path | None) -> None:
         self.file = file
         self._entries: dict[str, list[Any]] = {}
+        self._seen: set[str] = set()  # the paths found since the cache was read
         self._dirty = False
         if file is not None:
             self._entries = _load(file)
@@ -78,6 +79,7 @@ class DocumentCache:
         file again; None when the reader must read it itself (and refuse it, naming it)."""
         key = f"{kind}\0{path}"
         stat = os.stat(path)
+        self._seen.add(path)
         if not S_ISREG(stat.st_mode) or stat.st_size > MAX_FILE_BYTES:
             return read(path, None)  # which refuses it, with the file named: never cached
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
@@ -104,16 +106,18 @@ class DocumentCache:
             return
         from factory_os import atomic
 
+        seen = self._seen
         live = {
             key: entry
             for key, entry in self._entries.items()
-            if os.path.exists(key.partition("\0")[2])
+            if (path := key.partition("\0")[2]) in seen or os.path.exists(path)
         }
         payload = {"format": CACHE_FORMAT, "version": __version__, "entries": live}
         with contextlib.suppress(OSError):  # a read-only git dir only costs speed
             self.file.parent.mkdir(parents=True, exist_ok=True)
             atomic.write_atomic(self.file, json.dumps(payload, separators=(",", ":")))
         self._dirty = False
+        self._seen = set()
         key = str(self.file)
         if key in _OPEN and _OPEN[key][0] is self:
             _OPEN[key] = (self, _stat_of(key))

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from factory_os import atomic
 from factory_os.memory import doccache
+from tests.documents import write_note
 from tests.helpers import fos
 
 
@@ -63,3 +65,24 @@ def test_a_document_to_parse_is_read_once(
     rules = [os.fspath(p) for p in low + high if "/.factory/rules/" in str(p)]
     assert rules, low + high
     assert len(rules) == len(set(rules))
+
+
+def test_a_cold_context_writes_the_cache_once(
+    factory_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.rmtree(factory_repo / ".git" / "fos", ignore_errors=True)
+    writes = counting(monkeypatch, atomic, "write_atomic")
+    assert fos(factory_repo, "context").code == 0
+    cache = factory_repo / ".git" / doccache.CACHE_FILE
+    assert [w for w in writes if Path(w) == cache] == [cache]
+
+
+def test_the_cache_forgets_a_document_that_is_gone(factory_repo: Path) -> None:
+    note = write_note(factory_repo, "gone-soon", body="Read me.")
+    assert "Read me." in fos(factory_repo, "context").out
+    cache = factory_repo / ".git" / doccache.CACHE_FILE
+    assert str(note) in cache.read_text()
+    note.unlink()
+    write_note(factory_repo, "another", body="Me too.")  # something new to keep
+    assert "Read me." not in fos(factory_repo, "context").out
+    assert str(note) not in cache.read_text()
