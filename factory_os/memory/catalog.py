@@ -1,7 +1,7 @@
 """The factory's documents as plain, immutable values, read through the cache.
 
 `memory` validates files into pydantic models; this module turns what it read
-into small frozen dataclasses and caches them (see `doccache`), so that the
+into small immutable records and caches them (see `doccache`), so that the
 commands an agent runs at every session start (`fos context`, the MCP tools)
 neither parse YAML nor import pydantic unless a file changed. A file that does
 not validate raises InvalidInput (`path:line: message`) exactly as `memory` does.
@@ -9,17 +9,19 @@ not validate raises InvalidInput (`path:line: message`) exactly as `memory` does
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 from collections.abc import Hashable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os.memory.doccache import DocumentCache
 from factory_os.rules.status import RuleState, WrittenRule, rule_states
 from factory_os.store import Factory
+
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:  # a class of typing's costs a millisecond to make, a thousand of them to fill
+    from factory_os.records import NamedTuple
 
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
 READER_VERSION = "2"
@@ -27,8 +29,7 @@ READER_VERSION = "2"
 T = TypeVar("T", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     id: str
     title: str
     statement: str
@@ -42,8 +43,7 @@ class RuleInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class NoteInfo:
+class NoteInfo(NamedTuple):
     id: str
     title: str
     tags: tuple[str, ...]
@@ -53,8 +53,7 @@ class NoteInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class DecisionInfo:
+class DecisionInfo(NamedTuple):
     id: str
     title: str
     status: str
@@ -65,8 +64,7 @@ class DecisionInfo:
     line: int
 
 
-@dataclass(frozen=True)
-class DigestInfo:
+class DigestInfo(NamedTuple):
     session: str
     actor: str
     role: str | None
@@ -78,14 +76,12 @@ class DigestInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     budget_tokens: int
     digests: int
 
 
-@dataclass(frozen=True)
-class GovernanceInfo:
+class GovernanceInfo(NamedTuple):
     """factory.yaml's governance settings, raci.yaml's governance row, the approver roles."""
 
     escalation_sla_minutes: int
@@ -170,7 +166,7 @@ class Catalog:
         return [
             r
             if (state.status, state.superseded_by) == (r.status, r.superseded_by)
-            else dataclasses.replace(r, status=state.status, superseded_by=state.superseded_by)
+            else r._replace(status=state.status, superseded_by=state.superseded_by)
             for r, state in zip(rules, states, strict=True)
         ]
 
@@ -359,15 +355,10 @@ _READERS: dict[str, Any] = {
 }
 
 
-@functools.cache
-def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(cls))
-
-
 def _row(cls: type[T], **values: Any) -> list[Any]:
     """VALUES as the cache keeps a CLS: a list, in the order of its fields (which JSON
     reads back faster than an object)."""
-    names = _field_names(cls)
+    names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
     if set(values) != set(names):
         raise TypeError(f"{cls.__name__} has the fields {names}, not {sorted(values)}")
     return [values[name] for name in names]
