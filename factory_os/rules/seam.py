@@ -34,6 +34,8 @@ class LedgerLine(NamedTuple):
     member: str | None  # the member id of the change's author, None for a non-member
     author_email: str
     text: str
+    path: str = ""  # the segment (factory-relative) and the line the change adds it at
+    line: int = 0
 
 
 class Checked:
@@ -80,9 +82,13 @@ class Checked:
             member = change.member.id if change.member is not None else None
             for f in change.files:
                 if is_segment(f.path) and f.status != "D":
-                    for _number, text in self._contents.added(change.commit, f.path):
+                    for number, text in self._contents.added(change.commit, f.path):
                         if text:
-                            out.append(LedgerLine(change.commit, member, change.author_email, text))
+                            out.append(
+                                LedgerLine(
+                                    change.commit, member, change.author_email, text, f.path, number
+                                )
+                            )
         return out
 
     def changed_paths(self) -> set[str]:
@@ -94,8 +100,8 @@ class Checked:
         wanted = [self.repo.prefix + p for p in paths]
         if not wanted:
             return {}
-        blobs = git.tree_entries(self.repo.worktree, self.head or ":", wanted)
-        data = git.cat_blobs(self.repo.worktree, sorted(set(blobs.values())))
+        blobs = git.tree_entries(self.repo.top, self.head or ":", wanted)
+        data = git.cat_blobs(self.repo.top, sorted(set(blobs.values())))
         cut = len(self.repo.prefix)
         exact = set(wanted)  # (a path names a directory's files too)
         return {p[cut:]: data[b] for p, b in blobs.items() if b in data and p in exact}
