@@ -20,6 +20,7 @@ from factory_os.git import plumbing as git, revrange
 from factory_os.git.repo import find_repository, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR, LEDGER_DIR
+from factory_os.rules import roles_cannot
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
@@ -132,6 +133,7 @@ def check(
         findings += extra(checked)
     if seam.post is not None:
         findings = seam.post(checked, findings)
+        findings += roles_cannot.unlifted(changes, ruleset, findings)
     return Report(
         sorted(dict.fromkeys(findings), key=sort_key),
         source.stage,
