@@ -133,6 +133,7 @@ def check(
     )
     for extra in seam.extras:
         findings += extra(checked)
+    findings += attributed(checked.refused(), changes)
     if seam.post is not None:
         findings = seam.post(checked, findings)
         findings += roles_cannot.unlifted(changes, ruleset, findings)
