@@ -146,6 +146,7 @@ def check(
         ruleset.hook_stages,
         files=len({f.path for c in changes for f in c.files}),
         described=in_force,
+        prefix=repo.prefix,
     )
 
 
