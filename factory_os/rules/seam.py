@@ -98,9 +98,9 @@ class Checked:
         wanted = [self.repo.prefix + p for p in paths]
         if not wanted:
             return {}
-        blobs = git.tree_entries(self.repo.worktree, self.head or ":", wanted)
+        blobs = git.tree_entries(self.repo.top, self.head or ":", wanted)
         data, larger = git.cat_blobs_within(
-            self.repo.worktree, sorted(set(blobs.values())), MAX_FILE_BYTES
+            self.repo.top, sorted(set(blobs.values())), MAX_FILE_BYTES
         )
         cut = len(self.repo.prefix)
         exact = set(wanted)  # (a path names a directory's files too)
