@@ -64,7 +64,5 @@ def unlifted(
 ) -> list[Finding]:
     """The limits that a path-guard finding of FINDINGS stood in for and an override
     has since lifted: reported now, for no override lifts them."""
-    if not ruleset.role_limits or not any(f.overridden is not None for f in findings):
-        return []
     reported = set(findings)
     return [f for f in check(changes, ruleset, findings) if f not in reported]

@@ -19,7 +19,6 @@ from factory_os.git import plumbing as git
 from factory_os.git.repo import locate, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR, LEDGER_DIR, SEGMENT_SUFFIX
-from factory_os.rules import roles_cannot
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
@@ -148,7 +147,10 @@ def check(
     findings += attributed(checked.refused(), changes)
     if seam.post is not None:
         findings = seam.post(checked, findings)
-        findings += roles_cannot.unlifted(changes, ruleset, findings)
+        if ruleset.role_limits and any(f.overridden is not None for f in findings):
+            from factory_os.rules import roles_cannot  # only when an override lifted one
+
+            findings += roles_cannot.unlifted(changes, ruleset, findings)
     return Report(
         sorted(dict.fromkeys(findings), key=sort_key),
         source.stage,
