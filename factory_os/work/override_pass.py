@@ -7,7 +7,9 @@ Which overrides count:
   incrementally) that are also in the index, committed or staged; a grant the
   staged change adds counts only if its author is the granter;
 - a range (`--commit`, `--range`, pre-push, pre-receive): those of the ledger as
-  committed at the base, plus those the range adds in commits by their granter.
+  committed at the base, plus those the range adds in commits by their granter;
+  for a pull request whose base branch moved on after it forked, the base is the
+  branch's tip (`Checked.base`), so a revocation made there since the fork applies.
 
 A grant added by anyone else is ignored and reported (`fos:override-ignored`),
 and so is one its granter could not have given (`work.override_grants`: a role
