@@ -98,6 +98,7 @@ def test_reading_the_overrides_again_does_without_slow_standard_modules(
 
 
 OVERRIDE_MODULES = {
+    "factory_os.rules.overrides",
     "factory_os.work.override_records",
     "factory_os.work.override_index",
     "factory_os.clock",

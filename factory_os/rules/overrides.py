@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from factory_os.rules.finding import Finding, Overridden
+from factory_os.rules.finding import Finding, Overridden, liftable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -103,12 +103,6 @@ class Applied(NamedTuple):
 
     findings: list[tuple[Finding, Override | None]]
     notes: list[Finding]
-
-
-def liftable(finding: Finding) -> bool:
-    """Whether an override could lift FINDING: it blocks, and its rule is one of
-    `.factory/rules/` (not one of fos's own checks)."""
-    return finding.severity == "block" and not finding.rule_id.startswith("fos:")
 
 
 def group(overrides: Iterable[Override], *, translate: bool = False) -> Grouped:

@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import os
 
-from factory_os.rules.finding import Finding
-from factory_os.rules.overrides import liftable
+from factory_os.rules.finding import Finding, liftable
 from factory_os.rules.seam import Checked, LedgerLine
 from factory_os.work.extras import kind_of
 
