@@ -29,12 +29,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 
-    from factory_os.rules.overrides import Grouped
+    from factory_os.rules.overrides import Grouped, Override
 else:
     from factory_os.records import NamedTuple
 
 CACHE_FILE = "fos/override-index.marshal"  # what a check loads: the replay, and its key
 PARSED_FILE = "fos/override-segments.marshal"  # what a new replay starts from, per segment
+COMMITS_FILE = "fos/override-commits.marshal"  # the same, for the ledgers of commits
 VERSION = 2
 
 
@@ -84,26 +85,52 @@ def in_index(worktree: Path, git_dir: Path, prefix: str = "") -> Replay:
         if stale:  # the same ledger: what was listed holds for this index
             _save(path, {**kept, "index": index, "segments": segments})
         return Replay(grouped, sizes)
-    parsed_path = git_dir / PARSED_FILE
-    before, _ = _load(parsed_path)
+    parsed = _replayed(worktree, git_dir / PARSED_FILE, segments)
+    granted, _ended = _in_force(parsed)
+    grouped = group(granted.values(), translate=True)
+    sizes = {name: parsed[name][5] for name in parsed}
+    _save(
+        path,
+        {"index": index, "segments": segments, "key": key, "grouped": grouped, "sizes": sizes},
+    )
+    return Replay(grouped, sizes)
+
+
+def at_commit(
+    worktree: Path, common_dir: Path, treeish: str, prefix: str = ""
+) -> tuple[dict[str, Override], set[str]]:
+    """The overrides granted in the ledger as committed at TREEISH and neither revoked
+    nor recorded as expired there, by id, and the ids ended there: for a range check,
+    which adds those of the range. Each segment is parsed once per blob (and a grown
+    one from where it was left), kept in COMMON_DIR, which a clone's worktrees and a
+    bare repository's pushes share."""
+    listed = git.tree_entries(worktree, treeish, [f"{prefix}{LEDGER_DIR}/"])
+    cut = len(prefix)
+    segments = {p[cut:]: b for p, b in listed.items() if is_segment(p[cut:])}
+    return _in_force(_replayed(worktree, common_dir / COMMITS_FILE, segments))
+
+
+def _replayed(worktree: Path, path: Path, segments: dict[str, str]) -> dict[str, Any]:
+    """`_replay` of SEGMENTS, from and into what PATH keeps."""
+    before, _ = _load(path)
     parsed = _replay(worktree, segments, before.get("parsed") or {})
+    if parsed != before.get("parsed"):
+        _save(path, {"parsed": parsed})
+    return parsed
+
+
+def _in_force(parsed: dict[str, Any]) -> tuple[dict[str, Override], set[str]]:
+    """From the segments PARSED (`_replay`): the overrides granted and not ended, by
+    id (the first grant of an id counts), and the ids ended."""
+    from factory_os.rules.overrides import Override
+
     granted: dict[str, tuple[Any, ...]] = {}
     ended: set[str] = set()
     for name in sorted(parsed):
         for values in parsed[name][3]:
             granted.setdefault(values[0], values)
         ended.update(parsed[name][4])
-    from factory_os.rules.overrides import Override
-
-    active = [Override(*v) for ident, v in granted.items() if ident not in ended]
-    grouped = group(active, translate=True)
-    sizes = {name: parsed[name][5] for name in parsed}
-    _save(parsed_path, {"parsed": parsed})
-    _save(
-        path,
-        {"index": index, "segments": segments, "key": key, "grouped": grouped, "sizes": sizes},
-    )
-    return Replay(grouped, sizes)
+    return {i: Override(*v) for i, v in granted.items() if i not in ended}, ended
 
 
 def _replay(worktree: Path, segments: dict[str, str], before: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,9 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     else:
         from factory_os.work import override_records as records
 
-        overrides = records.for_range(repo.worktree, checked.base, added, forged, repo.prefix)
+        overrides = records.for_range(
+            repo.worktree, checked.base, added, forged, repo.prefix, repo.common_dir
+        )
         grouped = group(overrides)
     now = clock.now_stamp()
     run = os.environ.get(RUN_ENV) or None

@@ -119,14 +119,30 @@ def for_range(
     added: Sequence[LedgerLine],
     forged: set[bytes],
     prefix: str = "",
+    common_dir: Path | None = None,
 ) -> list[Override]:
     """The overrides a range check may honour, neither revoked nor recorded as
     expired: those of the ledger as committed at BASE, and those the range ADDS,
-    less the FORGED lines (`unvouched`). `rules.overrides.apply` judges the expiry."""
-    lines = committed_lines(worktree, base, prefix) if base is not None else []
-    for line in added:
-        data = line.text.encode("utf-8", "surrogateescape")
-        if data not in forged:
-            lines.append(data)
-    granted, ended = parse(lines)
-    return [o for i, o in granted.items() if i not in ended]
+    less the FORGED lines (`unvouched`). `rules.overrides.apply` judges the expiry.
+    With COMMON_DIR, BASE's ledger is replayed once per segment blob and kept there
+    (`work.override_index.at_commit`)."""
+    lines = [data for line in added if (data := _bytes(line)) not in forged]
+    if base is None or common_dir is None:
+        if base is not None:
+            lines = committed_lines(worktree, base, prefix) + lines
+        granted, ended = parse(lines)
+        return [o for i, o in granted.items() if i not in ended]
+    from factory_os.work.override_index import at_commit
+
+    at_base, ended = at_commit(worktree, common_dir, base, prefix)
+    more, gone = parse(lines) if lines else ({}, set())
+    ended |= gone
+    kept = {i: o for i, o in at_base.items() if i not in gone}
+    for ident, override in more.items():  # (a grant of an id the base has counts once)
+        if ident not in kept and ident not in ended and ident not in at_base:
+            kept[ident] = override
+    return list(kept.values())
+
+
+def _bytes(line: LedgerLine) -> bytes:
+    return line.text.encode("utf-8", "surrogateescape")

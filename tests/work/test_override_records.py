@@ -159,3 +159,27 @@ def test_unstaged_names_the_overrides_the_index_does_not_hold(ruled: tuple[Path,
     git(repo, "add", "-A")
     assert override_records.unstaged(repo) == []
     assert committed != loose
+
+
+def test_a_range_replays_its_bases_ledger_by_blob_as_the_base_moves(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    kept = grant(repo, rule, "src/**")
+    revoked = grant(repo, rule, "lib/**")
+    first = commit_all(repo, "granted")
+    common = repo / ".git"
+    added = [LedgerLine("c" * 40, "ana", "ana@example.com", grant_line("OVR-0a0a0a"))]
+
+    def ids(base: str) -> list[str]:
+        found = override_records.for_range(repo, base, added, set(), "", common)
+        assert sorted(o.id for o in found) == sorted(
+            o.id for o in override_records.for_range(repo, base, added, set())
+        )
+        return sorted(o.id for o in found)
+
+    assert ids(first) == sorted([kept, revoked, "OVR-0a0a0a"])
+    assert fos(repo, "override", "revoke", revoked).code == 0
+    second = commit_all(repo, "revoked")  # the segment grew: only what follows is parsed
+    assert ids(second) == sorted([kept, "OVR-0a0a0a"])
+    assert ids(first) == sorted([kept, revoked, "OVR-0a0a0a"])  # a commit's ledger stays
