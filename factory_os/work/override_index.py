@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import marshal
 import os
-from pathlib import Path
 
 from factory_os.git import plumbing as git
 from factory_os.paths import LEDGER_DIR, SEGMENT_SUFFIX as SUFFIX, is_segment
@@ -28,6 +27,8 @@ from factory_os.work.override_records import ID_HEX, MARK, parse
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
+
+    from _typeshed import StrPath
 
     from factory_os.rules.overrides import Grouped, Override
 else:
@@ -46,7 +47,7 @@ class Replay(NamedTuple):
     grouped: Grouped
     sizes: dict[str, int]
 
-    def same_on_disk(self, root: Path) -> bool:
+    def same_on_disk(self, root: StrPath) -> bool:
         """Whether the work tree's ledger of the factory at ROOT has the index's
         segments at the index's sizes (a stat each): then it holds no line the index
         has not, for a writer only appends (a note's shortcut, not a check)."""
@@ -66,11 +67,11 @@ class Replay(NamedTuple):
         return True
 
 
-def in_index(worktree: Path, git_dir: Path, prefix: str = "") -> Replay:
+def in_index(worktree: StrPath, git_dir: StrPath, prefix: str = "") -> Replay:
     """The overrides granted in the index's ledger (the factory at PREFIX in the
     repository at WORKTREE, whose git directory is GIT_DIR), neither revoked nor
     recorded as expired; the expiry is judged when they are applied."""
-    path = git_dir / CACHE_FILE
+    path = os.path.join(git_dir, CACHE_FILE)
     kept, written_ns = _load(path)
     index = _index_stat(worktree, git_dir)
     segments = kept.get("segments")
@@ -85,7 +86,7 @@ def in_index(worktree: Path, git_dir: Path, prefix: str = "") -> Replay:
         if stale:  # the same ledger: what was listed holds for this index
             _save(path, {**kept, "index": index, "segments": segments})
         return Replay(grouped, sizes)
-    parsed = _replayed(worktree, git_dir / PARSED_FILE, segments)
+    parsed = _replayed(worktree, os.path.join(git_dir, PARSED_FILE), segments)
     granted, _ended = _in_force(parsed)
     grouped = group(granted.values(), translate=True)
     sizes = {name: parsed[name][5] for name in parsed}
@@ -97,7 +98,7 @@ def in_index(worktree: Path, git_dir: Path, prefix: str = "") -> Replay:
 
 
 def at_commit(
-    worktree: Path, common_dir: Path, treeish: str, prefix: str = ""
+    worktree: StrPath, common_dir: StrPath, treeish: str, prefix: str = ""
 ) -> tuple[dict[str, Override], set[str]]:
     """The overrides granted in the ledger as committed at TREEISH and neither revoked
     nor recorded as expired there, by id, and the ids ended there: for a range check,
@@ -107,10 +108,10 @@ def at_commit(
     listed = git.tree_entries(worktree, treeish, [f"{prefix}{LEDGER_DIR}/"])
     cut = len(prefix)
     segments = {p[cut:]: b for p, b in listed.items() if is_segment(p[cut:])}
-    return _in_force(_replayed(worktree, common_dir / COMMITS_FILE, segments))
+    return _in_force(_replayed(worktree, os.path.join(common_dir, COMMITS_FILE), segments))
 
 
-def _replayed(worktree: Path, path: Path, segments: dict[str, str]) -> dict[str, Any]:
+def _replayed(worktree: StrPath, path: str, segments: dict[str, str]) -> dict[str, Any]:
     """`_replay` of SEGMENTS, from and into what PATH keeps."""
     before, _ = _load(path)
     parsed = _replay(worktree, segments, before.get("parsed") or {})
@@ -133,7 +134,7 @@ def _in_force(parsed: dict[str, Any]) -> tuple[dict[str, Override], set[str]]:
     return {i: Override(*v) for i, v in granted.items() if i not in ended}, ended
 
 
-def _replay(worktree: Path, segments: dict[str, str], before: dict[str, Any]) -> dict[str, Any]:
+def _replay(worktree: StrPath, segments: dict[str, str], before: dict[str, Any]) -> dict[str, Any]:
     """Per segment of SEGMENTS (path -> blob id): (blob, bytes parsed, their digest,
     the grants, the ids ended, the blob's size), from BEFORE (what an earlier replay kept) where the
     blob is the same, or where the new one only adds to it."""
@@ -172,7 +173,7 @@ def _grew(data: bytes, end: int, known: Any, sha256: Any) -> bool:
     return bool(known[1] <= end and sha256(data[: known[1]]).hexdigest() == known[2])
 
 
-def _index_stat(worktree: Path, git_dir: Path) -> list[Any] | None:
+def _index_stat(worktree: StrPath, git_dir: StrPath) -> list[Any] | None:
     """The index file's path and stat (GIT_INDEX_FILE's, as git hands it to a hook,
     relative to the top of the work tree); None when there is none."""
     named = os.environ.get("GIT_INDEX_FILE")
@@ -190,7 +191,7 @@ def _racy(index: list[Any], written_ns: int) -> bool:
     return int(max(index[3], index[4])) >= written_ns
 
 
-def _load(path: Path) -> tuple[dict[str, Any], int]:
+def _load(path: str) -> tuple[dict[str, Any], int]:
     """What the last replay kept, and when it was written (its file's mtime)."""
     try:
         with open(path, "rb") as f:
@@ -203,11 +204,12 @@ def _load(path: Path) -> tuple[dict[str, Any], int]:
     return value, written_ns
 
 
-def _save(path: Path, value: dict[str, Any]) -> None:
+def _save(path: str, value: dict[str, Any]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps({**value, "version": VERSION}))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps({**value, "version": VERSION}))
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs time

@@ -76,19 +76,19 @@ def post(checked: Checked, findings: list[Finding]) -> list[Finding]:
     if checked.staged:
         from factory_os.work.override_index import in_index
 
-        replay = in_index(repo.worktree, repo.git_dir, repo.prefix)
+        replay = in_index(repo.top, repo.gitdir, repo.prefix)
         grouped = replay.grouped
     else:
         from factory_os.work import override_records as records
 
         overrides = records.for_range(
-            repo.worktree, checked.base, added, forged, repo.prefix, repo.common_dir
+            repo.top, checked.base, added, forged, repo.prefix, repo.commondir
         )
         grouped = group(overrides)
     now = clock.now_stamp()
     run = os.environ.get(RUN_ENV) or None
     applied = apply_grouped(findings, grouped, now=now, run=run, ignored=ignored)
-    if replay is not None and not replay.same_on_disk(repo.root):
+    if replay is not None and not replay.same_on_disk(repo.rootdir):
         left = [f for f, o in applied.findings if o is None and liftable(f)]
         if left:  # blocked: would an override the work tree alone holds have lifted it?
             notes += _loose(checked, left, now, run)
@@ -107,7 +107,7 @@ def _loose(checked: Checked, findings: list[Finding], now: str, run: str | None)
     from factory_os.rules.overrides import apply
     from factory_os.work import override_records as records
 
-    loose = records.unstaged(checked.repo.worktree, checked.repo.prefix)
+    loose = records.unstaged(checked.repo.top, checked.repo.prefix)
     if not loose:
         return []
     applied = apply(findings, loose, now=now, run=run)

@@ -17,7 +17,6 @@ override is passed over.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from factory_os.git import log as gitlog, plumbing as git
 from factory_os.paths import LEDGER_DIR
@@ -26,6 +25,8 @@ from factory_os.rules.overrides import RULE_ID, Override, from_data
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from _typeshed import StrPath
+
     from factory_os.rules.seam import LedgerLine
 
 GRANTED = b'"kind":"override.granted"'
@@ -64,13 +65,13 @@ def parse(lines: Iterable[bytes]) -> tuple[dict[str, Override], set[str]]:
     return granted, revoked
 
 
-def committed_lines(worktree: Path, treeish: str, prefix: str = "") -> list[bytes]:
+def committed_lines(worktree: StrPath, treeish: str, prefix: str = "") -> list[bytes]:
     """The override lines of the ledger as committed at TREEISH (one `git grep`);
     PREFIX is where the factory sits in the repository."""
     return git.grep_segments(worktree, treeish, [MARK.decode()], f"{prefix}{LEDGER_DIR}/")
 
 
-def unstaged(worktree: Path, prefix: str = "") -> list[Override]:
+def unstaged(worktree: StrPath, prefix: str = "") -> list[Override]:
     """The overrides granted in the work tree's ledger and not in the index: no one's
     commit yet (two git processes)."""
     lines = gitlog.unstaged_lines(worktree, f"{prefix}{LEDGER_DIR}/", GRANTED.decode())
@@ -114,12 +115,12 @@ def granted_in(added: Iterable[LedgerLine], forged: set[bytes]) -> list[Override
 
 
 def for_range(
-    worktree: Path,
+    worktree: StrPath,
     base: str | None,
     added: Sequence[LedgerLine],
     forged: set[bytes],
     prefix: str = "",
-    common_dir: Path | None = None,
+    common_dir: StrPath | None = None,
 ) -> list[Override]:
     """The overrides a range check may honour, neither revoked nor recorded as
     expired: those of the ledger as committed at BASE, and those the range ADDS,
