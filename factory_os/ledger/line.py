@@ -63,6 +63,12 @@ class Envelope(NamedTuple):
     refs: bytes  # b"" or the JSON objects between the brackets
 
 
+def id_text(ident: bytes) -> str:
+    """IDENT, the 64 bytes a line starts with, as text: what a finding names, whatever
+    those bytes are (a line whose id was changed may hold any)."""
+    return ident.decode("ascii", "replace")
+
+
 def entry_id(json_bytes: bytes) -> str:
     return hashlib.sha256(DOMAIN + json_bytes).hexdigest()
 

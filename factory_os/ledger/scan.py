@@ -17,6 +17,7 @@ from typing import Any
 from factory_os.ledger import segments
 from factory_os.ledger.line import (
     DOMAIN,
+    id_text,
     is_refs_body,
     parse_envelope,
     parse_refs,
@@ -162,9 +163,7 @@ def _scan_segment(
                 continue
             ident = raw[:64]
             if sha256(DOMAIN + raw[65:-1]).hexdigest().encode() != ident:
-                findings.append(
-                    LedgerProblem(rel, number, _EDITED, ident.decode("ascii", "replace"))
-                )
+                findings.append(LedgerProblem(rel, number, _EDITED, id_text(ident)))
             elif number > trusted:
                 unread.append(raw[:-1])
                 unread_at.append((len(findings), number, ident))
@@ -187,7 +186,7 @@ def _scan_segment(
             prev = ident
             parents = split_parents(raw_parents)
             if parents is None:
-                findings.append(LedgerProblem(rel, number, "malformed parents", ident.decode()))
+                findings.append(LedgerProblem(rel, number, "malformed parents", id_text(ident)))
                 raw_parents = b""
                 parents = ()
             named_update(parents)
@@ -206,7 +205,7 @@ def _scan_segment(
                     scan.blocked[rel] = len(order) - 1
             if placing:
                 if top < previous:
-                    findings.append(LedgerProblem(rel, number, _OUT_OF_ORDER, ident.decode()))
+                    findings.append(LedgerProblem(rel, number, _OUT_OF_ORDER, id_text(ident)))
                 previous = heights[ident] = top + 1
                 continue
             # not placed yet: keep its parents for `ledger_place.place_rest`
@@ -233,7 +232,7 @@ def _read_batch(
     UNREAD and UNREAD_AT for the next batch."""
     for index, problem in sorted(refused(unread).items(), reverse=True):
         position, number, ident = unread_at[index]
-        findings.insert(position, LedgerProblem(rel, number, problem, ident.decode()))
+        findings.insert(position, LedgerProblem(rel, number, problem, id_text(ident)))
     unread.clear()
     unread_at.clear()
 
@@ -266,12 +265,10 @@ def _record_refs(
     u = raw.rfind(b'],"subject":"')
     refs = raw[r + 10 : u]
     if u < r + 10 or not is_refs_body(refs):
-        findings.append(
-            LedgerProblem(rel, number, "malformed refs", ident.decode("ascii", "replace"))
-        )
+        findings.append(LedgerProblem(rel, number, "malformed refs", id_text(ident)))
         return
     for ref_path, sha in parse_refs(refs):
-        recorded.setdefault(ref_path, []).append(FileRecord(sha, rel, number, ident.decode()))
+        recorded.setdefault(ref_path, []).append(FileRecord(sha, rel, number, id_text(ident)))
 
 
 _EDITED = "id does not match the line's bytes: the line was edited, or its id forged"

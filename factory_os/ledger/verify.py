@@ -52,7 +52,7 @@ from factory_os import atomic, store
 from factory_os.errors import UsageError
 from factory_os.git import revrange
 from factory_os.ledger import history, segments
-from factory_os.ledger.line import ID_HEX
+from factory_os.ledger.line import ID_HEX, id_text
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
@@ -391,7 +391,7 @@ def _parents_only_untracked(
                     LedgerProblem(
                         factory.rel(path),
                         number,
-                        f"names {ident.decode()} as a parent, which only an untracked"
+                        f"names {id_text(ident)} as a parent, which only an untracked"
                         f" segment holds ({untracked}): a clone will not have it",
                         entry,
                     )
@@ -418,7 +418,7 @@ def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[s
             if ident in pending:
                 pending.discard(ident)
                 line = scan.first_line[rel] + index
-                found[ident.decode()] = HeadAt(heights.get(ident, -1), rel, line)
+                found[id_text(ident)] = HeadAt(heights.get(ident, -1), rel, line)
     return found
 
 
@@ -428,7 +428,7 @@ def _last(
     last = dict(previous)
     for rel, ids in scan.order.items():
         if ids and ids[-1] in heights:
-            last[rel] = LastEntry(ids[-1].decode(), heights[ids[-1]])
+            last[rel] = LastEntry(id_text(ids[-1]), heights[ids[-1]])
     return last
 
 

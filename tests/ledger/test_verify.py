@@ -160,6 +160,23 @@ def test_added_entry_with_a_right_id_and_a_parent_that_does_not_exist(repo: Path
     )
 
 
+@pytest.mark.parametrize("parents", [[], ["e" * 64]], ids=["recording-a-file", "orphan"])
+def test_a_byte_of_an_id_changed_to_one_that_is_not_ascii_is_reported(
+    repo: Path, parents: list[str]
+) -> None:
+    """Such an id is no text: naming the entry in a finding, or the file it records,
+    must not stop verify with an error."""
+    _populate(repo)
+    refs = [{"path": ".factory/rules/R-aaaaaa.yaml", "sha256": "ab" * 32}] if not parents else []
+    line = forge_line(entry_fields(parents=parents, refs=refs))
+    with only_segment(repo).open("ab") as f:
+        f.write(b"\x80" + line[1:])
+    result = fos(repo, "verify", "--format", "json")
+    assert result.code == 1, result.output
+    problems = json.loads(result.out)["problems"]
+    assert any(p["line"] == 9 and "id does not match" in p["message"] for p in problems), problems
+
+
 def test_a_line_that_is_not_a_ledger_entry(repo: Path) -> None:
     _populate(repo)
     with only_segment(repo).open("ab") as f:
