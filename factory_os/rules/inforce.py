@@ -2,7 +2,8 @@
 
 A rule file that a change deletes or alters is reported, and its version at the
 base keeps applying, so a pull request cannot remove a rule and break it in one
-go. The team, roles and identity policy are also the base's; members the change
+go. The team, roles and identity policy are also the base's (the base branch's
+tip, when it moved on after the change forked from it); members the change
 adds are known (by their own emails only) so their commits are attributed, but
 only the base's members count as approvers. Before a factory exists (the
 founding change) there is no base: the founding change's own documents apply.
@@ -16,8 +17,8 @@ their bytes and whose parents are entries count.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 from factory_os import paths
 from factory_os.git import plumbing as git
@@ -31,6 +32,7 @@ from factory_os.rules.status import RuleEvent, WrittenRule, file_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
@@ -47,24 +49,50 @@ INVALID = "fos:invalid-document"
 
 
 class Repo(NamedTuple):
-    """Where the factory is: work tree, git dirs, and the factory root's path in the tree."""
+    """Where the factory is: work tree, git dirs, and the factory root's path in the tree.
 
-    worktree: Path
-    git_dir: Path
-    common_dir: Path
+    Held as strings, which is all the hook path needs (pathlib costs it milliseconds
+    to import); `worktree`, `git_dir`, `common_dir` and `root` give them as paths."""
+
+    top: str  # the top of the work tree (the git dir in a bare repository)
+    gitdir: str
+    commondir: str
     head: str | None = None  # the HEAD commit when the repository was opened
     prefix: str = ""  # "" or "sub/dir/" when .factory/ is not at the top
     bare: bool = False  # no work tree: commands cannot run
 
     @property
+    def rootdir(self) -> str:
+        """The factory root, as a string."""
+        return os.path.join(self.top, self.prefix.rstrip("/")) if self.prefix else self.top
+
+    @property
+    def worktree(self) -> Path:
+        return _path(self.top)
+
+    @property
+    def git_dir(self) -> Path:
+        return _path(self.gitdir)
+
+    @property
+    def common_dir(self) -> Path:
+        return _path(self.commondir)
+
+    @property
     def root(self) -> Path:
-        return self.worktree / self.prefix if self.prefix else self.worktree
+        return _path(self.rootdir)
 
     def local(self, path: str) -> str | None:
         """PATH (from git, relative to the top) relative to the factory root; None outside."""
         if not self.prefix:
             return path
         return path[len(self.prefix) :] if path.startswith(self.prefix) else None
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path  # off the hook path: the layers above work in paths
+
+    return Path(text)
 
 
 def is_rule_file(path: str) -> bool:
@@ -145,7 +173,7 @@ def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
     """The documents at TREEISH (a commit, `:` for the index; None: nothing yet)."""
     if treeish is None:
         return Snapshot()
-    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.worktree).stdout)
+    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.top).stdout)
 
 
 class Compiler:
@@ -153,7 +181,7 @@ class Compiler:
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
-        self.cache = Cache(repo.common_dir)
+        self.cache = Cache(repo.commondir)
 
     def load(self, wanted: Iterable[tuple[str, str, str]]) -> None:
         """Make sure every (kind, blob, path) of WANTED is compiled."""
@@ -166,9 +194,9 @@ class Compiler:
 
         # sizes first: a blob over the limit is refused unread, as `store.read_text`
         # refuses a file (parsing megabytes of YAML would cost minutes and gigabytes)
-        sizes = git.blob_sizes(self.repo.worktree, [b for _, b, _ in missing])
+        sizes = git.blob_sizes(self.repo.top, [b for _, b, _ in missing])
         small = [b for _, b, _ in missing if sizes.get(b, 0) <= MAX_FILE_BYTES]
-        fetched = git.cat_blobs(self.repo.worktree, small)
+        fetched = git.cat_blobs(self.repo.top, small)
 
         for kind, blob, path in missing:
             data = fetched.get(blob)
@@ -197,9 +225,12 @@ def rules_in_force(
     """(the rule set, findings about the documents themselves, whether founding).
     EVENTS: the ledger's rule events (`ledger_events`), which end rules. TIP: the
     documents of a base branch that moved on after BASE, where HEAD forked: its
-    rules are in force too, though HEAD does not hold them."""
+    rules are in force too, though HEAD does not hold them, and its team, roles and
+    settings are the ones in force."""
     founding = not base.exists
-    docs_from = head if founding else base
+    # the team, roles and settings of the base tip when the base branch moved on: the
+    # merge puts the change under them
+    docs_from = head if founding else tip if tip is not None and tip.exists else base
     merged = tip.rules() if tip is not None else {}
     wanted = [("rule", b, p) for p, b in base.rules().items()]
     wanted += [("rule", b, p) for p, b in merged.items()]
@@ -208,6 +239,8 @@ def rules_in_force(
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
     # the documents as of the change, which must make sense on their own (`_role_names`)
     wanted += [(k, head.blobs[p], p) for k, p in DOCUMENTS.items() if p in head.blobs]
+    if docs_from is not base and DOCUMENTS["team"] in base.blobs:
+        wanted.append(("team", base.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
     compiler.load(wanted)
 
     findings: list[Finding] = []
@@ -252,6 +285,10 @@ def rules_in_force(
         head_team = compiler.get("team", head.blobs[DOCUMENTS["team"]])
         if "invalid" not in head_team:
             extra = members_of(head_team)
+        if docs_from is not base:
+            # those the change adds; not those the base branch dropped after the fork
+            forked = _team_ids(compiler, base)
+            extra = [m for m in extra if m.id not in forked]
     written = [WrittenRule(r.id, r.source, r.status, r.superseded_by) for r in rules]
     states = rule_status.file_states(written, events)
     active = [r for r, state in zip(rules, states, strict=True) if state.status == "active"]
@@ -259,6 +296,15 @@ def rules_in_force(
         active, team=docs["team"], extra_members=extra, config=docs["config"], roles=docs["roles"]
     )
     return ruleset, findings, founding
+
+
+def _team_ids(compiler: Compiler, snapshot: Snapshot) -> set[str]:
+    """The ids of the members SNAPSHOT's team.yaml names (none when it has none)."""
+    blob = snapshot.blobs.get(DOCUMENTS["team"])
+    team = compiler.get("team", blob) if blob is not None else None
+    if team is None or "invalid" in team:
+        return set()
+    return {m.id for m in members_of(team)}
 
 
 def _role_names(compiler: Compiler, head: Snapshot) -> list[Finding]:
@@ -302,12 +348,12 @@ def ledger_events(
     """The rule events of the ledger at the commit TREEISH, or in the work tree (None).
     LEDGER: what names that ledger's content (`ledger_key`), when known."""
     if treeish is None:
-        return rule_status.rule_events(repo.root, cache=cache)
+        return rule_status.rule_events(repo.rootdir, cache=cache)
     return rule_status.rule_events(
-        repo.root,
+        repo.rootdir,
         cache=cache,
         treeish=treeish,
-        worktree=repo.worktree,
+        worktree=repo.top,
         prefix=repo.prefix,
         content=ledger,
     )

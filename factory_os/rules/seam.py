@@ -55,7 +55,10 @@ class Checked:
         self.stage = stage
         self.changes = changes
         self.ruleset = ruleset
-        self.base = base  # the base commit (None: no base, e.g. the founding change)
+        # the base commit whose ledger and documents judge the change: for a pull request
+        # whose base branch moved on after the fork, that branch's tip (None: no base,
+        # e.g. the founding change)
+        self.base = base
         self.head = head  # the head commit (None: the index)
         self.revs = tuple(revs)
         self._contents = contents
@@ -91,8 +94,8 @@ class Checked:
         wanted = [self.repo.prefix + p for p in paths]
         if not wanted:
             return {}
-        blobs = git.tree_entries(self.repo.worktree, self.head or ":", wanted)
-        data = git.cat_blobs(self.repo.worktree, sorted(set(blobs.values())))
+        blobs = git.tree_entries(self.repo.top, self.head or ":", wanted)
+        data = git.cat_blobs(self.repo.top, sorted(set(blobs.values())))
         cut = len(self.repo.prefix)
         exact = set(wanted)  # (a path names a directory's files too)
         return {p[cut:]: data[b] for p, b in blobs.items() if b in data and p in exact}
