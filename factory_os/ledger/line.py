@@ -95,7 +95,7 @@ def parse_envelope(line: bytes) -> Envelope | str:
     if parents is None:
         return "malformed parents"
     refs = line[r + 10 : u]
-    if refs and _REFS_BODY.fullmatch(refs) is None:
+    if refs and not is_refs_body(refs):
         return "malformed refs"
     subject = line[u + 12 : -7]
     if _STRING.fullmatch(subject) is None or _KIND_BODY.fullmatch(line, k + 9, p - 1) is None:
@@ -116,11 +116,19 @@ def split_parents(raw: bytes) -> tuple[bytes, ...] | None:
 
 
 def is_refs_body(refs: bytes) -> bool:
-    return _REFS_BODY.fullmatch(refs) is not None
+    """Whether REFS, the bytes between the brackets of a refs list, are refs in the
+    form fos writes, that JSON reads (`parse_refs` can read them)."""
+    if _REFS_BODY.fullmatch(refs) is None:
+        return False
+    try:  # not UTF-8, an escape JSON does not have, or one no file name can hold
+        "".join(path for path, _ in parse_refs(refs)).encode()
+    except ValueError:
+        return False
+    return True
 
 
 def parse_refs(refs: bytes) -> list[tuple[str, str]]:
-    """(path, sha256) of each ref in an envelope's refs bytes."""
+    """(path, sha256) of each ref in an envelope's refs bytes (`is_refs_body`)."""
     if not refs:
         return []
     return [(item["path"], item["sha256"]) for item in json.loads(b"[" + refs + b"]")]
