@@ -74,9 +74,9 @@ def scan_lines(
     forged with a recomputed id can be one. `parse_envelope` names what is
     wrong with a line that has no frame. Then every line is read as a reader
     reads it (`ledger_line.parse_full`), so verify never passes a line that
-    `fos ledger log` refuses, except the first CHECKED[segment] lines, which an
-    earlier run checked and whose bytes are known to be the same (the caller
-    hashed them). A line is placed at once when its parents are (usually its
+    `fos ledger log` refuses, except the lines that end within the first
+    CHECKED[segment] bytes, which an earlier run checked and which are known to
+    be the same (the caller hashed them). A line is placed at once when its parents are (usually its
     only parent is the line before); `ledger_place.place_rest` does the rest.
     """
     checked = checked or {}
@@ -138,11 +138,12 @@ def _scan_segment(
     is sent True to try again or False to go on without placing.
 
     It reads the segment a block of lines at a time. A block whose every line
-    `_vouch_block` vouches for (its id, its frame and, for a line past TRUSTED, its
-    reading as a reader reads it) is placed in bulk: a run of lines each naming only
+    `_vouch_block` vouches for (its id, and its reading as a reader reads it) is
+    placed in bulk: a run of lines each naming only
     the line before gets consecutive heights at once, and only the other lines are
     looked at one by one. Any other block is read line by line, each problem found
-    where it is."""
+    where it is, and so is a block of lines that end within the first TRUSTED bytes
+    (read before: their JSON is not read again, which is faster one by one)."""
     heights = scan.heights
     parents_of = scan.parents_of
     named_update = scan.named.update
@@ -195,6 +196,8 @@ def _scan_segment(
         else:  # not placed yet: keep its parents for `ledger_place.place_rest`
             parents_of[ident] = raw_parents[1:65] if len(raw_parents) == 66 else raw_parents
 
+    at = offset  # where the next line starts
+    read_before = number  # the last line an earlier run read (ending at TRUSTED or before)
     with seg_path.open("rb") as f:
         stat = os.fstat(f.fileno())
         f.seek(offset)
@@ -203,14 +206,21 @@ def _scan_segment(
             if not data:
                 break
             lines = data.split(b"\n")
+            carried = len(torn)
             if torn:
                 lines[0] = torn + lines[0]
             torn = lines.pop()  # after the last newline: the start of the next line
             if not lines:
                 continue
+            stop = at + carried + len(data) - len(torn)
+            if trusted >= stop:
+                read_before = number + len(lines)
+            elif trusted > at + carried:
+                read_before = number + data.count(b"\n", 0, trusted - at - carried)
+            at = stop
             base = len(order)
             # lines an earlier run read in full are read faster one by one (no JSON)
-            block = None if number + len(lines) <= trusted else _vouch_block(lines, prev)
+            block = None if number + len(lines) <= read_before else _vouch_block(lines, prev)
             if block is not None:
                 order.extend(block.ids)
                 for index in block.refs:
@@ -249,7 +259,7 @@ def _scan_segment(
                 ident = raw[:64]
                 if sha256(DOMAIN + raw[65:]).hexdigest().encode() != ident:
                     findings.append(LedgerProblem(rel, number, _EDITED, id_text(ident)))
-                elif number > trusted:
+                elif number > read_before:
                     unread.append(raw)
                     unread_at.append((len(findings), number, ident))
                     if len(unread) == BATCH:
@@ -276,7 +286,7 @@ def _scan_segment(
 
 
 # bytes read at a time: a block of lines (`_vouch_block`)
-BLOCK_BYTES = 1 << 21
+BLOCK_BYTES = 1 << 18
 
 
 class _Block(NamedTuple):

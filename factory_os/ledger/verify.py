@@ -198,25 +198,24 @@ def _read_before(
     """Lines an earlier run read in full need not be parsed again when their bytes are
     the same (ids and the DAG are checked anew): per segment, a hasher over the longest
     prefix that this branch's MARKS or the clone's READ prefixes vouch for, with where
-    it ends, and how many lines that prefix holds. One pass hashes every candidate."""
+    it ends, and where that is (lines ending there or before were read). One pass
+    hashes every candidate; what a record says of lines is not taken (a restored
+    record could overstate it): the scan counts them."""
     hashers: dict[str, tuple[Any, int]] = {}
     checked: dict[str, int] = {}
     for path in segments.segment_paths(factory):
-        candidates = set(read.get(path.name, ()))
+        candidates = {(p.end, p.prefix_sha256) for p in read.get(path.name, ())}
         mark = marks.get(path.name)
         if mark is not None:
-            candidates.add(ReadPrefix(mark.end, mark.lines, mark.prefix_sha256))
-        hasher, at, counted = hashlib.sha256(), 0, 0
-        for end, lines, digest in sorted(candidates):
-            whole, newlines = segments.hash_range(path, at, end, hasher)
-            if not whole:
+            candidates.add((mark.end, mark.prefix_sha256))
+        hasher, at = hashlib.sha256(), 0
+        for end, digest in sorted(candidates):
+            if not segments.read_range(path, at, end, (), hasher)[0]:
                 break
-            at, counted = end, counted + newlines
-            # the digest vouches for the bytes; the line count is taken from them, not
-            # from the record (which a restored cache could overstate)
-            if hasher.hexdigest() == digest and counted == lines:
+            at = end
+            if hasher.hexdigest() == digest:
                 hashers[path.name] = (hasher.copy(), end)
-                checked[path.name] = lines
+                checked[path.name] = end
     return hashers, checked
 
 
