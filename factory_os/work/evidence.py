@@ -9,19 +9,17 @@ to read the file again, only check that its digest still holds.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import store
 from factory_os.errors import InvalidInput, Problem
 from factory_os.work.operating import EvidenceKind
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from factory_os import store
     from factory_os.model.spec import CaseReport, RankingEvidence
 
 RANK_MIN, RANK_MAX = 1, 5
@@ -42,6 +40,7 @@ class Shortfall(NamedTuple):
 
 def figures_of(kind: EvidenceKind, text: str, rel: str) -> Figures:
     """The figures of evidence TEXT (the file REL); InvalidInput when it is not valid."""
+    from factory_os import store
     from factory_os.model.spec import BuildEvidence, CaseReport, LaunchRecord, RankingEvidence
 
     if kind.format == "markdown":
@@ -110,6 +109,8 @@ def _int(figures: Mapping[str, Any], key: str) -> int:
 
 def _at_least(part: int, whole: int, rate: float) -> bool:
     """PART / WHOLE >= RATE, exactly; nothing to judge (WHOLE 0) holds."""
+    from fractions import Fraction
+
     return whole == 0 or Fraction(part, whole) >= Fraction(str(rate))
 
 
@@ -166,6 +167,8 @@ def _check_factors(kind: EvidenceKind, ranking: RankingEvidence, doc: store.Yaml
 
 
 def _from_json(model: type[CaseReport], text: str, rel: str) -> CaseReport:
+    import json
+
     from pydantic import ValidationError
 
     try:

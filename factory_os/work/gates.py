@@ -11,7 +11,6 @@ call the same function with the files they see (a work tree, a commit).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from factory_os.work import evidence
@@ -39,8 +38,7 @@ class Check(NamedTuple):
     hard: bool = False  # failing it sends the work back
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     item: Item
     stage: str
     to: str | None  # the next stage; None at the last one

@@ -16,30 +16,45 @@ pure checks (`gatecheck.check_onto`, `runcheck.check_onto`) are given:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from factory_os import store
 from factory_os.errors import InvalidInput
 from factory_os.git import plumbing as git
-from factory_os.ledger.line import parse_full
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.finding import Finding
 from factory_os.rules.seam import Checked
-from factory_os.work import gatecheck, items, runstate
+from factory_os.work import gatecheck, items
+from factory_os.work.extras import RUN_KINDS
 from factory_os.work.gatecheck import Added
 from factory_os.work.operating import OperatingModel
-from factory_os.work.projection import Projection
-from factory_os.work.replay import Base
+from factory_os.work.replay import Base, Projection
+
+if TYPE_CHECKING:
+    from factory_os import store
+    from factory_os.work.runstate import RunState
+
+# (what only a change adding run events needs is imported when one does: `store`,
+# `work.runstate`, the runs' models)
 
 ITEMS: Projection[items.Item] = Projection(
     "items", frozenset(items.KINDS), items.fold, items.dump, items.load
 )
-RUNS: Projection[runstate.RunState] = Projection(
+
+
+def _runstate() -> Any:
+    from factory_os.work import runstate
+
+    return runstate
+
+
+# `work.runstate.KINDS`: the run events and the escalations a run's gates wait on
+RUN_STATE_KINDS = RUN_KINDS | {"escalation.opened", "escalation.acked", "escalation.resolved"}
+RUNS: Projection[RunState] = Projection(
     "runs",
-    frozenset(runstate.KINDS),
-    lambda entries, _state: runstate.fold(entries),
-    runstate.to_json,
-    runstate.from_json,
+    RUN_STATE_KINDS,
+    lambda entries, _state: _runstate().fold(entries),
+    lambda run: _runstate().to_json(run),
+    lambda value: _runstate().from_json(value),
 )
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
@@ -60,7 +75,7 @@ def check(checked: Checked, *, lifecycle: bool, runs: bool) -> list[Finding]:
     found: list[Finding] = _unproven(checked, added) if checked.staged else []
     if lifecycle:
         found += _lifecycle(checked, base, added, documents, read)
-    if runs and any(a.entry.kind in runstate.RUN_KINDS for a in added):
+    if runs and any(a.entry.kind in RUN_KINDS for a in added):
         found += _runs(base, added, documents, read)
     base.save()
     return found
@@ -72,7 +87,7 @@ def _added(checked: Checked, base: Base) -> list[Added]:
     parsed: list[tuple[str, dict[str, Any], str, int]] = []
     origin: dict[str, tuple[str | None, str | None]] = {}
     for line in checked.ledger_lines():
-        fields = parse_full(line.text.encode("utf-8"))
+        fields = checked.entry(line.text)
         if not isinstance(fields, dict):
             continue  # not an entry: `fos verify` says so
         ident = line.text[:64]
@@ -89,7 +104,7 @@ def _unproven(checked: Checked, added: Sequence[Added]) -> list[Finding]:
     email = checked.changes[0].author_email if checked.changes else ""
     for add in added:
         entry = add.entry
-        if entry.kind not in items.KINDS and entry.kind not in runstate.RUN_KINDS:
+        if entry.kind not in items.KINDS and entry.kind not in RUN_KINDS:
             continue
         named = checked.ruleset.named(entry.actor)
         if named is not None and named.id == add.member:
@@ -135,6 +150,7 @@ def _runs(
 ) -> list[Finding]:
     from pydantic import ValidationError
 
+    from factory_os import store
     from factory_os.model.factory import RunSettings
     from factory_os.model.team import Roles, Team
     from factory_os.work import runcheck
@@ -200,6 +216,8 @@ class _Documents:
         return self._blobs
 
     def yaml(self, name: str, *, optional: bool = False) -> store.YamlDocument:
+        from factory_os import store
+
         path = f"{FACTORY_DIR}/{name}"
         blob = self.blobs().get(path)
         raw = git.cat_blobs(self.checked.repo.worktree, [blob]).get(blob) if blob else None
@@ -223,6 +241,7 @@ class _Documents:
     def _validated(self) -> list[Any]:
         from pydantic import BaseModel
 
+        from factory_os import store
         from factory_os.model.lifecycle import Lifecycle
         from factory_os.model.raci import Raci
         from factory_os.model.team import Team

@@ -23,17 +23,19 @@ import marshal
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from factory_os import __version__
 from factory_os.git import plumbing as git
-from factory_os.ledger import dag, events
-from factory_os.ledger.events import Entry
+from factory_os.ledger import dag
+from factory_os.ledger.entry import Entry, entry_from_fields
 from factory_os.paths import LEDGER_DIR, is_segment
-from factory_os.store import Factory
 
 if TYPE_CHECKING:
-    from factory_os.work.projection import Projection
+    from factory_os.store import Factory
+
+# (`ledger.events`, which reads the work tree's segments, is imported where it is used:
+# a check on a base replayed before needs only what this imports)
 
 State = TypeVar("State")
 T = TypeVar("T")
@@ -42,8 +44,34 @@ KEPT_BASES = 4  # a CI runner or a clone checks pull requests on a few bases at 
 BASE_FORMAT = f"1/{__version__}"
 
 
+class Projection(Generic[T]):
+    """A fold over the entries of KINDS, and how its values are kept (plain data).
+
+    A value FINAL says is settled (a resolved escalation, a revoked override): the
+    fold changes it no more, so it is kept apart and read only by those who ask
+    (`work.projection`)."""
+
+    def __init__(
+        self,
+        name: str,
+        kinds: frozenset[str],
+        fold: Callable[[Iterable[Entry], dict[str, T]], dict[str, T]],
+        dump: Callable[[T], Any],
+        load: Callable[[Any], T],
+        final: Callable[[T], bool] = lambda _value: False,
+    ) -> None:
+        self.name = name
+        self.kinds = kinds
+        self.fold = fold
+        self.dump = dump
+        self.load = load
+        self.final = final
+
+
 def select(factory: Factory, kinds: Collection[str]) -> list[Entry]:
     """The entries of KINDS in the work tree's ledger, in replay order; only these are parsed."""
+    from factory_os.ledger import events
+
     return events.entries(factory, kinds)
 
 
@@ -107,6 +135,8 @@ class Base:
         key = hashlib.sha256(listing.encode("utf-8")).hexdigest()
         if self._load(key) and all(p.name in self._folds for p in projections):
             return
+        from factory_os.ledger import events
+
         data = git.cat_blobs(worktree, list(segments.values()))
         contents = {rel: data.get(blob, b"") for rel, blob in segments.items()}
         kinds = {kind for p in projections for kind in p.kinds}
@@ -152,7 +182,7 @@ class Base:
         placed = dag.place(parents, heights, ignore_missing=True).heights
         last = max(heights.values(), default=-1) + 1
         out = [
-            events.entry_from_fields(ident, fields, segment, line, placed.get(ident, last))
+            entry_from_fields(ident, fields, segment, line, placed.get(ident, last))
             for ident, (fields, segment, line) in fresh.items()
         ]
         return sorted(out, key=lambda e: (e.height, e.id))
