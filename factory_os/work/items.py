@@ -12,6 +12,8 @@ afresh.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+from sys import intern
 from typing import Any
 
 from factory_os.ledger.entry import Entry, Ref
@@ -100,26 +102,32 @@ def fold(entries: Iterable[Entry], items: dict[str, Item] | None = None) -> dict
     return items
 
 
-# how an item is kept between runs (`work.projection`): plain values, entries as tuples
-_ENTRY_FIELDS = ("id", "kind", "at", "actor", "subject", "refs", "parents", "data",
-                 "segment", "line", "height")  # fmt: skip
+# how an item is kept between runs (`work.projection`, `work.replay.Base`): plain values,
+# entries as tuples. Their short strings are interned (kinds, actors, stages, roles, the
+# keys of their data): marshal writes each once per item and reads the others back as
+# references, and a check loading the items its change names loads thousands of entries.
 _ENTRY_LISTS = ("signoffs", "vetoes", "resignoffs")
 _ENTRY_ONE = ("created", "entered", "maintained", "retired")
+_new_entry = partial(tuple.__new__, Entry)
 
 
 def _dump_entry(entry: Entry) -> tuple[Any, ...]:
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
-    values[5] = tuple(tuple(ref) for ref in entry.refs)
-    return tuple(values)
+    data = {intern(k): intern(v) if type(v) is str else v for k, v in entry.data.items()}
+    refs = tuple(tuple(ref) for ref in entry.refs)
+    return (entry.id, intern(entry.kind), intern(entry.at), intern(entry.actor),
+            intern(entry.subject), refs, entry.parents, data, intern(entry.segment),
+            entry.line, entry.height)  # fmt: skip
 
 
 def _load_entry(values: tuple[Any, ...]) -> Entry:
-    # positional, and refs rebuilt only when there are some: a check that loads the
-    # items its change names loads thousands of these
     refs = values[5]
-    if refs:
+    if refs:  # (rebuilt only when there are some)
         values = (*values[:5], tuple([Ref(path, sha) for path, sha in refs]), *values[6:])
-    return Entry._make(values)
+    return _new_entry(values)
+
+
+def _load_entries(rows: list[tuple[Any, ...]]) -> list[Entry]:
+    return [_load_entry(row) if row[5] else _new_entry(row) for row in rows]
 
 
 def dump(item: Item) -> dict[str, Any]:
@@ -136,7 +144,7 @@ def dump(item: Item) -> dict[str, Any]:
 def load(data: dict[str, Any]) -> Item:
     values = dict(data)
     for name in _ENTRY_LISTS:
-        values[name] = [_load_entry(e) for e in values[name]]
+        values[name] = _load_entries(values[name])
     for name in _ENTRY_ONE:
         values[name] = None if values[name] is None else _load_entry(values[name])
     values["evidence"] = {tuple(key): _load_entry(e) for key, e in values["evidence"]}

@@ -41,7 +41,7 @@ State = TypeVar("State")
 T = TypeVar("T")
 BASE_CACHE = "base-replay"  # a directory: one file per base, the latest few kept
 KEPT_BASES = 4  # a CI runner or a clone checks pull requests on a few bases at a time
-BASE_FORMAT = f"1/{__version__}"
+BASE_FORMAT = f"2/{__version__}"
 
 
 class Projection(Generic[T]):
@@ -99,10 +99,15 @@ def by_subject(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
 class Base:
     """The ledger as the commit COMMIT holds it (None: no base, an empty ledger), replayed
     once for the checks of a change: the height of each entry (to place what the change
-    adds) and the folds of PROJECTIONS, each value loaded only when asked for. Kept in
-    CACHE_DIR under the segments' blob ids: a blob id names exact content, so what is
-    kept never goes stale. DOCUMENTS (factory-relative paths) are looked up in the same
-    `ls-tree`: `blobs` holds the blob id of those the commit has."""
+    adds) and the folds of PROJECTIONS. Kept in CACHE_DIR under the segments' blob ids:
+    a blob id names exact content, so what is kept never goes stale. DOCUMENTS
+    (factory-relative paths) are looked up in the same `ls-tree`: `blobs` holds the blob
+    id of those the commit has.
+
+    A base kept before is read as a check needs it (`_Kept`): the heights of the entries
+    a change names, the values of the subjects it concerns, what was computed from the
+    base's documents. A check judging a hundred events on a ledger of thousands loads a
+    hundred items, not the whole replay."""
 
     def __init__(
         self,
@@ -114,10 +119,18 @@ class Base:
         cache_dir: Path | None = None,
         documents: Sequence[str] = (),
     ) -> None:
-        self.heights: dict[str, int] = {}
         self.blobs: dict[str, str] = {}
-        self._kept: dict[str, Any] = {}
-        self._folds: dict[str, dict[str, bytes]] = {p.name: {} for p in projections}
+        self.top = -1  # the highest height in the base (-1: an empty ledger)
+        self._heights: dict[str, int] | None = {}  # every entry's; None: kept in buckets
+        self._buckets: tuple[bytes, ...] | None = None
+        self._opened: dict[int, dict[str, int]] = {}  # the buckets read so far
+        # projection name (or KEPT) -> name -> its value as marshal bytes, or where it
+        # is in the kept file
+        self._values: dict[str, dict[str, bytes | tuple[int, int]]] = {
+            p.name: {} for p in projections
+        }
+        self._values[_KEPT] = {}
+        self._file: _Kept | None = None
         self._dir = None if cache_dir is None else cache_dir / "factory-os" / BASE_CACHE
         self._key: str | None = None  # None: nothing to keep (no base)
         self._dirty = False
@@ -132,19 +145,23 @@ class Base:
             elif rel in documents:
                 self.blobs[rel] = blob
         listing = "".join(f"{rel} {blob}\n" for rel, blob in sorted(segments.items()))
-        key = hashlib.sha256(listing.encode("utf-8")).hexdigest()
-        if self._load(key) and all(p.name in self._folds for p in projections):
+        self._key = hashlib.sha256(listing.encode("utf-8")).hexdigest()
+        if self._load() and all(p.name in self._values for p in projections):
             return
+        self.close()
         from factory_os.ledger import events
 
         data = git.cat_blobs(worktree, list(segments.values()))
         contents = {rel: data.get(blob, b"") for rel, blob in segments.items()}
         kinds = {kind for p in projections for kind in p.kinds}
-        entries, self.heights = events.placed_of(contents, kinds)
+        entries, heights = events.placed_of(contents, kinds)
+        self._heights, self._buckets, self._opened = heights, None, {}
+        self.top = max(heights.values(), default=-1)
+        self._values = {p.name: {} for p in projections}
+        self._values[_KEPT] = {}
         for p in projections:
             state = p.fold(of_kinds(entries, p.kinds), {})
-            self._folds[p.name] = {k: marshal.dumps(p.dump(v)) for k, v in state.items()}
-        self._key = key
+            self._values[p.name] = {k: marshal.dumps(p.dump(v)) for k, v in state.items()}
         self._dirty = True
 
     def state(
@@ -152,68 +169,205 @@ class Base:
     ) -> dict[str, T]:
         """PROJECTION's fold of the base, or only the values whose subject WANTED accepts
         (a fresh copy: the caller may fold onto it)."""
-        folded = self._folds[projection.name]
+        values = self._values[projection.name]
         return {
-            subject: projection.load(marshal.loads(value))
-            for subject, value in folded.items()
+            subject: projection.load(marshal.loads(self._bytes(value)))
+            for subject, value in values.items()
             if wanted is None or wanted(subject)
         }
 
     def subjects(self, projection: Projection[Any]) -> list[str]:
-        return list(self._folds[projection.name])
+        return list(self._values[projection.name])
 
     def kept(self, name: str, compute: Callable[[], Any]) -> Any:
         """What COMPUTE returns (plain data), kept with the base under NAME (a name that
         says what it was computed from)."""
-        if name not in self._kept:
-            self._kept[name] = compute()
-            self._dirty = True
-        return self._kept[name]
+        kept = self._values[_KEPT]
+        if name in kept:
+            return marshal.loads(self._bytes(kept[name]))
+        value = compute()
+        kept[name] = marshal.dumps(value)
+        self._dirty = True
+        return value
+
+    def height(self, ident: str) -> int | None:
+        """The height of the base's entry IDENT; None when the base has no such entry."""
+        if self._heights is not None:
+            return self._heights.get(ident)
+        bucket = _bucket(ident)
+        if bucket is None or self._buckets is None:
+            return None
+        heights = self._opened.get(bucket)
+        if heights is None:
+            heights = self._opened[bucket] = marshal.loads(self._buckets[bucket])
+        return heights.get(ident)
+
+    @property
+    def heights(self) -> dict[str, int]:
+        """The height of every entry of the base (all read: `height` reads one)."""
+        if self._heights is None:
+            found: dict[str, int] = {}
+            for raw in self._buckets or ():
+                found.update(marshal.loads(raw))
+            self._heights = found
+        return self._heights
 
     def place(self, added: Iterable[tuple[str, dict[str, Any], str, int]]) -> list[Entry]:
         """ADDED (id, parsed fields, segment, line), entries not in the base, placed on
         it: in replay order (height, then id), an entry already in the base left out."""
         fresh = {}
         for ident, fields, segment, line in added:
-            if ident not in self.heights and ident not in fresh:
+            if ident not in fresh and self.height(ident) is None:
                 fresh[ident] = (fields, segment, line)
         parents = {ident: tuple(fields["parents"]) for ident, (fields, _, _) in fresh.items()}
-        heights = dict(self.heights)
-        placed = dag.place(parents, heights, ignore_missing=True).heights
-        last = max(heights.values(), default=-1) + 1
+        known = {}  # the heights of the base's entries that fresh ones name as parents
+        for named in parents.values():
+            for parent in named:
+                if parent not in fresh and (height := self.height(parent)) is not None:
+                    known[parent] = height
+        placed = dag.place(parents, known, ignore_missing=True).heights
+        last = max(self.top, max(placed.values(), default=-1)) + 1
         out = [
             entry_from_fields(ident, fields, segment, line, placed.get(ident, last))
             for ident, (fields, segment, line) in fresh.items()
         ]
         return sorted(out, key=lambda e: (e.height, e.id))
 
-    def _load(self, key: str) -> bool:
-        self._key = key
-        if self._dir is None:
+    def _bytes(self, value: bytes | tuple[int, int]) -> bytes:
+        if isinstance(value, bytes):
+            return value
+        assert self._file is not None  # a place in the file is only known from it
+        return self._file.read(*value)
+
+    def _load(self) -> bool:
+        if self._dir is None or self._key is None:
             return False
-        try:
-            data = marshal.loads((self._dir / f"{key}.marshal").read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):  # gone, torn or foreign
+        kept = _Kept.open(self._dir / f"{self._key}{_SUFFIX}")
+        if kept is None:
             return False
-        if not isinstance(data, dict) or data.get("format") != BASE_FORMAT:
-            return False
-        self.heights, self._folds, self._kept = data["heights"], data["folds"], data["kept"]
+        self._file = kept
+        header = kept.header
+        self.top = header["top"]
+        self._heights, self._buckets = None, marshal.loads(kept.read(*header["heights"]))
+        self._values = {name: dict(values) for name, values in header["values"].items()}
         return True
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def save(self) -> None:
         """Keep what was replayed and computed, for the next check on the same base."""
         if not self._dirty or self._dir is None or self._key is None:
             return
-        payload = {"format": BASE_FORMAT, "heights": self.heights, "folds": self._folds,
-                   "kept": self._kept}  # fmt: skip
+        # everything in memory first: the file read so far is about to be replaced
+        if self._buckets is None:
+            self._buckets = _buckets_of(self.heights)
+        self._values = {
+            name: {key: self._bytes(value) for key, value in values.items()}
+            for name, values in self._values.items()
+        }
+        self.close()
+        self._dirty = False
+        body: list[bytes] = []
+        offset = 0
+
+        def put(raw: bytes) -> tuple[int, int]:
+            nonlocal offset
+            body.append(raw)
+            offset += len(raw)
+            return offset - len(raw), len(raw)
+
+        header = {
+            "format": BASE_FORMAT,
+            "top": self.top,
+            "heights": put(marshal.dumps(self._buckets)),
+            "values": {
+                name: {key: put(self._bytes(value)) for key, value in values.items()}
+                for name, values in self._values.items()
+            },
+        }
+        head = marshal.dumps(header)
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             tmp = self._dir / f".{self._key}.{os.getpid()}.tmp"
-            tmp.write_bytes(marshal.dumps(payload))
-            os.replace(tmp, self._dir / f"{self._key}.marshal")
-            kept = sorted(self._dir.glob("*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+            with open(tmp, "wb") as f:
+                f.write(_MAGIC + len(head).to_bytes(8, "little") + offset.to_bytes(8, "little"))
+                f.write(head)
+                f.writelines(body)
+            os.replace(tmp, self._dir / f"{self._key}{_SUFFIX}")
+            kept = sorted(self._dir.glob("[!.]*"), key=lambda p: p.stat().st_mtime_ns)
             for old in kept[:-KEPT_BASES]:
                 old.unlink(missing_ok=True)
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
-        self._dirty = False
+
+
+_KEPT = "/kept"  # the values `Base.kept` computed (no projection's name has a slash)
+_SUFFIX = ".base"
+_MAGIC = b"fos-base"
+_PREAMBLE = len(_MAGIC) + 16  # the magic, the header's length, the body's length
+_BUCKETS = 4096  # heights are kept in buckets by the first three hex digits of an id
+_HEX = frozenset("0123456789abcdef")
+
+
+def _bucket(ident: str) -> int | None:
+    head = ident[:3]
+    return int(head, 16) if len(head) == 3 and set(head) <= _HEX else None
+
+
+def _buckets_of(heights: dict[str, int]) -> tuple[bytes, ...]:
+    buckets: list[dict[str, int]] = [{} for _ in range(_BUCKETS)]
+    for ident, height in heights.items():
+        bucket = _bucket(ident)
+        if bucket is not None:  # (every id of a readable ledger is hex)
+            buckets[bucket][ident] = height
+    return tuple(marshal.dumps(b) for b in buckets)
+
+
+class _Kept:
+    """A base's kept file, open: its header read, each value read where it is when asked
+    for. The file is the magic, the lengths of the header and of the body, the header
+    (marshal: the format, the highest height, where each value is in the body) and the
+    body (each value's marshal bytes, end to end). Written whole then renamed, so
+    never seen half-written; a file of another format or length is not read."""
+
+    def __init__(self, fd: int, header: dict[str, Any], body: int) -> None:
+        self.fd = fd
+        self.header = header
+        self.body = body  # where the body starts
+
+    @classmethod
+    def open(cls, path: Path) -> _Kept | None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            preamble = os.pread(fd, _PREAMBLE, 0)
+            size = os.fstat(fd).st_size
+            if len(preamble) != _PREAMBLE or not preamble.startswith(_MAGIC):
+                raise ValueError("not a kept base")
+            head = int.from_bytes(preamble[len(_MAGIC) : len(_MAGIC) + 8], "little")
+            body = int.from_bytes(preamble[len(_MAGIC) + 8 :], "little")
+            if size != _PREAMBLE + head + body:
+                raise ValueError("torn")
+            header = marshal.loads(os.pread(fd, head, _PREAMBLE))
+            if not isinstance(header, dict) or header.get("format") != BASE_FORMAT:
+                raise ValueError("another format")
+        except (OSError, ValueError, EOFError, TypeError):  # torn or foreign
+            os.close(fd)
+            return None
+        return cls(fd, header, _PREAMBLE + head)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.fd, length, self.body + offset)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()

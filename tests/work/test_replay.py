@@ -98,4 +98,36 @@ def test_a_base_is_the_ledger_of_its_commit_replayed_once(
               "subject": e.subject, "refs": [], "data": e.data}, "", 0) for e in every]  # fmt: skip
     placed = base(first).place(reversed(added))
     assert [e.subject for e in placed] == ["X-2"]  # the base's own entries are left out
-    assert placed[0].height == max(base(first).heights.values()) + 1
+    assert placed[0].height == base(first).top + 1 == max(base(first).heights.values()) + 1
+
+
+def test_a_kept_base_tells_what_its_replay_told(factory_repo: Path, tmp_path: Path) -> None:
+    """Read back in part (the heights a change asks for, the values of some subjects,
+    what was computed from the base), a kept base answers as the replay did; a kept file
+    that is torn or foreign is replayed again, never read."""
+    cache = tmp_path / "cache"
+    for subject in ("X-1", "X-2", "X-1", "X-3"):
+        _append(factory_repo, "test.opened", subject)
+    _append(factory_repo, "test.closed", "X-2")
+    commit = commit_all(factory_repo, "work")
+    counts = _counting()
+    replayed = replay.Base(factory_repo, commit, [counts], cache_dir=cache)
+    heights = dict(replayed.heights)
+    assert replayed.kept("answer/1", lambda: [42, {"a": "b"}]) == [42, {"a": "b"}]
+    replayed.save()
+    [kept_file] = (cache / "factory-os" / replay.BASE_CACHE).iterdir()
+
+    kept = replay.Base(factory_repo, commit, [counts], cache_dir=cache)
+    assert kept.state(counts, {"X-1", "X-3"}.__contains__) == {"X-1": 2, "X-3": 1}
+    assert {ident: kept.height(ident) for ident in heights} == heights
+    assert kept.height("f" * 64) is None and kept.height("not an id") is None
+    assert kept.top == max(heights.values())
+    assert kept.kept("answer/1", lambda: None) == [42, {"a": "b"}]
+    assert kept.heights == heights
+
+    whole = kept_file.read_bytes()
+    for spoilt in (whole[:-1], b"x" + whole[1:], whole + b"\n"):
+        kept_file.write_bytes(spoilt)
+        again = replay.Base(factory_repo, commit, [counts], cache_dir=cache)
+        assert again.state(counts) == {"X-1": 2, "X-2": 1, "X-3": 1}
+        assert again.kept("answer/1", lambda: "computed again") == "computed again"
