@@ -55,6 +55,7 @@ RUNS: Projection[RunState] = Projection(
     lambda entries, _state: _runstate().fold(entries),
     lambda run: _runstate().to_json(run),
     lambda value: _runstate().from_json(value),
+    onto=False,
 )
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
@@ -175,7 +176,7 @@ def _runs(
     key = ":".join(blobs.get(f"{FACTORY_DIR}/{n}", "-") for n in RUN_DOCUMENTS)
     try:
         # validated once per content; what is kept is read back without YAML
-        team, roles, settings = base.kept(f"run-documents/1:{key}", validated)
+        team, roles, settings = base.kept(f"run-documents/1:{key}", validated, carried=True)
     except (InvalidInput, ValidationError) as exc:
         return [_unjudged(runcheck.GATE_RULE, "run", exc)]
     return runcheck.check_onto(
@@ -233,7 +234,7 @@ class _Documents:
         blobs = self.blobs()
         key = ":".join(blobs.get(f"{FACTORY_DIR}/{name}", "-") for name in OPERATING)
         try:
-            parts = self.base.kept(f"operating-model/1:{key}", self._validated)
+            parts = self.base.kept(f"operating-model/1:{key}", self._validated, carried=True)
         except InvalidInput as exc:
             return _unjudged(gatecheck.GATE_RULE, "lifecycle", exc)
         return OperatingModel.from_json(*parts)

@@ -49,7 +49,9 @@ class Projection(Generic[T]):
 
     A value FINAL says is settled (a resolved escalation, a revoked override): the
     fold changes it no more, so it is kept apart and read only by those who ask
-    (`work.projection`)."""
+    (`work.projection`). FOLD folds onto the state it is given, so a kept state
+    can be brought up to date with the entries that came after it; ONTO is False
+    for a fold that cannot."""
 
     def __init__(
         self,
@@ -59,6 +61,8 @@ class Projection(Generic[T]):
         dump: Callable[[T], Any],
         load: Callable[[Any], T],
         final: Callable[[T], bool] = lambda _value: False,
+        *,
+        onto: bool = True,
     ) -> None:
         self.name = name
         self.kinds = kinds
@@ -66,6 +70,7 @@ class Projection(Generic[T]):
         self.dump = dump
         self.load = load
         self.final = final
+        self.onto = onto  # False: FOLD starts afresh whatever state it is given
 
 
 def select(factory: Factory, kinds: Collection[str]) -> list[Entry]:
@@ -131,6 +136,9 @@ class Base:
         }
         self._values[_KEPT] = {}
         self._file: _Kept | None = None
+        self._segments: dict[str, tuple[str, int, int]] = {}  # rel -> blob, bytes, lines
+        self._missing: list[str] = []  # parents no entry of the base is
+        self._carried: set[str] = set()  # kept values computed from documents only
         self._dir = None if cache_dir is None else cache_dir / "factory-os" / BASE_CACHE
         self._key: str | None = None  # None: nothing to keep (no base)
         self._dirty = False
@@ -149,7 +157,16 @@ class Base:
         if self._load() and all(p.name in self._values for p in projections):
             return
         self.close()
+        if not self._grow(worktree, segments, projections):
+            self._replay(worktree, segments, projections)
+        self._dirty = True
+
+    def _replay(
+        self, worktree: Path, segments: dict[str, str], projections: Sequence[Projection[Any]]
+    ) -> None:
+        """Replay the base's whole ledger."""
         from factory_os.ledger import events
+        from factory_os.ledger.line import Envelope, parse_envelope
 
         data = git.cat_blobs(worktree, list(segments.values()))
         contents = {rel: data.get(blob, b"") for rel, blob in segments.items()}
@@ -162,7 +179,59 @@ class Base:
         for p in projections:
             state = p.fold(of_kinds(entries, p.kinds), {})
             self._values[p.name] = {k: marshal.dumps(p.dump(v)) for k, v in state.items()}
-        self._dirty = True
+        missing: set[bytes] = set()
+        for rel, content in contents.items():
+            self._segments[rel] = (segments[rel], len(content), content.count(b"\n"))
+            for raw in content.split(b"\n")[:-1]:
+                envelope = parse_envelope(raw)
+                if isinstance(envelope, Envelope):
+                    missing.update(p for p in envelope.parents if p.decode("ascii") not in heights)
+        self._missing = sorted(p.decode("ascii") for p in missing)
+
+    def _grow(
+        self, worktree: Path, segments: dict[str, str], projections: Sequence[Projection[Any]]
+    ) -> bool:
+        """Fold the base onto a base kept before whose ledger it only appends to (after a
+        pull request is merged, the next ones rest on the ledger it grew): read the lines
+        added since, place them on the kept heights and fold them onto the kept values.
+        False, and nothing changed, where that would not be a replay: a segment was
+        rewritten or lost, a kept value cannot be folded onto, an added line is no entry,
+        names a parent the base had named and lacked, or does not come after every entry
+        of the kept base in replay order."""
+        previous = _grown_from(self._dir, segments, projections)
+        if previous is None:
+            return False
+        kept, old = previous
+        with kept:
+            grown = _appended(worktree, segments, old["segments"])
+            if grown is None:
+                return False
+            added, sizes = grown
+            heights: dict[str, int] = {}
+            for raw in marshal.loads(kept.read(*old["heights"])):
+                heights.update(marshal.loads(raw))
+            placed = _placed(added, heights, old["top"], set(old["missing"]), projections)
+            if placed is None:
+                return False
+            fresh, missing = placed
+            values: dict[str, dict[str, bytes | tuple[int, int]]] = {}
+            for p in projections:
+                entries = of_kinds(fresh, p.kinds)
+                raws = {key: kept.read(*at) for key, at in old["values"][p.name].items()}
+                if entries and not p.onto:
+                    return False
+                if entries:
+                    state = {key: p.load(marshal.loads(raw)) for key, raw in raws.items()}
+                    folded = p.fold(entries, state)
+                    raws = {key: marshal.dumps(p.dump(value)) for key, value in folded.items()}
+                values[p.name] = dict(raws)
+            carried = [name for name in old["carried"] if name in old["values"][_KEPT]]
+            values[_KEPT] = {name: kept.read(*old["values"][_KEPT][name]) for name in carried}
+        self._heights, self._buckets, self._opened = heights, None, {}
+        self.top = max(heights.values(), default=-1)
+        self._values, self._segments = values, sizes
+        self._missing, self._carried = sorted(set(old["missing"]) | missing), set(carried)
+        return True
 
     def state(
         self, projection: Projection[T], wanted: Callable[[str], bool] | None = None
@@ -179,10 +248,14 @@ class Base:
     def subjects(self, projection: Projection[Any]) -> list[str]:
         return list(self._values[projection.name])
 
-    def kept(self, name: str, compute: Callable[[], Any]) -> Any:
+    def kept(self, name: str, compute: Callable[[], Any], *, carried: bool = False) -> Any:
         """What COMPUTE returns (plain data), kept with the base under NAME (a name that
-        says what it was computed from)."""
+        says what it was computed from). CARRIED: computed from documents only, never
+        from the ledger (NAME says which documents, by blob id), so a base grown from
+        this one (`_grow`) keeps it too."""
         kept = self._values[_KEPT]
+        if carried:
+            self._carried.add(name)
         if name in kept:
             return marshal.loads(self._bytes(kept[name]))
         value = compute()
@@ -248,6 +321,8 @@ class Base:
         self._file = kept
         header = kept.header
         self.top = header["top"]
+        self._segments, self._missing = header["segments"], header["missing"]
+        self._carried = set(header["carried"])
         self._heights, self._buckets = None, marshal.loads(kept.read(*header["heights"]))
         self._values = {name: dict(values) for name, values in header["values"].items()}
         return True
@@ -282,6 +357,9 @@ class Base:
         header = {
             "format": BASE_FORMAT,
             "top": self.top,
+            "segments": self._segments,
+            "missing": self._missing,
+            "carried": sorted(self._carried),
             "heights": put(marshal.dumps(self._buckets)),
             "values": {
                 name: {key: put(self._bytes(value)) for key, value in values.items()}
@@ -369,5 +447,108 @@ class _Kept:
             os.close(self.fd)
             self.fd = -1
 
+    def __enter__(self) -> _Kept:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def __del__(self) -> None:
         self.close()
+
+
+def _grown_from(
+    directory: Path | None, segments: dict[str, str], projections: Sequence[Projection[Any]]
+) -> tuple[_Kept, dict[str, Any]] | None:
+    """The kept base (open, and its header) SEGMENTS (rel -> blob) may have grown from:
+    each of its segments is one of theirs, and it holds every projection's values. Of
+    several, the one with the most bytes of ledger."""
+    found: list[tuple[int, Path]] = []
+    for path in directory.glob(f"[!.]*{_SUFFIX}") if directory is not None else ():
+        kept = _Kept.open(path)
+        if kept is None:
+            continue
+        with kept:
+            header = kept.header
+            olds = header["segments"]
+            if all(p.name in header["values"] for p in projections) and all(
+                rel in segments for rel in olds
+            ):
+                found.append((sum(size for _blob, size, _lines in olds.values()), path))
+    for _size, path in sorted(found, reverse=True)[:1]:
+        kept = _Kept.open(path)
+        if kept is not None:
+            return kept, kept.header
+    return None
+
+
+Appended = list[tuple[str, int, bytes]]  # segment, line number, the line
+
+
+def _appended(
+    worktree: Path, segments: dict[str, str], olds: dict[str, tuple[str, int, int]]
+) -> tuple[Appended, dict[str, tuple[str, int, int]]] | None:
+    """The lines SEGMENTS (rel -> blob) hold after those of OLDS (rel -> blob, bytes,
+    lines), and SEGMENTS as OLDS says them; None when a segment of OLDS is not a
+    prefix of the one of the same name, or did not end a line."""
+    import hashlib
+
+    changed = {rel: blob for rel, blob in segments.items() if olds.get(rel, ("",))[0] != blob}
+    data = git.cat_blobs(worktree, list(changed.values()))
+    added: Appended = []
+    sizes = {rel: olds[rel] for rel in segments if rel not in changed}
+    for rel, blob in sorted(changed.items()):
+        content = data.get(blob)
+        if content is None:
+            return None
+        old_blob, size, lines = olds.get(rel, ("", 0, 0))
+        if size:
+            prefix = content[:size]
+            algorithm = "sha1" if len(old_blob) == 40 else "sha256"
+            named = hashlib.new(algorithm, b"blob %d\0" % size + prefix).hexdigest()
+            if len(prefix) != size or not prefix.endswith(b"\n") or named != old_blob:
+                return None
+        for number, raw in enumerate(content[size:].split(b"\n")[:-1], start=lines + 1):
+            added.append((rel, number, raw))
+        sizes[rel] = (blob, len(content), content.count(b"\n"))
+    return added, sizes
+
+
+def _placed(
+    added: Appended,
+    heights: dict[str, int],
+    top: int,
+    missing: set[str],
+    projections: Sequence[Projection[Any]],
+) -> tuple[list[Entry], set[str]] | None:
+    """The entries of ADDED of the projections' kinds, placed on HEIGHTS (the kept base's,
+    TOP the highest; every added entry's is added) in replay order, and the parents
+    they name that no entry is; None unless each added line is an entry that comes
+    after every entry of the kept base, and none is a parent it had named and lacked
+    (MISSING: the kept base placed its children without it)."""
+    from factory_os.ledger.line import Envelope, parse_envelope, parse_full
+
+    frames = {}
+    for rel, number, raw in added:
+        envelope = parse_envelope(raw)
+        if not isinstance(envelope, Envelope):
+            return None
+        ident = envelope.id.decode("ascii")
+        if ident in heights or ident in frames or ident in missing:
+            return None
+        frames[ident] = (envelope, rel, number, raw)
+    parents = {i: tuple(p.decode("ascii") for p in f[0].parents) for i, f in frames.items()}
+    dag.place(parents, heights, ignore_missing=True)
+    if any(heights.get(ident, -1) <= top for ident in frames):
+        return None  # not placed (a cycle), or among the kept base's entries
+    kinds = {kind for p in projections for kind in p.kinds}
+    fresh = []
+    for ident, (envelope, rel, number, raw) in frames.items():
+        if envelope.kind.decode("ascii") in kinds:
+            fields = parse_full(raw)
+            if isinstance(fields, str):
+                return None
+            fresh.append(entry_from_fields(ident, fields, rel, number, heights[ident]))
+    fresh.sort(key=lambda e: (e.height, e.id))
+    lacking = {p for named in parents.values() for p in named if p not in heights}
+    return fresh, lacking

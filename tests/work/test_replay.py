@@ -131,3 +131,64 @@ def test_a_kept_base_tells_what_its_replay_told(factory_repo: Path, tmp_path: Pa
         again = replay.Base(factory_repo, commit, [counts], cache_dir=cache)
         assert again.state(counts) == {"X-1": 2, "X-2": 1, "X-3": 1}
         assert again.kept("answer/1", lambda: "computed again") == "computed again"
+
+
+def test_a_base_that_grew_from_a_kept_one_is_folded_from_it(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """After a merge, the next base holds the ledger of the last one and a few lines more:
+    those lines are placed and folded onto what was kept, with the answer of a replay,
+    and without reading the kept base's lines again."""
+    cache, fresh = tmp_path / "cache", tmp_path / "fresh"
+    counts = _counting()
+    for subject in ("X-1", "X-2", "X-1"):
+        _append(factory_repo, "test.opened", subject)
+    first = commit_all(factory_repo, "first")
+    replay.Base(factory_repo, first, [counts], cache_dir=cache).save()
+    git(factory_repo, "checkout", "-q", "-b", "side")
+    _append(factory_repo, "test.opened", "X-3")
+    commit_all(factory_repo, "side")
+    git(factory_repo, "checkout", "-q", "main")
+    for subject in ("X-2", "X-4"):
+        _append(factory_repo, "test.opened", subject)
+    commit_all(factory_repo, "main")
+    git(factory_repo, "merge", "-q", "--no-edit", "side")  # a second segment
+    _append(factory_repo, "test.opened", "X-1")
+    second = commit_all(factory_repo, "second")
+
+    with git_calls(tmp_path) as calls:
+        grown = replay.Base(factory_repo, second, [counts], cache_dir=cache)
+    replayed = replay.Base(factory_repo, second, [counts], cache_dir=fresh)
+    assert grown.state(counts) == replayed.state(counts) == {"X-1": 3, "X-2": 2, "X-3": 1,
+                                                             "X-4": 1}  # fmt: skip
+    assert grown.heights == replayed.heights and grown.top == replayed.top
+    assert [c[0] for c in calls] == ["ls-tree", "cat-file"]  # only the grown segments
+    grown.save()
+    again = replay.Base(factory_repo, second, [counts], cache_dir=cache)
+    assert again.state(counts) == replayed.state(counts)
+    assert again.height(max(replayed.heights, key=replayed.heights.__getitem__)) == replayed.top
+
+
+def test_a_base_is_replayed_where_growing_would_not_be_a_replay(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    """A segment rewritten, or a fold that starts afresh given entries of its kinds: the
+    base is replayed whole."""
+    cache = tmp_path / "cache"
+    counts = _counting()
+    afresh = Projection("afresh", counts.kinds, lambda entries, _state: counts.fold(entries, {}),
+                        counts.dump, counts.load, onto=False)  # fmt: skip
+    _append(factory_repo, "test.opened", "X-1")
+    first = commit_all(factory_repo, "first")
+    replay.Base(factory_repo, first, [counts, afresh], cache_dir=cache).save()
+    _append(factory_repo, "test.opened", "X-1")
+    second = commit_all(factory_repo, "second")
+    grown = replay.Base(factory_repo, second, [counts, afresh], cache_dir=cache)
+    assert grown.state(counts) == grown.state(afresh) == {"X-1": 2}
+
+    [segment] = (factory_repo / ".factory" / "ledger").glob("*.jsonl")
+    segment.write_bytes(segment.read_bytes().replace(b'"subject":"X-1"', b'"subject":"X-9"', 1))
+    _append(factory_repo, "test.opened", "X-5")  # rewritten: not grown from the second
+    third = commit_all(factory_repo, "rewritten")
+    again = replay.Base(factory_repo, third, [counts], cache_dir=cache).state(counts)
+    assert again == {"X-1": 1, "X-9": 1, "X-5": 1}
