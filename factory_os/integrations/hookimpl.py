@@ -113,9 +113,10 @@ def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
             cwd, repo, [f"{remote_sha}..{local}"], base=remote_sha, head=local, replaces=True
         )
     default = git.remote_head(cwd, remote)
-    base = git.merge_base(cwd, default, local) if default else None
-    if base:
-        return _range(cwd, repo, [f"{base}..{local}"], base=base, head=local)
+    if default and git.merge_base(cwd, default, local):
+        # as a pull request onto the default branch: its tip decides (`Range`)
+        tip = git.rev_parse(cwd, default)
+        return _range(cwd, repo, [f"{tip}..{local}"], base=tip, head=local)
     # a new branch with no known default: every commit no remote ref has yet
     return _range(cwd, repo, [local, "--not", "--remotes"], head=local, derive_base=True)
 
@@ -129,9 +130,12 @@ def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
         # a non-fast-forward update replaces OLD: its rules stay in force, and what NEW
         # lacks of it (rule files, incidents, ledger lines) is a change the push makes
         return _range(cwd, repo, [f"{old}..{new}"], base=old, head=new, stage="ci", replaces=True)
-    # as pre-push does: a new branch that merged the default branch answers for its own
-    # commits, not for what the merge brought in
-    base = _fork_point(cwd, repo.head, new)
+    # as pre-push does: a new branch is a pull request onto the default branch (HEAD),
+    # whose tip decides (`Range`); one that merged the default branch answers for its
+    # own commits, not for what the merge brought in
+    if repo.head is not None and git.merge_base(cwd, repo.head, new):
+        return _range(cwd, repo, [f"{repo.head}..{new}"], base=repo.head, head=new, stage="ci")
+    base = _fork_point(cwd, new)
     if base:
         return _range(cwd, repo, [f"{base}..{new}"], base=base, head=new, stage="ci")
     return _range(cwd, repo, [new, "--not", "--all"], head=new, stage="ci", derive_base=True)
@@ -154,12 +158,9 @@ def _range(
     return check(cwd, source, seam=seam(), repo=repo)
 
 
-def _fork_point(cwd: Path, default: str | None, new: str) -> str | None:
-    """Where the new commit NEW leaves the history the repository has: its merge base
-    with the default branch (DEFAULT: HEAD's commit), else the one commit it leaves
-    from that descends from every other it leaves from; None when there is none."""
-    base = git.merge_base(cwd, default, new) if default else None
-    if base:
-        return base
+def _fork_point(cwd: Path, new: str) -> str | None:
+    """Where the new commit NEW, unrelated to the default branch, leaves the history the
+    repository has: the one commit it leaves from that descends from every other it
+    leaves from; None when there is none."""
     tips = git.independent(cwd, git.boundary(cwd, [new, "--not", "--all"]))
     return tips[0] if len(tips) == 1 else None

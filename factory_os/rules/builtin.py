@@ -92,6 +92,17 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "The last stage is the end",
         "A work item does not advance past the last stage of lifecycle.yaml.",
     ),
+    "fos:lifecycle-stage": (
+        "A step belongs to the item's stage",
+        "Evidence and sign-offs are given for the stage a work item is at; a retired item"
+        " takes no more steps.",
+    ),
+    "fos:lifecycle-role": (
+        "Roles on an item are held by members",
+        "Who holds a role on a work item is a member holding that role in team.yaml; only the"
+        " owner transfers any role, retires the item, and only who answers for it logs its"
+        " maintenance.",
+    ),
     "fos:lifecycle-hand-edit": (
         "Owners change by transfer",
         "A spec's owner and builder change only through fos spec transfer, never by hand.",

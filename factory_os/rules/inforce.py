@@ -2,7 +2,8 @@
 
 A rule file that a change deletes or alters is reported, and its version at the
 base keeps applying, so a pull request cannot remove a rule and break it in one
-go. The team, roles and identity policy are also the base's; members the change
+go. The team, roles and identity policy are also the base's (the base branch's
+tip, when it moved on after the change forked from it); members the change
 adds are known (by their own emails only) so their commits are attributed, but
 only the base's members count as approvers. Before a factory exists (the
 founding change) there is no base: the founding change's own documents apply.
@@ -197,9 +198,12 @@ def rules_in_force(
     """(the rule set, findings about the documents themselves, whether founding).
     EVENTS: the ledger's rule events (`ledger_events`), which end rules. TIP: the
     documents of a base branch that moved on after BASE, where HEAD forked: its
-    rules are in force too, though HEAD does not hold them."""
+    rules are in force too, though HEAD does not hold them, and its team, roles and
+    settings are the ones in force."""
     founding = not base.exists
-    docs_from = head if founding else base
+    # the team, roles and settings of the base tip when the base branch moved on: the
+    # merge puts the change under them
+    docs_from = head if founding else tip if tip is not None and tip.exists else base
     merged = tip.rules() if tip is not None else {}
     wanted = [("rule", b, p) for p, b in base.rules().items()]
     wanted += [("rule", b, p) for p, b in merged.items()]
@@ -208,6 +212,8 @@ def rules_in_force(
     wanted += [(k, docs_from.blobs[p], p) for k, p in DOCUMENTS.items() if p in docs_from.blobs]
     # the documents as of the change, which must make sense on their own (`_role_names`)
     wanted += [(k, head.blobs[p], p) for k, p in DOCUMENTS.items() if p in head.blobs]
+    if docs_from is not base and DOCUMENTS["team"] in base.blobs:
+        wanted.append(("team", base.blobs[DOCUMENTS["team"]], DOCUMENTS["team"]))
     compiler.load(wanted)
 
     findings: list[Finding] = []
@@ -252,6 +258,10 @@ def rules_in_force(
         head_team = compiler.get("team", head.blobs[DOCUMENTS["team"]])
         if "invalid" not in head_team:
             extra = members_of(head_team)
+        if docs_from is not base:
+            # those the change adds; not those the base branch dropped after the fork
+            forked = _team_ids(compiler, base)
+            extra = [m for m in extra if m.id not in forked]
     written = [WrittenRule(r.id, r.source, r.status, r.superseded_by) for r in rules]
     states = rule_status.file_states(written, events)
     active = [r for r, state in zip(rules, states, strict=True) if state.status == "active"]
@@ -259,6 +269,15 @@ def rules_in_force(
         active, team=docs["team"], extra_members=extra, config=docs["config"], roles=docs["roles"]
     )
     return ruleset, findings, founding
+
+
+def _team_ids(compiler: Compiler, snapshot: Snapshot) -> set[str]:
+    """The ids of the members SNAPSHOT's team.yaml names (none when it has none)."""
+    blob = snapshot.blobs.get(DOCUMENTS["team"])
+    team = compiler.get("team", blob) if blob is not None else None
+    if team is None or "invalid" in team:
+        return set()
+    return {m.id for m in members_of(team)}
 
 
 def _role_names(compiler: Compiler, head: Snapshot) -> list[Finding]:

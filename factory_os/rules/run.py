@@ -112,9 +112,9 @@ def check(
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
         ctx.ledger_at_head = lambda found: git.grep_segments(repo.worktree, head, found, ledger)
-    if gathered.base_commit is not None:
+    if gathered.decides is not None:
         # approvals already merged count too; their ledger is read only when needed
-        ctx.earlier_approvals = partial(base_approvals, repo, gathered.base_commit, ruleset)
+        ctx.earlier_approvals = partial(base_approvals, repo, gathered.decides, ruleset)
     seam.want(changes, gathered.contents)
     findings += source.settle(ruleset, evaluate(changes, ctx, with_identity=source.identity))
     findings = attributed(source.reported(doc_findings), changes) + findings
@@ -124,7 +124,7 @@ def check(
         changes,
         ruleset,
         gathered.contents,
-        base=gathered.base_commit,
+        base=gathered.decides,
         head=gathered.head_commit,
         revs=gathered.revs,
     )

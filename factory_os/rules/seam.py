@@ -55,7 +55,10 @@ class Checked:
         self.stage = stage
         self.changes = changes
         self.ruleset = ruleset
-        self.base = base  # the base commit (None: no base, e.g. the founding change)
+        # the base commit whose ledger and documents judge the change: for a pull request
+        # whose base branch moved on after the fork, that branch's tip (None: no base,
+        # e.g. the founding change)
+        self.base = base
         self.head = head  # the head commit (None: the index)
         self.revs = tuple(revs)
         self._contents = contents

@@ -50,8 +50,10 @@ class Gathered:
     """What a source yields: the changes and what the rules in force are worked out from.
 
     BASE_COMMIT and HEAD_COMMIT name the commits compared (HEAD_COMMIT None: the
-    index); SIGN, when given, fills in the changes' signatures once the identity
-    policy in force is known.
+    index); DECIDES is the commit whose team, approvals and ledger judge the change:
+    BASE_COMMIT, or the tip of a base branch that moved on after the fork (TIP holds
+    its documents). SIGN, when given, fills in the changes' signatures once the
+    identity policy in force is known.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class Gathered:
         revs: Sequence[str] = (),
         sign: Callable[[RuleSet], None] | None = None,
         tip: Snapshot | None = None,
+        decides: str | None = None,
     ) -> None:
         self.changes = changes
         self.base = base
@@ -78,6 +81,7 @@ class Gathered:
         self.revs = tuple(revs)
         self.sign = sign
         self.tip = tip  # a base branch's tip that moved on after the fork: its rules apply too
+        self.decides = decides if decides is not None else base_commit
 
 
 class Source:
@@ -217,8 +221,10 @@ class Range(Source):
     When HEAD does not descend from BASE, its commits are those from their merge
     base (the fork). For a pull request whose base branch moved on after the fork,
     the rules in force are the fork's and the base tip's both (the merge will bring
-    HEAD's changes under the base tip's rules), and what HEAD changes is measured
-    from the fork. With REPLACES, BASE is what a ref held before a push that moves
+    HEAD's changes under the base tip's rules), the base tip's team, roles and
+    settings decide who is who and who may approve, the base tip's ledger holds the
+    approvals and the state its entries are judged on, and what HEAD changes is
+    measured from the fork. With REPLACES, BASE is what a ref held before a push that moves
     it to HEAD (a force-push): BASE's rules stay in force, and what HEAD lacks of
     BASE (a rule file, an incident, a ledger line) is a change the push makes.
     """
@@ -317,8 +323,9 @@ class Range(Source):
             if not ruleset.require_signed:
                 return
             signers: Path | None
-            if ruleset.allowed_signers and base is not None:
-                signers = _signers_at(repo, base, ruleset.allowed_signers)
+            decides = tip or base
+            if ruleset.allowed_signers and decides is not None:
+                signers = _signers_at(repo, decides, ruleset.allowed_signers)
             else:
                 signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
             signatures = gitlog.log_signatures(repo.worktree, revs, signers)
@@ -336,6 +343,7 @@ class Range(Source):
             revs=revs,
             sign=sign,
             tip=snapshot_at(repo, tip) if tip is not None else None,
+            decides=tip or base,
         )
 
 

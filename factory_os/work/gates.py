@@ -26,6 +26,8 @@ DUTIES_RULE = "fos:lifecycle-separation-of-duties"
 VETO_RULE = "fos:lifecycle-veto"
 RESIGN_RULE = "fos:lifecycle-resign"
 LAST_STAGE_RULE = "fos:lifecycle-last-stage"
+STAGE_RULE = "fos:lifecycle-stage"  # a step for a stage the item is not at
+ROLE_RULE = "fos:lifecycle-role"  # who holds a role on an item, and who may do what with it
 
 
 class Check(NamedTuple):
@@ -83,9 +85,9 @@ def evaluate(item: Item, model: OperatingModel, digest: Digest) -> Gate:
         )
     to = model.lifecycle.next_stage(stage)
     if to is None and stage in model.lifecycle.stages:
-        checks.append(
-            Check(LAST_STAGE_RULE, False, f"{stage} is the last stage: log it or retire the item")
-        )
+        owners = tuple(model.holders(item, model.lifecycle.owner_role))
+        text = f"{stage} is the last stage: log it or retire the item"
+        checks.append(Check(LAST_STAGE_RULE, False, text, owners))
     return Gate(item, stage, to, checks, gate.on_fail)
 
 
@@ -192,17 +194,27 @@ def refusal(item: Item, model: OperatingModel, member: Member, stage: str, role:
             continue
         return (
             f"{member.id} is the {partner} of {item.id} and cannot sign as {role}:"
-            f" {duty.description} (raci.yaml; the owner can transfer one of the roles)"
+            f" {duty.description} (raci.yaml; {_owner(item, model)} can transfer one of the"
+            " roles)"
         )
     holders = model.holders(item, role)
     if member.id not in holders:
         return (
             f"{member.id} does not hold {role} on {item.id}"
-            f" ({role}: {_names(holders)}; the owner can transfer the role)"
+            f" ({role}: {_names(holders)}; {_owner(item, model)} can transfer the role)"
         )
     if role not in member.roles:
-        return f"{member.id} does not hold the role {role} in team.yaml"
+        return (
+            f"{member.id} does not hold the role {role} in team.yaml (an approver can approve"
+            f" a team.yaml change that gives it, or {_owner(item, model)} can transfer it)"
+        )
     return ""
+
+
+def _owner(item: Item, model: OperatingModel) -> str:
+    """The item's owner, as a refusal names who can unblock it."""
+    role = model.lifecycle.owner_role
+    return f"the {role} ({_names(model.holders(item, role))})"
 
 
 def resign_pending(item: Item, model: OperatingModel) -> list[str]:

@@ -8,6 +8,7 @@ it), and otherwise records one ledger event. Whether a gate holds is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,7 +47,7 @@ def record_evidence(
     model = specs.load_model(factory)
     member = specs.acting_member(factory, model, actor)
     item = specs.find_item(factory, spec_id)
-    _at_stage(item, stage, model)
+    _at_stage(factory, item, stage, model)
     kind = _kind(model, stage, name)
     where = _platform(item, kind, platform)
     target = specs.item_dir(factory, spec_id) / kind.file.replace(PLATFORM, where)
@@ -105,12 +106,34 @@ def _free_name(target: Path) -> Path:
     return target.parent / f"{stem}.{version}{suffix}"
 
 
-def _at_stage(item: Item, stage: str, model: OperatingModel) -> None:
+def _at_stage(factory: Factory, item: Item, stage: str, model: OperatingModel) -> None:
     if stage not in model.lifecycle.stages:
         stages = ", ".join(model.lifecycle.order())
         raise UsageError(f"unknown stage {stage!r} (lifecycle.yaml: {stages})")
-    if stage != item.stage:
-        raise Refused(f"{item.id} is at {item.stage}, not {stage}")
+    if stage == item.stage:
+        return
+    if stage in item.passed:
+        raise Refused(
+            f"{gates.STAGE_RULE}: {item.id} is at {item.stage} and has passed {stage}: a passed"
+            " stage takes nothing more, unless a veto or a failed hard threshold sends the"
+            f" item back (lifecycle.yaml on_fail; vetoes at {item.stage}:"
+            f" {_names(_holding(item, model, model.gate(item.stage).veto))})"
+        )
+    gate = gates.evaluate(item, model, specs.digest_of(factory))
+    who = sorted({member for check in gate.failing for member in check.who})
+    raise Refused(
+        f"{gates.STAGE_RULE}: {item.id} is at {item.stage}, not {stage}: its {item.stage} gate"
+        f" must pass first ({len(gate.failing)} open, for {_names(who)};"
+        f" `fos spec status {item.id}` lists them)"
+    )
+
+
+def _holding(item: Item, model: OperatingModel, roles: Sequence[str]) -> list[str]:
+    return sorted({member for role in roles for member in model.holders(item, role)})
+
+
+def _names(members: list[str]) -> str:
+    return ", ".join(members) if members else "no one"
 
 
 def _kind(model: OperatingModel, stage: str, name: str | None) -> EvidenceKind:
@@ -156,7 +179,7 @@ def sign(
     item = specs.find_item(factory, spec_id)
     resigning = stage in gates.resign_pending(item, model)
     if not resigning:
-        _at_stage(item, stage, model)
+        _at_stage(factory, item, stage, model)
     allowed = model.gate(stage).veto if veto else model.signoff_roles(stage)
     if resigning:
         allowed = [model.lifecycle.owner_role]
@@ -178,7 +201,8 @@ def sign(
         what = "may veto" if veto else "sign"
         raise Refused(
             f"{gates.SIGNOFF_RULE}: at {stage}, the roles that {what} are"
-            f" {', '.join(allowed) or 'none'} (lifecycle.yaml), not {role}"
+            f" {', '.join(allowed) or 'none'} (lifecycle.yaml), not {role}: on {spec_id},"
+            f" {_names(_holding(item, model, allowed))}"
         )
     problem = gates.refusal(item, model, member, stage, role)
     if problem:
@@ -257,7 +281,8 @@ def log_maintenance(
     if model.gate(item.stage).cadence_days is None:
         recurring = [s for s, g in model.lifecycle.stages.items() if g.cadence_days]
         raise Refused(
-            f"{spec_id} is at {item.stage}; maintenance is logged at {', '.join(recurring) or '-'}"
+            f"{gates.STAGE_RULE}: {spec_id} is at {item.stage}; maintenance is logged at"
+            f" {', '.join(recurring) or 'no stage: lifecycle.yaml gives none a cadence'}"
         )
     kinds = model.gate(item.stage).evidence
     if not kinds:
@@ -272,8 +297,8 @@ def log_maintenance(
     )
     if member.id not in loggers:
         raise Refused(
-            f"{member.id} may not log the maintenance of {spec_id}: at {item.stage} that is"
-            f" for the roles responsible or accountable in raci.yaml"
+            f"{gates.ROLE_RULE}: {member.id} may not log the maintenance of {spec_id}: at"
+            f" {item.stage} that is for the roles responsible or accountable in raci.yaml"
             f" ({', '.join(loggers) or 'no one on this item'})"
         )
     text = store.read_text(file, str(file))

@@ -69,7 +69,11 @@ def find_item(factory: Factory, spec_id: str, *, live: bool = True) -> Item:
     if item is None:
         raise UsageError(f"no work item {spec_id} in the ledger (`fos spec status` lists them)")
     if live and item.retired is not None:
-        raise Refused(f"{spec_id} is retired ({item.retired.data.get('reason', '')})")
+        raise Refused(
+            f"{gates.STAGE_RULE}: {spec_id} is retired ({item.retired.data.get('reason', '')}):"
+            " a retired item takes no more steps, and no one reopens it (`fos spec new` starts"
+            " another)"
+        )
     return item
 
 
@@ -79,7 +83,10 @@ def acting_member(factory: Factory, model: OperatingModel, actor: str | None) ->
     who = identity_of(factory.root, actor).id
     member = model.member(who)
     if member is None:
-        raise Refused(f"{who} is not a member of team.yaml, so it cannot act on work items")
+        raise Refused(
+            f"{gates.ROLE_RULE}: {who} is not a member of team.yaml, so it cannot act on work"
+            " items (a member adds it, in a team.yaml change an approver approves)"
+        )
     return member
 
 
@@ -136,7 +143,7 @@ def new_spec(factory: Factory, spec: NewSpec, *, actor: str | None = None) -> st
     excused = front.risk == "low" and bool(front.same_person_reason)
     problems = gates.duty_checks(roles, excused, model)
     if problems:
-        raise Refused(f"{gates.DUTIES_RULE}: {problems[0].text}")
+        raise Refused(f"{gates.DUTIES_RULE}: {problems[0].text}: name another member for one")
     spec_id = new_id("SP", lambda c: item_dir(factory, c).exists())
     front = front.model_copy(update={"id": spec_id})
     path = item_dir(factory, spec_id) / SPEC_FILE
@@ -161,10 +168,19 @@ def _check_holders(model: OperatingModel, roles: dict[str, str]) -> None:
     for name, member_id in roles.items():
         member = model.member(member_id)
         if member is None:
-            raise Refused(f"{name.replace('_', ' ')} {member_id} is not a member of team.yaml")
+            raise Refused(
+                f"{gates.ROLE_RULE}: {name.replace('_', ' ')} {member_id} is not a member of"
+                " team.yaml: name a member, or add them in a team.yaml change an approver"
+                " approves"
+            )
         role = by_field.get(name)
         if role is not None and role not in member.roles:
-            raise Refused(f"{member_id} does not hold the role {role} in team.yaml")
+            holders = ", ".join(model.holders_in_team(role)) or "no one"
+            raise Refused(
+                f"{gates.ROLE_RULE}: {member_id} does not hold the role {role} in team.yaml:"
+                f" name one who does ({holders}), or give it in a team.yaml change an"
+                " approver approves"
+            )
 
 
 def _validated(fields: dict[str, Any]) -> SpecFrontMatter:
@@ -247,7 +263,8 @@ def _may_transfer(model: OperatingModel, item: Item, member: Member, name: str) 
     ):
         return
     raise Refused(
-        f"{member.id} may not transfer the {name.replace('_', '-')} of {item.id}:"
+        f"{gates.ROLE_RULE}: {member.id} may not transfer the {name.replace('_', '-')} of"
+        f" {item.id}:"
         f" its owner ({owner or 'none'}) transfers roles, and a member only their own"
     )
 
@@ -276,9 +293,15 @@ def check_front_matter(item: Item, text: str, rel: str) -> None:
         if value != item.roles.get(name)
     ]
     if spec.id != item.id:
-        raise Refused(f"{rel}: id is {spec.id}, but this is the spec of {item.id}")
+        raise Refused(
+            f"{HAND_EDIT_RULE}: {rel}: id is {spec.id}, but this is the spec of {item.id}:"
+            f" restore `id: {item.id}`"
+        )
     if spec.risk != item.risk:
-        raise Refused(f"{rel}: risk is {spec.risk}, but the ledger says {item.risk}")
+        raise Refused(
+            f"{HAND_EDIT_RULE}: {rel}: risk is {spec.risk}, but the ledger says {item.risk}:"
+            f" restore `risk: {item.risk}` (a risk tier is set once, by `fos spec new`)"
+        )
     if differs:
         name, value, recorded = differs[0]
         raise Refused(
@@ -301,7 +324,10 @@ def retire(factory: Factory, spec_id: str, *, reason: str, actor: str | None = N
     item = find_item(factory, spec_id)
     owners = model.holders(item, model.lifecycle.owner_role)
     if member.id not in owners:
-        raise Refused(f"only the owner of {spec_id} ({', '.join(owners) or 'no one'}) retires it")
+        raise Refused(
+            f"{gates.ROLE_RULE}: only the owner of {spec_id} ({', '.join(owners) or 'no one'})"
+            " retires it"
+        )
     if not reason.strip():
         raise UsageError("retiring needs --reason")
     path = item_dir(factory, spec_id) / RETIREMENT_FILE
