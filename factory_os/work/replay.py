@@ -144,14 +144,7 @@ class Base:
         self._dirty = False
         if commit is None:
             return
-        wanted = [prefix + LEDGER_DIR, *(prefix + d for d in documents)]
-        segments = {}
-        for path, blob in git.tree_entries(worktree, commit, wanted).items():
-            rel = path[len(prefix) :]
-            if is_segment(rel):
-                segments[rel] = blob
-            elif rel in documents:
-                self.blobs[rel] = blob
+        segments = self._tree(worktree, commit, prefix, documents)
         listing = "".join(f"{rel} {blob}\n" for rel, blob in sorted(segments.items()))
         self._key = hashlib.sha256(listing.encode("utf-8")).hexdigest()
         if self._load() and all(p.name in self._values for p in projections):
@@ -160,6 +153,30 @@ class Base:
         if not self._grow(worktree, segments, projections):
             self._replay(worktree, segments, projections)
         self._dirty = True
+
+    def _tree(
+        self, worktree: Path, commit: str, prefix: str, documents: Sequence[str]
+    ) -> dict[str, str]:
+        """COMMIT's segments (rel -> blob id), and the blob ids of DOCUMENTS in `blobs`:
+        one `ls-tree`, and none for a commit seen before (a commit names its tree, so
+        what it holds never changes)."""
+        name = f"{commit} {prefix} {' '.join(documents)}"
+        trees = _read_trees(self._dir)
+        found = trees.get(name)
+        if found is None:
+            wanted = [prefix + LEDGER_DIR, *(prefix + d for d in documents)]
+            segments, blobs = {}, {}
+            for path, blob in git.tree_entries(worktree, commit, wanted).items():
+                rel = path[len(prefix) :]
+                if is_segment(rel):
+                    segments[rel] = blob
+                elif rel in documents:
+                    blobs[rel] = blob
+            found = trees[name] = (segments, blobs)
+            _write_trees(self._dir, trees)
+        segments, blobs = found
+        self.blobs = dict(blobs)
+        return dict(segments)
 
     def _replay(
         self, worktree: Path, segments: dict[str, str], projections: Sequence[Projection[Any]]
@@ -375,8 +392,8 @@ class Base:
                 f.write(head)
                 f.writelines(body)
             os.replace(tmp, self._dir / f"{self._key}{_SUFFIX}")
-            kept = sorted(self._dir.glob("[!.]*"), key=lambda p: p.stat().st_mtime_ns)
-            for old in kept[:-KEPT_BASES]:
+            kept = sorted(self._dir.glob(f"[!.]*{_SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
+            for old in [*kept[:-KEPT_BASES], *self._dir.glob("*.marshal")]:  # (and format 1's)
                 old.unlink(missing_ok=True)
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
@@ -388,6 +405,38 @@ _MAGIC = b"fos-base"
 _PREAMBLE = len(_MAGIC) + 16  # the magic, the header's length, the body's length
 _BUCKETS = 4096  # heights are kept in buckets by the first three hex digits of an id
 _HEX = frozenset("0123456789abcdef")
+
+
+_TREES = "trees"  # commit -> its segments and documents (`Base._tree`)
+KEPT_TREES = 256
+
+
+def _read_trees(directory: Path | None) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    if directory is None:
+        return {}
+    try:
+        trees = marshal.loads((directory / _TREES).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):  # none yet, torn or foreign
+        return {}
+    if not isinstance(trees, dict) or trees.get("format") != BASE_FORMAT:
+        return {}
+    found: dict[str, tuple[dict[str, str], dict[str, str]]] = trees["trees"]
+    return found
+
+
+def _write_trees(
+    directory: Path | None, trees: dict[str, tuple[dict[str, str], dict[str, str]]]
+) -> None:
+    if directory is None:
+        return
+    kept = dict(list(trees.items())[-KEPT_TREES:])  # the latest
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{_TREES}.{os.getpid()}.tmp"
+        tmp.write_bytes(marshal.dumps({"format": BASE_FORMAT, "trees": kept}))
+        os.replace(tmp, directory / _TREES)
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written is only slower
 
 
 def _bucket(ident: str) -> int | None:
