@@ -275,7 +275,7 @@ def test_a_sign_off_on_a_kept_base_loads_only_the_judge(item: tuple[Path, str, s
     assert "factory_os.work.gatecheck" in imported
     heavy = {"pydantic", "ruamel.yaml", "factory_os.store", "factory_os.ledger.events",
              "factory_os.work.runstate", "dataclasses",
-             "tempfile", "fractions"}  # fmt: skip
+             "tempfile", "fractions", "subprocess", "threading"}  # fmt: skip
     assert not imported & heavy, imported & heavy
 
 
