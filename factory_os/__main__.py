@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.enable()
     if code is not None:
+        if argv is None:  # the process's own command line: it ends here
+            hot.exit_now(code)
         return code
     # A command reads thousands of small documents that live until it ends and hold
     # no cycles: the default thresholds would rescan them over and over (a tenth to a

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, write_tree
+from tests.checks_helpers import add_rule
+from tests.helpers import commit_all, git, write_tree
 
 HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
 # standard modules that cost the hook milliseconds and that it does without:
@@ -16,9 +17,26 @@ HEAVY = ("click", "pydantic", "jsonschema", "ruamel", "git", "pathspec")
 # through posix_spawn), json (the cache is marshal; only JSON output needs it),
 # hashlib (loading OpenSSL; git hashes what the hook compares)
 SLOW_STDLIB = ("typing", "subprocess", "json", "tempfile", "threading", "dataclasses", "hashlib")
+# and what the commit hooks do without too: pathlib (which loads urllib.parse and
+# ipaddress; the hook path works in strings), the enums of signal and re, and RE2
+# while no scope needs it (plain globs, as every scope of the core pack, do not)
+UNUSED_STDLIB = ("pathlib", "urllib", "ipaddress", "fnmatch", "ntpath", "signal", "re", "enum")
+UNUSED = (*UNUSED_STDLIB, "re2")
+# modules of ours that the commit hooks load only for a change that calls for them:
+# a revision range, a Factory-Member trailer, a command rule, a bot, a rule to compile
+# (and the checks of a role limit, for a member holding a limited role)
+NOT_ON_THE_HOOK_PATH = (
+    "factory_os.git.revrange",
+    "factory_os.rules.actor",
+    "factory_os.rules.command",
+    "factory_os.rules.bots",
+    "factory_os.rules.roles_cannot",
+    "factory_os.rules.compile",
+)
 
 
-def _imported(repo: Path, *args: str) -> set[str]:
+def _modules(repo: Path, *args: str) -> set[str]:
+    """Every module `python -m factory_os ARGS` imports in REPO."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "factory_os", *args],
         cwd=repo,
@@ -26,8 +44,11 @@ def _imported(repo: Path, *args: str) -> set[str]:
         text=True,
         check=False,
     )
-    names = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    return {name.split(".")[0] for name in names}
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+
+
+def _imported(repo: Path, *args: str) -> set[str]:
+    return {name.split(".")[0] for name in _modules(repo, *args)}
 
 
 @pytest.mark.parametrize("args", [["check", "--staged"], ["check", "--format", "json"]])
@@ -57,9 +78,31 @@ def test_the_pre_commit_path_does_without_slow_standard_modules(
     write_tree(factory_repo, {"a.txt": "x\n"})
     git(factory_repo, "add", "a.txt")
     subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
-    imported = _imported(factory_repo, *args)
+    modules = _modules(factory_repo, *args)
+    imported = {name.split(".")[0] for name in modules}
     assert "factory_os" in imported
-    assert not imported & set(SLOW_STDLIB), imported & set(SLOW_STDLIB)
+    unwanted = {*SLOW_STDLIB, *UNUSED}
+    assert not imported & unwanted, imported & unwanted
+    assert not modules & set(NOT_ON_THE_HOOK_PATH), modules & set(NOT_ON_THE_HOOK_PATH)
+
+
+@pytest.mark.parametrize(
+    ("scope", "loaded"),
+    [
+        ({"paths": ["src/**/*.py"], "exclude": ["*_test.py"]}, False),
+        ({"paths": ["src/?.py"]}, True),
+    ],
+)
+def test_re2_is_loaded_only_for_a_scope_that_needs_it(
+    factory_repo: Path, scope: dict[str, list[str]], loaded: bool
+) -> None:
+    check = {"kind": "forbidden-pattern", "pattern": "AKIA[0-9A-Z]{16}"}
+    add_rule(factory_repo, "R-abc123", check, scope=scope)
+    commit_all(factory_repo, "rule")
+    write_tree(factory_repo, {"src/a.py": "clean = 1\n"})
+    git(factory_repo, "add", "-A")
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=factory_repo, check=False)
+    assert ("re2" in _imported(factory_repo, "check", "--staged")) is loaded
 
 
 def test_anything_else_goes_to_the_full_cli(factory_repo: Path) -> None:

@@ -8,13 +8,17 @@ in the one format the patch parser reads, whatever the user's configuration.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from factory_os.git import plumbing as git
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from _typeshed import StrPath
 
-def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:
+
+def log_records(cwd: StrPath, revs: Sequence[str]) -> list[list[str]]:
     """Per commit of REVS, oldest first: [sha, parents, author name, author email,
     message, trailers (as git itself parses them)]."""
     fmt = "%H%x00%P%x00%an%x00%ae%x00%B%x00%(trailers:only,unfold)"
@@ -22,7 +26,7 @@ def log_records(cwd: Path, revs: Sequence[str]) -> list[list[str]]:
 
 
 def log_signatures(
-    cwd: Path, revs: Sequence[str], allowed_signers: Path | None
+    cwd: StrPath, revs: Sequence[str], allowed_signers: StrPath | None
 ) -> dict[str, tuple[str, str, str, str]]:
     """sha -> (git's signature status %G?, signer %GS, key fingerprint %GF, primary
     key fingerprint %GP) for every commit of REVS."""
@@ -34,7 +38,7 @@ def log_signatures(
 
 
 def _log_fields(
-    cwd: Path, revs: Sequence[str], fmt: str, width: int, config: Sequence[str] = ()
+    cwd: StrPath, revs: Sequence[str], fmt: str, width: int, config: Sequence[str] = ()
 ) -> list[list[str]]:
     args = [*config, "log", "-z", "--reverse", "--topo-order", f"--format={fmt}", *revs, "--"]
     fields = git.decode(git.run(args, cwd).stdout).split("\0")
@@ -43,7 +47,7 @@ def _log_fields(
     return [fields[i : i + width] for i in range(0, len(fields) - width + 1, width)]
 
 
-def diff_raw(cwd: Path, base: str | None, head: str) -> list[tuple[str, str, str, str]]:
+def diff_raw(cwd: StrPath, base: str | None, head: str) -> list[tuple[str, str, str, str]]:
     """The files HEAD changes against BASE (a commit; None: the empty tree), as
     (status, old blob, new blob, path)."""
     args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base or git.EMPTY_TREE, head]
@@ -51,7 +55,7 @@ def diff_raw(cwd: Path, base: str | None, head: str) -> list[tuple[str, str, str
 
 
 def log_raw(
-    cwd: Path, revs: Sequence[str], *, combined: bool = False
+    cwd: StrPath, revs: Sequence[str], *, combined: bool = False
 ) -> dict[str, list[tuple[str, str, str, str]]]:
     """sha -> the files each commit of REVS changes: a merge against its first parent,
     or with COMBINED (merges only) the files that differ from every parent."""
@@ -67,7 +71,7 @@ def log_raw(
 
 
 def diff_pairs(
-    cwd: Path, pairs: Sequence[tuple[str, str]]
+    cwd: StrPath, pairs: Sequence[tuple[str, str]]
 ) -> list[list[tuple[str, str, str, str]]]:
     """The files that differ from OLD to NEW, for each (old, new) of PAIRS (commits),
     in one `git diff-tree --stdin`."""
@@ -90,14 +94,14 @@ def diff_pairs(
     return out
 
 
-def combined_patches(cwd: Path, revs: Sequence[str]) -> bytes:
+def combined_patches(cwd: StrPath, revs: Sequence[str]) -> bytes:
     """The dense combined diffs (`--cc`) of the merges of REVS: what each merge adds
     beyond what its parents bring, each after a `\\x01<sha>` line."""
     args = ["-c", "core.quotePath=false", "log", "--merges", *PATCH_OPTIONS, "--cc"]
     return git.run([*args, "--format=%x01%H", *revs, "--"], cwd).stdout
 
 
-def first_parent_patches(cwd: Path, commits: Sequence[str], paths: Sequence[str]) -> bytes:
+def first_parent_patches(cwd: StrPath, commits: Sequence[str], paths: Sequence[str]) -> bytes:
     """Zero-context patches of COMMITS, merges against their first parent."""
     if not commits:
         return b""
@@ -106,7 +110,7 @@ def first_parent_patches(cwd: Path, commits: Sequence[str], paths: Sequence[str]
     return git.run([*args, *_literal(paths)], cwd).stdout
 
 
-def merge_tree(cwd: Path, ours: str, theirs: str) -> str | None:
+def merge_tree(cwd: StrPath, ours: str, theirs: str) -> str | None:
     """The tree git's own merge of OURS and THEIRS gives (conflicts left marked),
     written to the object store only; None when git cannot say."""
     proc = git.run(["merge-tree", "--write-tree", "--no-messages", ours, theirs], cwd, check=False)
@@ -133,14 +137,14 @@ PATCH_OPTIONS = [
 ]
 
 
-def log_patches(cwd: Path, revs: Sequence[str], paths: Sequence[str]) -> bytes:
+def log_patches(cwd: StrPath, revs: Sequence[str], paths: Sequence[str]) -> bytes:
     """Zero-context patches of every commit of REVS, each after a `\\x01<sha>` line."""
     args = ["-c", "core.quotePath=false", "log", *PATCH_OPTIONS, "--root", "--format=%x01%H"]
     args += ["--diff-merges=dense-combined"]
     return git.run([*args, *revs, "--", *_literal(paths)], cwd).stdout
 
 
-def staged_patch(cwd: Path, base: str | None, paths: Sequence[str]) -> bytes:
+def staged_patch(cwd: StrPath, base: str | None, paths: Sequence[str]) -> bytes:
     args = ["-c", "core.quotePath=false", "diff-index", "--cached", *PATCH_OPTIONS]
     return git.run([*args, base or git.EMPTY_TREE, "--", *_literal(paths)], cwd).stdout
 
@@ -151,15 +155,16 @@ MAX_PATHSPECS = 32
 MAX_GREP_PATHSPECS = 2000
 
 
-def grep_index(cwd: Path, paths: Sequence[str], literals: Sequence[str]) -> set[str]:
-    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`)."""
+def grep_index(cwd: StrPath, paths: Sequence[str], literals: Sequence[str]) -> set[str] | None:
+    """Which of PATHS hold one of LITERALS in their staged content (`git grep --cached`);
+    None when git cannot tell (too many paths to name, or it failed): read them all."""
     if len(paths) > MAX_GREP_PATHSPECS:
-        return set(paths)  # too many to name: let every one through
+        return None
     args = ["grep", "--cached", "-l", "-z", "-F", "--no-color", "--no-textconv"]
     args += [arg for literal in literals for arg in ("-e", literal)]
     proc = git.run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
     if proc.returncode not in (0, 1):
-        return set(paths)
+        return None
     return {git.decode(p) for p in proc.stdout.split(b"\0") if p}
 
 
@@ -171,7 +176,7 @@ def _literal(paths: Sequence[str]) -> list[str]:
     return [f":(literal){p}" for p in paths]
 
 
-def unstaged_lines(cwd: Path, path: str, literal: str) -> list[bytes]:
+def unstaged_lines(cwd: StrPath, path: str, literal: str) -> list[bytes]:
     """The lines holding LITERAL that the work tree has under PATH and the index has
     not: added by unstaged edits, or in files git does not track (two processes, run
     at once; a file whose stat matches the index is not read)."""
@@ -188,7 +193,8 @@ def unstaged_lines(cwd: Path, path: str, literal: str) -> list[bytes]:
     for name in untracked.split(b"\0"):
         if name:
             try:
-                data = (cwd / git.decode(name)).read_bytes()
+                with open(os.path.join(cwd, git.decode(name)), "rb") as f:
+                    data = f.read()
             except OSError:
                 continue
             found += [line for line in data.split(b"\n") if wanted in line]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem
 from factory_os.git import spawn
@@ -18,7 +17,10 @@ from factory_os.paths import SEGMENT_SUFFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
@@ -33,7 +35,7 @@ class GitFailed(EnvironmentProblem):
 
 def run(
     args: Sequence[str],
-    cwd: Path,
+    cwd: StrPath,
     *,
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
@@ -48,7 +50,7 @@ def run(
 
 def run_all(
     commands: Sequence[Sequence[str]],
-    cwd: Path,
+    cwd: StrPath,
     *,
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
@@ -61,34 +63,34 @@ def run_all(
     return spawn.run_all([["git", "-C", where, *args] for args in commands], input=input, env=env)
 
 
-def output(args: Sequence[str], cwd: Path, **kwargs: object) -> str:
+def output(args: Sequence[str], cwd: StrPath, **kwargs: object) -> str:
     """Run git and return its standard output as text, without the final newline."""
     return run(args, cwd, **kwargs).stdout.decode("utf-8", "surrogateescape").rstrip("\n")  # type: ignore[arg-type]
 
 
-def current_branch(cwd: Path) -> str | None:
+def current_branch(cwd: StrPath) -> str | None:
     """The checked-out branch, or None on a detached HEAD."""
     proc = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
-def config_get(cwd: Path, key: str) -> str | None:
+def config_get(cwd: StrPath, key: str) -> str | None:
     proc = run(["config", "--get", key], cwd, check=False)
     return proc.stdout.decode("utf-8", "replace").strip() or None if proc.returncode == 0 else None
 
 
-def head_commit(cwd: Path) -> str | None:
+def head_commit(cwd: StrPath) -> str | None:
     proc = run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
-def committed_size(cwd: Path, path: Path) -> int | None:
+def committed_size(cwd: StrPath, path: Path) -> int | None:
     """The size of PATH's blob in HEAD, or None when HEAD does not hold it."""
     proc = run(["cat-file", "-s", f"HEAD:./{path.relative_to(cwd).as_posix()}"], cwd, check=False)
     return int(proc.stdout) if proc.returncode == 0 else None
 
 
-def grep_segments(cwd: Path, treeish: str, literals: Sequence[str], ledger: str) -> list[bytes]:
+def grep_segments(cwd: StrPath, treeish: str, literals: Sequence[str], ledger: str) -> list[bytes]:
     """The lines of the ledger segments in TREEISH holding one of LITERALS (one `git
     grep`). LEDGER is the ledger's directory; only its `*.jsonl` files are segments, so
     nothing else under it (another name, a subdirectory) is read."""
@@ -102,7 +104,7 @@ def grep_segments(cwd: Path, treeish: str, literals: Sequence[str], ledger: str)
     return proc.stdout.splitlines()
 
 
-def ls_files(cwd: Path, pathspecs: Sequence[str], *, untracked: bool = False) -> list[str]:
+def ls_files(cwd: StrPath, pathspecs: Sequence[str], *, untracked: bool = False) -> list[str]:
     """Paths in the index under PATHSPECS, relative to CWD; with UNTRACKED, also the
     files git does not track and does not ignore."""
     others = ["--cached", "--others", "--exclude-standard"] if untracked else []
@@ -110,7 +112,7 @@ def ls_files(cwd: Path, pathspecs: Sequence[str], *, untracked: bool = False) ->
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def commits(cwd: Path, revs: Sequence[str]) -> list[str] | None:
+def commits(cwd: StrPath, revs: Sequence[str]) -> list[str] | None:
     """The commits REVS (rev-list arguments) list, oldest first; None when git cannot
     list them (a revision no longer there)."""
     proc = run(["rev-list", "--reverse", *revs, "--"], cwd, check=False)
@@ -118,7 +120,7 @@ def commits(cwd: Path, revs: Sequence[str]) -> list[str] | None:
 
 
 def log_raw_per_parent(
-    cwd: Path, revs: Sequence[str], pathspecs: Sequence[str], *, ignore_missing: bool = False
+    cwd: StrPath, revs: Sequence[str], pathspecs: Sequence[str], *, ignore_missing: bool = False
 ) -> list[RawCommit]:
     """Every commit of REVS touching PATHSPECS with its raw diff against each parent
     (a merge appears once per parent), in one `git log` process. REVS are commit ids
@@ -148,7 +150,7 @@ class RawCommit(NamedTuple):
     changes: list[RawChange]
 
 
-def iter_blobs(cwd: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+def iter_blobs(cwd: StrPath, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
     """(oid, content) of each of OIDS, in order, streamed from one `git cat-file --batch`
     (never all in memory at once); None for an object git does not have."""
     if not oids:
@@ -178,13 +180,13 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def try_output(args: Sequence[str], cwd: Path) -> str | None:
+def try_output(args: Sequence[str], cwd: StrPath) -> str | None:
     """Standard output of `git ARGS`, or None when git exits non-zero."""
     proc = run(args, cwd, check=False)
     return decode(proc.stdout).rstrip("\n") if proc.returncode == 0 else None
 
 
-def rev_parse(cwd: Path, rev: str) -> str | None:
+def rev_parse(cwd: StrPath, rev: str) -> str | None:
     """The commit REV names, or None when it names none."""
     return try_output(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd
@@ -217,7 +219,7 @@ def staged_changes_args(base: str | None) -> list[str]:
     return [*args, base or EMPTY_TREE, "--"]
 
 
-def staged_changes(cwd: Path, base: str | None) -> list[tuple[str, str, str, str]]:
+def staged_changes(cwd: StrPath, base: str | None) -> list[tuple[str, str, str, str]]:
     """What the index changes against BASE (a commit, or None before the first)."""
     return raw_entries(run(staged_changes_args(base), cwd).stdout)
 
@@ -241,12 +243,12 @@ def parse_tree_entries(data: bytes) -> dict[str, str]:
     return entries
 
 
-def tree_entries(cwd: Path, treeish: str, paths: Sequence[str]) -> dict[str, str]:
+def tree_entries(cwd: StrPath, treeish: str, paths: Sequence[str]) -> dict[str, str]:
     """path -> blob id of the files under PATHS in TREEISH (`:` for the index)."""
     return parse_tree_entries(run(tree_entries_args(treeish, paths), cwd).stdout)
 
 
-def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
+def cat_blobs(cwd: StrPath, oids: Sequence[str]) -> dict[str, bytes]:
     """oid -> content of the blobs OIDS git has, through one `git cat-file --batch`: all
     of them are returned at once, so read like any git output (`iter_blobs` streams
     what need not be held at once, at the cost of a thread)."""
@@ -271,7 +273,7 @@ def cat_blobs(cwd: Path, oids: Sequence[str]) -> dict[str, bytes]:
     return found
 
 
-def blob_sizes(cwd: Path, oids: Sequence[str]) -> dict[str, int]:
+def blob_sizes(cwd: StrPath, oids: Sequence[str]) -> dict[str, int]:
     """oid -> size in bytes of the objects OIDS git has, through one
     `git cat-file --batch-check`: what a blob would cost, before reading it."""
     unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
@@ -328,14 +330,14 @@ def parse_ident(data: bytes) -> tuple[str, str]:
     return name, rest.partition(">")[0]
 
 
-def author_ident(cwd: Path) -> tuple[str, str] | None:
+def author_ident(cwd: StrPath) -> tuple[str, str] | None:
     """Git's author identity here (name, email), as a commit would record it; None
     when git has none (no user.email, and none it can guess)."""
     proc = run(AUTHOR_IDENT_ARGS, cwd, check=False)
     return parse_ident(proc.stdout) if proc.returncode == 0 else None
 
 
-def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
+def parallel(cwd: StrPath, *commands: Sequence[str]) -> list[bytes]:
     """The standard output of several git commands run at the same time.
 
     Only for commands that read nothing from standard input (every pipe is read
@@ -349,19 +351,21 @@ def parallel(cwd: Path, *commands: Sequence[str]) -> list[bytes]:
     return outputs
 
 
-def parse_trailers(cwd: Path, message: str) -> str:
+def parse_trailers(cwd: StrPath, message: str) -> str:
     """The trailers of MESSAGE, unfolded, as git itself parses them."""
     proc = run(["interpret-trailers", "--parse"], cwd, input=message.encode("utf-8"))
     return decode(proc.stdout)
 
 
-def hooks_dir(cwd: Path) -> Path:
+def hooks_dir(cwd: StrPath) -> Path:
     """Where git looks for hooks: core.hooksPath if set, else the common git dir's hooks."""
+    from pathlib import Path  # off the hook path
+
     path = Path(output(["rev-parse", "--git-path", "hooks"], cwd))
-    return path if path.is_absolute() else (cwd / path).resolve()
+    return path if path.is_absolute() else (Path(cwd) / path).resolve()
 
 
-def tracked_paths(cwd: Path, head: str | None, paths: Sequence[str]) -> set[str]:
+def tracked_paths(cwd: StrPath, head: str | None, paths: Sequence[str]) -> set[str]:
     """Which of PATHS (from the top) the index or the commit HEAD holds."""
     literal = [f":(top,literal){p}" for p in paths]
     commands: list[Sequence[str]] = [["ls-files", "-z", "--cached", "--", *literal]]
@@ -370,24 +374,24 @@ def tracked_paths(cwd: Path, head: str | None, paths: Sequence[str]) -> set[str]
     return {decode(p) for out in parallel(cwd, *commands) for p in out.split(b"\0") if p}
 
 
-def merge_base(cwd: Path, a: str, b: str) -> str | None:
+def merge_base(cwd: StrPath, a: str, b: str) -> str | None:
     return try_output(["merge-base", a, b], cwd)
 
 
-def boundary(cwd: Path, revs: Sequence[str]) -> list[str]:
+def boundary(cwd: StrPath, revs: Sequence[str]) -> list[str]:
     """The commits REVS (rev-list arguments) leave out whose children they list: where
     the listed history leaves the history left out."""
     out = output(["rev-list", "--boundary", *revs], cwd)
     return [line[1:] for line in out.splitlines() if line.startswith("-")]
 
 
-def independent(cwd: Path, commits: Sequence[str]) -> list[str]:
+def independent(cwd: StrPath, commits: Sequence[str]) -> list[str]:
     """Those of COMMITS that no other of them descends from."""
     if not commits:
         return []
     return output(["merge-base", "--independent", *commits], cwd).split()
 
 
-def remote_head(cwd: Path, remote: str) -> str | None:
+def remote_head(cwd: StrPath, remote: str) -> str | None:
     """The remote's default branch as this clone knows it (refs/remotes/R/HEAD)."""
     return try_output(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd)

@@ -8,20 +8,33 @@ On the hook path: it imports only `errors`, `records` and the plumbing.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem
 from factory_os.git import plumbing as git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
 # the messages below are matched, and git translates them otherwise
 _C_LOCALE = {"LC_ALL": "C"}
 _NOT_HERE = ("not a git repository", "must be run in a work tree")
+
+
+class Located(NamedTuple):
+    """Where git keeps a repository, as plain strings: what the hook path works with
+    (pathlib costs it milliseconds to import). `Repository` is the same with paths."""
+
+    worktree: str | None  # the top of the work tree; None in a bare repository
+    git_dir: str  # this worktree's own git directory (per-worktree state)
+    common_dir: str  # the git directory all worktrees share
+    head: str | None  # the HEAD commit when it was found; None before the first
+    shallow: bool = False  # a shallow clone: history is cut at a boundary
 
 
 class Repository(NamedTuple):
@@ -40,9 +53,20 @@ class Repository(NamedTuple):
         return self.worktree
 
 
-def find_repository(cwd: Path) -> Repository | None:
+def find_repository(cwd: StrPath) -> Repository | None:
     """The repository around CWD; None outside any (a repository git refuses to use,
     for dubious ownership or a broken .git, is a GitFailed that says why)."""
+    found = locate(cwd)
+    if found is None:
+        return None
+    from pathlib import Path
+
+    top, gdir, common, head, shallow = found
+    return Repository(None if top is None else Path(top), Path(gdir), Path(common), head, shallow)
+
+
+def locate(cwd: StrPath) -> Located | None:
+    """`find_repository`, in strings."""
     if not os.path.isdir(cwd):
         raise EnvironmentProblem(f"{cwd} is not a directory")
     asks = ["--absolute-git-dir", "--git-common-dir", "--is-shallow-repository"]
@@ -50,17 +74,15 @@ def find_repository(cwd: Path) -> Repository | None:
     proc = git.run(args, cwd, check=False, env=_C_LOCALE)
     if proc.returncode == 0:
         out = git.decode(proc.stdout).split("\n")
-        return Repository(
-            Path(out[3]), Path(out[0]), _absolute(cwd, out[1]), out[4], out[2] == "true"
-        )
+        return Located(out[3], out[0], _absolute(cwd, out[1]), out[4], out[2] == "true")
     args = ["rev-parse", "--is-bare-repository", *asks, "--show-toplevel"]
     proc = git.run(args, cwd, check=False, env=_C_LOCALE)
     lines = git.decode(proc.stdout).split("\n")
     if proc.returncode == 0 or lines[0] == "true":
-        gdir, common, cut = Path(lines[1]), _absolute(cwd, lines[2]), lines[3] == "true"
+        gdir, common, cut = lines[1], _absolute(cwd, lines[2]), lines[3] == "true"
         if proc.returncode == 0:  # a work tree whose HEAD has no commit yet
-            return Repository(Path(lines[4]), gdir, common, None, cut)
-        return Repository(None, gdir, common, git.head_commit(cwd), cut)
+            return Located(lines[4], gdir, common, None, cut)
+        return Located(None, gdir, common, git.head_commit(cwd), cut)
     stderr = proc.stderr.decode("utf-8", "replace")
     if lines[0] == "false" or any(text in stderr for text in _NOT_HERE):
         return None
@@ -94,11 +116,11 @@ def require_worktree(cwd: Path) -> Repository:
     return repo
 
 
-def not_a_work_tree(cwd: Path) -> EnvironmentProblem:
+def not_a_work_tree(cwd: StrPath) -> EnvironmentProblem:
     return EnvironmentProblem(
         f"{cwd} is not inside a git work tree (run `git init` first, or pass -C DIR)"
     )
 
 
-def _absolute(cwd: Path, path: str) -> Path:
-    return Path(path) if Path(path).is_absolute() else (cwd / path).resolve()
+def _absolute(cwd: StrPath, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.realpath(os.path.join(cwd, path))

@@ -8,14 +8,14 @@ usually a CI clone that has not fetched the base.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
@@ -36,7 +36,7 @@ class UnknownRevision(EnvironmentProblem):
     """A revision that names no commit here."""
 
 
-def parse_range(cwd: Path, text: str, *, option: str = "--range") -> RevRange:
+def parse_range(cwd: StrPath, text: str, *, option: str = "--range") -> RevRange:
     """`BASE..HEAD` (TEXT, given with OPTION) resolved in the repository at CWD."""
     base, sep, head = text.partition("..")
     if "$" in text:
@@ -46,7 +46,7 @@ def parse_range(cwd: Path, text: str, *, option: str = "--range") -> RevRange:
     return RevRange(resolve(cwd, base, option, text), resolve(cwd, head, option, text))
 
 
-def resolve(cwd: Path, rev: str, option: str, text: str | None = None) -> str:
+def resolve(cwd: StrPath, rev: str, option: str, text: str | None = None) -> str:
     """The commit REV (given with OPTION, as part of TEXT) names."""
     given = f"{option} {text if text is not None else rev}"
     if rev.startswith("-"):

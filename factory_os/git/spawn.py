@@ -16,7 +16,12 @@ from factory_os.errors import EnvironmentProblem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import signal as _signal
     from typing import IO
+else:
+    # the C module behind `signal`, which builds enums of it on import: the hook
+    # needs only two numbers
+    import _signal
 
 
 class Completed:
@@ -86,8 +91,6 @@ class _Spawned:
     def __init__(
         self, program: str, argv: list[str], env: Mapping[str, str], input: bytes | None
     ) -> None:
-        import signal
-
         self.input = input or b""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -102,7 +105,7 @@ class _Spawned:
             actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
         # as subprocess does: the child must die of a closed pipe, as Python does not
         defaults = [
-            getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
+            getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)
         ]
         try:
             self.pid = os.posix_spawn(program, argv, env, file_actions=actions, setsigdef=defaults)

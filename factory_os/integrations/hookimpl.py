@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from factory_os.errors import UsageError
 from factory_os.git import plumbing as git
@@ -24,10 +23,14 @@ from factory_os.rules.report import Report
 from factory_os.rules.run import NoFactory, check, open_repo, read_message
 from factory_os.rules.source import Range, Staged
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from _typeshed import StrPath
+
 STAGED_HOOKS = ("pre-commit", "commit-msg")
 
 
-def main(cwd: Path, args: Sequence[str]) -> int:
+def main(cwd: StrPath, args: Sequence[str]) -> int:
     hook_type, hook_dir, rest = _parse(args)
     stdin = sys.stdin.buffer.read() if hook_type in ("pre-push", "pre-receive") else b""
     legacy = run_legacy(hook_dir, hook_type, rest, stdin)
@@ -48,7 +51,7 @@ def main(cwd: Path, args: Sequence[str]) -> int:
     return legacy or code
 
 
-def _parse(args: Sequence[str]) -> tuple[str, Path | None, list[str]]:
+def _parse(args: Sequence[str]) -> tuple[str, str | None, list[str]]:
     hook_type = None
     hook_dir = None
     rest: list[str] = []
@@ -60,7 +63,7 @@ def _parse(args: Sequence[str]) -> tuple[str, Path | None, list[str]]:
         if name == "--hook-type":
             hook_type = value
         elif name == "--hook-dir":
-            hook_dir = Path(value)
+            hook_dir = value
         else:
             raise UsageError(f"hook-impl: unexpected argument {arg}")
     if hook_type not in HOOK_TYPES:
@@ -68,24 +71,24 @@ def _parse(args: Sequence[str]) -> tuple[str, Path | None, list[str]]:
     return hook_type, hook_dir, rest
 
 
-def run_legacy(hook_dir: Path | None, hook_type: str, args: Sequence[str], stdin: bytes) -> int:
+def run_legacy(hook_dir: StrPath | None, hook_type: str, args: Sequence[str], stdin: bytes) -> int:
     if hook_dir is None:
         return 0
-    legacy = hook_dir / f"{hook_type}.legacy"
-    if not legacy.is_file() or not os.access(legacy, os.X_OK):
+    legacy = os.path.join(hook_dir, f"{hook_type}.legacy")
+    if not os.path.isfile(legacy) or not os.access(legacy, os.X_OK):
         return 0
     import subprocess  # here: most hooks have no legacy hook to run
 
-    return subprocess.run([str(legacy), *args], input=stdin, check=False).returncode
+    return subprocess.run([legacy, *args], input=stdin, check=False).returncode
 
 
-def _check(cwd: Path, hook_type: str, args: Sequence[str], stdin: bytes) -> list[Report]:
+def _check(cwd: StrPath, hook_type: str, args: Sequence[str], stdin: bytes) -> list[Report]:
     if hook_type == "pre-commit":
         return [check(cwd, Staged(), seam=seam())]
     if hook_type == "commit-msg":
         if not args:
             raise UsageError("commit-msg: git passes the message file; none was given")
-        return [check(cwd, Staged(read_message(cwd / args[0])), seam=seam())]
+        return [check(cwd, Staged(read_message(os.path.join(cwd, args[0]))), seam=seam())]
     # (the staged checks find the factory themselves, along with the change)
     repo = open_repo(cwd)
     if repo is None:
@@ -102,7 +105,7 @@ def _lines(stdin: bytes) -> list[list[str]]:
     return [f for f in fields if len(f) in (3, 4)]
 
 
-def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
+def _pushed(cwd: StrPath, repo: Repo, line: list[str], remote: str) -> Report:
     """One ref of a push: `<local ref> <local sha> <remote ref> <remote sha>`."""
     _local_ref, local, _remote_ref, remote_sha = line
     if local == git.ZERO_OID:
@@ -121,7 +124,7 @@ def _pushed(cwd: Path, repo: Repo, line: list[str], remote: str) -> Report:
     return _range(cwd, repo, [local, "--not", "--remotes"], head=local, derive_base=True)
 
 
-def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
+def _received(cwd: StrPath, repo: Repo, line: list[str]) -> Report:
     """One ref of a receive: `<old sha> <new sha> <ref>`."""
     old, new, _ref = line
     if new == git.ZERO_OID:
@@ -142,7 +145,7 @@ def _received(cwd: Path, repo: Repo, line: list[str]) -> Report:
 
 
 def _range(
-    cwd: Path,
+    cwd: StrPath,
     repo: Repo,
     revs: list[str],
     *,
@@ -158,7 +161,7 @@ def _range(
     return check(cwd, source, seam=seam(), repo=repo)
 
 
-def _fork_point(cwd: Path, new: str) -> str | None:
+def _fork_point(cwd: StrPath, new: str) -> str | None:
     """Where the new commit NEW, unrelated to the default branch, leaves the history the
     repository has: the one commit it leaves from that descends from every other it
     leaves from; None when there is none."""

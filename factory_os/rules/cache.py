@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import marshal
 import os
-from pathlib import Path
 
 from factory_os import __version__
 
@@ -20,21 +19,24 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from _typeshed import StrPath
+
 CACHE_NAME = "compiled.marshal"
 MAX_ENTRIES = 20_000
-MAX_TREES = 8
+KEPT = {"tree:": 8, "grep:": 1}  # the newest entries kept of these kinds
 VERSION = f"9/{__version__}"  # the compiled format / the compiler
 
 
 class Cache:
-    def __init__(self, directory: Path | None) -> None:
-        self.path = None if directory is None else directory / "factory-os" / CACHE_NAME
+    def __init__(self, directory: StrPath | None) -> None:
+        self.path = None if directory is None else os.path.join(directory, "factory-os", CACHE_NAME)
         self.entries: dict[str, Any] = {}
         self.dirty = False
         if self.path is None:
             return
         try:
-            data = marshal.loads(self.path.read_bytes())
+            with open(self.path, "rb") as f:
+                data = marshal.loads(f.read())
         except (OSError, ValueError, EOFError, TypeError):  # gone, torn or foreign
             return
         if isinstance(data, dict) and data.get("version") == VERSION:
@@ -52,19 +54,22 @@ class Cache:
     def save(self) -> None:
         if not self.dirty or self.path is None:
             return
-        # a commit's documents are worth keeping only while it is recent (HEAD, mostly)
-        trees = [key for key in self.entries if key.startswith("tree:")]
-        for key in trees[:-MAX_TREES]:
-            del self.entries[key]
+        # a commit's documents are worth keeping only while it is recent (HEAD, mostly),
+        # and what staged blobs hold only for the literals of the rules in force now
+        for kind, most in KEPT.items():
+            keys = [key for key in self.entries if key.startswith(kind)]
+            for key in keys[:-most]:
+                del self.entries[key]
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = dict(list(entries.items())[-MAX_ENTRIES // 2 :])
         try:
             payload = marshal.dumps({"version": VERSION, "entries": entries})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            directory = os.path.dirname(self.path)
+            os.makedirs(directory, exist_ok=True)
             # a name of this process's own (not tempfile: it costs the hook an import
             # of several milliseconds on the first check after every commit)
-            tmp = self.path.with_name(f".compiled.{os.getpid()}.tmp")
+            tmp = os.path.join(directory, f".compiled.{os.getpid()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)

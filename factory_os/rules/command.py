@@ -14,10 +14,12 @@ commands it brings.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from factory_os.rules.compiled import CompiledRule
 from factory_os.rules.finding import Finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from _typeshed import StrPath
 
 TAIL_LINES = 15
 
@@ -41,7 +43,7 @@ def not_run(rule: CompiledRule, member: str | None, why: str) -> Finding:
     )
 
 
-def run(rule: CompiledRule, root: Path, member: str | None) -> Finding | None:
+def run(rule: CompiledRule, root: StrPath, member: str | None) -> Finding | None:
     command = str(rule.params["run"])
     timeout = int(rule.params.get("timeout", 60))
     # here: only a check with a command rule pays for these imports

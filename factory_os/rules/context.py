@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from pathlib import Path
 
 from factory_os.git import plumbing as git
 from factory_os.rules.change import Change, Contents, FileChange
@@ -13,13 +12,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
+    from _typeshed import StrPath
+
     from factory_os.rules.approvals import Approval, Known
 
 
 class Blobs:
     """Blob contents, fetched in one `git cat-file --batch` when first needed."""
 
-    def __init__(self, worktree: Path) -> None:
+    def __init__(self, worktree: StrPath) -> None:
         self._worktree = worktree
         self._wanted: set[str] = set()
         self._data: dict[str, bytes] | None = None
@@ -37,7 +38,7 @@ class CheckContext:
     """What every check kind is given for one check."""
 
     def __init__(
-        self, ruleset: RuleSet, stage: str, contents: Contents, blobs: Blobs, root: Path
+        self, ruleset: RuleSet, stage: str, contents: Contents, blobs: Blobs, root: StrPath
     ) -> None:
         self.ruleset = ruleset
         self.stage = stage

@@ -7,17 +7,20 @@ run once per check, after the others.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import cache
-from importlib import import_module
-from types import ModuleType
 
 from factory_os.model.vocabulary import CHECK_KINDS
-from factory_os.rules import bots, command, identity, roles_cannot
+from factory_os.rules import identity
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import MEMBER_KINDS, MESSAGE_KINDS, CompiledRule
 from factory_os.rules.context import CheckContext
 from factory_os.rules.finding import Finding, sort_key
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
 
 # check kind -> the module under factory_os.rules that checks it (imported when used);
 # `command` rules are run once per check, after the others
@@ -30,7 +33,9 @@ KINDS: dict[str, str] = {
 
 @cache  # once per kind, not once per rule: hundreds of rules share a few kinds
 def kind_module(kind: str) -> ModuleType:
-    return import_module(f"factory_os.rules.{KINDS[kind]}")
+    name = f"factory_os.rules.{KINDS[kind]}"
+    __import__(name)  # (importlib's own import costs the hook its warnings module)
+    return sys.modules[name]
 
 
 def rules_for(rules: Sequence[CompiledRule], stage: str) -> list[CompiledRule]:
@@ -102,13 +107,23 @@ def evaluate(
     for change in changes:
         for rule, module in checked:
             findings.extend(module.check(rule, change, ctx))
-    # built in too: roles.yaml's `cannot` paths bind every member holding the role
-    findings.extend(roles_cannot.check(changes, ctx.ruleset, findings))
+    # built in too (each module loaded only for a change it concerns): roles.yaml's
+    # `cannot` paths bind every member holding the role
+    limited = {limit.role for limit in ctx.ruleset.role_limits}
+    if any(c.member is not None and limited.intersection(c.member.roles) for c in changes):
+        from factory_os.rules import roles_cannot
+
+        findings.extend(roles_cannot.check(changes, ctx.ruleset, findings))
     # and a bot touches only the paths team.yaml gives it
-    findings.extend(bots.check(changes))
+    if any(c.member is not None and c.member.bot for c in changes):
+        from factory_os.rules import bots
+
+        findings.extend(bots.check(changes))
     for rule in rules:
         if rule.kind != "command" or not ctx.run_commands:
             continue
+        from factory_os.rules import command
+
         touching = [
             c
             for c in changes

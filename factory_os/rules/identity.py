@@ -10,18 +10,18 @@ with `gpg.ssh.allowedSignersFile`), and the signer must be the member.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
-from factory_os.rules.actor import match
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import Member, RuleSet
 from factory_os.rules.finding import Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
@@ -29,7 +29,7 @@ TRAILER = "Factory-Member"
 RULE_ID = "fos:identity"
 SIGNATURE_RULE_ID = "fos:signature"
 GOOD_SIGNATURES = frozenset({"G", "U"})  # U: good, key of unknown trust (gpg only)
-GPG_KEY = re.compile(r"[0-9A-F]{16}(?:[0-9A-F]{24})?")  # a long key id or a fingerprint
+HEX_UPPER = frozenset("0123456789ABCDEF")
 
 
 class Identity(NamedTuple):
@@ -93,6 +93,8 @@ def _resolve(change: Change, ruleset: RuleSet, found: list[Finding]) -> Member |
         )
         return by_email
     if claims:
+        from factory_os.rules.actor import match  # (here: a trailer is rare)
+
         # the claim may only name the member the author email already is
         member, problem = match(ruleset, email, claims[0], label=f"{TRAILER}: {claims[0]}")
         if problem is not None:
@@ -161,34 +163,41 @@ def _fingerprint(text: str) -> str:
     return text[2:] if text.startswith("0X") else text
 
 
+def _gpg_key(text: str) -> bool:
+    """Whether TEXT is a GPG long key id (16 hex digits) or fingerprint (40)."""
+    return len(text) in (16, 40) and HEX_UPPER.issuperset(text)
+
+
 def _signed_by(member: Member, principals: set[str], fingerprint: str, primary: str) -> bool:
     """Whether the signature is MEMBER's: by one of their GPG keys (fingerprint or
     long key id) where team.yaml lists any, else by one of their emails."""
-    gpg_keys = {_fingerprint(k) for k in member.signing_keys if GPG_KEY.fullmatch(_fingerprint(k))}
+    gpg_keys = {_fingerprint(k) for k in member.signing_keys if _gpg_key(_fingerprint(k))}
     if gpg_keys:
         signed = {_fingerprint(f) for f in (fingerprint, primary) if f}
         return any(s.endswith(k) for s in signed for k in gpg_keys)
     return bool(principals & {e.lower() for e in member.emails})
 
 
-def allowed_signers_file(ruleset: RuleSet, root: Path, git_dir: Path) -> Path | None:
+def allowed_signers_file(ruleset: RuleSet, root: StrPath, git_dir: StrPath) -> Path | None:
     """The allowed_signers file git should verify SSH signatures with.
 
     factory.yaml's identity.allowed_signers when set; otherwise one written under
     the git directory from the members' signing keys in team.yaml.
     """
+    from pathlib import Path  # only where commits must be signed
+
     if ruleset.allowed_signers:
-        return (root / ruleset.allowed_signers).resolve()
+        return (Path(root) / ruleset.allowed_signers).resolve()
     lines = [
         f"{email} {key}"
         for m in ruleset.members
         for key in m.signing_keys
-        if not GPG_KEY.fullmatch(_fingerprint(key))  # SSH keys only
+        if not _gpg_key(_fingerprint(key))  # SSH keys only
         for email in m.emails
     ]
     if not lines:
         return None
-    path = git_dir / "factory-os" / "allowed_signers"
+    path = Path(git_dir) / "factory-os" / "allowed_signers"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -17,8 +17,8 @@ their bytes and whose parents are entries count.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 from factory_os import paths
 from factory_os.git import plumbing as git
@@ -32,6 +32,7 @@ from factory_os.rules.status import RuleEvent, WrittenRule, file_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
@@ -48,24 +49,50 @@ INVALID = "fos:invalid-document"
 
 
 class Repo(NamedTuple):
-    """Where the factory is: work tree, git dirs, and the factory root's path in the tree."""
+    """Where the factory is: work tree, git dirs, and the factory root's path in the tree.
 
-    worktree: Path
-    git_dir: Path
-    common_dir: Path
+    Held as strings, which is all the hook path needs (pathlib costs it milliseconds
+    to import); `worktree`, `git_dir`, `common_dir` and `root` give them as paths."""
+
+    top: str  # the top of the work tree (the git dir in a bare repository)
+    gitdir: str
+    commondir: str
     head: str | None = None  # the HEAD commit when the repository was opened
     prefix: str = ""  # "" or "sub/dir/" when .factory/ is not at the top
     bare: bool = False  # no work tree: commands cannot run
 
     @property
+    def rootdir(self) -> str:
+        """The factory root, as a string."""
+        return os.path.join(self.top, self.prefix.rstrip("/")) if self.prefix else self.top
+
+    @property
+    def worktree(self) -> Path:
+        return _path(self.top)
+
+    @property
+    def git_dir(self) -> Path:
+        return _path(self.gitdir)
+
+    @property
+    def common_dir(self) -> Path:
+        return _path(self.commondir)
+
+    @property
     def root(self) -> Path:
-        return self.worktree / self.prefix if self.prefix else self.worktree
+        return _path(self.rootdir)
 
     def local(self, path: str) -> str | None:
         """PATH (from git, relative to the top) relative to the factory root; None outside."""
         if not self.prefix:
             return path
         return path[len(self.prefix) :] if path.startswith(self.prefix) else None
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path  # off the hook path: the layers above work in paths
+
+    return Path(text)
 
 
 def is_rule_file(path: str) -> bool:
@@ -146,7 +173,7 @@ def snapshot_at(repo: Repo, treeish: str | None) -> Snapshot:
     """The documents at TREEISH (a commit, `:` for the index; None: nothing yet)."""
     if treeish is None:
         return Snapshot()
-    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.worktree).stdout)
+    return snapshot_of(repo, git.run(snapshot_args(repo, treeish), repo.top).stdout)
 
 
 class Compiler:
@@ -154,7 +181,7 @@ class Compiler:
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
-        self.cache = Cache(repo.common_dir)
+        self.cache = Cache(repo.commondir)
 
     def load(self, wanted: Iterable[tuple[str, str, str]]) -> None:
         """Make sure every (kind, blob, path) of WANTED is compiled."""
@@ -167,9 +194,9 @@ class Compiler:
 
         # sizes first: a blob over the limit is refused unread, as `store.read_text`
         # refuses a file (parsing megabytes of YAML would cost minutes and gigabytes)
-        sizes = git.blob_sizes(self.repo.worktree, [b for _, b, _ in missing])
+        sizes = git.blob_sizes(self.repo.top, [b for _, b, _ in missing])
         small = [b for _, b, _ in missing if sizes.get(b, 0) <= MAX_FILE_BYTES]
-        fetched = git.cat_blobs(self.repo.worktree, small)
+        fetched = git.cat_blobs(self.repo.top, small)
 
         for kind, blob, path in missing:
             data = fetched.get(blob)
@@ -321,12 +348,12 @@ def ledger_events(
     """The rule events of the ledger at the commit TREEISH, or in the work tree (None).
     LEDGER: what names that ledger's content (`ledger_key`), when known."""
     if treeish is None:
-        return rule_status.rule_events(repo.root, cache=cache)
+        return rule_status.rule_events(repo.rootdir, cache=cache)
     return rule_status.rule_events(
-        repo.root,
+        repo.rootdir,
         cache=cache,
         treeish=treeish,
-        worktree=repo.worktree,
+        worktree=repo.top,
         prefix=repo.prefix,
         content=ledger,
     )

@@ -15,7 +15,6 @@ merge that brought it, or else to the head.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from factory_os.git import log as gitlog
 from factory_os.rules.change import combined_paths
@@ -23,6 +22,8 @@ from factory_os.rules.change import combined_paths
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
@@ -35,7 +36,7 @@ class Answered(NamedTuple):
 
 
 def answered(
-    cwd: Path, revs: Sequence[str], commits: Sequence[tuple[str, list[str]]], base: str | None
+    cwd: StrPath, revs: Sequence[str], commits: Sequence[tuple[str, list[str]]], base: str | None
 ) -> Answered:
     """COMMITS are (sha, parents) of REVS, oldest first; BASE is the range's base."""
     raw = gitlog.log_raw(cwd, revs)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import partial
-from pathlib import Path
 
 from factory_os.errors import EnvironmentProblem, UsageError
-from factory_os.git import plumbing as git, revrange
-from factory_os.git.repo import find_repository, not_a_work_tree
+from factory_os.git import plumbing as git
+from factory_os.git.repo import locate, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR, LEDGER_DIR
 from factory_os.rules.change import Change
@@ -39,6 +38,8 @@ from factory_os.rules.source import Range, Source, Staged, Tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from _typeshed import StrPath
+
     from factory_os.rules.approvals import Approval
 
 
@@ -46,26 +47,27 @@ class NoFactory(EnvironmentProblem):
     """A git repository without a factory in it."""
 
 
-def open_repo(cwd: Path) -> Repo | None:
+def open_repo(cwd: StrPath) -> Repo | None:
     """The repository and factory around CWD; None when there is no `.factory/`."""
-    found = find_repository(cwd)
+    found = locate(cwd)
     if found is None:
         raise not_a_work_tree(cwd)
     top, git_dir, common, head, _shallow = found
     if top is None:  # a bare repository (pre-receive): the factory is at the top of the tree
         return Repo(git_dir, git_dir, common, head, bare=True)
-    here = cwd.resolve()
-    top = top.resolve()
+    here = os.path.realpath(cwd)
+    top = os.path.realpath(top)
     candidates = []
     while True:
-        prefix = here.relative_to(top).as_posix() if here != top else ""
+        prefix = _below(here, top)
         prefix = "" if prefix in ("", ".") else prefix + "/"
-        if (here / FACTORY_DIR).is_dir():
+        if os.path.isdir(os.path.join(here, FACTORY_DIR)):
             return Repo(top, git_dir, common, head, prefix)
         candidates.append(prefix)
-        if here == top or here.parent == here:
+        parent = os.path.dirname(here)
+        if here == top or parent == here:
             break
-        here = here.parent
+        here = parent
     # not on disk: moving .factory/ aside must not switch the hooks off while git
     # still has it, in HEAD or in the index
     tracked = git.tracked_paths(top, head, [p + d for p in candidates for d in DOCUMENTS.values()])
@@ -75,7 +77,17 @@ def open_repo(cwd: Path) -> Repo | None:
     return None
 
 
-def require_repo(cwd: Path) -> Repo:
+def _below(here: str, top: str) -> str:
+    """HERE's path below TOP (both resolved), with slashes; "" for TOP itself."""
+    if here == top:
+        return ""
+    base = top if top.endswith(os.sep) else top + os.sep
+    if not here.startswith(base):
+        raise ValueError(f"{here!r} is not in the subpath of {top!r}")
+    return here[len(base) :].replace(os.sep, "/")
+
+
+def require_repo(cwd: StrPath) -> Repo:
     repo = open_repo(cwd)
     if repo is None:
         raise NoFactory(f"no {FACTORY_DIR}/ found in {cwd} or above it (run `fos init`)")
@@ -83,7 +95,7 @@ def require_repo(cwd: Path) -> Repo:
 
 
 def check(
-    cwd: Path, source: Source, *, seam: Seam | None = None, repo: Repo | None = None
+    cwd: StrPath, source: Source, *, seam: Seam | None = None, repo: Repo | None = None
 ) -> Report:
     """The one check: the changes SOURCE names, against the rules in force for them
     (DESIGN section 3), then SEAM's extra checks and its post-pass. REPO: the
@@ -104,14 +116,14 @@ def check(
     if source.kinds is not None:
         ruleset.rules = [r for r in ruleset.rules if r.kind in source.kinds]
     changes = gathered.changes
-    ctx = CheckContext(ruleset, source.stage, gathered.contents, Blobs(repo.worktree), repo.root)
+    ctx = CheckContext(ruleset, source.stage, gathered.contents, Blobs(repo.top), repo.rootdir)
     ctx.run_commands = not repo.bare  # no work tree: there is nowhere to run a command
     ctx.every_stage = source.every_stage
     if gathered.head_commit is None and repo.head is not None:
         ctx.reviewed = Reviewed(repo, gathered.base)
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
-        ctx.ledger_at_head = lambda found: git.grep_segments(repo.worktree, head, found, ledger)
+        ctx.ledger_at_head = lambda found: git.grep_segments(repo.top, head, found, ledger)
     if gathered.decides is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.decides, ruleset)
@@ -162,10 +174,10 @@ class Reviewed:
 
     def _held(self) -> dict[str, str]:
         repo = self.repo
-        default = git.remote_head(repo.worktree, "origin")
+        default = git.remote_head(repo.top, "origin")
         if default is None or repo.head is None:
             return dict(self.base.rules())
-        fork = git.merge_base(repo.worktree, default, repo.head)
+        fork = git.merge_base(repo.top, default, repo.head)
         if fork is None:
             return {}
         return snapshot_at(repo, fork).rules()
@@ -192,10 +204,10 @@ def attributed(findings: list[Finding], changes: Sequence[Change]) -> list[Findi
 
 
 def run_check(
-    cwd: Path,
+    cwd: StrPath,
     *,
     staged: bool = False,
-    message_file: Path | None = None,
+    message_file: StrPath | None = None,
     commit: str | None = None,
     revision_range: str | None = None,
     all_files: bool = False,
@@ -223,8 +235,8 @@ def run_check(
 
 
 def source_of(
-    cwd: Path,
-    message_file: Path | None,
+    cwd: StrPath,
+    message_file: StrPath | None,
     commit: str | None,
     revision_range: str | None,
     all_files: bool,
@@ -232,9 +244,13 @@ def source_of(
 ) -> Source:
     """The change source `fos check`'s options name."""
     if commit is not None:
+        from factory_os.git import revrange  # (here: the commit hooks do without)
+
         sha = revrange.resolve(cwd, commit, "--commit")
         return Range(["-1", sha], head=sha, stage=stage, derive_base=True)
     if revision_range is not None:
+        from factory_os.git import revrange
+
         # `$PRE_COMMIT_FROM_REF..$PRE_COMMIT_TO_REF`, as the pre-commit framework's push hook passes
         commits = revrange.parse_range(cwd, os.path.expandvars(revision_range))
         return Range(commits.revs, base=commits.base, head=commits.head, stage=stage)
@@ -245,8 +261,9 @@ def source_of(
     return Staged()
 
 
-def read_message(path: Path) -> str:
+def read_message(path: StrPath) -> str:
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
     except OSError as exc:
         raise UsageError(f"cannot read the message file {path}: {exc.strerror}") from None

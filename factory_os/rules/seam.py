@@ -99,8 +99,8 @@ class Checked:
         wanted = [self.repo.prefix + p for p in paths]
         if not wanted:
             return {}
-        blobs = git.tree_entries(self.repo.worktree, self.head or ":", wanted)
-        data = git.cat_blobs(self.repo.worktree, sorted(set(blobs.values())))
+        blobs = git.tree_entries(self.repo.top, self.head or ":", wanted)
+        data = git.cat_blobs(self.repo.top, sorted(set(blobs.values())))
         cut = len(self.repo.prefix)
         exact = set(wanted)  # (a path names a directory's files too)
         return {p[cut:]: data[b] for p, b in blobs.items() if b in data and p in exact}

@@ -11,9 +11,9 @@ of them the same way. Nothing here prints, and nothing heavy is imported.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from factory_os.git import log as gitlog, plumbing as git
 from factory_os.paths import is_segment
@@ -42,7 +42,14 @@ from factory_os.rules.inforce import (
 )
 from factory_os.rules.status import RuleEvent
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from _typeshed import StrPath
+
 CONTENT_KINDS = frozenset({"forbidden-pattern", "command"})
+MAX_GREPPED = 1_000  # the newest blobs whose answer is kept (a larger cache loads slower)
 GUARD_KINDS = frozenset({"path-guard", "append-only"})
 
 
@@ -138,7 +145,7 @@ class Staged(Source):
             commands.append(snapshot_args(repo, str(head), ledger=True))
         merging = _merge_heads(repo)
         commands += [git.staged_changes_args(other) for other in merging]
-        outputs = git.parallel(repo.worktree, *commands)
+        outputs = git.parallel(repo.top, *commands)
         files = file_changes(git.raw_entries(outputs[0]), repo.local)
         if ident is None:
             ident = git.parse_ident(outputs.pop(1))
@@ -166,14 +173,15 @@ class Staged(Source):
             founding=founding(base, files),
         )
         if self.message is not None:
-            change.trailers = parse_trailers(git.parse_trailers(repo.worktree, self.message))
+            change.trailers = parse_trailers(git.parse_trailers(repo.top, self.message))
 
         def fetch(_commits: list[str | None], paths: list[str]) -> bytes:
-            return gitlog.staged_patch(repo.worktree, head, [repo.prefix + p for p in paths])
+            return gitlog.staged_patch(repo.top, head, [repo.prefix + p for p in paths])
+
+        blobs = {f.path: f.new_blob for f in files}
 
         def grep(paths: list[str], literals: list[str]) -> set[str]:
-            found = gitlog.grep_index(repo.worktree, [repo.prefix + p for p in paths], literals)
-            return {local for p in found if (local := repo.local(p)) is not None}
+            return _grep_staged(repo, compiler, {p: blobs[p] for p in paths}, literals)
 
         # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
         # in the work tree (or the index) ends a rule only once committed, so a commit
@@ -190,10 +198,31 @@ class Staged(Source):
         )
 
 
+def _grep_staged(
+    repo: Repo, compiler: Compiler, blobs: dict[str, str], literals: list[str]
+) -> set[str]:
+    """Which of the staged paths of BLOBS (path -> its blob in the index) hold one of
+    LITERALS. A blob id names one content, so what a blob was found to hold is kept
+    (by the literals asked) and not asked of git again: checking the same staged
+    content again (a commit refused, then retried) runs no `git grep`."""
+    key = "\n".join(literals)
+    known: dict[str, bool] = dict(compiler.get("grep", key) or {})
+    ask = [path for path, blob in blobs.items() if blob not in known]
+    if ask:
+        found = gitlog.grep_index(repo.top, [repo.prefix + p for p in ask], literals)
+        if found is None:
+            return set(blobs)  # git cannot tell: every path is read
+        for path in ask:
+            known[blobs[path]] = repo.prefix + path in found
+        compiler.cache.put("grep", key, dict(list(known.items())[-MAX_GREPPED:]))
+        compiler.cache.save()
+    return {path for path, blob in blobs.items() if known[blob]}
+
+
 def _merge_heads(repo: Repo) -> list[str]:
     """The other parents of the merge being concluded (MERGE_HEAD), if any."""
     try:
-        with open(repo.git_dir / "MERGE_HEAD", encoding="ascii") as f:
+        with open(os.path.join(repo.gitdir, "MERGE_HEAD"), encoding="ascii") as f:
             return [line.strip() for line in f if line.strip()]
     except OSError:
         return []
@@ -205,11 +234,11 @@ def _own_resolutions(
     """The FILES of a merge being concluded that differ from git's own merge of HEAD
     and OTHER: a clean merge brings only what the parents' commits answer for; a
     conflict resolved, or an edit slipped into the merge, is the merger's."""
-    tree = gitlog.merge_tree(repo.worktree, head, other)
+    tree = gitlog.merge_tree(repo.top, head, other)
     if tree is None:
         return files
     paths = [repo.prefix + f.path for f in files]
-    merged = git.tree_entries(repo.worktree, tree, paths if len(paths) <= 1000 else [])
+    merged = git.tree_entries(repo.top, tree, paths if len(paths) <= 1000 else [])
     return [f for f in files if merged.get(repo.prefix + f.path, git.ZERO_OID) != f.new_blob]
 
 
@@ -250,18 +279,18 @@ class Range(Source):
         base, head, revs = self.base, self.head, self.revs
         tip = None
         if base is not None and head is not None:
-            fork = git.merge_base(repo.worktree, base, head)
+            fork = git.merge_base(repo.top, base, head)
             if fork is not None and fork != base:
                 revs = [f"{fork}..{head}"]
                 if not self.replaces:
                     tip, base = base, fork
-        records = gitlog.log_records(repo.worktree, revs)
+        records = gitlog.log_records(repo.top, revs)
         # a force-push that only rewinds (HEAD is an ancestor of BASE) adds no commit,
         # yet drops what BASE holds beyond it: that is charged to HEAD's commit
         rewind = not records and self.replaces and base is not None and head is not None
         if rewind:
             revs = [f"{head}^!"]
-            records = gitlog.log_records(repo.worktree, revs)
+            records = gitlog.log_records(repo.top, revs)
         if not records:
             return None
         if self.derive_base:
@@ -277,9 +306,9 @@ class Range(Source):
         commits = [(record[0], record[1].split()) for record in records]
         if rewind:
             assert base is not None and head is not None
-            raw, whole = {head: gitlog.diff_pairs(repo.worktree, [(base, head)])[0]}, list[str]()
+            raw, whole = {head: gitlog.diff_pairs(repo.top, [(base, head)])[0]}, list[str]()
         else:
-            raw, whole = answered(repo.worktree, revs, commits, base)
+            raw, whole = answered(repo.top, revs, commits, base)
         changes = []
         # with no factory at the base, only the commit that creates it and those after
         # it are checked: the history before adoption was never under the rules
@@ -314,9 +343,9 @@ class Range(Source):
             # the merges that answer for more than their combined diff
             opened = [sha for sha in whole if sha in wanted]
             return (
-                gitlog.log_patches(repo.worktree, revs, top)
+                gitlog.log_patches(repo.top, revs, top)
                 + b"\n"
-                + gitlog.first_parent_patches(repo.worktree, opened, top)
+                + gitlog.first_parent_patches(repo.top, opened, top)
             )
 
         def sign(ruleset: RuleSet) -> None:
@@ -328,7 +357,7 @@ class Range(Source):
                 signers = _signers_at(repo, decides, ruleset.allowed_signers)
             else:
                 signers = allowed_signers_file(ruleset, repo.root, repo.git_dir)
-            signatures = gitlog.log_signatures(repo.worktree, revs, signers)
+            signatures = gitlog.log_signatures(repo.top, revs, signers)
             for change in changes:
                 change.signature = signatures.get(change.commit or "")
 
@@ -352,8 +381,8 @@ def _signers_at(repo: Repo, base: str, configured: str) -> Path:
     the git dir: the work tree holds the head's, which the checked change may have
     given keys of its own (none, when BASE has no such file)."""
     path = posixpath.normpath(repo.prefix + configured)
-    blob = git.tree_entries(repo.worktree, base, [path]).get(path)
-    data = git.cat_blobs(repo.worktree, [blob]).get(blob, b"") if blob else b""
+    blob = git.tree_entries(repo.top, base, [path]).get(path)
+    data = git.cat_blobs(repo.top, [blob]).get(blob, b"") if blob else b""
     copy = repo.git_dir / "factory-os" / "allowed_signers.base"
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(data)
@@ -363,7 +392,7 @@ def _signers_at(repo: Repo, base: str, configured: str) -> Path:
 class WholeFiles(Contents):
     """Every line of each file counts as added: for `--all`."""
 
-    def __init__(self, worktree: Path, blobs: dict[str, str]) -> None:
+    def __init__(self, worktree: StrPath, blobs: dict[str, str]) -> None:
         super().__init__(lambda _c, _p: b"", lambda p: p)
         self._worktree = worktree
         self._blobs = blobs
@@ -410,7 +439,7 @@ def _index_documents(repo: Repo, compiler: Compiler) -> tuple[Snapshot, Snapshot
     """HEAD's documents, the index's, and HEAD's rule events: the rules in force for a
     change not made yet, as for the commit hook."""
     base = snapshot_at(repo, repo.head)
-    staged = file_changes(git.staged_changes(repo.worktree, repo.head), repo.local)
+    staged = file_changes(git.staged_changes(repo.top, repo.head), repo.local)
     return base, base.changed(staged), committed_events(repo, compiler)
 
 
@@ -428,12 +457,12 @@ class Tree(Source):
     def gather(self, repo: Repo, compiler: Compiler) -> Gathered:
         index = {
             local: blob
-            for path, blob in git.tree_entries(repo.worktree, ":", ["."]).items()
+            for path, blob in git.tree_entries(repo.top, ":", ["."]).items()
             if (local := repo.local(path)) is not None
         }
         files = [FileChange("A", git.ZERO_OID, blob, path) for path, blob in sorted(index.items())]
         base, head, events = _index_documents(repo, compiler)
-        contents = WholeFiles(repo.worktree, index)
+        contents = WholeFiles(repo.top, index)
         return Gathered([Change(None, files)], base, head, events, contents, base_commit=repo.head)
 
 
@@ -475,7 +504,7 @@ class Proposed(Source):
         base, head, events = _index_documents(repo, compiler)
         # ls-tree takes paths literally: what it lists of them exists at HEAD
         wanted = [repo.prefix + local for local in self.paths]
-        tracked = git.tree_entries(repo.worktree, repo.head, wanted) if repo.head else {}
+        tracked = git.tree_entries(repo.top, repo.head, wanted) if repo.head else {}
         files = [
             FileChange(
                 "M" if repo.prefix + local in tracked else "A", git.ZERO_OID, git.ZERO_OID, local

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 
 from factory_os import paths
 from factory_os.git import plumbing as git
@@ -37,6 +36,8 @@ from factory_os.rules.cache import Cache
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from _typeshed import StrPath
 else:
     from factory_os.records import NamedTuple
 
@@ -119,17 +120,17 @@ def file_states(rules: Sequence[WrittenRule], events: Sequence[RuleEvent]) -> li
     ]
 
 
-def rule_states(root: Path, rules: Sequence[WrittenRule]) -> list[RuleState]:
+def rule_states(root: StrPath, rules: Sequence[WrittenRule]) -> list[RuleState]:
     """`file_states` over the work tree's ledger of the factory at ROOT."""
     return file_states(rules, rule_events(root))
 
 
 def rule_events(
-    root: Path,
+    root: StrPath,
     *,
     cache: Cache | None = None,
     treeish: str | None = None,
-    worktree: Path | None = None,
+    worktree: StrPath | None = None,
     prefix: str = "",
     content: str | None = None,
 ) -> list[RuleEvent]:
@@ -151,7 +152,7 @@ def rule_events(
         if cache is not None:
             cache.put("rule-events", key, [tuple(e) for e in events])
         return events
-    directory = root / LEDGER_DIR
+    directory = os.path.join(root, LEDGER_DIR)
     try:
         # as `segments.segment_paths` lists them: opening a FIFO would wait forever
         names = sorted(
@@ -161,7 +162,9 @@ def rule_events(
         )
     except (FileNotFoundError, NotADirectoryError):
         return []
-    scans = [_segment_scan(directory / name, cache, f"{root}/{name}") for name in names]
+    scans = [
+        _segment_scan(os.path.join(directory, name), cache, f"{root}/{name}") for name in names
+    ]
     if any(e.unknown for scan in scans if scan is not None for e in scan.events):
         # parents in other segments (a segment's first line, a merge of heads): looked
         # for among every line once, and what is found kept with each segment
@@ -175,10 +178,10 @@ def rule_events(
     return _in_order(events, lambda: _all_lines(directory, names))
 
 
-def _segment_scan(path: Path, cache: Cache | None, key: str) -> SegmentScan | None:
+def _segment_scan(path: str, cache: Cache | None, key: str) -> SegmentScan | None:
     """The rule events of the segment at PATH, from where the cache left off."""
     try:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             stored = cache.get("segment", key) if cache is not None else None
@@ -275,11 +278,12 @@ def _in_order(
     return sorted(events, key=lambda e: (heights.get(e.id, last), e.id))
 
 
-def _all_lines(directory: Path, names: Sequence[str]) -> list[bytes]:
+def _all_lines(directory: str, names: Sequence[str]) -> list[bytes]:
     lines: list[bytes] = []
     for name in names:
         try:
-            lines += (directory / name).read_bytes().split(b"\n")
+            with open(os.path.join(directory, name), "rb") as f:
+                lines += f.read().split(b"\n")
         except OSError:
             continue
     return lines

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.checks_helpers import add_rule, commit_as, findings
 from tests.helpers import commit_all, fos, git, write_tree
 
@@ -147,3 +149,26 @@ def test_a_file_with_many_matches_says_how_many_more(factory_repo: Path) -> None
     assert len(found) == 21
     assert [f["line"] for f in found if f["line"] is None] == [None]
     assert any("5 more added lines match" in str(f["message"]) for f in found)
+
+
+def test_staged_content_checked_again_is_not_searched_again(
+    factory_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _rule(factory_repo)
+    write_tree(factory_repo, {"a.py": "a = 1\n", "k.py": "KEY = 'AKIAABCDEFGHIJKLMNOP'\n"})
+    git(factory_repo, "add", "-A")
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def check() -> tuple[list[tuple[str, int]], int]:
+        trace.write_text("")
+        result = fos(factory_repo, "check", "--staged", "--format", "json")
+        assert result.code == 1, result.output
+        searches = trace.read_text().count("git grep --cached")
+        return [(f["path"], f["line"]) for f in findings(result.out)], searches
+
+    assert check() == ([("k.py", 1)], 1)
+    assert check() == ([("k.py", 1)], 0)  # the same blobs: what they hold is known
+    write_tree(factory_repo, {"a.py": "a = 1\nAKIAABCDEFGHIJKLMNOP\n"})
+    git(factory_repo, "add", "a.py")
+    assert check() == ([("a.py", 2), ("k.py", 1)], 1)  # a new blob is searched

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from factory_os import globs
-from factory_os.rules.scope import Matcher, Scope, literal_prefixes, translate
+from factory_os.rules.scope import Matcher, Scope, encoded, literal_prefixes, plain, translate
 from tests.checks_helpers import add_rule, commit_as
 from tests.helpers import commit_all, fos, fos_process, write_tree
 
@@ -141,3 +141,42 @@ def test_a_plain_glob_is_judged_as_the_full_translation_judges_it(pattern: str, 
         except globs.GlobError:
             checked = False
         assert checked is valid, glob
+
+
+PLAIN_SEGMENTS = ["a", "b", "ab", "a.b", "-x", "*", "**", "a*", "*b", "*a*", "a*b*a", "***", "a**"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.sampled_from(["", "/", "!", "!/"]),
+    st.lists(st.sampled_from(PLAIN_SEGMENTS), min_size=1, max_size=5),
+    st.booleans(),
+    st.lists(st.text(alphabet="ab.-x", min_size=1, max_size=4), min_size=1, max_size=6),
+)
+def test_a_plain_glob_is_matched_without_re2_as_re2_matches_it(
+    start: str, segments: list[str], directory: bool, names: list[str]
+) -> None:
+    """A plain glob's expression is read back into segments and matched with string
+    operations (RE2 is not loaded for it), with RE2's answer on every path git names."""
+    import re2
+
+    glob = start + "/".join(segments) + ("/" if directory else "")
+    try:
+        translated = translate([glob])
+    except globs.GlobError:
+        return
+    path = "/".join(names)
+    for regex, _include in translated:
+        expression = plain(regex)
+        if regex in (".", "/"):  # `**`, `**/*`: no segments to read (RE2 matches them)
+            continue
+        assert expression is not None, (glob, regex)
+        expected = re2.compile(globs.for_re2(regex), globs.options()).match(encoded(path))
+        assert expression.match(path) is (expected is not None), (glob, regex, path)
+
+
+@pytest.mark.parametrize(
+    "regex", ["^a[^/]b(?:/|$)", "^[ab](?:/|$)", "^a\\~(?:/|$)", "a(?:/|$)", "^a(?:/|$)b", "."]
+)
+def test_any_other_expression_goes_to_re2(regex: str) -> None:
+    assert plain(regex) is None
