@@ -23,7 +23,7 @@ import marshal
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from factory_os import __version__
 from factory_os.git import plumbing as git
@@ -460,41 +460,43 @@ class _Kept:
     body (each value's marshal bytes, end to end). Written whole then renamed, so
     never seen half-written; a file of another format or length is not read."""
 
-    def __init__(self, fd: int, header: dict[str, Any], body: int) -> None:
-        self.fd = fd
+    def __init__(self, file: BinaryIO, header: dict[str, Any], body: int) -> None:
+        self.file: BinaryIO | None = file
         self.header = header
         self.body = body  # where the body starts
 
     @classmethod
     def open(cls, path: Path) -> _Kept | None:
         try:
-            fd = os.open(path, os.O_RDONLY)
+            file = open(path, "rb", buffering=0)  # noqa: SIM115 (kept open: read as asked)
         except OSError:
             return None
         try:
-            preamble = os.pread(fd, _PREAMBLE, 0)
-            size = os.fstat(fd).st_size
+            preamble = file.read(_PREAMBLE)
+            size = os.fstat(file.fileno()).st_size
             if len(preamble) != _PREAMBLE or not preamble.startswith(_MAGIC):
                 raise ValueError("not a kept base")
             head = int.from_bytes(preamble[len(_MAGIC) : len(_MAGIC) + 8], "little")
             body = int.from_bytes(preamble[len(_MAGIC) + 8 :], "little")
             if size != _PREAMBLE + head + body:
                 raise ValueError("torn")
-            header = marshal.loads(os.pread(fd, head, _PREAMBLE))
+            header = marshal.loads(file.read(head))
             if not isinstance(header, dict) or header.get("format") != BASE_FORMAT:
                 raise ValueError("another format")
         except (OSError, ValueError, EOFError, TypeError):  # torn or foreign
-            os.close(fd)
+            file.close()
             return None
-        return cls(fd, header, _PREAMBLE + head)
+        return cls(file, header, _PREAMBLE + head)
 
     def read(self, offset: int, length: int) -> bytes:
-        return os.pread(self.fd, length, self.body + offset)
+        assert self.file is not None
+        self.file.seek(self.body + offset)
+        return self.file.read(length)
 
     def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
     def __enter__(self) -> _Kept:
         return self
