@@ -109,7 +109,8 @@ BUILTIN: dict[str, tuple[str, str]] = {
     ),
     "fos:run-artifact": (
         "Run artifacts match their record",
-        "Every artifact a run records matches its contract and the file stored with the run.",
+        "Every artifact a run records matches its contract and the file stored with the run,"
+        " and no file a run recorded is edited or deleted afterwards.",
     ),
     "fos:run-approval": (
         "Run gates are decided by those who may",

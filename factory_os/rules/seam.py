@@ -34,6 +34,8 @@ class LedgerLine(NamedTuple):
     member: str | None  # the member id of the change's author, None for a non-member
     author_email: str
     text: str
+    path: str = ""  # the segment (factory-relative) and the line the change adds it at
+    line: int = 0
 
 
 class Checked:
@@ -80,9 +82,13 @@ class Checked:
             member = change.member.id if change.member is not None else None
             for f in change.files:
                 if is_segment(f.path) and f.status != "D":
-                    for _number, text in self._contents.added(change.commit, f.path):
+                    for number, text in self._contents.added(change.commit, f.path):
                         if text:
-                            out.append(LedgerLine(change.commit, member, change.author_email, text))
+                            out.append(
+                                LedgerLine(
+                                    change.commit, member, change.author_email, text, f.path, number
+                                )
+                            )
         return out
 
     def entry(self, text: str) -> dict[str, Any] | str:

@@ -130,7 +130,10 @@ class _Judge:
             return [_finding(GATE_RULE, text, add)]
         if gate.holds:
             return []
-        missing = "; ".join(check.text for check in gate.failing)
+        missing = "; ".join(
+            f"{check.text} [{', '.join(check.who)}]" if check.who else check.text
+            for check in gate.failing
+        )  # each with who can unblock it, as the checklist says
         text = f"{item.id}: stage.advanced past {item.stage}, but its gate did not hold: {missing}"
         return [_finding(GATE_RULE, text, add)]
 
@@ -180,8 +183,13 @@ class _Judge:
 
         try:
             figures = evidence.figures_of(kinds[0], content.decode("utf-8"), ref.path)
-        except (InvalidInput, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
             return [_finding(EVIDENCE_RULE, f"{ref.path}: not valid evidence: {exc}", add)]
+        except InvalidInput as exc:  # each problem at its line, as `fos spec evidence` says it
+            return [
+                _finding(EVIDENCE_RULE, f"not valid evidence: {p.message}", add, p.path, p.line)
+                for p in exc.problems
+            ]
         if figures != entry.data.get("figures"):
             text = f"{ref.path}: the recorded figures are not the file's (the file says {figures})"
             return [_finding(EVIDENCE_RULE, text, add, ref.path)]
@@ -227,8 +235,14 @@ class _Judge:
         return found
 
 
-def _finding(rule: str, message: str, add: Added, path: str | None = None) -> Finding:
-    return Finding(rule, "block", message, path, None, add.commit, add.member)
+def _finding(
+    rule: str, message: str, add: Added, path: str | None = None, line: int | None = None
+) -> Finding:
+    """A finding of the event ADD: at PATH:LINE when given (a file it records), else at
+    the ledger line that adds it."""
+    if path is None:
+        path, line = add.entry.segment or None, add.entry.line or None
+    return Finding(rule, "block", message, path, line or None, add.commit, add.member)
 
 
 def _at(rule: str, message: str, path: str, line: int | None = None) -> Finding:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from factory_os.ledger.entry import Entry
 from factory_os.work import evidence
 from factory_os.work.items import Item
 from factory_os.work.operating import PLATFORM, EvidenceKind, Member, OperatingModel, role_field
@@ -137,15 +138,45 @@ def signoff_check(item: Item, model: OperatingModel, stage: str, role: str) -> C
     problem = _holder_problem(model, holders[0], role) if len(holders) == 1 else ""
     if problem:
         return Check(SIGNOFF_RULE, False, f"sign-off as {role}: {problem}", owners)
+    stale: list[Entry] = []
     for entry in item.signoffs:
         if entry.data.get("stage") == stage and entry.data.get("role") == role:
             signer = model.member(entry.actor)
-            if signer is not None and signer.id in holders:
+            if signer is None or signer.id not in holders:
+                continue
+            unsigned = unsigned_evidence(item, entry)
+            if not unsigned:
                 return Check(SIGNOFF_RULE, True, f"signed as {role} by {signer.id}")
+            stale = unsigned
+    if stale:
+        files = ", ".join(ref.path.rpartition(f"/{item.id}/")[2] for e in stale for ref in e.refs)
+        text = (
+            f"sign-off as {role} by {_names(holders)}: given for an earlier version of"
+            f" {files or 'the evidence'}: sign again ({command})"
+        )
+        return Check(SIGNOFF_RULE, False, text, tuple(holders))
     return Check(
         SIGNOFF_RULE, False, f"sign-off as {role} by {_names(holders)}: missing ({command})",
         tuple(holders),
     )  # fmt: skip
+
+
+def unsigned_evidence(item: Item, signoff: Entry) -> list[Entry]:
+    """The evidence of the stage SIGNOFF signs that it did not sign: recorded after it.
+    A sign-off names the evidence entries it was given for, so its place in the replay
+    order (two branches merged) does not stretch it to evidence its member never saw;
+    one that names none (written before sign-offs did) signed what came before it."""
+    stage = signoff.data.get("stage")
+    current = [entry for key, entry in item.evidence.items() if key[0] == stage]
+    named = signoff.data.get("evidence")
+    if isinstance(named, list):
+        return [entry for entry in current if entry.id not in named]
+    return [entry for entry in current if (entry.height, entry.id) > (signoff.height, signoff.id)]
+
+
+def signed_evidence(item: Item, stage: str) -> list[str]:
+    """The ids of the evidence entries a sign-off of STAGE given now signs."""
+    return sorted(entry.id for key, entry in item.evidence.items() if key[0] == stage)
 
 
 def _holder_problem(model: OperatingModel, holder: str, role: str) -> str:

@@ -208,7 +208,9 @@ def sign(
     if problem:
         rule = gates.DUTIES_RULE if "cannot sign" in problem else gates.SIGNOFF_RULE
         raise Refused(f"{rule}: {problem}")
+    # what it signs: evidence recorded after it needs it again
     data: dict[str, Any] = {"stage": stage, "role": role}
+    data["evidence"] = gates.signed_evidence(item, stage)
     if veto:
         if not reason or not reason.strip():
             raise UsageError("a veto needs --reason")

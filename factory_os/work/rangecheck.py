@@ -15,7 +15,7 @@ pure checks (`gatecheck.check_onto`, `runcheck.check_onto`) are given:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from factory_os.errors import InvalidInput
@@ -60,6 +60,7 @@ RUNS: Projection[RunState] = Projection(
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
 RUN_DOCUMENTS = ("team.yaml", "roles.yaml", "factory.yaml")
+RUNS_DIR = f"{FACTORY_DIR}/runs/"
 MOVES = (items.ADVANCED, items.RETURNED)  # the events whose gate reads the item's files
 ACTOR_RULE = "fos:entry-actor-mismatch"  # as the rule engine names it for a range
 
@@ -76,8 +77,8 @@ def check(checked: Checked, *, lifecycle: bool, runs: bool) -> list[Finding]:
     found: list[Finding] = _unproven(checked, added) if checked.staged else []
     if lifecycle:
         found += _lifecycle(checked, base, added, documents, read)
-    if runs and any(a.entry.kind in RUN_KINDS for a in added):
-        found += _runs(base, added, documents, read)
+    if runs:
+        found += _runs(base, added, documents, read, checked.changed_paths())
     base.save()
     return found
 
@@ -92,7 +93,7 @@ def _added(checked: Checked, base: Base) -> list[Added]:
         if not isinstance(fields, dict):
             continue  # not an entry: `fos verify` says so
         ident = line.text[:64]
-        parsed.append((ident, fields, "", 0))
+        parsed.append((ident, fields, line.path, line.line))
         origin.setdefault(ident, (line.member, line.commit))
     return [Added(entry, *origin[entry.id]) for entry in base.place(parsed)]
 
@@ -115,7 +116,8 @@ def _unproven(checked: Checked, added: Sequence[Added]) -> list[Finding]:
             f"ledger entry {entry.id[:12]} ({entry.kind}) names {entry.actor} as its actor,"
             f" but {who} commits it: only {entry.actor} can commit it"
         )
-        found.append(Finding(ACTOR_RULE, "block", message, None, None, None, add.member or email))
+        where = entry.segment or None, entry.line or None
+        found.append(Finding(ACTOR_RULE, "block", message, *where, None, add.member or email))
     return found
 
 
@@ -147,8 +149,21 @@ def _ref_owners(base: Base) -> dict[str, str]:
 
 
 def _runs(
-    base: Base, added: Sequence[Added], documents: _Documents, read: _Reader
+    base: Base,
+    added: Sequence[Added],
+    documents: _Documents,
+    read: _Reader,
+    changed: Collection[str],
 ) -> list[Finding]:
+    """Only the runs the change concerns are loaded: those its events name, and those
+    whose folder it changes."""
+    touched = [p for p in changed if p.startswith(RUNS_DIR)]
+    subjects = {a.entry.subject for a in added} | {
+        p[len(RUNS_DIR) :].split("/")[0] for p in touched
+    }
+    state = base.state(RUNS, subjects.__contains__)
+    if not state and not any(a.entry.kind in RUN_KINDS for a in added):
+        return []
     from pydantic import ValidationError
 
     from factory_os import store
@@ -156,9 +171,7 @@ def _runs(
     from factory_os.model.team import Roles, Team
     from factory_os.work import runcheck
 
-    subjects = {a.entry.subject for a in added}
-    state = base.state(RUNS, subjects.__contains__)
-    paths = {ref.path for a in added for ref in a.entry.refs}
+    paths = {ref.path for a in added for ref in a.entry.refs} | set(touched)
     for run in state.values():
         paths |= {v.path for versions in run.artifacts.values() for v in versions}
     read.prefetch(paths)
@@ -186,6 +199,7 @@ def _runs(
         Roles.model_validate(roles),
         read,
         RunSettings.model_validate(settings),
+        touched,
     )
 
 
@@ -193,7 +207,9 @@ def _unjudged(rule: str, what: str, exc: Exception) -> Finding:
     problems = getattr(exc, "problems", None)
     reason = "; ".join(str(p) for p in problems) if problems else str(exc).splitlines()[0]
     message = f"the {what} events of this change cannot be judged: {reason}"
-    return Finding(rule, "block", message)
+    if not problems:
+        return Finding(rule, "block", message)
+    return Finding(rule, "block", message, problems[0].path, problems[0].line or None)
 
 
 class _Documents:

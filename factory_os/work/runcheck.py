@@ -8,7 +8,8 @@ It is pure: the caller gives the entries, the member of the commit that added
 each one, the team and roles as of the base, and a way to read the head's files.
 
 Blocking findings: `fos:run-artifact` (a recorded artifact whose file is missing,
-does not match its digest, or breaks its contract), `fos:run-approval` (a gate
+does not match its digest, or breaks its contract; a `run.yaml` or artifact the
+change edits or deletes after it was recorded), `fos:run-approval` (a gate
 decided by a member who may not, or that was not waiting), `fos:run-gates` (a
 gate turned off after it stopped the run, or loosened by a non-approver),
 `fos:run-gate` (a review gate passed without a person), `fos:run-ship` (a ship
@@ -20,7 +21,7 @@ entry kind by the lifecycle's check.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
@@ -74,8 +75,10 @@ def check_onto(
     roles: Roles,
     read: Read,
     settings: RunSettings | None = None,
+    changed: Collection[str] = (),
 ) -> list[Finding]:
-    """As `check_runs`, on the base's runs already folded (RUNS, folded onto)."""
+    """As `check_runs`, on the base's runs already folded (RUNS, folded onto); CHANGED
+    are the paths the change modifies (the runs' recorded files among them are compared)."""
     judge = _Judge(team, roles, read, settings or RunSettings())
     found: list[Finding] = []
     for add in added:
@@ -93,7 +96,8 @@ def check_onto(
             continue
         found += judge.event(run, add)
         apply(run, entry)
-    return found
+    recorded_here = {ref.path for a in added if a.entry.kind in KINDS for ref in a.entry.refs}
+    return found + judge.files(runs, [p for p in changed if p not in recorded_here])
 
 
 class _Judge:
@@ -146,8 +150,12 @@ class _Judge:
         return found
 
     def _finding(self, rule: str, add: Added, message: str, path: str | None = None) -> Finding:
+        """A finding of the event ADD: at PATH (a file it records), else at the ledger
+        line that adds it."""
+        line = None if path is not None else add.entry.line or None
+        path = path if path is not None else add.entry.segment or None
         return Finding(
-            rule, "block", f"{add.entry.subject}: {message}", path, None, add.commit, add.member
+            rule, "block", f"{add.entry.subject}: {message}", path, line, add.commit, add.member
         )
 
     def _artifact(self, run: RunState, add: Added) -> list[Finding]:
@@ -176,6 +184,34 @@ class _Judge:
                 for p in exc.problems
             ]
         return []
+
+    def files(self, runs: dict[str, RunState], changed: Collection[str]) -> list[Finding]:
+        """The runs' recorded files that CHANGED edits or deletes without recording them
+        again: fos writes run.yaml once, and a new version of an artifact is a new file."""
+        recorded: dict[str, tuple[str, str]] = {}  # path -> (run, sha256)
+        for run in runs.values():
+            if run.path:
+                recorded[run.path] = (run.id, run.sha256)
+            for versions in run.artifacts.values():
+                recorded.update({v.path: (run.id, v.sha256) for v in versions})
+        found = []
+        for path in sorted(set(changed) & recorded.keys()):
+            run_id, sha = recorded[path]
+            payload = self.read_file(path)
+            if payload is not None and hashlib.sha256(payload).hexdigest() == sha:
+                continue
+            how = "deleted" if payload is None else "changed"
+            what = (
+                "fos writes it once, when the run starts (`fos run gates` changes the gates)"
+                if path == runs[run_id].path
+                else "a new version is a new file (`fos run artifact`)"
+            )
+            message = (
+                f"{run_id}: {path} was {how} after it was recorded"
+                f" (sha256 {sha[:12] or '-'}...): {what}"
+            )
+            found.append(Finding(ARTIFACT_RULE, "block", message, path, None))
+        return found
 
     def _member(self, add: Added) -> Member | None:
         return self.members.get(add.member) if add.member else None

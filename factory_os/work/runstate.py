@@ -87,6 +87,7 @@ class RunState:
     status: str = "open"  # open | shipped | abandoned
     ended_at: str | None = None
     events: int = 0
+    sha256: str = ""  # of run.yaml, as run.started recorded it ("" when it names none)
 
     def latest(self, name: str) -> Version | None:
         versions = self.artifacts.get(name)
@@ -139,6 +140,7 @@ def _started(entry: Entry) -> RunState:
         path=entry.refs[0].path if entry.refs else "",
         gates={g: GateState(str(gates.get(g, "review"))) for g in GATES},
         events=1,
+        sha256=entry.refs[0].sha256 if entry.refs else "",
     )
 
 
@@ -251,6 +253,7 @@ def to_json(run: RunState) -> list[Any]:
         run.status,
         run.ended_at,
         run.events,
+        run.sha256,
     ]
 
 
@@ -262,7 +265,7 @@ def _fields(value: Version | Attempt | Escalation) -> list[Any]:
 
 def from_json(value: list[Any]) -> RunState:
     (ident, title, spec, started_by, started_at, path, gates, versions, attempts, escalations,
-     changes, status, ended_at, count) = value  # fmt: skip
+     changes, status, ended_at, count, *kept) = value  # fmt: skip
     return RunState(
         ident,
         title,
@@ -278,4 +281,5 @@ def from_json(value: list[Any]) -> RunState:
         status,
         ended_at,
         count,
+        kept[0] if kept else "",  # kept before run.yaml's digest was: any change shows
     )

@@ -383,3 +383,32 @@ def test_drift_names_a_launch_not_re_signed_and_overdue_maintenance(
     assert f"work item {spec_id}: maintenance overdue by 61 days" in result.out
     owed = json.loads(fos(work_repo, "context", "--member", "otto", "--format", "json").out)
     assert f"sign launch again for {spec_id} as owner (launch not re-signed)" in owed["open_items"]
+
+
+def test_evidence_replaced_after_a_sign_off_needs_the_sign_off_again(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "eval")
+    assert record(work_repo, spec_id, "eval").code == 0
+    assert as_member(work_repo, "rita", "signoff", spec_id, "--stage", "eval").code == 0
+    assert record(work_repo, spec_id, "eval", cases(20, failed=2)).code == 0  # eval.2.json
+
+    held = as_member(work_repo, "olivia", "spec", "advance", spec_id)
+    assert held.code == 1, held.output
+    assert "sign-off as reviewer by rita: given for an earlier version of eval.2.json" in held.out
+    assert f"`fos signoff {spec_id} --stage eval --as reviewer`" in held.out
+    assert "[rita]" in held.out
+    assert as_member(work_repo, "rita", "signoff", spec_id, "--stage", "eval").code == 0
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 0
+
+
+def test_a_spec_recorded_again_after_its_sign_off_needs_it_again(work_repo: Path) -> None:
+    spec_id = new_item(work_repo)
+    walk_to(work_repo, spec_id, "spec")
+    assert record(work_repo, spec_id, "spec").code == 0
+    assert as_member(work_repo, "olivia", "signoff", spec_id, "--stage", "spec").code == 0
+    path = work_repo / ".factory" / "specs" / spec_id / "spec.md"
+    path.write_text(path.read_text().replace("Written.", "Rewritten after the sign-off.", 1))
+    assert record(work_repo, spec_id, "spec").code == 0
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 1
+    assert as_member(work_repo, "olivia", "signoff", spec_id, "--stage", "spec").code == 0
+    assert as_member(work_repo, "olivia", "spec", "advance", spec_id).code == 0
