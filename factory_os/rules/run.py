@@ -19,6 +19,7 @@ from factory_os.git import plumbing as git
 from factory_os.git.repo import locate, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
 from factory_os.paths import FACTORY_DIR, LEDGER_DIR
+from factory_os.rules import ledger_ids
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
@@ -123,7 +124,7 @@ def check(
         ctx.reviewed = Reviewed(repo, gathered.base)
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
-        ctx.ledger_at_head = lambda found: git.grep_segments(repo.top, head, found, ledger)
+        ctx.ledger_at_head = ledger_ids.lines_at(repo.top, repo.commondir, head, ledger)
     if gathered.decides is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.decides, ruleset)
