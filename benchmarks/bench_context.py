@@ -9,7 +9,10 @@ worktree or a CI runner) and warm (the run right after). The figures are
 medians, printed as ratios to the baseline (targets: cold at most 10x, warm at
 most 3x), since absolute times are not stable on a shared machine; by the wall
 clock and by the CPU time of the command (which the load of other processes
-leaves alone).
+leaves alone). The baseline is the figure every ratio depends on, and a single
+`fos --version` varies by a third on a loaded machine: it is timed right before
+every timed command, so that it has as many samples as all of them together and
+meets the same moments of load; its spread is printed beside it.
 """
 
 from __future__ import annotations
@@ -125,14 +128,18 @@ def main() -> int:
             version: list[Times] = []
             times: dict[str, tuple[list[Times], list[Times]]] = {k: ([], []) for k in commands}
             for _ in range(runs):
-                version.append(timed([*base, "--version"]))
                 for name, args in commands.items():
+                    version.append(timed([*base, "--version"]))
                     times[name][0].append(cold(repo, args))
+                    version.append(timed([*base, "--version"]))
                     times[name][1].append(timed(args))
             rows.append((digests, "fos --version (baseline)", version, version, version))
             for name, (cold_runs, warm_runs) in times.items():
                 rows.append((digests, name, cold_runs, warm_runs, version))
-    print(f"{RULES} rules, {NOTES} notes; medians of {runs} runs, cold and warm alternating")
+    print(
+        f"{RULES} rules, {NOTES} notes; medians of {runs} runs, cold and warm alternating,"
+        f" the baseline's of {runs * 2 * 3} runs, one before each timed command"
+    )
     for clock, title in ((0, "wall clock"), (1, "CPU time of the command")):
         print(f"\n{title}")
         print(
@@ -142,9 +149,13 @@ def main() -> int:
             baseline = statistics.median(t[clock] for t in version)
             cold_s = statistics.median(t[clock] for t in cold_runs)
             warm_s = statistics.median(t[clock] for t in warm_runs)
+            spread = ""
+            if cold_runs is version:
+                low, high = min(t[clock] for t in version), max(t[clock] for t in version)
+                spread = f"   (min {low * 1000:.1f}ms, max {high * 1000:.1f}ms)"
             print(
                 f"{digests:>7}  {name:<28} {cold_s * 1000:>7.1f}ms {cold_s / baseline:>6.2f}x"
-                f"   {warm_s * 1000:>7.1f}ms {warm_s / baseline:>6.2f}x"
+                f"   {warm_s * 1000:>7.1f}ms {warm_s / baseline:>6.2f}x{spread}"
             )
     print("\ntargets: cold at most 10x the baseline, warm at most 3x")
     return 0

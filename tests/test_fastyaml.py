@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,3 +130,29 @@ def test_the_round_trip_tree_of_a_fast_read_is_parsed_on_demand() -> None:
     assert doc.nodes is not None
     doc.tree["c"] = 2
     assert store.dump_yaml(doc.tree) == "# kept\nb: 1\na: [x]\nc: 2\n"
+
+
+# what the fast path leaves to ruamel, as one pattern: `fastyaml._unusual` answers alike
+UNUSUAL = re.compile(
+    "[^\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    r"|&|(?:^|[ \t\[{,])!|^%|^---|^\.\.\.",
+    re.MULTILINE,
+)
+TRICKY = ["a: b\n", "a: !x\n", "[!a]", "{a: !b}", "a,!b", "x!", "a: b&c\n", "%YAML 1.2\n",
+          "a\n%b", "a %b", "x\n---\n", "x ---", "x\n...\n", "x ...", "x\r---", "x\r\n---\n",
+          "...x", "---", "a:\x85\n", "a:\tb", "\ufeffa", "a: é\n", "a: \U0001f600\n",
+          "a: \u2028\n", "\x00", "\x7f", "\x0b", "\x0c", "\x0e", "\x1f", "\x80", "é\t",
+          "\ud800", "\ufffe", ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_unusual_text_is_told_as_the_one_pattern_tells_it(text: str) -> None:
+    assert fastyaml._unusual(text) == (UNUSUAL.search(text) is not None)
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(alphabet=st.sampled_from(list("ab :-.%!&\t\r\n[{,#'\"\x85\u2028é\x01")), max_size=40)
+)
+def test_on_any_text_unusual_is_told_as_the_one_pattern_tells_it(text: str) -> None:
+    assert fastyaml._unusual(text) == (UNUSUAL.search(text) is not None)

@@ -24,7 +24,8 @@ UNUSED_STDLIB = ("pathlib", "urllib", "ipaddress", "fnmatch", "ntpath", "signal"
 UNUSED = (*UNUSED_STDLIB, "re2")
 # modules of ours that the commit hooks load only for a change that calls for them:
 # a revision range, a Factory-Member trailer, a command rule, a bot, a rule to compile
-# (and the checks of a role limit, for a member holding a limited role)
+# or a glob to translate, a changed ledger segment (and the checks of a role limit,
+# for a member holding a limited role)
 NOT_ON_THE_HOOK_PATH = (
     "factory_os.git.revrange",
     "factory_os.rules.actor",
@@ -32,6 +33,8 @@ NOT_ON_THE_HOOK_PATH = (
     "factory_os.rules.bots",
     "factory_os.rules.roles_cannot",
     "factory_os.rules.compile",
+    "factory_os.globs",
+    "factory_os.ledger.growth",
 )
 
 

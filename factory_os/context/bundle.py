@@ -22,9 +22,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factory_os.errors import FosError, UsageError
 from factory_os.ledger import canonical
@@ -34,6 +33,11 @@ from factory_os.rules.finding import severity_rank
 from factory_os.rules.scope import roles_bind
 from factory_os.store import Factory
 from factory_os.work.open_items import open_items
+
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:  # a class of typing's costs a millisecond to make, a thousand of them to fill
+    from factory_os.records import NamedTuple
 
 CHARS_PER_TOKEN = 4
 # room kept for the list of what was left out
@@ -65,8 +69,7 @@ class BudgetTooSmall(FosError):
     """The blocking rules that bind do not all fit the budget (exit 1: none is dropped)."""
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     id: str
     kind: str
     text: str
@@ -81,8 +84,7 @@ class Item:
         return estimate_tokens(self.text)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """Whom and what the bundle is for; an empty field does not narrow anything."""
 
     role: str | None = None
@@ -92,8 +94,7 @@ class Selection:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ContextBundle:
+class ContextBundle(NamedTuple):
     selection: Selection
     budget: int
     items: tuple[Item, ...]
@@ -166,12 +167,14 @@ def build_context(
                 for d in catalog.latest_digests(settings.digests if digests is None else digests)
             ),
         ]
+        # before the catalog is closed: the catalogs of one factory share its cache,
+        # which is then written once, with what the open items read too
+        pending = open_items(
+            factory, member=selection.member, roles=selection.roles, paths=selection.paths
+        )
     finally:
         if own:
             catalog.close()
-    pending = open_items(
-        factory, member=selection.member, roles=selection.roles, paths=selection.paths
-    )
     return _fit(selection, budget or settings.budget_tokens, candidates, pending)
 
 

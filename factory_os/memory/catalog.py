@@ -1,7 +1,7 @@
 """The factory's documents as plain, immutable values, read through the cache.
 
 `memory` validates files into pydantic models; this module turns what it read
-into small frozen dataclasses and caches them (see `doccache`), so that the
+into small immutable records and caches them (see `doccache`), so that the
 commands an agent runs at every session start (`fos context`, the MCP tools)
 neither parse YAML nor import pydantic unless a file changed. A file that does
 not validate raises InvalidInput (`path:line: message`) exactly as `memory` does.
@@ -9,26 +9,27 @@ not validate raises InvalidInput (`path:line: message`) exactly as `memory` does
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 from collections.abc import Hashable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from factory_os.memory.doccache import DocumentCache
 from factory_os.rules.status import RuleState, WrittenRule, rule_states
 from factory_os.store import Factory
 
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:  # a class of typing's costs a millisecond to make, a thousand of them to fill
+    from factory_os.records import NamedTuple
+
 # bumped whenever what a reader extracts changes, so old cache entries are ignored
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 T = TypeVar("T", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     id: str
     title: str
     statement: str
@@ -42,8 +43,7 @@ class RuleInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class NoteInfo:
+class NoteInfo(NamedTuple):
     id: str
     title: str
     tags: tuple[str, ...]
@@ -53,8 +53,7 @@ class NoteInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class DecisionInfo:
+class DecisionInfo(NamedTuple):
     id: str
     title: str
     status: str
@@ -65,8 +64,7 @@ class DecisionInfo:
     line: int
 
 
-@dataclass(frozen=True)
-class DigestInfo:
+class DigestInfo(NamedTuple):
     session: str
     actor: str
     role: str | None
@@ -78,14 +76,12 @@ class DigestInfo:
     rel: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     budget_tokens: int
     digests: int
 
 
-@dataclass(frozen=True)
-class GovernanceInfo:
+class GovernanceInfo(NamedTuple):
     """factory.yaml's governance settings, raci.yaml's governance row, the approver roles."""
 
     escalation_sla_minutes: int
@@ -112,8 +108,8 @@ class Catalog:
         self.cache.save()
 
     def _get(self, kind: str, path: str | Path) -> Any:
-        return self.cache.get(
-            f"{kind}/{READER_VERSION}", str(path), lambda p: _READERS[kind](self, Path(p))
+        return self.cache.get_read(
+            f"{kind}/{READER_VERSION}", str(path), lambda p, raw: _READERS[kind](self, Path(p), raw)
         )
 
     def settings(self) -> Settings:
@@ -170,7 +166,7 @@ class Catalog:
         return [
             r
             if (state.status, state.superseded_by) == (r.status, r.superseded_by)
-            else dataclasses.replace(r, status=state.status, superseded_by=state.superseded_by)
+            else r._replace(status=state.status, superseded_by=state.superseded_by)
             for r, state in zip(rules, states, strict=True)
         ]
 
@@ -216,21 +212,21 @@ class Catalog:
 # -- readers: run on a cache miss; they validate with the models of `memory` ----
 
 
-def _read_config(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_config(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     config = documents.load_config(catalog.factory)
     return {"budget_tokens": config.context.budget_tokens, "digests": config.context.digests}
 
 
-def _read_team(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_team(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     team = documents.load_team(catalog.factory)
     return {m.id: {"roles": list(m.roles), "emails": list(m.emails)} for m in team.members}
 
 
-def _read_governance(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_governance(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, Any]:
     from factory_os.memory import documents
 
     governance = documents.load_config(catalog.factory).governance
@@ -242,98 +238,102 @@ def _read_governance(catalog: Catalog, path: Path) -> dict[str, Any]:
     }
 
 
-def _read_approvers(catalog: Catalog, path: Path) -> list[str]:
+def _read_approvers(catalog: Catalog, path: Path, raw: bytes | None) -> list[str]:
     from factory_os.memory import documents
 
     roles = documents.load_roles(catalog.factory).roles
     return sorted(name for name, role in roles.items() if role.approver)
 
 
-def _read_raci_governance(catalog: Catalog, path: Path) -> dict[str, str]:
+def _read_raci_governance(catalog: Catalog, path: Path, raw: bytes | None) -> dict[str, str]:
     from factory_os.memory import documents
 
     return dict(documents.load_raci(catalog.factory).governance)
 
 
-def _read_roles(catalog: Catalog, path: Path) -> list[str]:
+def _read_roles(catalog: Catalog, path: Path, raw: bytes | None) -> list[str]:
     from factory_os.memory import documents
 
     return sorted(documents.load_roles(catalog.factory).roles)
 
 
-def _read_dna(catalog: Catalog, path: Path) -> list[dict[str, Any]]:
+def _read_dna(catalog: Catalog, path: Path, raw: bytes | None) -> list[list[Any]]:
     from factory_os.memory import documents
 
     return [
-        {
-            "id": d.id,
-            "title": d.title,
-            "status": d.status,
-            "superseded_by": d.superseded_by,
-            "paths": list(d.paths),
-            "date": d.date,
-            "body": d.body,
-            "line": d.line,
-        }
+        _row(
+            DecisionInfo,
+            id=d.id,
+            title=d.title,
+            status=d.status,
+            superseded_by=d.superseded_by,
+            paths=list(d.paths),
+            date=d.date,
+            body=d.body,
+            line=d.line,
+        )
         for d in documents.load_decisions(catalog.factory)
     ]
 
 
-def _read_rule(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_rule(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.rule import Rule
 
-    loaded = documents.load_yaml_model(catalog.factory, path, Rule)
+    loaded = documents.load_yaml_model(catalog.factory, path, Rule, raw)
     rule = loaded.value
-    return {
-        "id": rule.id,
-        "title": rule.title,
-        "statement": rule.statement,
-        "severity": rule.severity,
-        "status": rule.status,
-        "superseded_by": rule.superseded_by,
-        "roles": list(rule.scope.roles),
-        "paths": list(rule.scope.paths),
-        "exclude": list(rule.scope.exclude),
-        "check": rule.check.kind,
-        "rel": loaded.rel,
-    }
+    return _row(
+        RuleInfo,
+        id=rule.id,
+        title=rule.title,
+        statement=rule.statement,
+        severity=rule.severity,
+        status=rule.status,
+        superseded_by=rule.superseded_by,
+        roles=list(rule.scope.roles),
+        paths=list(rule.scope.paths),
+        exclude=list(rule.scope.exclude),
+        check=rule.check.kind,
+        rel=loaded.rel,
+    )
 
 
-def _read_note(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_note(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.documents import KnowledgeFrontMatter
 
-    loaded = documents.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, KnowledgeFrontMatter, raw)
     note = loaded.value
-    return {
-        "id": path.stem,
-        "title": note.title,
-        "tags": list(note.tags),
-        "paths": list(note.paths),
-        "review_by": note.review_by.isoformat() if note.review_by else None,
-        "body": loaded.body.strip(),
-        "rel": loaded.rel,
-    }
+    return _row(
+        NoteInfo,
+        id=path.stem,
+        title=note.title,
+        tags=list(note.tags),
+        paths=list(note.paths),
+        review_by=note.review_by.isoformat() if note.review_by else None,
+        body=loaded.body.strip(),
+        rel=loaded.rel,
+    )
 
 
-def _read_digest(catalog: Catalog, path: Path) -> dict[str, Any]:
+def _read_digest(catalog: Catalog, path: Path, raw: bytes | None) -> list[Any]:
     from factory_os.memory import documents
     from factory_os.model.documents import DigestFrontMatter
 
-    loaded = documents.load_markdown_model(catalog.factory, path, DigestFrontMatter)
+    loaded = documents.load_markdown_model(catalog.factory, path, DigestFrontMatter, raw)
     digest = loaded.value
-    return {
-        "session": digest.session,
-        "actor": digest.actor,
-        "role": digest.role,
-        "started_at": _iso(digest.started_at),
-        "ended_at": _iso(digest.ended_at),
-        "manifest_hash": digest.manifest_hash,
-        "commits": list(digest.commits),
-        "body": loaded.body.strip(),
-        "rel": loaded.rel,
-    }
+    return _row(
+        DigestInfo,
+        session=digest.session,
+        actor=digest.actor,
+        role=digest.role,
+        started_at=_iso(digest.started_at),
+        ended_at=_iso(digest.ended_at),
+        manifest_hash=digest.manifest_hash,
+        commits=list(digest.commits),
+        body=loaded.body.strip(),
+        rel=loaded.rel,
+    )
 
 
 def _iso(value: Any) -> str:
@@ -355,12 +355,15 @@ _READERS: dict[str, Any] = {
 }
 
 
-@functools.cache
-def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(cls))
+def _row(cls: type[T], **values: Any) -> list[Any]:
+    """VALUES as the cache keeps a CLS: a list, in the order of its fields (which JSON
+    reads back faster than an object)."""
+    names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    if set(values) != set(names):
+        raise TypeError(f"{cls.__name__} has the fields {names}, not {sorted(values)}")
+    return [values[name] for name in names]
 
 
-def _thaw(cls: type[T], d: dict[str, Any]) -> T:
-    """CLS rebuilt from the dict the cache keeps of it (JSON made its tuples lists)."""
-    values = {name: d[name] for name in _field_names(cls)}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+def _thaw(cls: type[T], row: list[Any]) -> T:
+    """CLS rebuilt from the list `_row` made of it (JSON made its tuples lists)."""
+    return cls(*[tuple(v) if isinstance(v, list) else v for v in row])

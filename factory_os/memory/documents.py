@@ -7,6 +7,7 @@ first, which is what `fos validate` needs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,16 +60,28 @@ class Loaded(Generic[M]):
         return self.doc.line_of(loc)
 
 
-def load_yaml_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
-    doc = store.load_yaml(path, factory.rel(path))
+def load_yaml_model(
+    factory: Factory, path: Path, model: type[M], raw: bytes | None = None
+) -> Loaded[M]:
+    """The YAML file at PATH as a MODEL; RAW, when given, is its bytes, already read."""
+    rel = factory.rel(path)
+    doc = store.parse_yaml(_text(path, rel, raw), rel)
     return Loaded(store.validate(model, doc), path, doc)
 
 
-def load_markdown_model(factory: Factory, path: Path, model: type[M]) -> Loaded[M]:
+def load_markdown_model(
+    factory: Factory, path: Path, model: type[M], raw: bytes | None = None
+) -> Loaded[M]:
+    """The front matter of the Markdown file at PATH as a MODEL, and its body; RAW, when
+    given, is its bytes, already read."""
     rel = factory.rel(path)
-    front, body, _body_line = store.split_front_matter(store.read_text(path, rel), rel)
+    front, body, _body_line = store.split_front_matter(_text(path, rel, raw), rel)
     doc = store.parse_yaml(front, rel, line_offset=1)
     return Loaded(store.validate(model, doc), path, doc, body)
+
+
+def _text(path: Path, rel: str, raw: bytes | None) -> str:
+    return store.read_text(path, rel) if raw is None else store.text_of(raw, rel)
 
 
 def load_config(factory: Factory) -> FactoryConfig:
@@ -107,9 +120,13 @@ def document_paths(factory: Factory, directory: str) -> list[Path]:
     """The document files of DIRECTORY, sorted by name (hidden files are skipped)."""
     suffix = DOCUMENT_DIRS[directory]
     folder = factory.dir / directory
-    if not folder.is_dir():
+    try:
+        # names, not Paths, compared and sorted: a thousand Paths cost milliseconds
+        names = os.listdir(folder)
+    except (NotADirectoryError, FileNotFoundError):
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix == suffix and not p.name.startswith("."))
+    # for a name that is not hidden, ending in SUFFIX is having it as its Path.suffix
+    return [folder / n for n in sorted(n for n in names if n.endswith(suffix) and n[0] != ".")]
 
 
 def spec_paths(factory: Factory) -> list[Path]:
@@ -210,12 +227,18 @@ def _strays(factory: Factory) -> Iterator[Problem]:
             yield Problem(factory.rel(entry), 0, "should be a directory, but is a file")
     for directory, suffix in DOCUMENT_DIRS.items():
         folder = factory.dir / directory
-        if not folder.is_dir():
+        try:
+            # DirEntry, not Path: whether an entry is a directory without a stat of each
+            with os.scandir(folder) as scan:
+                items = sorted((item.name, item) for item in scan)
+        except (NotADirectoryError, FileNotFoundError):
             continue
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith("."):
+        for name, item in items:
+            if name.startswith("."):
                 continue
-            if entry.is_dir() or entry.suffix != suffix:
+            if item.is_dir() or not name.endswith(suffix):
                 yield Problem(
-                    factory.rel(entry), 0, f"not a {directory} document (expected *{suffix})"
+                    factory.rel(folder / name),
+                    0,
+                    f"not a {directory} document (expected *{suffix})",
                 )

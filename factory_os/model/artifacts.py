@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from factory_os.model.common import NonEmpty, Strict, WholeNumber
+from factory_os.model.common import NonEmpty, Strict, WholeNumber, empty_list
 
 ItemId = str
 ITEM_ID = r"^[A-Za-z][A-Za-z0-9._-]*$"
@@ -47,7 +47,7 @@ class FeatureRequest(Strict):
     outcome: NonEmpty = Field(description="What is true once the feature ships.")
     requested_by: NonEmpty
     user_journeys: list[Journey] = Field(min_length=1)
-    constraints: list[NonEmpty] = Field(default_factory=list)
+    constraints: list[NonEmpty] = Field(default_factory=empty_list)
 
 
 class Criterion(Strict):
@@ -67,14 +67,14 @@ class PlanTask(Strict):
     parallel_group: WholeNumber = Field(
         ge=1, description="Tasks of one group run in parallel; groups run in order."
     )
-    depends_on: list[ItemId] = Field(default_factory=list)
+    depends_on: list[ItemId] = Field(default_factory=empty_list)
     change: TaskChange = Field(
         "feature",
         description="`cosmetic` on every task lets the security review be skipped;"
         " `internal-refactor` on every task, the docs.",
     )
     user_impact: NonEmpty
-    edge_cases: list[EdgeCase] = Field(default_factory=list)
+    edge_cases: list[EdgeCase] = Field(default_factory=empty_list)
     rollback_strategy: NonEmpty
     acceptance_criteria: list[Criterion] = Field(min_length=1)
 
@@ -83,7 +83,7 @@ class Plan(Strict):
     """plan.json: the tasks; its devil's-advocate revision is a second recorded version."""
 
     title: NonEmpty
-    user_journeys: list[Journey] = Field(default_factory=list)
+    user_journeys: list[Journey] = Field(default_factory=empty_list)
     tasks: list[PlanTask] = Field(min_length=1)
 
 
@@ -93,12 +93,12 @@ class Briefing(Strict):
     agent: NonEmpty
     task: ItemId = _id("a task id of the plan")
     objective: NonEmpty
-    context: list[NonEmpty] = Field(default_factory=list)
-    files: list[NonEmpty] = Field(default_factory=list, description="Paths it may change.")
+    context: list[NonEmpty] = Field(default_factory=empty_list)
+    files: list[NonEmpty] = Field(default_factory=empty_list, description="Paths it may change.")
     acceptance_criteria: list[ItemId] = Field(
         min_length=1, description="Ids of the plan's criteria this task answers for."
     )
-    constraints: list[NonEmpty] = Field(default_factory=list)
+    constraints: list[NonEmpty] = Field(default_factory=empty_list)
 
 
 class ReviewIssue(Strict):
@@ -113,7 +113,7 @@ class Review(Strict):
 
     verdict: Verdict
     summary: NonEmpty
-    issues: list[ReviewIssue] = Field(default_factory=list)
+    issues: list[ReviewIssue] = Field(default_factory=empty_list)
 
 
 class TestFailure(Strict):
@@ -139,7 +139,7 @@ class TestResults(Strict):
     failed: WholeNumber = Field(ge=0)
     skipped: WholeNumber = Field(0, ge=0)
     total: WholeNumber = Field(ge=0)
-    failures: list[TestFailure] = Field(default_factory=list)
+    failures: list[TestFailure] = Field(default_factory=empty_list)
     coverage: Coverage
 
 
@@ -161,7 +161,7 @@ class SecurityReview(Strict):
     verdict: Verdict
     framework: Literal["owasp-top-10", "stride"]
     summary: NonEmpty
-    findings: list[SecurityFinding] = Field(default_factory=list)
+    findings: list[SecurityFinding] = Field(default_factory=empty_list)
 
 
 class DocsReport(Strict):
@@ -169,7 +169,7 @@ class DocsReport(Strict):
 
     verdict: Verdict
     summary: NonEmpty
-    updated: list[NonEmpty] = Field(default_factory=list, description="Paths written.")
+    updated: list[NonEmpty] = Field(default_factory=empty_list, description="Paths written.")
 
 
 class Improvement(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -62,6 +62,13 @@ def _not_a_number(example: str) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
+
+
+def empty_list() -> list[Any]:
+    """A new empty list, the default factory of list fields. Not the builtin `list`:
+    pydantic reads a default factory's signature, and a builtin's is parsed from text
+    by Python's tokenizer, whose pattern costs ten milliseconds to compile."""
+    return []
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from factory_os.errors import InvalidInput, Problem
-from factory_os.model.common import DECISION_ID, DecisionId, Glob, NonEmpty, Strict
+from factory_os.model.common import DECISION_ID, DecisionId, Glob, NonEmpty, Strict, empty_list
 
 HEADING = re.compile(r"^##\s+(?P<id>\S+?):\s*(?P<title>.*?)\s*$")
 META = re.compile(r"^(?P<key>[A-Z][A-Za-z-]*):\s*(?P<value>.*?)\s*$")
@@ -32,7 +32,7 @@ class Decision(Strict):
     title: NonEmpty
     status: Literal["proposed", "accepted", "superseded"]
     superseded_by: DecisionId | None = None
-    paths: list[Glob] = Field(default_factory=list)
+    paths: list[Glob] = Field(default_factory=empty_list)
     date: str | None = None
     body: str = ""
     line: int = Field(0, description="Line of the heading in DNA.md.")

@@ -15,6 +15,7 @@ from factory_os.model.common import (
     Slug,
     Strict,
     Timestamp,
+    empty_list,
 )
 from factory_os.model.vocabulary import INCIDENT_SEVERITIES
 
@@ -40,8 +41,8 @@ class KnowledgeFrontMatter(Strict):
     """`.factory/knowledge/<slug>.md`: the file name is the note's id; only `title` is required."""
 
     title: NonEmpty
-    tags: list[Slug] = Field(default_factory=list)
-    paths: list[Glob] = Field(default_factory=list, description="gitignore-style globs")
+    tags: list[Slug] = Field(default_factory=empty_list)
+    paths: list[Glob] = Field(default_factory=empty_list, description="gitignore-style globs")
     review_by: Day | None = None
     created_at: Timestamp | None = None
     created_by: str | None = None
@@ -56,4 +57,4 @@ class DigestFrontMatter(Strict):
     started_at: Timestamp
     ended_at: Timestamp
     manifest_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    commits: list[str] = Field(default_factory=list)
+    commits: list[str] = Field(default_factory=empty_list)

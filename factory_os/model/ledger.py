@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from factory_os.model.common import NonEmpty, Sha256, Strict
+from factory_os.model.common import NonEmpty, Sha256, Strict, empty_list
 
 
 class FileRef(Strict):
@@ -21,6 +21,6 @@ class LedgerEntry(Strict):
     at: str = Field(description="UTC time, informational (RFC 3339).")
     actor: NonEmpty
     subject: str = ""
-    refs: list[FileRef] = Field(default_factory=list)
-    parents: list[Sha256] = Field(default_factory=list)
+    refs: list[FileRef] = Field(default_factory=empty_list)
+    parents: list[Sha256] = Field(default_factory=empty_list)
     data: dict[str, Any] = Field(default_factory=dict)

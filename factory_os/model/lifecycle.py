@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from factory_os.model.common import NonEmpty, SchemaVersion, Slug, Strict, WholeNumber
+from factory_os.model.common import NonEmpty, SchemaVersion, Slug, Strict, WholeNumber, empty_list
 
 # what fos can read and compute figures from; a lifecycle picks one per evidence kind
 EvidenceFormat = Literal["markdown", "ranking", "build", "cases", "launch-record"]
@@ -35,10 +35,10 @@ class EvidenceKind(Strict):
         " file per target platform of the spec (port/{platform}.md).",
     )
     sections: list[NonEmpty] = Field(
-        default_factory=list, description="markdown: the `## ` headings it must have."
+        default_factory=empty_list, description="markdown: the `## ` headings it must have."
     )
     factors: list[Slug] = Field(
-        default_factory=list, description="ranking: every factor must be scored 1 to 5."
+        default_factory=empty_list, description="ranking: every factor must be scored 1 to 5."
     )
     min_cases: WholeNumber | None = Field(None, ge=1, description="cases: at least this many.")
     min_pass_rate: Rate | None = Field(None, description="cases: passed / cases at least this.")
@@ -46,10 +46,10 @@ class EvidenceKind(Strict):
         None, description="cases: passed / cases among the critical ones at least this."
     )
     attack_classes: list[Slug] = Field(
-        default_factory=list, description="cases: each class needs at least one case."
+        default_factory=empty_list, description="cases: each class needs at least one case."
     )
     hard: list[Threshold] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Thresholds whose failure sends the work back (`on_fail`) instead of"
         " only holding the gate.",
     )
@@ -77,11 +77,13 @@ class StageGate(Strict):
     """What it takes to leave a stage."""
 
     description: str = ""
-    evidence: list[EvidenceKind] = Field(default_factory=list)
+    evidence: list[EvidenceKind] = Field(default_factory=empty_list)
     signoffs: list[Slug] | None = Field(
         None, description="Roles that must sign; default: every role that is A at the stage."
     )
-    veto: list[Slug] = Field(default_factory=list, description="Roles that may block the gate.")
+    veto: list[Slug] = Field(
+        default_factory=empty_list, description="Roles that may block the gate."
+    )
     on_fail: Slug | None = Field(
         None, description="The stage a veto or a failed hard threshold sends the work back to."
     )

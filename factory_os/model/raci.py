@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from factory_os.model.common import NonEmpty, Slug, Strict
+from factory_os.model.common import NonEmpty, Slug, Strict, empty_list
 
 Responsibility = Literal["R", "A", "C", "I", "A/R"]
 
@@ -28,7 +28,7 @@ class Raci(Strict):
 
     roles: list[Slug] = Field(min_length=1)
     stages: dict[Slug, dict[Slug, Responsibility]] = Field(min_length=1)
-    separation_of_duties: list[DutySeparation] = Field(default_factory=list)
+    separation_of_duties: list[DutySeparation] = Field(default_factory=empty_list)
     governance: dict[Slug, Responsibility] = Field(
         default_factory=dict,
         description="Who answers for governance: an escalation past its SLA goes to the"

@@ -22,6 +22,7 @@ from factory_os.model.common import (
     Strict,
     Timestamp,
     WholeNumber,
+    empty_list,
 )
 from factory_os.model.vocabulary import RULE_SEVERITIES, RULE_STAGES, RULE_STATUSES
 
@@ -38,11 +39,11 @@ else:
 
 
 class Scope(Strict):
-    roles: list[Slug] = Field(default_factory=list, description="Empty: every member.")
+    roles: list[Slug] = Field(default_factory=empty_list, description="Empty: every member.")
     paths: list[Glob] = Field(
-        default_factory=list, description="gitignore-style globs; empty: every path."
+        default_factory=empty_list, description="gitignore-style globs; empty: every path."
     )
-    exclude: list[Glob] = Field(default_factory=list, description="gitignore-style globs.")
+    exclude: list[Glob] = Field(default_factory=empty_list, description="gitignore-style globs.")
 
 
 class PathGuard(Strict):

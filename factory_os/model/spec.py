@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from factory_os.model.common import HEX_SUFFIX, Day, NonEmpty, Slug, Strict, WholeNumber
+from factory_os.model.common import HEX_SUFFIX, Day, NonEmpty, Slug, Strict, WholeNumber, empty_list
 
 SPEC_ID = rf"^SP-{HEX_SUFFIX}$"
 # front-matter fields that name the member holding a raci role on this item
@@ -35,7 +35,7 @@ class SpecFrontMatter(Strict):
     builder: Slug | None = None
     reviewer: Slug | None = None
     safety_lead: Slug | None = None
-    platforms: list[Slug] = Field(default_factory=list)
+    platforms: list[Slug] = Field(default_factory=empty_list)
     cost_ceiling: str | None = Field(None, description="e.g. `200 USD/month`.")
     same_person_reason: str | None = Field(
         None,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from factory_os.model.common import Glob, NonEmpty, Slug, Strict
+from factory_os.model.common import Glob, NonEmpty, Slug, Strict, empty_list
 
 BOT = "bot"
 
@@ -30,14 +30,16 @@ class Member(Strict):
     name: NonEmpty
     kind: Literal["human", "agent", "bot"]
     roles: list[Slug] = Field(
-        default_factory=list, validate_default=True, description="At least one, but for a bot."
+        default_factory=empty_list,
+        validate_default=True,
+        description="At least one, but for a bot.",
     )
     emails: list[NonEmpty] = Field(min_length=1)
     signing_keys: list[NonEmpty] = Field(
-        default_factory=list, description="Public keys (SSH `allowed_signers` form)."
+        default_factory=empty_list, description="Public keys (SSH `allowed_signers` form)."
     )
     paths: list[NonEmpty] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         validate_default=True,
         description="A bot's only, at least one: the gitignore-style paths its commits may"
         " touch; a bot's commit touching any other path is a finding.",
@@ -76,8 +78,8 @@ class Team(Strict):
 
 
 class Permissions(Strict):
-    actions: list[NonEmpty] = Field(default_factory=list)
-    paths: list[Glob] = Field(default_factory=list, description="gitignore-style globs")
+    actions: list[NonEmpty] = Field(default_factory=empty_list)
+    paths: list[Glob] = Field(default_factory=empty_list, description="gitignore-style globs")
 
 
 class Role(Strict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from factory_os.ledger import growth
 from factory_os.paths import grew, is_segment, may_grow
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
@@ -35,6 +34,8 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
         if file.status == "D":
             what = "deleted (or renamed)"
         elif file.status == "M" and is_segment(file.path):
+            from factory_os.ledger import growth  # (here: a segment that changed)
+
             old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
             line = 1 if old is None or new is None else growth.lost_line(old, new)
             if line is None:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from factory_os.rules import pathmatch
 from factory_os.store import Factory
-from factory_os.work import escalations, handoff, overrides, people, status
+from factory_os.work import escalations, handoff, overrides, people
 
 
 def open_items(
@@ -78,5 +78,7 @@ def open_items(
                     f" {o.expires_at}, granted by {o.granted_by}: {o.justification}"
                 )
     if member is not None:
+        from factory_os.work import status  # the work items' modules: only for a member
+
         items += status.open_items(factory, member)
     return tuple(items)

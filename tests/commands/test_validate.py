@@ -694,3 +694,23 @@ def test_validate_without_a_factory_is_an_environment_problem(repo: Path) -> Non
     result = fos(repo, "validate")
     assert result.code == 4
     assert "fos init" in result.err
+
+
+def test_directories_among_the_documents_are_reported(factory_repo: Path) -> None:
+    factory = factory_repo / ".factory"
+    (factory / "rules" / "sub").mkdir()
+    (factory / "rules" / "R-abc123.yaml").mkdir()
+    (factory / "knowledge" / "dir.md").mkdir()
+    (factory / "knowledge" / "link.md").symlink_to("../rules")
+    (factory / "rules" / ".hidden.yaml").write_text("not read\n")
+    result = fos(factory_repo, "validate")
+    assert result.code == 3
+    assert result.out.splitlines()[:-1] == [
+        ".factory/knowledge/dir.md: is a directory, not a file",
+        ".factory/knowledge/dir.md: not a knowledge document (expected *.md)",
+        ".factory/knowledge/link.md: is a directory, not a file",
+        ".factory/knowledge/link.md: not a knowledge document (expected *.md)",
+        ".factory/rules/R-abc123.yaml: is a directory, not a file",
+        ".factory/rules/R-abc123.yaml: not a rules document (expected *.yaml)",
+        ".factory/rules/sub: not a rules document (expected *.yaml)",
+    ]
