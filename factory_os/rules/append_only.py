@@ -2,7 +2,8 @@
 
 Ledger segments (`.factory/ledger/*.jsonl`) and incidents may grow: their new
 content must start with every byte of the old (an incident gains the rules it
-led to, and follow-up sections).
+led to, and follow-up sections), and an incident's growth must be one the
+ledger's `incident.extended` entries account for (`ledger.extensions`).
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             continue
         elif file.status == "M" and may_grow(file.path):
             old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
-            if old is not None and new is not None and grew(old, new):
+            if old is None or new is None or not grew(old, new):
+                what = "modified (not only added to at its end)"
+            elif ctx.extended is None or ctx.extended(file.path, old, new):
                 continue
-            what = "modified (not only added to at its end)"
+            else:
+                from factory_os.ledger.extensions import UNACCOUNTED
+
+                what = UNACCOUNTED
         else:
             what = "modified"
         yield Finding(
