@@ -10,7 +10,8 @@ pure checks (`gatecheck.check_onto`, `runcheck.check_onto`) are given:
 - the operating model, the team, the roles and the run settings as of the base
   (the change's own when it has no base, as for the founding change);
 - the head's files (the index's, for a staged change), read in one batch for
-  the paths the events record.
+  the paths the events record; a file the change records more than once is read
+  as the commit of each event that needs it holds it.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _lifecycle(
     model = documents.operating_model()
     if isinstance(model, Finding):
         return [model]
-    return gatecheck.check_onto(state, added, model, read, changed)
+    return gatecheck.check_onto(state, added, model, read, changed, read.at)
 
 
 def _ref_owners(base: Base) -> dict[str, str]:
@@ -276,6 +277,7 @@ class _Reader:
     def __init__(self, checked: Checked) -> None:
         self.checked = checked
         self.files: dict[str, bytes | None] = {}
+        self.versions: dict[tuple[str, str], bytes | None] = {}
 
     def prefetch(self, paths: Iterable[str]) -> None:
         wanted = [p for p in paths if p not in self.files]
@@ -286,3 +288,14 @@ class _Reader:
     def __call__(self, path: str) -> bytes | None:
         self.prefetch([path])
         return self.files[path]
+
+    def at(self, commit: str, path: str) -> bytes | None:
+        """PATH as COMMIT holds it: for a file the range records more than once."""
+        if (commit, path) not in self.versions:
+            repo = self.checked.repo
+            blob = git.tree_entries(repo.worktree, commit, [repo.prefix + path]).get(
+                repo.prefix + path
+            )
+            found = git.cat_blobs(repo.worktree, [blob]).get(blob) if blob else None
+            self.versions[commit, path] = found
+        return self.versions[commit, path]
