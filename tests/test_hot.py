@@ -24,7 +24,8 @@ UNUSED_STDLIB = ("pathlib", "urllib", "ipaddress", "fnmatch", "ntpath", "signal"
 UNUSED = (*UNUSED_STDLIB, "re2")
 # modules of ours that the commit hooks load only for a change that calls for them:
 # a revision range, a Factory-Member trailer, a command rule, a bot, a rule to compile
-# (and the checks of a role limit, for a member holding a limited role)
+# or a glob to translate, a changed ledger segment (and the checks of a role limit,
+# for a member holding a limited role)
 NOT_ON_THE_HOOK_PATH = (
     "factory_os.git.revrange",
     "factory_os.rules.actor",
@@ -32,6 +33,8 @@ NOT_ON_THE_HOOK_PATH = (
     "factory_os.rules.bots",
     "factory_os.rules.roles_cannot",
     "factory_os.rules.compile",
+    "factory_os.globs",
+    "factory_os.ledger.growth",
 )
 
 
@@ -48,6 +51,7 @@ def _modules(repo: Path, *args: str) -> set[str]:
 
 
 def _imported(repo: Path, *args: str) -> set[str]:
+    """The top-level packages `fos ARGS` imports."""
     return {name.split(".")[0] for name in _modules(repo, *args)}
 
 
@@ -120,9 +124,10 @@ def test_reading_the_overrides_again_does_without_slow_standard_modules(
     fields = {"v": 1, "kind": "override.granted", "at": "2026-12-01T09:00:00Z", "actor": "ana",
               "subject": "R-5ec4e7", "refs": [], "parents": [], "data": data}  # fmt: skip
     (factory_repo / ".factory" / "ledger" / "0000000000000001.jsonl").write_bytes(encode(fields)[1])
+    git(factory_repo, "add", "-A")
     code = (
-        "import sys; from pathlib import Path; from factory_os.work import override_records as r;"
-        "found, globs = r.for_staged(Path('.'), Path('.git/fos'));"
+        "import sys; from pathlib import Path; from factory_os.work import override_index as r;"
+        "found = r.in_index(Path('.'), Path('.git')).grouped;"
         "print(len(found), *sorted(m.split('.')[0] for m in sys.modules))"
     )
     first = subprocess.run([sys.executable, "-c", code], cwd=factory_repo, capture_output=True,
@@ -134,7 +139,15 @@ def test_reading_the_overrides_again_does_without_slow_standard_modules(
     assert not set(again) & {*HEAVY, *SLOW_STDLIB}, set(again) & {*HEAVY, *SLOW_STDLIB}
 
 
-def test_overrides_cost_the_hook_nothing_without_them_and_no_pathspec_with_them(
+OVERRIDE_MODULES = {
+    "factory_os.rules.overrides",
+    "factory_os.work.override_records",
+    "factory_os.work.override_index",
+    "factory_os.clock",
+}
+
+
+def test_overrides_cost_the_hook_nothing_without_them_and_little_with_them(
     team_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.commands.test_check_overrides import grant, stage_secret
@@ -150,6 +163,24 @@ def test_overrides_cost_the_hook_nothing_without_them_and_no_pathspec_with_them(
     grant(team_repo, "ana", rule, "--paths", "src/**")
     stage_secret(team_repo)
     subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=team_repo, check=False)
-    imported = _imported(team_repo, "check", "--staged")  # the override read before
-    assert "datetime" in imported  # the clock judged it
-    assert not imported & {"pathspec", "json", *SLOW_STDLIB}, imported
+    modules = _modules(team_repo, "check", "--staged")  # the override replayed before
+    assert "factory_os.work.override_index" in modules  # it was judged
+    imported = {name.split(".")[0] for name in modules}
+    assert not imported & {"datetime", "pathspec", "json", *SLOW_STDLIB, *UNUSED_STDLIB}, imported
+
+
+def test_no_override_is_read_when_no_finding_blocks(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.commands.test_check_overrides import grant, stage_secret
+    from tests.governance import add_rule
+
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    rule = add_rule(team_repo, "--kind", "forbidden-pattern", "--pattern", "SECRET",
+                    "--path", "src/**", "--severity", "warn")  # fmt: skip
+    grant(team_repo, "ana", rule, "--paths", "src/**")
+    stage_secret(team_repo)  # a finding that does not block, which the override covers
+    subprocess.run([sys.executable, "-m", "factory_os", "check"], cwd=team_repo, check=False)
+    modules = _modules(team_repo, "check", "--staged")
+    assert "factory_os.integrations.checks" in modules
+    assert not modules & OVERRIDE_MODULES, modules & OVERRIDE_MODULES

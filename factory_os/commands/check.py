@@ -86,10 +86,12 @@ def cli(
 
     \b
     An unexpired override (`fos override grant`) whose rule and scope cover a
-    finding lifts it: the finding is reported as overridden, with who granted
-    it, why and until when, and does not block. A range counts the overrides
-    of its base and those it adds in its granter's own commits; a staged
-    check, those committed or staged. An override the change adds in someone
+    blocking finding lifts it: the finding is reported as overridden, with who
+    granted it, why and until when, and does not block. A range counts the
+    overrides of its base (for a pull request whose base branch moved on, of
+    that branch's tip: a revocation made there since the fork applies) and
+    those it adds in its granter's own commits; a staged check, those
+    committed or staged. An override the change adds in someone
     else's name, or that would lift its granter's own change, is ignored and
     reported (fos:override-ignored). One scoped to a run (--run) covers a check
     made in that run, as FOS_RUN names it. Expiry is judged by this check's

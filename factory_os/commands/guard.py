@@ -9,7 +9,7 @@ import click
 
 from factory_os.commands.options import Env, emit, examples
 from factory_os.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
-from factory_os.integrations.guard import answer_hook, decision, failure, guard, reason
+from factory_os.integrations.guard import answer_hook, decision, failure, guard_paths, reason
 
 
 @click.command(
@@ -55,7 +55,7 @@ def cli(env: Env, paths: tuple[str, ...], member: str | None, role: str | None) 
     when it cannot judge the write, it denies it (exit 2) and says why.
     """
     if paths:
-        verdict = guard(env.cwd, paths=list(paths), member=member, role=role)
+        verdict = guard_paths(env.cwd, list(paths), member=member, role=role)
         if verdict.findings:
             click.echo(f"fos guard: {reason(verdict.findings)}", err=True)
             return EXIT_FINDINGS

@@ -153,6 +153,16 @@ class RawCommit(NamedTuple):
 def iter_blobs(cwd: StrPath, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
     """(oid, content) of each of OIDS, in order, streamed from one `git cat-file --batch`
     (never all in memory at once); None for an object git does not have."""
+    for oid, content, _size in _batch(cwd, oids, None):
+        yield oid, content
+
+
+def _batch(
+    cwd: StrPath, oids: Sequence[str], limit: int | None
+) -> Iterator[tuple[str, bytes | None, int]]:
+    """(oid, content, size) of each of OIDS, in order, from one `git cat-file --batch`;
+    content None for an object git does not have (size -1), or one larger than LIMIT,
+    passed over unkept a chunk at a time."""
     if not oids:
         return
     names = "".join(f"{oid}\n" for oid in oids).encode("ascii")
@@ -161,11 +171,16 @@ def iter_blobs(cwd: StrPath, oids: Sequence[str]) -> Iterator[tuple[str, bytes |
         for oid in oids:
             header = stream.stdout.readline().split()
             if len(header) != 3:
-                yield oid, None
+                yield oid, None, -1
                 continue
             size = int(header[2])
-            content = stream.stdout.read(size + 1)[:size]
-            yield oid, content
+            if limit is None or size <= limit:
+                yield oid, stream.stdout.read(size + 1)[:size], size
+                continue
+            left = size + 1
+            while left > 0 and (chunk := stream.stdout.read(min(left, 1 << 20))):
+                left -= len(chunk)
+            yield oid, None, size
     finally:
         stream.close()
 
@@ -252,6 +267,22 @@ def cat_blobs(cwd: StrPath, oids: Sequence[str]) -> dict[str, bytes]:
     """oid -> content of the blobs OIDS git has, through one `git cat-file --batch`."""
     unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
     return {oid: data for oid, data in iter_blobs(cwd, unique) if data is not None}
+
+
+def cat_blobs_within(
+    cwd: StrPath, oids: Sequence[str], limit: int
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """(oid -> content of those of OIDS at most LIMIT bytes long, oid -> size of the
+    larger ones, left unread), through one `git cat-file --batch`."""
+    unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
+    kept: dict[str, bytes] = {}
+    larger: dict[str, int] = {}
+    for oid, content, size in _batch(cwd, unique, limit):
+        if content is not None:
+            kept[oid] = content
+        elif size >= 0:
+            larger[oid] = size
+    return kept, larger
 
 
 def blob_sizes(cwd: StrPath, oids: Sequence[str]) -> dict[str, int]:

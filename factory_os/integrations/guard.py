@@ -14,11 +14,12 @@ so Claude Code's own permission rules still decide (an "allow" would skip the
 user's prompt).
 
 The factory that judges a write is the one around the path written, never the
-session's directory: an agent working in one repository that writes into
-another is judged by the other's rules. The hook fails closed: whatever goes
-wrong (bad JSON, a broken factory, git failing) is a "deny" with the reason and
-exit code 2, which Claude Code also takes as a refusal; a path that no factory
-governs (outside every git work tree, or in one without `.factory/`) is allowed.
+session's directory (nor, with `--path`, the current one): an agent working in
+one repository that writes into another is judged by the other's rules. The
+hook fails closed: whatever goes wrong (bad JSON, a broken factory, git
+failing) is a "deny" with the reason and exit code 2, which Claude Code also
+takes as a refusal; a path that no factory governs (outside every git work
+tree, or in one without `.factory/`) is allowed.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ def answer_hook(
     if verdict.approvals:
         return decision("ask", reason(verdict.approvals, "held for approval"))
     return None
+
+
+def guard_paths(cwd: Path, paths: list[str], *, member: str | None, role: str | None) -> Verdict:
+    """`fos guard --path`: a write of PATHS (relative ones taken from CWD), each judged
+    by the factory around it, as the hook judges it (none: the path is not governed)."""
+    return judge([str(cwd / p) for p in paths], member=member, role=role)
 
 
 def judge(

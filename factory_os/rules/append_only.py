@@ -2,14 +2,14 @@
 
 Ledger segments (`.factory/ledger/*.jsonl`) and incidents may grow: their new
 content must start with every byte of the old (an incident gains the rules it
-led to, and follow-up sections).
+led to, and follow-up sections), and an incident's growth must be one the
+ledger's `incident.extended` entries account for (`ledger.extensions`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from factory_os.ledger import growth
 from factory_os.paths import grew, is_segment, may_grow
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import CompiledRule
@@ -35,6 +35,8 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
         if file.status == "D":
             what = "deleted (or renamed)"
         elif file.status == "M" and is_segment(file.path):
+            from factory_os.ledger import growth  # (here: a segment that changed)
+
             old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
             line = 1 if old is None or new is None else growth.lost_line(old, new)
             if line is None:
@@ -52,9 +54,14 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             continue
         elif file.status == "M" and may_grow(file.path):
             old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
-            if old is not None and new is not None and grew(old, new):
+            if old is None or new is None or not grew(old, new):
+                what = "modified (not only added to at its end)"
+            elif ctx.extended is None or ctx.extended(file.path, old, new):
                 continue
-            what = "modified (not only added to at its end)"
+            else:
+                from factory_os.ledger.extensions import UNACCOUNTED
+
+                what = UNACCOUNTED
         else:
             what = "modified"
         yield Finding(

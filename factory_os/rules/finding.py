@@ -50,6 +50,12 @@ class Finding(NamedTuple):
         return fields
 
 
+def liftable(finding: Finding) -> bool:
+    """Whether an override could lift FINDING (DESIGN section 11): it blocks, and its
+    rule is one of `.factory/rules/`, not one of fos's own checks (`fos:...`)."""
+    return finding.severity == "block" and not finding.rule_id.startswith("fos:")
+
+
 def severity_rank(severity: str) -> int:
     """Where SEVERITY sorts: blocking first, an unknown word last."""
     return RULE_SEVERITIES.index(severity) if severity in RULE_SEVERITIES else len(RULE_SEVERITIES)

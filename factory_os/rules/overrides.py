@@ -18,16 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from factory_os.rules.finding import Finding, Overridden
+from factory_os.rules.finding import Finding, Overridden, liftable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Container
     from typing import Any, NamedTuple
 
     from factory_os.rules.scope import Translated
 
-    Globs = Mapping[tuple[str, ...], Translated]
+    # (expires at, id, granted by, justification): what a finding needs of an override
+    Entry = tuple[str, str, str, str]
+    # (scope, targets, their literal prefixes, translated, entries lasting longest first);
+    # plain tuples, so that the staged check keeps them with marshal
+    Group = tuple[str, tuple[str, ...], list[str] | None, Translated | None, list[Entry]]
+    Grouped = dict[str, list[Group]]  # by the rule the overrides lift
 else:
     from factory_os.records import NamedTuple
 
@@ -48,23 +53,9 @@ class Override(NamedTuple):
     justification: str
     expires_at: str
 
-    def in_scope(self, finding: Finding, run: str | None, globs: Globs | None = None) -> bool:
-        """Whether FINDING falls in the scope, in RUN; GLOBS: the paths scopes'
-        targets already translated, by targets (matched without importing pathspec)."""
-        if self.scope == "paths":
-            if finding.path is None:
-                return False
-            from factory_os.rules import pathmatch  # only with a finding: it costs the hook
-
-            translated = None if globs is None else globs.get(self.targets)
-            if translated is not None:
-                return pathmatch.matches_translated(self.targets, translated, finding.path)
-            return pathmatch.matches(self.targets, finding.path)
-        if self.scope in ("commit", "range"):
-            return finding.commit is not None and finding.commit in self.targets
-        if self.scope == "run":
-            return run is not None and run in self.targets
-        return False
+    def in_scope(self, finding: Finding, run: str | None) -> bool:
+        """Whether FINDING falls in the scope, in RUN."""
+        return _in_scope((self.scope, self.targets, None, None, []), finding, run)
 
     def marking(self) -> Overridden:
         return Overridden(self.id, self.granted_by, self.justification, self.expires_at)
@@ -114,14 +105,66 @@ class Applied(NamedTuple):
     notes: list[Finding]
 
 
-def by_rule(overrides: Iterable[Override], now: str) -> dict[str, list[Override]]:
-    """The overrides unexpired at NOW, by the rule they lift: a finding meets only
-    those of its own rule, however many there are."""
-    index: dict[str, list[Override]] = {}
-    for override in overrides:
-        if now < override.expires_at:
-            index.setdefault(override.rule, []).append(override)
-    return index
+def group(overrides: Iterable[Override], *, translate: bool = False) -> Grouped:
+    """OVERRIDES as `apply_grouped` takes them: by rule, then by scope and targets
+    (many overrides share one, which is matched once per finding), each group's
+    entries the one lasting longest first. With TRANSLATE, the paths targets are
+    translated (`rules.scope`, with pathspec) so that a finding is matched against
+    them without it: what the staged check keeps cached."""
+    scoped: dict[str, dict[tuple[str, tuple[str, ...]], list[Entry]]] = {}
+    for o in overrides:
+        entry = (o.expires_at, o.id, o.granted_by, o.justification)
+        scoped.setdefault(o.rule, {}).setdefault((o.scope, o.targets), []).append(entry)
+    out: Grouped = {}
+    for rule, groups in scoped.items():
+        out[rule] = [
+            (scope, targets, *_translated(scope, targets, translate), sorted(entries, reverse=True))
+            for (scope, targets), entries in groups.items()
+        ]
+    return out
+
+
+def _translated(
+    scope: str, targets: tuple[str, ...], translate: bool
+) -> tuple[list[str] | None, Translated | None]:
+    """The literal prefixes every path in TARGETS starts with (None: no such
+    prefix), and TARGETS translated; both None when not translated."""
+    if not (translate and scope == "paths"):
+        return None, None
+    from factory_os.rules import scope as scopes
+
+    try:
+        return scopes.literal_prefixes(targets), list(scopes.translate(targets))
+    except ValueError:
+        return None, None  # matched the slow way, which says what is wrong
+
+
+_MATCHERS: dict[tuple[str, ...], Any] = {}  # translated targets, compiled once per process
+
+
+def _in_scope(group: Group, finding: Finding, run: str | None) -> bool:
+    scope, targets, prefixes, translated = group[0], group[1], group[2], group[3]
+    if scope == "paths":
+        path = finding.path
+        if path is None:
+            return False
+        if translated is None:
+            from factory_os.rules import pathmatch  # (and pathspec): a range's overrides
+
+            return pathmatch.matches(targets, path)
+        if prefixes is not None and not any(path.startswith(p) for p in prefixes):
+            return False
+        matcher = _MATCHERS.get(targets)
+        if matcher is None:
+            from factory_os.rules.scope import Matcher
+
+            matcher = _MATCHERS[targets] = Matcher([(t[0], t[1]) for t in translated])
+        return bool(matcher(path))
+    if scope in ("commit", "range"):
+        return finding.commit is not None and finding.commit in targets
+    if scope == "run":
+        return run is not None and run in targets
+    return False
 
 
 def apply(
@@ -130,37 +173,58 @@ def apply(
     *,
     now: str,
     run: str | None = None,
-    globs: Globs | None = None,
 ) -> Applied:
-    """Each of FINDINGS with the override that lifts it at NOW (None if none), in RUN;
-    GLOBS: translated paths targets, as `Override.in_scope` takes them."""
-    index = by_rule(overrides, now)
+    """Each of FINDINGS with the override that lifts it at NOW (None if none), in RUN."""
+    return apply_grouped(findings, group(overrides), now=now, run=run)
+
+
+def apply_grouped(
+    findings: Sequence[Finding],
+    grouped: Grouped,
+    *,
+    now: str,
+    run: str | None = None,
+    ignored: Container[str] = (),
+) -> Applied:
+    """`apply`, with the overrides GROUPED (`group`), less those whose id is IGNORED.
+    Only a finding that blocks is lifted; one that does not stays as it is."""
     out: list[tuple[Finding, Override | None]] = []
     notes: list[Finding] = []
     for finding in findings:
-        pool = index.get(finding.rule_id)
-        if not pool:
+        groups = grouped.get(finding.rule_id) if liftable(finding) else None
+        if not groups:
             out.append((finding, None))
             continue
-        scoped: dict[tuple[str, tuple[str, ...]], bool] = {}  # many overrides share a scope
-        candidates = []
-        for o in pool:
-            key = (o.scope, o.targets)
-            if key not in scoped:
-                scoped[key] = o.in_scope(finding, run, globs)
-            if scoped[key]:
-                candidates.append(o)
-        eligible = [o for o in candidates if finding.member != o.granted_by]
         # the one that lasts longest: the report says until when the finding is lifted
-        chosen = max(eligible, key=lambda o: (o.expires_at, o.id)) if eligible else None
-        out.append((finding, chosen))
-        if chosen is None and candidates:
-            own = min(candidates, key=lambda o: o.id)
+        best: tuple[Group, Entry] | None = None
+        own: Entry | None = None  # in scope and in force, but granted by the member
+        for group_ in groups:
+            entries = group_[4]
+            if not entries or not now < entries[0][0] or not _in_scope(group_, finding, run):
+                continue
+            for entry in entries:
+                if not now < entry[0]:
+                    break  # (the rest expired earlier)
+                if entry[1] in ignored:
+                    continue
+                if entry[2] != finding.member:
+                    if best is None or entry[:2] > best[1][:2]:
+                        best = (group_, entry)
+                    break
+                if own is None or entry[1] < own[1]:
+                    own = entry
+        if best is not None:
+            (scope, targets, *_), (expires_at, ident, granted_by, why) = best
+            chosen = Override(ident, finding.rule_id, scope, targets, granted_by, why, expires_at)
+            out.append((finding, chosen))
+            continue
+        out.append((finding, None))
+        if own is not None:
             notes.append(
                 Finding(
                     RULE_ID,
                     "warn",
-                    f"{own.id} does not apply: {own.granted_by} granted it and the change is"
+                    f"{own[1]} does not apply: {own[2]} granted it and the change is"
                     f" theirs; an override comes from someone else",
                     finding.path,
                     finding.line,

@@ -5,7 +5,8 @@ The JSON object is stable: {"ok", "stage", "changes", "rules", "blocking",
 "member", "overridden"}]}; "overridden" is null, or the override that lifts the
 finding: {"id", "granted_by", "justification", "expires_at"}. In SARIF such a
 finding carries a suppression of kind "external". Paths are relative to the
-factory root.
+factory root in text and JSON, and to the repository's root in SARIF and in
+GitHub's annotations, which are read against the checkout.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def sarif(report: Report) -> str:
         title, statement = words[f.rule_id]
         rule = files.get(f.rule_id)
         path = f.path or (rule.source if rule is not None else None)
+        path = report.prefix + path if path else None
         # a URI reference (RFC 3986): a space or `#` in a path must be percent-encoded
         artifact = {"uri": quote(path, safe="/") if path else SARIF_ROOT, "uriBaseId": SARIF_BASE}
         location: dict[str, Any] = {"artifactLocation": artifact}
@@ -188,7 +190,7 @@ def github(report: Report) -> str:
     for f in report.findings:
         params = []
         if f.path:
-            params.append(f"file={_escape_property(f.path)}")
+            params.append(f"file={_escape_property(report.prefix + f.path)}")
             if f.line:
                 params.append(f"line={f.line}")
         params.append(f"title={_escape_property(f.rule_id)}")

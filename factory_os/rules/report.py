@@ -36,6 +36,7 @@ class Report:
         hook_stages: tuple[str, ...] = DEFAULT_HOOK_STAGES,  # factory.yaml's hooks.stages
         files: int = 0,
         described: Sequence[Described] = (),
+        prefix: str = "",
     ) -> None:
         self.findings = findings or []
         self.stage = stage
@@ -45,6 +46,10 @@ class Report:
         self.hook_stages = hook_stages
         self.files = files  # distinct paths the changes touch
         self.described = described  # the rules in force, for what SARIF says of each
+        # where the factory root is in the repository ("" or "sub/dir/"): the findings'
+        # paths are relative to the factory root; SARIF and annotations name them from
+        # the repository's root
+        self.prefix = prefix
 
     @property
     def blocking(self) -> list[Finding]:

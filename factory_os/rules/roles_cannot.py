@@ -4,7 +4,9 @@ roles.yaml calls them a hard limit, so they bind whatever the rule files say: no
 rule needs to repeat them, and retiring a rule does not lift them. They are the
 roles.yaml of the base, like the rules in force. A path that a blocking path-guard
 rule in force at the base already reports, at block, for the same change is not
-reported twice; a rule the change adds, or one at warn, stands in for nothing.
+reported twice; a rule the change adds, or one at warn, stands in for nothing, and
+nor does one an override lifts (`unlifted`): an override lifts a rule, never the
+limit.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def check(
     if not ruleset.role_limits:
         return
     guards = {r.id for r in ruleset.rules if r.kind == "path-guard" and not r.added}
-    seen = {(f.commit, f.path) for f in reported if f.rule_id in guards and f.severity == "block"}
+    seen = {(f.commit, f.path) for f in reported if f.rule_id in guards and f.blocking}
     for change in changes:
         member = change.member
         if member is None:
@@ -55,3 +57,12 @@ def check(
                     change.member_name,
                 )
                 break
+
+
+def unlifted(
+    changes: Sequence[Change], ruleset: RuleSet, findings: Sequence[Finding]
+) -> list[Finding]:
+    """The limits that a path-guard finding of FINDINGS stood in for and an override
+    has since lifted: reported now, for no override lifts them."""
+    reported = set(findings)
+    return [f for f in check(changes, ruleset, findings) if f not in reported]

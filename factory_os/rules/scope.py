@@ -14,13 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from factory_os.globs import Translated as Translated, for_re2, options, translate as translate
+# as `globs.Translated`: (regex, include) in order (`globs`, for compiling, stays off
+# the hook path)
+Translated = list[tuple[str, bool]]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     pass
 
 GLOB_CHARS = "*?[\\"
+
+
+def translate(patterns: Sequence[str]) -> Translated:
+    """`globs.translate`: gitignore-style PATTERNS as the expressions matched here."""
+    from factory_os.globs import translate as translated
+
+    return translated(patterns)
 
 
 def literal_prefixes(patterns: Sequence[str]) -> list[str] | None:
@@ -96,6 +105,8 @@ class _OnRE2(Expression):
 
     def __init__(self, regexes: Sequence[str]) -> None:
         import re2
+
+        from factory_os.globs import for_re2, options
 
         text = "|".join(f"(?:{regex})" for regex in regexes)
         self._regex = re2.compile(for_re2(text), options())
@@ -184,16 +195,37 @@ class _Plain(Expression):
     """A plain glob's expression: segments (`_Segment`, or `_DIRS` for any number of
     whole segments) that must take a path's segments from the first to the last."""
 
-    __slots__ = ("_items", "_regex")
+    __slots__ = ("_fixed", "_items", "_regex", "_shape")
 
     def __init__(self, items: list[_Segment | None], regex: str) -> None:
         self._items = items
         self._regex = regex  # for a path with an empty segment, which git never names
+        # most globs are segments from the top (`src/*.py`, `docs/`) or segments at any
+        # depth (`*.md`, `**/build/`), then anything below: matched without the search
+        body = items[:-1] if items and items[-1] is None else [None, None]
+        segments = tuple(item for item in body if item is not None)
+        self._fixed: tuple[_Segment, ...] = segments
+        if len(segments) == len(body):
+            self._shape = "top"
+        elif body[0] is None and len(segments) == len(body) - 1:
+            self._shape = "any depth"
+        else:
+            self._shape = ""
 
     def match(self, path: str) -> bool:
         if not path or path[0] == "/" or path[-1] == "/" or "//" in path:
-            return _OnRE2([self._regex]).match(path)
+            return _compile_re2(self._regex).match(path)
         names = path.split("/")
+        fixed = self._fixed
+        if self._shape == "top":
+            return len(names) >= len(fixed) and all(map(_called, fixed, names))
+        if self._shape == "any depth":
+            if len(fixed) == 1:
+                return any(map(fixed[0], names))
+            return any(
+                all(map(_called, fixed, names[start:]))
+                for start in range(len(names) - len(fixed) + 1)
+            )
         items = self._items
         # wildcard matching, `_DIRS` the wildcard: greedy, back to the last one on a miss
         i = n = 0
@@ -214,6 +246,15 @@ class _Plain(Expression):
         while i < len(items) and items[i] is None:
             i += 1
         return i == len(items)
+
+
+def _called(segment: _Segment, name: str) -> bool:
+    return segment(name)
+
+
+@lru_cache(maxsize=256)
+def _compile_re2(regex: str) -> Expression:
+    return _OnRE2([regex])
 
 
 def plain(regex: str) -> _Plain | None:

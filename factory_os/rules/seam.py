@@ -18,7 +18,7 @@ from factory_os.paths import is_segment
 from factory_os.rules.change import Change, Contents
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.finding import Finding
-from factory_os.rules.inforce import Repo
+from factory_os.rules.inforce import INVALID, Repo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ class Checked:
         self.head = head  # the head commit (None: the index)
         self.revs = tuple(revs)
         self._contents = contents
+        self.oversized: dict[str, int] = {}  # paths `read` refused by size -> their size
 
     @property
     def staged(self) -> bool:
@@ -96,15 +97,32 @@ class Checked:
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         """PATHS (relative to the factory root) as the head (or the index) holds them;
-        a path it does not hold is left out."""
+        a path it does not hold is left out, and so is one over the size limit of a
+        document, unread (noted in `oversized`, which `refused` reports)."""
+        from factory_os.store import MAX_FILE_BYTES
+
         wanted = [self.repo.prefix + p for p in paths]
         if not wanted:
             return {}
         blobs = git.tree_entries(self.repo.top, self.head or ":", wanted)
-        data = git.cat_blobs(self.repo.top, sorted(set(blobs.values())))
+        data, larger = git.cat_blobs_within(
+            self.repo.top, sorted(set(blobs.values())), MAX_FILE_BYTES
+        )
         cut = len(self.repo.prefix)
         exact = set(wanted)  # (a path names a directory's files too)
+        for p, b in blobs.items():
+            if b in larger and p in exact:
+                self.oversized[p[cut:]] = larger[b]
         return {p[cut:]: data[b] for p, b in blobs.items() if b in data and p in exact}
+
+    def refused(self) -> list[Finding]:
+        """A finding for each document `read` refused by its size."""
+        if not self.oversized:
+            return []
+        from factory_os.store import MAX_FILE_BYTES
+
+        message = f"invalid document: file is larger than {MAX_FILE_BYTES // 1024} KiB"
+        return [Finding(INVALID, "block", message, path) for path in sorted(self.oversized)]
 
 
 Extra = Callable[[Checked], list[Finding]]

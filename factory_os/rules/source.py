@@ -145,6 +145,7 @@ class Staged(Source):
             commands.append(snapshot_args(repo, str(head), ledger=True))
         merging = _merge_heads(repo)
         commands += [git.staged_changes_args(other) for other in merging]
+        index = index_stamp(repo)  # the index the blob ids below are read from
         outputs = git.parallel(repo.top, *commands)
         files = file_changes(git.raw_entries(outputs[0]), repo.local)
         if ident is None:
@@ -181,7 +182,7 @@ class Staged(Source):
         blobs = {f.path: f.new_blob for f in files}
 
         def grep(paths: list[str], literals: list[str]) -> set[str]:
-            return _grep_staged(repo, compiler, {p: blobs[p] for p in paths}, literals)
+            return grep_staged(repo, compiler, {p: blobs[p] for p in paths}, literals, index)
 
         # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
         # in the work tree (or the index) ends a rule only once committed, so a commit
@@ -198,13 +199,19 @@ class Staged(Source):
         )
 
 
-def _grep_staged(
-    repo: Repo, compiler: Compiler, blobs: dict[str, str], literals: list[str]
+def grep_staged(
+    repo: Repo,
+    compiler: Compiler,
+    blobs: dict[str, str],
+    literals: list[str],
+    index: tuple[int, ...] | None,
 ) -> set[str]:
     """Which of the staged paths of BLOBS (path -> its blob in the index) hold one of
     LITERALS. A blob id names one content, so what a blob was found to hold is kept
     (by the literals asked) and not asked of git again: checking the same staged
-    content again (a commit refused, then retried) runs no `git grep`."""
+    content again (a commit refused, then retried) runs no `git grep`. `git grep`
+    reads the index by path, so what it says is kept only when the index is still
+    the one (INDEX, its `index_stamp`) the blob ids were read from."""
     key = "\n".join(literals)
     known: dict[str, bool] = dict(compiler.get("grep", key) or {})
     ask = [path for path, blob in blobs.items() if blob not in known]
@@ -212,11 +219,24 @@ def _grep_staged(
         found = gitlog.grep_index(repo.top, [repo.prefix + p for p in ask], literals)
         if found is None:
             return set(blobs)  # git cannot tell: every path is read
-        for path in ask:
-            known[blobs[path]] = repo.prefix + path in found
+        answers = {blobs[path]: repo.prefix + path in found for path in ask}
+        if index is None or index_stamp(repo) != index:
+            return {path for path, blob in blobs.items() if known.get(blob) or answers.get(blob)}
+        known.update(answers)
         compiler.cache.put("grep", key, dict(list(known.items())[-MAX_GREPPED:]))
         compiler.cache.save()
     return {path for path, blob in blobs.items() if known[blob]}
+
+
+def index_stamp(repo: Repo) -> tuple[int, ...] | None:
+    """What changes whenever the index is written (git replaces the file): its inode,
+    size and times; None when there is none."""
+    name = os.environ.get("GIT_INDEX_FILE") or os.path.join(repo.gitdir, "index")
+    try:
+        st = os.stat(os.path.join(repo.top, name))  # (git reads a relative one from the top)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _merge_heads(repo: Repo) -> list[str]:

@@ -76,8 +76,8 @@ def _base_documents(checked: Checked) -> tuple[object, object]:
     parsed; None for one that is missing or does not parse."""
     repo = checked.repo
     names = [f"{FACTORY_DIR}/raci.yaml", f"{FACTORY_DIR}/factory.yaml"]
-    found = git.tree_entries(repo.worktree, checked.base or ":", [repo.prefix + n for n in names])
-    blobs = git.cat_blobs(repo.worktree, sorted(set(found.values())))
+    found = git.tree_entries(repo.top, checked.base or ":", [repo.prefix + n for n in names])
+    blobs = git.cat_blobs(repo.top, sorted(set(found.values())))
     out: list[object] = []
     for name in names:
         raw = blobs.get(found.get(repo.prefix + name, ""))

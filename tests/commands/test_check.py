@@ -226,6 +226,35 @@ def test_a_commit_by_a_member_of_a_subdirectory_factory(tmp_path: Path, repo: Pa
     assert [f["path"] for f in json.loads(result.out)["findings"]] == ["src/x.py"]
 
 
+def test_sarif_and_annotations_name_paths_from_the_repository_root(repo: Path) -> None:
+    """Code scanning resolves a SARIF location against the checkout (%SRCROOT%), and a
+    workflow annotation's file too: a factory in a subdirectory names its paths from
+    the repository's root there, while text and JSON keep the factory's."""
+    sub = repo / "team-a"
+    sub.mkdir()
+    assert fos(repo, "init").code == 0
+    (repo / ".factory").rename(sub / ".factory")
+    set_team(sub, {"id": "ceo", "roles": ["ceo"], "emails": ["ceo@example.com"]})
+    add_rule(sub, "R-aaa102", {"kind": "required-trailer", "key": "Ticket"}, severity="warn")
+    base = commit_all(repo, "factory in a subdirectory")
+    write_tree(repo, {"team-a/src/x.py": "x\n"})
+    commit_as(repo, "ceo@example.com")
+    result = fos(sub, "check", "--range", f"{base}..HEAD", "--format", "sarif")
+    [run] = json.loads(result.out)["runs"]
+    uris = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in run["results"]
+    }
+    assert uris == {
+        "R-core-ceo-never-writes-code": "team-a/src/x.py",
+        "R-aaa102": "team-a/.factory/rules/R-aaa102.yaml",
+    }
+    annotations = fos(sub, "check", "--range", f"{base}..HEAD", "--format", "github").out
+    assert "file=team-a/src/x.py," in annotations
+    data = json.loads(fos(sub, "check", "--range", f"{base}..HEAD", "--format", "json").out)
+    assert "src/x.py" in [f["path"] for f in data["findings"]]
+
+
 def test_a_retired_rule_no_longer_blocks_a_commit(factory_repo: Path) -> None:
     repo = factory_repo
     incident = fos(repo, "incident", "add", "--title", "leak", "--severity", "high").out.strip()

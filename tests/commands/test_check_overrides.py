@@ -300,3 +300,65 @@ def test_a_grant_its_granter_could_not_have_given_is_ignored(
     assert code == 1 and findings(report, rule)[0]["overridden"] is None
     [note] = findings(report, "fos:override-ignored")
     assert f"{ident} is ignored: " in str(note["message"]) and why in str(note["message"])
+
+
+def _git_commands(repo: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+    """The git commands `fos check ARGS` runs (GIT_TRACE), as their first two words, in
+    order of their names (some run at the same time)."""
+    trace = repo.parent / "git-trace"
+    trace.unlink(missing_ok=True)
+    with monkeypatch.context() as env:
+        env.setenv("GIT_TRACE", str(trace))
+        fos(repo, "check", *args)
+    lines = trace.read_text().splitlines() if trace.exists() else []
+    return sorted(
+        " ".join(line.split("built-in: git ")[1].split()[:2])
+        for line in lines
+        if "built-in: git " in line
+    )
+
+
+def test_honouring_an_override_runs_no_git_process_once_the_ledger_was_replayed(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    stage_secret(repo)
+    fos(repo, "check", "--staged")
+    blocked = _git_commands(repo, monkeypatch, "--staged")  # nothing in the work tree alone
+    git(repo, "reset", "-q", "--hard")
+    grant(repo, "ana", rule, "--paths", "src/**")
+    stage_secret(repo)
+    assert fos(repo, "check", "--staged").code == 0  # the index's ledger replayed, and kept
+    lifted = _git_commands(repo, monkeypatch, "--staged")
+    assert fos(repo, "check", "--staged").code == 0
+    assert lifted == blocked, (lifted, blocked)
+    assert not [c for c in lifted if c.startswith(("ls-files", "diff ", "cat-file"))], lifted
+
+
+def test_a_warning_is_not_lifted(ruled: tuple[Path, str]) -> None:
+    repo, _rule = ruled
+    rule = add_rule(repo, "--kind", "forbidden-pattern", "--pattern", "TOKEN", "--path",
+                    "src/**", "--severity", "warn")  # fmt: skip
+    grant(repo, "ana", rule, "--paths", "src/**")
+    act_as(repo, "forge")
+    write_tree(repo, {"src/app.py": "TOKEN = 1\n"})
+    git(repo, "add", "-A")
+    code, report = checked(repo, "--staged")
+    [finding] = findings(report, rule)
+    assert code == 0 and finding["severity"] == "warn" and finding["overridden"] is None
+
+
+def test_a_range_check_parses_its_bases_ledger_once(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    ident = grant(repo, "ana", rule, "--paths", "src/**")
+    base = git(repo, "rev-parse", "HEAD")
+    stage_secret(repo)
+    head = commit_all(repo, "forge ships the fix")
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    assert code == 0 and findings(report, rule)[0]["overridden"]["id"] == ident  # type: ignore[index]
+    again = _git_commands(repo, monkeypatch, "--range", f"{base}..{head}")
+    assert not [c for c in again if c.startswith(("grep", "cat-file"))], again
+    code, report = checked(repo, "--range", f"{base}..{head}")
+    assert code == 0

@@ -117,17 +117,23 @@ def test_bad_hook_input_is_denied(
     assert result.err.startswith("fos guard: cannot judge this write: ")
 
 
-def test_the_hook_judges_a_path_by_the_factory_around_it(
-    team_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    elsewhere = tmp_path / "elsewhere"  # no repository: the session's cwd outside the factory
+def _elsewhere_and_other(tmp_path: Path) -> tuple[Path, Path]:
+    """A directory in no repository, and another factory, where the ceo is a builder."""
+    elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    other = tmp_path / "other"  # another factory, where the ceo is a builder
+    other = tmp_path / "other"
     other.mkdir()
     git(other, "init", "-q")
     assert fos(other, "init").code == 0
     set_team(other, {**CEO, "roles": ["builder"]})
     commit_all(other, "other factory")
+    return elsewhere, other
+
+
+def test_the_hook_judges_a_path_by_the_factory_around_it(
+    team_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    elsewhere, other = _elsewhere_and_other(tmp_path)  # the session's cwd outside the factory
     write = {"file_path": str(team_repo / "src" / "app.py"), "content": "x"}
     for cwd in (elsewhere, other):
         payload = {"tool_name": "Write", "cwd": str(cwd), "tool_input": write}
@@ -140,6 +146,24 @@ def test_the_hook_judges_a_path_by_the_factory_around_it(
     payload = {"tool_name": "Write", "cwd": str(other), "tool_input": hook}
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
     assert "R-core-ceo-never-writes-code" in _denied(fos(other, "guard").out)
+
+
+def test_the_path_form_judges_a_path_by_the_factory_around_it(
+    team_repo: Path, tmp_path: Path
+) -> None:
+    """As the hook does: `fos guard --path` run from outside the factory, or from another
+    factory, answers with the rules of the factory the path is in."""
+    elsewhere, other = _elsewhere_and_other(tmp_path)
+    target = str(team_repo / "src" / "app.py")
+    for cwd in (elsewhere, other):
+        result = fos(cwd, "guard", "--path", target)
+        assert result.code == 1, result.output
+        assert result.err.startswith("fos guard: refused by R-core-ceo-never-writes-code")
+    # a relative path is taken from the current directory, as before
+    result = fos(elsewhere, "guard", "--path", "../repo/src/app.py")
+    assert result.code == 1 and "R-core-ceo-never-writes-code" in result.err
+    assert fos(elsewhere, "guard", "--path", str(elsewhere / "notes.txt")).code == 0
+    assert fos(other, "guard", "--path", "src/app.py").code == 0  # other's rules: a builder
 
 
 def test_a_factory_that_cannot_be_read_refuses_every_write(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.checks_helpers import commit_as, findings
 from tests.governance import act_as
-from tests.helpers import commit_all, fos, git
+from tests.helpers import commit_all, fos, git, guarded_remote, push
 
 
 def _rule(repo: Path, incident: str, title: str) -> str:
@@ -68,3 +68,36 @@ def test_git_shows_the_growth_as_added_lines_only(team_repo: Path) -> None:
     _rule(team_repo, incident_id.strip(), "A rule")
     diff = git(team_repo, "diff", "--numstat", "--", ".factory/incidents")
     assert diff.split()[:2] == ["2", "0"]
+
+
+def test_growth_without_an_incident_extended_entry_is_refused(
+    team_repo: Path, tmp_path: Path
+) -> None:
+    """An incident grows only as the ledger says: a section added by hand at its end,
+    with no `incident.extended` entry, is found by verify, the check and pre-receive."""
+    act_as(team_repo, "ana")
+    incident = fos(team_repo, "incident", "add", "--title", "leak", "--severity", "high")
+    incident_id = incident.out.strip()
+    _rule(team_repo, incident_id, "No secrets")  # a growth the ledger records
+    base = commit_all(team_repo, "the incident, and a rule from it")
+    guarded_remote(team_repo, tmp_path / "remote.git")
+    assert push(team_repo, "--no-verify", "main").returncode == 0
+    assert fos(team_repo, "verify").code == 0
+
+    path = team_repo / ".factory" / "incidents" / f"{incident_id}.md"
+    path.write_text(path.read_text() + "\n## Follow-up\n\nIt was not a leak after all.\n")
+    verified = fos(team_repo, "verify")
+    assert verified.code == 1, verified.output
+    assert f".factory/incidents/{incident_id}.md" in verified.output
+    assert "grew without an incident.extended entry" in verified.output
+
+    commit_as(team_repo, "ana@example.com", "a follow-up, by hand")
+    result = fos(team_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    [finding] = findings(result.out)
+    assert finding["rule_id"] == "R-core-governance-append-only"
+    assert "grew without an incident.extended entry" in finding["message"]
+    history = fos(team_repo, "verify", "--history")
+    assert history.code == 1 and "grew without an incident.extended entry" in history.output
+    proc = push(team_repo, "--no-verify", "main")
+    assert proc.returncode != 0 and "R-core-governance-append-only" in proc.stderr

@@ -172,3 +172,25 @@ def test_staged_content_checked_again_is_not_searched_again(
     write_tree(factory_repo, {"a.py": "a = 1\nAKIAABCDEFGHIJKLMNOP\n"})
     git(factory_repo, "add", "a.py")
     assert check() == ([("a.py", 2), ("k.py", 1)], 1)  # a new blob is searched
+
+
+def test_what_git_grep_says_is_kept_only_for_the_index_it_read(factory_repo: Path) -> None:
+    from factory_os.rules.inforce import Compiler
+    from factory_os.rules.run import require_repo
+    from factory_os.rules.source import grep_staged, index_stamp
+
+    _rule(factory_repo)
+    write_tree(factory_repo, {"k.py": "KEY = 'AKIAABCDEFGHIJKLMNOP'\n"})
+    git(factory_repo, "add", "k.py")
+    secret = git(factory_repo, "rev-parse", ":k.py")
+    repo = require_repo(factory_repo)
+    read_at = index_stamp(repo)
+    # the index changes after the blob ids were read, before git grep reads it
+    write_tree(factory_repo, {"k.py": "clean = 1\n"})
+    git(factory_repo, "add", "k.py")
+    found = grep_staged(repo, Compiler(repo), {"k.py": secret}, ["AKIA"], read_at)
+    assert found == set()  # (git grep read the clean file)
+    write_tree(factory_repo, {"k.py": "KEY = 'AKIAABCDEFGHIJKLMNOP'\n"})
+    git(factory_repo, "add", "k.py")
+    result = fos(factory_repo, "check", "--staged", "--format", "json")
+    assert [(f["path"], f["line"]) for f in findings(result.out)] == [("k.py", 1)]

@@ -141,3 +141,34 @@ def test_a_warn_rule_added_beside_the_change_does_not_lift_the_limit(designed: P
     result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
     assert result.code == 1, result.output
     assert "fos:role-cannot" in [f["rule_id"] for f in findings(result.out)]
+
+
+def test_an_override_of_the_rule_standing_in_for_the_limit_does_not_lift_it(
+    designed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An override lifts a rule, never roles.yaml's hard limit: the builder rule of the
+    core pack overridden on deploy/, roles.yaml still forbids the builder deploy/."""
+    monkeypatch.setenv("FOS_NOW", "2026-12-01T09:00:00Z")
+    guarded_remote(designed, tmp_path / "remote.git")
+    assert push(designed, "--no-verify", "main").returncode == 0
+    base = git(designed, "rev-parse", "HEAD")
+    granted = as_author(
+        "test@example.com", designed, "override", "grant",
+        "--rule", "R-core-builder-cannot-deploy", "--paths", "deploy/**",
+        "--justification", "hotfix for the outage", "--ttl", "2h",
+    )  # fmt: skip
+    assert granted.code == 0, granted.output
+    commit_as(designed, "test@example.com", "an override for the hotfix")
+    write_tree(designed, {"deploy/prod.sh": "x\n"})
+    commit_as(designed, "bob@example.com", "deploy")
+    result = fos(designed, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 1, result.output
+    by_rule = {f["rule_id"]: f for f in findings(result.out)}
+    assert by_rule["R-core-builder-cannot-deploy"]["overridden"] is not None
+    assert by_rule["fos:role-cannot"]["overridden"] is None
+    assert "role builder cannot touch it" in by_rule["fos:role-cannot"]["message"]
+    proc = push(designed, "--no-verify", "main")
+    assert proc.returncode != 0, proc.stderr
+    assert "fos:role-cannot" in proc.stderr
+    guard = as_author("bob@example.com", designed, "guard", "--path", "deploy/other.sh")
+    assert guard.code == 1 and "refused by fos:role-cannot" in guard.err

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from factory_os.ledger.line import DOMAIN, encode
-from factory_os.rules import pathmatch
+from factory_os.rules import overrides, pathmatch
+from factory_os.rules.finding import Finding
 from factory_os.rules.seam import LedgerLine
-from factory_os.work import override_records
+from factory_os.work import override_index, override_records
 from tests.governance import act_as, secret_rule
 from tests.helpers import commit_all, fos, git
 
@@ -72,21 +73,62 @@ def test_a_line_that_is_not_what_its_id_hashes_is_passed_over() -> None:
     assert override_records.DOMAIN == DOMAIN
 
 
-def test_a_staged_check_reads_the_work_tree_and_drops_revoked_and_expired(
+def _in_index(repo: Path) -> list[str]:
+    grouped = override_index.in_index(repo, repo / ".git").grouped
+    return sorted(entry[1] for groups in grouped.values() for g in groups for entry in g[4])
+
+
+def test_a_staged_check_reads_the_index_and_drops_revoked_and_expired(
     ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, rule = ruled
     kept = grant(repo, rule, "src/**")
     revoked = grant(repo, rule, "lib/**")
-    cache = repo / ".git" / "fos"
-    ids = [o.id for o in override_records.for_staged(repo, cache)[0]]
-    assert sorted(ids) == sorted([kept, revoked])
-    assert fos(repo, "override", "revoke", revoked).code == 0  # read from where it stopped
-    assert [o.id for o in override_records.for_staged(repo, cache)[0]] == [kept]
-    assert [o.id for o in override_records.for_staged(repo)[0]] == [kept]
+    assert _in_index(repo) == []  # the work tree's alone: no one's commit yet
+    git(repo, "add", "-A")
+    assert _in_index(repo) == sorted([kept, revoked])
+    assert fos(repo, "override", "revoke", revoked).code == 0
+    assert _in_index(repo) == sorted([kept, revoked])
+    git(repo, "add", "-A")  # the segment grew: what follows is read
+    assert _in_index(repo) == [kept]
+    commit_all(repo, "granted and revoked")
+    assert _in_index(repo) == [kept]
+    (repo / ".git" / override_index.CACHE_FILE).unlink()
+    assert _in_index(repo) == [kept]  # read afresh, the same
     monkeypatch.setenv("FOS_NOW", "2026-12-01T11:00:00Z")
     assert fos(repo, "sweep").code in (0, 1)  # records the expiry
-    assert override_records.for_staged(repo, cache) == ([], {})
+    commit_all(repo, "expired")
+    assert _in_index(repo) == []
+
+
+def test_a_segment_the_index_holds_rewritten_is_read_again_whole(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    grant(repo, rule, "src/**")
+    commit_all(repo, "granted")
+    [segment] = [p for p in (repo / ".factory" / "ledger").iterdir() if "override" in p.read_text()]
+    assert len(_in_index(repo)) == 1
+    other = grant_line("OVR-0c0c0c")
+    # as long as what was read, or longer, but not beginning with it
+    segment.write_text(other + "\n" + "x" * len(segment.read_text()) + "\n")
+    git(repo, "add", "-A")
+    assert _in_index(repo) == ["OVR-0c0c0c"]
+
+
+def test_the_index_named_in_the_environment_is_the_one_read(
+    ruled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, rule = ruled
+    ident = grant(repo, rule, "src/**")
+    assert _in_index(repo) == []
+    other = repo / ".git" / "other-index"
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other))
+    git(repo, "read-tree", "HEAD")
+    git(repo, "add", "-A")
+    assert _in_index(repo) == [ident]
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    assert _in_index(repo) == []
 
 
 def test_the_staged_read_keeps_the_paths_translated_and_matches_as_pathmatch_does(
@@ -94,23 +136,50 @@ def test_the_staged_read_keeps_the_paths_translated_and_matches_as_pathmatch_doe
 ) -> None:
     repo, rule = ruled
     grant(repo, rule, "src/**")
-    cache = repo / ".git" / "fos"
-    override_records.for_staged(repo, cache)
-    [override], globs = override_records.for_staged(repo, cache)  # from the cache
-    translated = globs[override.targets]
+    git(repo, "add", "-A")
+    override_index.in_index(repo, repo / ".git")
+    grouped = override_index.in_index(repo, repo / ".git").grouped  # from the cache
+    [[group]] = grouped.values()
     for path in ("src/a.py", "src/deep/b.py", "docs/src/a.py", "srcx/a.py"):
-        assert pathmatch.matches_translated(override.targets, translated, path) == (
-            pathmatch.matches(override.targets, path)
-        ), path
+        found = finding(path)
+        assert overrides._in_scope(group, found, None) == pathmatch.matches(group[1], path), path
+
+
+def finding(path: str) -> Finding:
+    return Finding("R-5ec4e7", "block", "SECRET", path, member="forge")
 
 
 def test_unstaged_names_the_overrides_the_index_does_not_hold(ruled: tuple[Path, str]) -> None:
     repo, rule = ruled
     committed = grant(repo, rule, "src/**")
     commit_all(repo, "granted")
-    assert override_records.unstaged(repo) == set()
+    assert override_records.unstaged(repo) == []
     loose = grant(repo, rule, "lib/**")  # appended to a committed segment, or a new one
-    assert override_records.unstaged(repo) == {loose}
+    assert [o.id for o in override_records.unstaged(repo)] == [loose]
     git(repo, "add", "-A")
-    assert override_records.unstaged(repo) == set()
+    assert override_records.unstaged(repo) == []
     assert committed != loose
+
+
+def test_a_range_replays_its_bases_ledger_by_blob_as_the_base_moves(
+    ruled: tuple[Path, str],
+) -> None:
+    repo, rule = ruled
+    kept = grant(repo, rule, "src/**")
+    revoked = grant(repo, rule, "lib/**")
+    first = commit_all(repo, "granted")
+    common = repo / ".git"
+    added = [LedgerLine("c" * 40, "ana", "ana@example.com", grant_line("OVR-0a0a0a"))]
+
+    def ids(base: str) -> list[str]:
+        found = override_records.for_range(repo, base, added, set(), "", common)
+        assert sorted(o.id for o in found) == sorted(
+            o.id for o in override_records.for_range(repo, base, added, set())
+        )
+        return sorted(o.id for o in found)
+
+    assert ids(first) == sorted([kept, revoked, "OVR-0a0a0a"])
+    assert fos(repo, "override", "revoke", revoked).code == 0
+    second = commit_all(repo, "revoked")  # the segment grew: only what follows is parsed
+    assert ids(second) == sorted([kept, "OVR-0a0a0a"])
+    assert ids(first) == sorted([kept, revoked, "OVR-0a0a0a"])  # a commit's ledger stays
