@@ -15,7 +15,8 @@ finding with a `fos:lifecycle-*` rule id: a `stage.advanced` whose gate did not
 hold at that point, or a `stage.returned` nothing called for; a sign-off or
 veto its member may not give; evidence whose file does not match its digest,
 or whose recorded figures are not the file's; a spec whose owner or builder was
-edited by hand instead of transferred.
+edited by hand instead of transferred; a transfer, retirement or maintenance log
+by a member `fos spec` would have refused (`gates.transfer_refusal`, ...).
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from factory_os import store
 from factory_os.errors import InvalidInput
-from factory_os.ledger.events import Entry
+from factory_os.ledger.entry import Entry
 from factory_os.rules.finding import Finding
-from factory_os.work import evidence, gates, items
+from factory_os.work import gates, items
 from factory_os.work.items import HAND_EDIT_RULE, Item
 from factory_os.work.operating import OperatingModel
 
 Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
+ReadAt = Callable[[str, str], bytes | None]  # (commit, path) -> its bytes there, or None
 
 GATE_RULE = "fos:lifecycle-gate"
 SIGNOFF_RULE = "fos:lifecycle-signoff"
@@ -57,11 +58,12 @@ def check_range(
     model: OperatingModel,
     read: Read,
     changed: Collection[str] = (),
+    read_at: ReadAt | None = None,
 ) -> list[Finding]:
     """The findings of the entries ADDED on top of BASE (both in replay order); CHANGED
     are the paths the range modifies (recorded files and specs among them are compared)."""
     state = items.fold(e for e in base if e.kind in items.KINDS)
-    return check_onto(state, added, model, read, changed)
+    return check_onto(state, added, model, read, changed, read_at)
 
 
 def check_onto(
@@ -70,29 +72,50 @@ def check_onto(
     model: OperatingModel,
     read: Read,
     changed: Collection[str] = (),
+    read_at: ReadAt | None = None,
 ) -> list[Finding]:
-    """As `check_range`, on the base's items already folded (STATE, folded onto)."""
-    judge = _Judge(model, read)
+    """As `check_range`, on the base's items already folded (STATE, folded onto).
+    READ_AT reads a file as a commit of the range holds it: an event is judged on the
+    files of its own commit where a later entry of the range records them again."""
+    judge = _Judge(model, read, read_at)
+    for index, add in enumerate(added):
+        for ref in add.entry.refs:
+            judge.last[ref.path] = index
     found: list[Finding] = []
-    for add in added:
+    for index, add in enumerate(added):
         if add.entry.kind in items.KINDS:
+            judge.at = (index, add.commit)
             found += judge.event(state, add)
             items.step(state, add.entry)
+    judge.at = (len(added), None)
     found += judge.files(state, changed)
     return found
 
 
 class _Judge:
-    def __init__(self, model: OperatingModel, read: Read) -> None:
+    def __init__(self, model: OperatingModel, read: Read, read_at: ReadAt | None) -> None:
         self.model = model
         self.read = read
-        self._digests: dict[str, str | None] = {}
+        self.read_at = read_at
+        self._digests: dict[tuple[str | None, str], str | None] = {}
+        self.last: dict[str, int] = {}  # path -> the index of the last entry recording it
+        self.at: tuple[int, str | None] = (0, None)  # the event judged, and its commit
+
+    def content(self, path: str) -> bytes | None:
+        """PATH as the event judged sees it: the head's, unless a later entry of the range
+        records it again (then its own commit's, when it has one)."""
+        index, commit = self.at
+        if commit is not None and self.read_at is not None and self.last.get(path, -1) > index:
+            return self.read_at(commit, path)
+        return self.read(path)
 
     def digest(self, path: str) -> str | None:
-        if path not in self._digests:
-            content = self.read(path)
-            self._digests[path] = None if content is None else hashlib.sha256(content).hexdigest()
-        return self._digests[path]
+        index, commit = self.at
+        key = (commit if self.last.get(path, -1) > index else None, path)
+        if key not in self._digests:
+            content = self.content(path)
+            self._digests[key] = None if content is None else hashlib.sha256(content).hexdigest()
+        return self._digests[key]
 
     def event(self, state: dict[str, Item], add: Added) -> list[Finding]:
         entry = add.entry
@@ -109,7 +132,32 @@ class _Judge:
             return self._signed(item, add)
         if entry.kind == items.EVIDENCE:
             return self._evidence(item, add)
+        if entry.kind == items.TRANSFERRED:
+            return self._transferred(item, add)
+        if entry.kind == items.RETIRED:
+            problem = gates.retire_refusal(item, self.model, entry.actor)
+            return [_finding(gates.ROLE_RULE, f"{item.id}: {problem}", add)] if problem else []
+        if entry.kind == items.MAINTAINED:
+            check = gates.maintenance_refusal(item, self.model, entry.actor)
+            return [_finding(check.rule, check.text, add)] if check is not None else []
         return []
+
+    def _transferred(self, item: Item, add: Added) -> list[Finding]:
+        """A role given on as `fos spec transfer` gives it: by whom it allows, to a member
+        holding the role, with the spec it rewrote recorded as the head holds it."""
+        data = add.entry.data
+        role, to = data.get("role", self.model.lifecycle.owner_role), data.get("to")
+        if not isinstance(role, str) or not isinstance(to, str) or not item.names_role(role):
+            return [
+                _finding(gates.ROLE_RULE, f"{item.id}: a transfer of no role a spec names", add)
+            ]
+        check = gates.transfer_refusal(item, self.model, add.entry.actor, role, to)
+        found = [] if check.ok else [_finding(check.rule, f"{item.id}: {check.text}", add)]
+        for ref in add.entry.refs:
+            if self.digest(ref.path) != ref.sha256:
+                text = f"{ref.path} does not match the digest its owner.transferred entry records"
+                found.append(_finding(EVIDENCE_RULE, text, add, ref.path))
+        return found
 
     def _created(self, item: Item | None, add: Added) -> list[Finding]:
         if item is not None:
@@ -176,10 +224,12 @@ class _Judge:
             text = f"{item.id}: evidence {name} of {stage} is not evidence the item's stage takes"
             return [_finding(EVIDENCE_RULE, text, add)]
         ref = entry.refs[0]
-        content = self.read(ref.path)
+        content = self.content(ref.path)
         if content is None or hashlib.sha256(content).hexdigest() != ref.sha256:
             text = f"{ref.path} does not match the digest its evidence.recorded entry records"
             return [_finding(EVIDENCE_RULE, text, add, ref.path)]
+        from factory_os.work import evidence
+
         try:
             figures = evidence.figures_of(kinds[0], content.decode("utf-8"), ref.path)
         except UnicodeDecodeError as exc:
@@ -213,6 +263,7 @@ class _Judge:
         content = self.read(path)
         if content is None:
             return [_at(HAND_EDIT_RULE, f"{path}: the spec of {item.id} is gone", path)]
+        from factory_os import store
         from factory_os.model.spec import SpecFrontMatter
 
         try:

@@ -11,10 +11,9 @@ call the same function with the files they see (a work tree, a commit).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from factory_os.ledger.events import Entry
+from factory_os.ledger.entry import Entry
 from factory_os.work import evidence
 from factory_os.work.items import Item
 from factory_os.work.operating import PLATFORM, EvidenceKind, Member, OperatingModel, role_field
@@ -42,8 +41,7 @@ class Check(NamedTuple):
     hard: bool = False  # failing it sends the work back
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     item: Item
     stage: str
     to: str | None  # the next stage; None at the last one
@@ -242,6 +240,74 @@ def refusal(item: Item, model: OperatingModel, member: Member, stage: str, role:
             f" a team.yaml change that gives it, or {_owner(item, model)} can transfer it)"
         )
     return ""
+
+
+def transfer_refusal(item: Item, model: OperatingModel, actor: str, role: str, to: str) -> Check:
+    """Whether ACTOR may give ROLE on ITEM to member TO, as `fos spec transfer` and the
+    pull-request check judge it: the item's owner gives any role on it, a member only
+    their own (when the owner has left team.yaml, a member holding the owner role takes
+    over); TO holds the role in team.yaml; separation of duties still holds."""
+    name = role_field(role)
+    owner = item.roles.get(role_field(model.lifecycle.owner_role))
+    orphaned = owner is None or model.member(owner) is None
+    if actor not in (owner, item.roles.get(name)) and not (
+        orphaned and actor in model.holders_in_team(model.lifecycle.owner_role)
+    ):
+        text = (
+            f"{actor} may not transfer the {name.replace('_', '-')} of {item.id}:"
+            f" its owner ({owner or 'none'}) transfers roles, and a member only their own"
+        )
+        return Check(ROLE_RULE, False, text, (owner,) if owner else ())
+    problem = holder_refusal(model, name, to)
+    if problem:
+        return Check(ROLE_RULE, False, problem)
+    duty = duty_checks({**item.roles, name: to}, item.risk == "low" and item.reasoned, model)
+    return duty[0] if duty else Check(ROLE_RULE, True, f"{to} holds {role}")
+
+
+def holder_refusal(model: OperatingModel, name: str, member_id: str) -> str:
+    """Why MEMBER_ID may not hold the spec field NAME (owner, safety_lead, ...), or ""."""
+    member = model.member(member_id)
+    if member is None:
+        return (
+            f"{name.replace('_', ' ')} {member_id} is not a member of team.yaml: name a member,"
+            " or add them in a team.yaml change an approver approves"
+        )
+    role = {role_field(role): role for role in model.raci.roles}.get(name)
+    if role is not None and role not in member.roles:
+        return (
+            f"{member_id} does not hold the role {role} in team.yaml: name one who does"
+            f" ({_names(model.holders_in_team(role))}), or give it in a team.yaml change an"
+            " approver approves"
+        )
+    return ""
+
+
+def retire_refusal(item: Item, model: OperatingModel, actor: str) -> str:
+    """Why ACTOR may not retire ITEM (only its owner may), or ""."""
+    owners = model.holders(item, model.lifecycle.owner_role)
+    return "" if actor in owners else f"only the owner of {item.id} ({_names(owners)}) retires it"
+
+
+def maintenance_refusal(item: Item, model: OperatingModel, actor: str) -> Check | None:
+    """Why ACTOR may not log ITEM's maintenance now, or None: only at a stage with a
+    cadence, by those responsible or accountable for it."""
+    if model.gate(item.stage).cadence_days is None:
+        recurring = [s for s, g in model.lifecycle.stages.items() if g.cadence_days]
+        text = (
+            f"{item.id} is at {item.stage}; maintenance is logged at"
+            f" {', '.join(recurring) or 'no stage: lifecycle.yaml gives none a cadence'}"
+        )
+        return Check(STAGE_RULE, False, text)
+    roles = {*model.responsible(item.stage), *model.raci.accountable(item.stage)}
+    loggers = sorted({holder for role in roles for holder in model.holders(item, role)})
+    if actor in loggers:
+        return None
+    text = (
+        f"{actor} may not log the maintenance of {item.id}: at {item.stage} that is for the"
+        f" roles responsible or accountable in raci.yaml ({_names(loggers) or 'no one'})"
+    )
+    return Check(ROLE_RULE, False, text, tuple(loggers))
 
 
 def _owner(item: Item, model: OperatingModel) -> str:

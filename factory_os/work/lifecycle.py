@@ -280,29 +280,13 @@ def log_maintenance(
     """Record a maintenance log for an item at a recurring stage (one with a cadence)."""
     model = specs.load_model(factory)
     item = specs.find_item(factory, spec_id)
-    if model.gate(item.stage).cadence_days is None:
-        recurring = [s for s, g in model.lifecycle.stages.items() if g.cadence_days]
-        raise Refused(
-            f"{gates.STAGE_RULE}: {spec_id} is at {item.stage}; maintenance is logged at"
-            f" {', '.join(recurring) or 'no stage: lifecycle.yaml gives none a cadence'}"
-        )
+    member = specs.acting_member(factory, model, actor)
+    problem = gates.maintenance_refusal(item, model, member.id)
+    if problem is not None:
+        raise Refused(f"{problem.rule}: {problem.text}")
     kinds = model.gate(item.stage).evidence
     if not kinds:
         raise UsageError(f"lifecycle.yaml gives {item.stage} no evidence file for its log")
-    member = specs.acting_member(factory, model, actor)
-    loggers = sorted(
-        {
-            holder
-            for role in {*model.responsible(item.stage), *model.raci.accountable(item.stage)}
-            for holder in model.holders(item, role)
-        }
-    )
-    if member.id not in loggers:
-        raise Refused(
-            f"{gates.ROLE_RULE}: {member.id} may not log the maintenance of {spec_id}: at"
-            f" {item.stage} that is for the roles responsible or accountable in raci.yaml"
-            f" ({', '.join(loggers) or 'no one on this item'})"
-        )
     text = store.read_text(file, str(file))
     figures = evidence.figures_of(kinds[0], text, str(file))
     target = _free_name(specs.item_dir(factory, spec_id) / kinds[0].file)

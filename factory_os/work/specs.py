@@ -164,23 +164,10 @@ def new_spec(factory: Factory, spec: NewSpec, *, actor: str | None = None) -> st
 
 
 def _check_holders(model: OperatingModel, roles: dict[str, str]) -> None:
-    by_field = {role_field(role): role for role in model.raci.roles}
     for name, member_id in roles.items():
-        member = model.member(member_id)
-        if member is None:
-            raise Refused(
-                f"{gates.ROLE_RULE}: {name.replace('_', ' ')} {member_id} is not a member of"
-                " team.yaml: name a member, or add them in a team.yaml change an approver"
-                " approves"
-            )
-        role = by_field.get(name)
-        if role is not None and role not in member.roles:
-            holders = ", ".join(model.holders_in_team(role)) or "no one"
-            raise Refused(
-                f"{gates.ROLE_RULE}: {member_id} does not hold the role {role} in team.yaml:"
-                f" name one who does ({holders}), or give it in a team.yaml change an"
-                " approver approves"
-            )
+        problem = gates.holder_refusal(model, name, member_id)
+        if problem:
+            raise Refused(f"{gates.ROLE_RULE}: {problem}")
 
 
 def _validated(fields: dict[str, Any]) -> SpecFrontMatter:
@@ -231,12 +218,9 @@ def transfer(
         raise UsageError(f"{role} is not a role a spec names ({', '.join(ROLE_FIELDS)})")
     if not reason.strip():
         raise UsageError("a transfer needs --reason")
-    _may_transfer(model, item, member, name)
-    _check_holders(model, {name: to})
-    excused = item.risk == "low" and item.reasoned
-    problems = gates.duty_checks({**item.roles, name: to}, excused, model)
-    if problems:
-        raise Refused(f"{gates.DUTIES_RULE}: {problems[0].text}")
+    allowed = gates.transfer_refusal(item, model, member.id, role, to)
+    if not allowed.ok:
+        raise Refused(f"{allowed.rule}: {allowed.text}")
     path = item_dir(factory, spec_id) / SPEC_FILE
     text = _with_field(factory, path, name, to)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -248,24 +232,6 @@ def transfer(
         subject=spec_id,
         refs=[(factory.rel(path), digest)],
         data={"role": role, "from": item.roles.get(name, ""), "to": to, "reason": reason.strip()},
-    )
-
-
-def _may_transfer(model: OperatingModel, item: Item, member: Member, name: str) -> None:
-    """The item's owner gives any role on it; a member gives away only their own role.
-    When the owner has left team.yaml, a member holding the owner role takes over."""
-    owner_field = role_field(model.lifecycle.owner_role)
-    owner = item.roles.get(owner_field)
-    if member.id in (owner, item.roles.get(name)):
-        return
-    if (owner is None or model.member(owner) is None) and (
-        member.id in model.holders_in_team(model.lifecycle.owner_role)
-    ):
-        return
-    raise Refused(
-        f"{gates.ROLE_RULE}: {member.id} may not transfer the {name.replace('_', '-')} of"
-        f" {item.id}:"
-        f" its owner ({owner or 'none'}) transfers roles, and a member only their own"
     )
 
 
@@ -322,12 +288,9 @@ def retire(factory: Factory, spec_id: str, *, reason: str, actor: str | None = N
     model = load_model(factory)
     member = acting_member(factory, model, actor)
     item = find_item(factory, spec_id)
-    owners = model.holders(item, model.lifecycle.owner_role)
-    if member.id not in owners:
-        raise Refused(
-            f"{gates.ROLE_RULE}: only the owner of {spec_id} ({', '.join(owners) or 'no one'})"
-            " retires it"
-        )
+    problem = gates.retire_refusal(item, model, member.id)
+    if problem:
+        raise Refused(f"{gates.ROLE_RULE}: {problem}")
     if not reason.strip():
         raise UsageError("retiring needs --reason")
     path = item_dir(factory, spec_id) / RETIREMENT_FILE

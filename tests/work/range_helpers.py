@@ -68,5 +68,10 @@ def check(repo: Path, base: str, head: str = "HEAD") -> list[Finding]:
         added.append(gatecheck.Added(entry, member.id if member else None, commit))
     changed = set(git(repo, "diff", "--name-only", base, head).split())
     return gatecheck.check_range(
-        base_entries, added, model, lambda path: blob(repo, head, path), changed
+        base_entries,
+        added,
+        model,
+        lambda path: blob(repo, head, path),
+        changed,
+        lambda commit, path: blob(repo, commit, path),
     )

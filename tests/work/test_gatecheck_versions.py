@@ -73,3 +73,25 @@ def test_signing_the_new_evidence_again_passes(item: tuple[Path, str, str]) -> N
     assert act(repo, "olivia", "spec", "advance", spec_id).code == 0
     assert check(repo, before) == []
     assert fos(repo, "check", "--range", f"{before}..{git(repo, 'rev-parse', 'HEAD')}").code == 0
+
+
+def test_a_file_recorded_twice_in_one_range_is_judged_as_each_record_saw_it(
+    item: tuple[Path, str, str],
+) -> None:
+    """The builder records the spec, rewrites it on review and records it again, and the
+    owner transfers a role (which rewrites it once more): each record is judged against
+    the file as its own commit held it, not as the head holds it."""
+    repo, spec_id, _base = item
+    before = honest_walk(repo, spec_id, ("intake", "rank"))
+    assert record(repo, spec_id, "spec").code == 0
+    commit_as(repo, "bob", "the spec")
+    path = repo / ".factory" / "specs" / spec_id / "spec.md"
+    path.write_text(path.read_text().replace("Written.", "Rewritten on review.", 1))
+    assert record(repo, spec_id, "spec").code == 0
+    commit_as(repo, "bob", "the spec, reviewed")
+    act(repo, "olivia", "signoff", spec_id, "--stage", "spec")
+    assert act(repo, "olivia", "spec", "advance", spec_id).code == 0
+    act(repo, "rita", "spec", "transfer", spec_id, "--role", "reviewer", "--to", "otto",
+        "--reason", "on leave")  # fmt: skip
+    assert check(repo, before) == []
+    assert fos(repo, "check", "--range", f"{before}..HEAD").code == 0
