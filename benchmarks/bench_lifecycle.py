@@ -12,7 +12,9 @@ measured in the same run (absolute times are not stable on shared machines):
   (`fos check --range`, which judges each added event on the base's 10,000
   entries replayed, a replay kept under the git directory by the ledger's blob
   ids) against `fos check --range` of the same 10 commits without those events
-  (target <= 2x); and the same before the base's replay is kept (its first run).
+  (target <= 2x); the same before the base's replay is kept (its first run); and
+  a range of as many events on the next base (the first range merged), whose
+  replay is not kept yet but grows from the base's.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def walk(chain: Chain, root: Path, lifecycle: Lifecycle, spec_id: str, stages: l
         chain.add("stage.advanced", "olivia", spec_id, [], **{"from": stage, "to": nxt})
 
 
-def make_repo() -> tuple[Path, str, str, str]:
+def make_repo() -> tuple[Path, str, str, str, str]:
     repo = WORK / "lifecycle"
     if repo.exists():
         shutil.rmtree(repo)
@@ -161,24 +163,33 @@ def make_repo() -> tuple[Path, str, str, str]:
     sh(repo, "git", "commit", "-q", "--no-verify", "-m", "factory")
     base = sh(repo, "git", "rev-parse", "HEAD").decode().strip()
     # two branches of the same COMMITS commits of code; one also adds ADDED lifecycle events
-    for branch, events in (("plain", False), ("events", True)):
-        sh(repo, "git", "checkout", "-q", "-B", branch, base)
-        fresh = Chain()
-        fresh.head = chain.head
-        items = iter(ids[:ADDED])
-        for c in range(COMMITS):
-            (repo / "src").mkdir(exist_ok=True)
-            (repo / "src" / f"mod{c}.py").write_text(f"value = {c}\n")
-            if events:
-                for _ in range(ADDED // COMMITS):
-                    fresh.add("signoff", "bob", next(items), [], stage="intake", role="owner")
-                segment = factory / "ledger" / "0000000000bench1.jsonl"
-                segment.write_bytes(b"".join(fresh.lines))
-            sh(repo, "git", "add", "-A")
-            sh(repo, "git", "commit", "-q", "--no-verify", "-m", f"change {c}")
-    plain = sh(repo, "git", "rev-parse", "plain").decode().strip()
-    with_events = sh(repo, "git", "rev-parse", "events").decode().strip()
-    return repo, base, plain, with_events
+    plain, _ = branch(repo, "plain", base, chain.head, [])
+    with_events, head = branch(repo, "events", base, chain.head, ids[:ADDED])
+    # once merged, the events' tip is the next base: a range on it adding as many again
+    after, _ = branch(repo, "after", with_events, head, ids[ADDED : 2 * ADDED])
+    return repo, base, plain, with_events, after
+
+
+def branch(
+    repo: Path, name: str, start: str, head: str | None, subjects: list[str]
+) -> tuple[str, str | None]:
+    """COMMITS commits of code on START, the branch NAME; with SUBJECTS, each commit also
+    signs off a tenth of them (the ledger's head: HEAD). Its tip, and the ledger's head."""
+    sh(repo, "git", "checkout", "-q", "-B", name, start)
+    segment = repo / ".factory" / "ledger" / f"0000000000{name}.jsonl"
+    fresh = Chain()
+    fresh.head = head
+    items = iter(subjects)
+    for c in range(COMMITS):
+        (repo / "src").mkdir(exist_ok=True)
+        (repo / "src" / f"mod{c}.py").write_text(f"value = {c} # {name}\n")
+        if subjects:
+            for _ in range(len(subjects) // COMMITS):
+                fresh.add("signoff", "bob", next(items), [], stage="intake", role="owner")
+            segment.write_bytes(b"".join(fresh.lines))
+        sh(repo, "git", "add", "-A")
+        sh(repo, "git", "commit", "-q", "--no-verify", "-m", f"change {c}")
+    return sh(repo, "git", "rev-parse", name).decode().strip(), fresh.head
 
 
 def judged(repo: Path, base: str, head: str) -> int:
@@ -190,16 +201,24 @@ def judged(repo: Path, base: str, head: str) -> int:
 def main() -> int:
     ENV["FOS_NOW"] = NOW
     WORK.mkdir(parents=True, exist_ok=True)
-    repo, base, plain, with_events = make_repo()
+    repo, base, plain, with_events, after = make_repo()
     status = [FOS, "spec", "status"]
     version = [[FOS, "--version"]]
     check_plain = [FOS, "check", "--range", f"{base}..{plain}"]
     check_events = [FOS, "check", "--range", f"{base}..{with_events}"]
-    forget = ["rm", "-rf", str(repo / ".git" / "factory-os" / BASE_CACHE)]
+    check_after = [FOS, "check", "--range", f"{with_events}..{after}"]
+    cache = repo / ".git" / "factory-os" / BASE_CACHE
+    forget = ["rm", "-rf", str(cache)]
     for command in (status, check_plain, check_events):
         sh(repo, *command)  # warm the caches, as every run after the first finds them
+    kept = WORK / "lifecycle-kept-base"  # the cache holding only the base's replay
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(cache, kept)
+    only_base = ["sh", "-c", f"rm -rf '{cache}' && cp -r '{kept}' '{cache}'"]
     if judged(repo, base, with_events) != ADDED or judged(repo, base, plain):
         raise SystemExit("the range check did not judge the range's lifecycle events")
+    if judged(repo, with_events, after) != ADDED:
+        raise SystemExit("the range check did not judge the next range's lifecycle events")
     rows = [
         ("spec status, all items", compare(repo, [status], version), "fos --version <= 3x"),
         (
@@ -210,6 +229,11 @@ def main() -> int:
         (
             "  the same, base not kept yet",
             compare(repo, [forget, check_events], [check_plain]),
+            "same range without events",
+        ),
+        (
+            "  on the next base, grown from it",
+            compare(repo, [only_base, check_after], [check_plain]),
             "same range without events",
         ),
     ]

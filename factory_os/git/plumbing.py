@@ -264,9 +264,28 @@ def tree_entries(cwd: StrPath, treeish: str, paths: Sequence[str]) -> dict[str, 
 
 
 def cat_blobs(cwd: StrPath, oids: Sequence[str]) -> dict[str, bytes]:
-    """oid -> content of the blobs OIDS git has, through one `git cat-file --batch`."""
+    """oid -> content of the blobs OIDS git has, through one `git cat-file --batch`: all
+    of them are returned at once, so read like any git output (`iter_blobs` streams
+    what need not be held at once, at the cost of a thread)."""
     unique = list(dict.fromkeys(oid for oid in oids if oid and oid != ZERO_OID))
-    return {oid: data for oid, data in iter_blobs(cwd, unique) if data is not None}
+    if not unique:
+        return {}
+    names = "".join(f"{oid}\n" for oid in unique).encode("ascii")
+    out = run(["cat-file", "--batch"], cwd, input=names, check=False).stdout
+    found = {}
+    at = 0
+    for oid in unique:
+        end = out.find(b"\n", at)
+        if end < 0:  # git stopped short: what it did not give is not there
+            break
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        found[oid] = out[at : at + size]
+        at += size + 1
+    return found
 
 
 def cat_blobs_within(

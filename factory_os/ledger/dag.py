@@ -9,18 +9,17 @@ collision) a cycle.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass
-class Placement(Generic[K]):
+class Placement(NamedTuple, Generic[K]):
+    # (a named tuple: a check placing a few entries need not import `dataclasses`)
     heights: dict[K, int]
-    missing: dict[K, list[K]] = field(default_factory=dict)  # entry -> parents that do not exist
-    cyclic: list[K] = field(default_factory=list)  # in a cycle, or below one
-    tainted: list[K] = field(default_factory=list)  # below an entry with a missing parent
+    missing: dict[K, list[K]]  # entry -> parents that do not exist
+    cyclic: list[K]  # in a cycle, or below one
+    tainted: list[K]  # below an entry with a missing parent
 
 
 def place(
@@ -69,7 +68,7 @@ def place(
             if position != start:
                 positions[index] = position
                 progress = True
-    placement: Placement[K] = Placement(heights)
+    placement: Placement[K] = Placement(heights, {}, [], [])
     pending = [
         node
         for chain, position in zip(sequences, positions, strict=True)

@@ -34,12 +34,17 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from factory_os import atomic, clock
 from factory_os.errors import EnvironmentProblem, FosError, InvalidInput, Problem
 from factory_os.git import plumbing as git
 from factory_os.ledger import canonical, dag, segments
+from factory_os.ledger.entry import (  # readers import them here too
+    Entry as Entry,
+    Ref as Ref,
+    entry_from_fields as entry_from_fields,
+)
 from factory_os.ledger.line import (
     ID_HEX,
     KIND,
@@ -57,28 +62,6 @@ if TYPE_CHECKING:
     from factory_os.model.ledger import FileRef
 
 LOCK_TIMEOUT_SECONDS = 60
-
-
-class Ref(NamedTuple):
-    path: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One ledger entry, where it is stored, and its place in replay order."""
-
-    id: str
-    kind: str
-    at: str
-    actor: str
-    subject: str
-    refs: tuple[Ref, ...]
-    parents: tuple[str, ...]
-    data: dict[str, Any]
-    segment: str
-    line: int
-    height: int
 
 
 # -- writing -------------------------------------------------------------------
@@ -454,25 +437,6 @@ def _in_replay_order(stored: Sequence[_Stored]) -> list[tuple[_Stored, int]]:
     last = max(placement.heights.values(), default=-1) + 1
     order = sorted(by_id, key=lambda i: (placement.heights.get(i, last), i))
     return [(by_id[i], placement.heights.get(i, last)) for i in order]
-
-
-def entry_from_fields(
-    ident: str, fields: dict[str, Any], segment: str, line: int, height: int = 0
-) -> Entry:
-    """An Entry from a line's parsed FIELDS (as `parse_full` returns them)."""
-    return Entry(
-        id=ident,
-        kind=fields["kind"],
-        at=fields["at"],
-        actor=fields["actor"],
-        subject=fields["subject"],
-        refs=tuple(Ref(ref["path"], ref["sha256"]) for ref in fields["refs"]),
-        parents=tuple(fields["parents"]),
-        data=fields["data"],
-        segment=segment,
-        line=line,
-        height=height,
-    )
 
 
 def _entry(item: _Stored, height: int) -> Entry:

@@ -18,7 +18,6 @@ whose JSON disagrees with its frame, so the two readings can never differ.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -63,6 +62,12 @@ class Envelope(NamedTuple):
     refs: bytes  # b"" or the JSON objects between the brackets
 
 
+def id_text(ident: bytes) -> str:
+    """IDENT, the 64 bytes a line starts with, as text: what a finding names, whatever
+    those bytes are (a line whose id was changed may hold any)."""
+    return ident.decode("ascii", "replace")
+
+
 def entry_id(json_bytes: bytes) -> str:
     return hashlib.sha256(DOMAIN + json_bytes).hexdigest()
 
@@ -90,7 +95,7 @@ def parse_envelope(line: bytes) -> Envelope | str:
     if parents is None:
         return "malformed parents"
     refs = line[r + 10 : u]
-    if refs and _REFS_BODY.fullmatch(refs) is None:
+    if refs and not is_refs_body(refs):
         return "malformed refs"
     subject = line[u + 12 : -7]
     if _STRING.fullmatch(subject) is None or _KIND_BODY.fullmatch(line, k + 9, p - 1) is None:
@@ -111,11 +116,19 @@ def split_parents(raw: bytes) -> tuple[bytes, ...] | None:
 
 
 def is_refs_body(refs: bytes) -> bool:
-    return _REFS_BODY.fullmatch(refs) is not None
+    """Whether REFS, the bytes between the brackets of a refs list, are refs in the
+    form fos writes, that JSON reads (`parse_refs` can read them)."""
+    if _REFS_BODY.fullmatch(refs) is None:
+        return False
+    try:  # not UTF-8, an escape JSON does not have, or one no file name can hold
+        "".join(path for path, _ in parse_refs(refs)).encode()
+    except ValueError:
+        return False
+    return True
 
 
 def parse_refs(refs: bytes) -> list[tuple[str, str]]:
-    """(path, sha256) of each ref in an envelope's refs bytes."""
+    """(path, sha256) of each ref in an envelope's refs bytes (`is_refs_body`)."""
     if not refs:
         return []
     return [(item["path"], item["sha256"]) for item in json.loads(b"[" + refs + b"]")]
@@ -218,17 +231,35 @@ def parse_full(line: bytes) -> dict[str, Any] | str:
 def refused(lines: list[bytes]) -> dict[int, str]:
     """Index -> what `parse_full` says is wrong, for each of LINES (each without its
     newline) that it refuses. msgspec reads them, typed, and only when it cannot
-    vouch for every one does `parse_full` read each (see `_fast_fields`)."""
-    codec = _codec()
-    if codec is not None:
-        bodies = [line[ID_HEX + 1 :] for line in lines]
-        joined = b"".join(bodies)
-        if all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines) and joined.isascii():
-            with contextlib.suppress(codec.error):
-                if _vouch(codec, list(map(codec.decode, bodies)), bodies, joined):
-                    return {}
+    vouch for every one does `parse_full` read each (see `vouched`)."""
+    spaced = all(line[ID_HEX : ID_HEX + 1] == b" " for line in lines)
+    if spaced and vouched([line[ID_HEX + 1 :] for line in lines]) is not None:
+        return {}
     verdicts = ((index, parse_full(line)) for index, line in enumerate(lines))
     return {index: verdict for index, verdict in verdicts if type(verdict) is str}
+
+
+def vouched(bodies: list[bytes], *, parents: bool = True) -> list[Any] | None:
+    """msgspec's typed reading (`.kind`, `.parents` as a tuple, `.refs`...) of BODIES,
+    the JSON of lines `<id> <JSON>` (after the id and its space), when it shows that
+    `parse_full` accepts every one of those lines; None when it cannot tell (without
+    msgspec, or for text that is not ASCII), or refuses one: `parse_full` decides.
+    Without PARENTS, that each parent is 64 hex digits is left to the caller
+    (`hex_ids`), who knows most of them already."""
+    if not bodies:
+        return []
+    codec = _codec()
+    if codec is None:
+        return None
+    # one line each: the JSON text of an entry holds no newline (its strings escape it)
+    text = b"\n".join(bodies) + b"\n"
+    if not text.isascii():
+        return None
+    try:
+        entries: list[Any] = codec.decode_lines(text)
+    except codec.error:
+        return None
+    return entries if _vouch(codec, entries, text, parents=parents) else None
 
 
 def _fast_fields(line: bytes) -> dict[str, Any] | None:
@@ -244,56 +275,46 @@ def _fast_fields(line: bytes) -> dict[str, Any] | None:
         entry = codec.decode(body)
     except codec.error:
         return None
-    if not _vouch(codec, [entry], [body], body):
+    if not _vouch(codec, [entry], body + b"\n"):
         return None
     fields: dict[str, Any] = codec.to_builtins(entry)
     return fields
 
 
-def _vouch(codec: _Codec, entries: list[Any], bodies: list[bytes], joined: bytes) -> bool:
-    """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII BODIES (JOINED:
-    end to end), are entries `parse_full` accepts: its checks, batched and in C.
+def _vouch(codec: _Codec, entries: list[Any], text: bytes, *, parents: bool = True) -> bool:
+    """Whether ENTRIES, msgspec's typed reading (`_Entry`) of the ASCII TEXT (the
+    bodies, a newline after each), are entries `parse_full` accepts: its checks,
+    batched and in C.
 
-    The bodies are exactly what msgspec writes for the entries with sorted keys (the
-    escapes are Python's), so canonical JSON; every kind is like `rule.added` and
+    The text is exactly what msgspec writes for the entries with sorted keys, one a
+    line (the escapes are Python's; no entry's text holds a newline, so the lines
+    are the bodies), so canonical JSON; every kind is like `rule.added` and
     every parent and ref digest 64 lowercase hex digits (each distinct kind checked
     once, the digests joined and checked at once); the data holds no float and no
-    integer beyond 2**53 (the decoder refuses them as values of `data`'s keys; a
-    list or an object nested deeper is looked into only when a body may hold one).
+    integer beyond 2**53 (the decoder's types refuse them, and any value nested
+    deeper than they reach: `parse_full` reads such a line).
     """
-    if list(map(codec.encode, entries)) != bodies:
+    if codec.encode_lines(entries) != text:
         return False
     if not all(map(KIND.fullmatch, set(map(_kind_of, entries)))):
         return False
-    refs = list(chain.from_iterable(map(_refs_of, entries)))
-    digests = list(chain.from_iterable(map(_parents_of, entries)))
-    digests.extend(map(_sha256_of, refs))
-    if set(map(len, digests)) - {ID_HEX} or "".join(digests).encode().translate(None, _HEX):
-        return False
-    # Canonical JSON brackets each entry, its data and each ref once, and its parents
-    # and refs lists: any other bracket is a nested value (or only text in a string).
-    if joined.count(b"[") == 2 * len(bodies) and joined.count(b"{") == 2 * len(bodies) + len(refs):
-        return True
-    return all(_exact(entry.data) for entry in entries)
+    digests = list(map(_sha256_of, chain.from_iterable(map(_refs_of, entries))))
+    if parents:
+        digests.extend(chain.from_iterable(map(_parents_of, entries)))
+    return hex_ids(digests)
 
 
-def _exact(value: Any) -> bool:
-    """Whether VALUE holds no float and no integer beyond plus or minus 2**53 - 1."""
-    kind = type(value)
-    if kind is dict:
-        return all(map(_exact, value.values()))
-    if kind is list:
-        return all(map(_exact, value))
-    if kind is int:
-        return bool(-canonical.MAX_SAFE_INT <= value <= canonical.MAX_SAFE_INT)
-    return kind is not float
+def hex_ids(texts: list[str]) -> bool:
+    """Whether each of TEXTS is 64 lowercase hex digits (an id or a sha256)."""
+    return not (set(map(len, texts)) - {ID_HEX} or "".join(texts).encode().translate(None, _HEX))
 
 
 class _Codec(NamedTuple):
     """msgspec's typed reading and canonical writing of an entry (see `_vouch`)."""
 
     decode: Any
-    encode: Any
+    decode_lines: Any  # of a text of `_Entry`s, one a line
+    encode_lines: Any
     to_builtins: Any
     error: type[Exception]
 
@@ -323,33 +344,44 @@ def _import_msgspec() -> Any:
     return module
 
 
-def _make_codec(module: Any) -> _Codec:
-    def no_float(text: str) -> Any:
-        raise ValueError(f"float {text} in a ledger entry")
+# how deep msgspec reads lists and objects in an entry's data (deeper: `parse_full`)
+NESTED = 6
 
-    # a value of `data`'s keys: no float (`no_float` refuses one nested deeper), no
-    # integer beyond 2**53; what a type cannot say (the patterns, nested values)
-    # `_vouch` checks
+
+def _make_codec(module: Any) -> _Codec:
+    # a value in `data`: no float, no integer beyond 2**53, and lists and objects of
+    # them nested at most NESTED deep (what `parse_full` reads as well, from `_vouch`)
     safe_int = Annotated[int, module.Meta(ge=-canonical.MAX_SAFE_INT, le=canonical.MAX_SAFE_INT)]
-    value = str | bool | None | safe_int | list[Any] | dict[str, Any]
+    scalar = str | bool | None | safe_int
+    value: Any = scalar
+    for _ in range(NESTED):
+        value = scalar | list[value] | dict[str, value]
     ref = module.defstruct("Ref", [("path", str), ("sha256", str)], forbid_unknown_fields=True)
-    entry = module.defstruct(
-        "Entry",  # as `parse_full` reads it, fields in canonical (sorted) order
-        [
-            ("actor", str),
-            ("at", str),
-            ("data", dict[str, value]),
-            ("kind", str),
-            ("parents", list[str]),
-            ("refs", list[ref]),  # type: ignore[valid-type]
-            ("subject", str),
-            ("v", Literal[1]),
-        ],
-        forbid_unknown_fields=True,
-    )
+
+    def entry(name: str, parents: Any) -> Any:
+        """An entry as `parse_full` reads it, its fields in canonical (sorted) order, its
+        parents read as PARENTS (a list or a tuple of strings)."""
+        fields = {
+            "actor": str,
+            "at": str,
+            "data": dict[str, value],
+            "kind": str,
+            "parents": parents,
+            "refs": list[ref],  # type: ignore[valid-type]
+            "subject": str,
+            "v": Literal[1],
+        }
+        # strings, lists and dicts of them: never in a cycle
+        return module.defstruct(name, list(fields.items()), forbid_unknown_fields=True, gc=False)
+
+    # in a batch, the parents as a tuple: a line's parents compared at once with the
+    # one-tuple of the line before it
+    batch = entry("Entries", tuple[str, ...])
+    encoder = module.json.Encoder(order="sorted")
     return _Codec(
-        module.json.Decoder(entry, float_hook=no_float).decode,
-        module.json.Encoder(order="sorted").encode,
+        module.json.Decoder(entry("Entry", list[str])).decode,
+        module.json.Decoder(batch).decode_lines,
+        encoder.encode_lines,
         module.to_builtins,
         module.DecodeError,
     )

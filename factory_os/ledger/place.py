@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from factory_os.ledger import dag
-from factory_os.ledger.line import split_parents
+from factory_os.ledger.line import id_text, split_parents
 from factory_os.ledger.report import LedgerProblem, VerifyReport
 from factory_os.ledger.scan import _OUT_OF_ORDER, Scan
 
@@ -45,12 +45,12 @@ def place_rest(
     for ident, parents in placement.missing.items():
         rel, number = where[ident]
         for parent in parents:
-            message = f"parent {parent.decode('ascii', 'replace')} does not exist (entry deleted?)"
-            report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
+            message = f"parent {id_text(parent)} does not exist (entry deleted?)"
+            report.findings.append(LedgerProblem(rel, number, message, id_text(ident)))
     for ident in placement.cyclic:
         rel, number = where[ident]
         report.findings.append(
-            LedgerProblem(rel, number, "entry is in a cycle of parents", ident.decode())
+            LedgerProblem(rel, number, "entry is in a cycle of parents", id_text(ident))
         )
     heights = scan.heights
     for rel, start in left.items():
@@ -63,7 +63,7 @@ def place_rest(
             if height <= previous:
                 number = scan.first_line[rel] + index
                 report.findings.append(
-                    LedgerProblem(rel, number, _OUT_OF_ORDER, ids[index].decode())
+                    LedgerProblem(rel, number, _OUT_OF_ORDER, id_text(ids[index]))
                 )
             previous = height
     return True
@@ -84,7 +84,7 @@ def find_copies(scan: Scan, known: set[bytes], report: VerifyReport) -> None:
             where = first.setdefault(ident, f"{rel}:{number}")
             if where != f"{rel}:{number}":
                 message = f"{_TWICE}; first at {where}"
-                report.findings.append(LedgerProblem(rel, number, message, ident.decode()))
+                report.findings.append(LedgerProblem(rel, number, message, id_text(ident)))
 
 
 def _height_before(scan: Scan, rel: str, index: int, last: Mapping[str, int]) -> int:

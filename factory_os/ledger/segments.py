@@ -269,28 +269,6 @@ def _boundary_holds(path: Path, mark: SegmentMark) -> bool:
     return line.endswith(b"\n") and hashlib.sha256(line[:-1]).hexdigest() == mark.tail_sha256
 
 
-def hash_range(path: Path, start: int, end: int, hasher: Any) -> tuple[bool, int]:
-    """Feed PATH's bytes from START to END to HASHER; whether all of them were there,
-    and how many newlines they hold (counted as they are hashed, in C)."""
-    newlines = 0
-    with path.open("rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if end <= start:
-            return True, 0
-        if size == 0:
-            return False, 0
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            stop = min(end, size)
-            for at in range(start, stop, HASH_CHUNK):
-                chunk = data[at : min(at + HASH_CHUNK, stop)]
-                hasher.update(chunk)
-                newlines += chunk.count(b"\n")
-    return end <= size, newlines
-
-
-HASH_CHUNK = 1 << 20
-
-
 def read_range(
     path: Path, start: int, end: int, ids: Iterable[bytes] = (), hasher: Any = None
 ) -> tuple[bool, set[bytes]]:

@@ -52,7 +52,7 @@ from factory_os import atomic, store
 from factory_os.errors import UsageError
 from factory_os.git import revrange
 from factory_os.ledger import extensions, history, segments
-from factory_os.ledger.line import ID_HEX
+from factory_os.ledger.line import ID_HEX, id_text
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
 from factory_os.ledger.scan import Scan, scan_lines
@@ -198,25 +198,24 @@ def _read_before(
     """Lines an earlier run read in full need not be parsed again when their bytes are
     the same (ids and the DAG are checked anew): per segment, a hasher over the longest
     prefix that this branch's MARKS or the clone's READ prefixes vouch for, with where
-    it ends, and how many lines that prefix holds. One pass hashes every candidate."""
+    it ends, and where that is (lines ending there or before were read). One pass
+    hashes every candidate; what a record says of lines is not taken (a restored
+    record could overstate it): the scan counts them."""
     hashers: dict[str, tuple[Any, int]] = {}
     checked: dict[str, int] = {}
     for path in segments.segment_paths(factory):
-        candidates = set(read.get(path.name, ()))
+        candidates = {(p.end, p.prefix_sha256) for p in read.get(path.name, ())}
         mark = marks.get(path.name)
         if mark is not None:
-            candidates.add(ReadPrefix(mark.end, mark.lines, mark.prefix_sha256))
-        hasher, at, counted = hashlib.sha256(), 0, 0
-        for end, lines, digest in sorted(candidates):
-            whole, newlines = segments.hash_range(path, at, end, hasher)
-            if not whole:
+            candidates.add((mark.end, mark.prefix_sha256))
+        hasher, at = hashlib.sha256(), 0
+        for end, digest in sorted(candidates):
+            if not segments.read_range(path, at, end, (), hasher)[0]:
                 break
-            at, counted = end, counted + newlines
-            # the digest vouches for the bytes; the line count is taken from them, not
-            # from the record (which a restored cache could overstate)
-            if hasher.hexdigest() == digest and counted == lines:
+            at = end
+            if hasher.hexdigest() == digest:
                 hashers[path.name] = (hasher.copy(), end)
-                checked[path.name] = lines
+                checked[path.name] = end
     return hashers, checked
 
 
@@ -391,7 +390,7 @@ def _parents_only_untracked(
                     LedgerProblem(
                         factory.rel(path),
                         number,
-                        f"names {ident.decode()} as a parent, which only an untracked"
+                        f"names {id_text(ident)} as a parent, which only an untracked"
                         f" segment holds ({untracked}): a clone will not have it",
                         entry,
                     )
@@ -418,7 +417,7 @@ def _locate(scan: Scan, wanted: set[bytes], heights: dict[bytes, int]) -> dict[s
             if ident in pending:
                 pending.discard(ident)
                 line = scan.first_line[rel] + index
-                found[ident.decode()] = HeadAt(heights.get(ident, -1), rel, line)
+                found[id_text(ident)] = HeadAt(heights.get(ident, -1), rel, line)
     return found
 
 
@@ -428,7 +427,7 @@ def _last(
     last = dict(previous)
     for rel, ids in scan.order.items():
         if ids and ids[-1] in heights:
-            last[rel] = LastEntry(ids[-1].decode(), heights[ids[-1]])
+            last[rel] = LastEntry(id_text(ids[-1]), heights[ids[-1]])
     return last
 
 

@@ -13,10 +13,12 @@ an accelerator, never a source of truth: a missing, corrupt or unwritable
 cache only costs time.
 
 One command often opens several catalogs of one factory (the context, then its
-open items): they share the cache read once in the process, which is read again
-only when its file has changed on disk, and written when one of them learnt
-something. Each entry is a flat list (`[sha, size, mtime, ctime, inode, trusted,
-data]`), which JSON reads back several times faster than an object.
+open items): while one is open, they share the cache read once in the process,
+which is read again only when its file has changed on disk, and written when one
+of them learnt something. It is not kept beyond them: thousands of entries alive
+at the end of the process would cost its teardown more than reading them again.
+Each entry is a flat list (`[sha, size, mtime, ctime, inode, trusted, data]`),
+which JSON reads back several times faster than an object.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import hashlib
 import json
 import os
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISREG
@@ -42,8 +45,8 @@ CACHE_FILE = "fos/document-cache.json"
 SHA, SIG, TRUSTED, DATA = 0, slice(1, 5), 5, 6
 ENTRY_LENGTH = 7
 
-# the cache of each file opened in this process, with the stat it had when read or written
-_OPEN: dict[str, tuple[DocumentCache, tuple[int, ...] | None]] = {}
+# the cache of each file in use in this process
+_OPEN: weakref.WeakValueDictionary[str, DocumentCache] = weakref.WeakValueDictionary()
 
 
 class DocumentCache:
@@ -52,7 +55,9 @@ class DocumentCache:
         self._entries: dict[str, list[Any]] = {}
         self._seen: set[str] = set()  # the paths found since the cache was read
         self._dirty = False
+        self._stat: tuple[int, ...] | None = None  # of the file, when read or written
         if file is not None:
+            self._stat = _stat_of(str(file))
             self._entries = _load(file)
 
     @classmethod
@@ -62,11 +67,9 @@ class DocumentCache:
             return cls(None)
         file = git_dir / CACHE_FILE
         key = str(file)
-        opened = _OPEN.get(key)
-        if opened is not None and opened[1] == _stat_of(key):
-            return opened[0]
-        cache = cls(file)
-        _OPEN[key] = (cache, _stat_of(key))
+        cache = _OPEN.get(key)
+        if cache is None or cache._stat != _stat_of(key):
+            cache = _OPEN[key] = cls(file)
         return cache
 
     def get(self, kind: str, path: str, read: Callable[[str], Any]) -> Any:
@@ -118,9 +121,7 @@ class DocumentCache:
             atomic.write_atomic(self.file, json.dumps(payload, separators=(",", ":")))
         self._dirty = False
         self._seen = set()
-        key = str(self.file)
-        if key in _OPEN and _OPEN[key][0] is self:
-            _OPEN[key] = (self, _stat_of(key))
+        self._stat = _stat_of(str(self.file))
 
 
 def _stat_of(file: str) -> tuple[int, ...] | None:

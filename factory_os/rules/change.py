@@ -14,7 +14,7 @@ from factory_os.rules.compiled import Member
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
 
@@ -105,6 +105,7 @@ class Contents:
         self._wanted: dict[str | None, dict[str, set[str]]] = {}
         self._added: dict[tuple[str | None, str], AddedLines] = {}
         self._loaded = False
+        self._entries: dict[str, dict[str, Any] | str] = {}
 
     def want(self, commit: str | None, path: str, literal: str = "") -> None:
         self._wanted.setdefault(commit, {}).setdefault(path, set()).add(literal)
@@ -113,6 +114,18 @@ class Contents:
         if not self._loaded:
             self._load()
         return self._added.get((commit, path), [])
+
+    def entry(self, text: str) -> dict[str, Any] | str:
+        """The fields of TEXT, a line added to a segment, or what is wrong with it
+        (`ledger.line.parse_full`): read once per check, whichever checks ask (the
+        ledger's integrity, provenance, the lifecycle's and runs' replay). The fields
+        are shared: read them, never change them."""
+        found = self._entries.get(text)
+        if found is None:
+            from factory_os.ledger.line import parse_full
+
+            found = self._entries[text] = parse_full(text.encode("utf-8"))
+        return found
 
     def _load(self) -> None:
         self._loaded = True

@@ -59,7 +59,7 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
             if not is_segment(f.path) or f.status == "D":
                 continue
             # only for a range adding to a segment: the JSON decoders cost an import
-            from factory_os.ledger.line import Envelope, entry_id, parse_envelope, parse_full
+            from factory_os.ledger.line import Envelope, entry_id, parse_envelope
 
             for number, text in ctx.contents.added(change.commit, f.path):
                 raw = text.encode("utf-8")
@@ -70,7 +70,7 @@ def check(changes: Sequence[Change], ctx: CheckContext) -> tuple[list[Finding], 
                     ident = envelope.id.decode("ascii", "replace")
                     if entry_id(raw[65:]) != ident:
                         problem = EDITED
-                    elif isinstance(full := parse_full(raw), str):
+                    elif isinstance(full := ctx.contents.entry(text), str):
                         problem = full
                     else:
                         ids.add(ident)

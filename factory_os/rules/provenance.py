@@ -65,10 +65,8 @@ def added_entries(changes: Sequence[Change], ctx: CheckContext) -> list[AddedEnt
         for f in change.files:
             if not is_segment(f.path) or f.status == "D":
                 continue
-            from factory_os.ledger.line import parse_full  # only for a range adding entries
-
             for number, text in ctx.contents.added(change.commit, f.path):
-                fields = parse_full(text.encode("utf-8")) if text else None
+                fields = ctx.contents.entry(text) if text else None
                 if not isinstance(fields, dict):
                     continue
                 named = ctx.ruleset.named(fields["actor"])

@@ -121,11 +121,17 @@ def check(
     ctx.every_stage = source.every_stage
     if gathered.head_commit is None and repo.head is not None:
         ctx.reviewed = Reviewed(repo, gathered.base)
+    grep_at_head: Callable[[Sequence[str]], Iterable[bytes]] | None = None
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
-        ctx.ledger_at_head = lambda found: git.grep_segments(repo.top, head, found, ledger)
+        # the parents of a range's lines, from ids kept per segment blob; what else is
+        # looked for in the head's ledger, by git grep
+        from factory_os.rules import ledger_ids  # (not on the commit hooks' path)
+
+        ctx.ledger_at_head = ledger_ids.lines_at(repo.top, repo.commondir, head, ledger)
+        grep_at_head = partial(git.grep_segments, repo.top, head, ledger=ledger)
     if source.identity:  # commits, or the staged change: their incidents grow as recorded
-        ctx.extended = Extended(repo, ctx.ledger_at_head)
+        ctx.extended = Extended(repo, grep_at_head)
     if gathered.decides is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.decides, ruleset)

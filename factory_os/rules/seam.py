@@ -22,7 +22,7 @@ from factory_os.rules.inforce import INVALID, Repo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 else:
     from factory_os.records import NamedTuple
 
@@ -91,6 +91,11 @@ class Checked:
                                 )
                             )
         return out
+
+    def entry(self, text: str) -> dict[str, Any] | str:
+        """The fields of the added ledger line TEXT, or what is wrong with it, as the
+        rules read it (`Contents.entry`: shared, never to be changed)."""
+        return self._contents.entry(text)
 
     def changed_paths(self) -> set[str]:
         return {f.path for change in self.changes for f in change.files}

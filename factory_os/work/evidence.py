@@ -9,19 +9,17 @@ to read the file again, only check that its digest still holds.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from factory_os import store
 from factory_os.errors import InvalidInput, Problem
 from factory_os.work.operating import EvidenceKind
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from factory_os import store
     from factory_os.model.spec import CaseReport, RankingEvidence
 
 RANK_MIN, RANK_MAX = 1, 5
@@ -42,20 +40,26 @@ class Shortfall(NamedTuple):
 
 def figures_of(kind: EvidenceKind, text: str, rel: str) -> Figures:
     """The figures of evidence TEXT (the file REL); InvalidInput when it is not valid."""
-    from factory_os.model.spec import BuildEvidence, CaseReport, LaunchRecord, RankingEvidence
-
     if kind.format == "markdown":
         return _markdown(kind, text, rel)
     if kind.format == "cases":
-        report = _from_json(CaseReport, text, rel)
-        critical = [case for case in report.cases if case.critical]
+        cases = plain_cases(text)
+        if cases is None:  # the model says why it is not a case report, or reads it
+            from factory_os.model.spec import CaseReport
+
+            report = _from_json(CaseReport, text, rel)
+            cases = [(c.outcome, c.critical, c.attack_class) for c in report.cases]
+        critical = [outcome for outcome, is_critical, _ in cases if is_critical]
         return {
-            "cases": len(report.cases),
-            "passed": sum(case.outcome == "pass" for case in report.cases),
+            "cases": len(cases),
+            "passed": sum(outcome == "pass" for outcome, _, _ in cases),
             "critical": len(critical),
-            "critical_passed": sum(case.outcome == "pass" for case in critical),
-            "classes": sorted({c.attack_class for c in report.cases if c.attack_class}),
+            "critical_passed": sum(outcome == "pass" for outcome in critical),
+            "classes": sorted({attack for _, _, attack in cases if attack}),
         }
+    from factory_os import store
+    from factory_os.model.spec import BuildEvidence, LaunchRecord, RankingEvidence
+
     doc = store.parse_yaml(text, rel)
     if kind.format == "ranking":
         ranking = store.validate(RankingEvidence, doc)
@@ -70,6 +74,51 @@ def figures_of(kind: EvidenceKind, text: str, rel: str) -> Figures:
         "thresholds": len(record.thresholds),
         "met": sum(result.met for result in record.thresholds),
     }
+
+
+Case = tuple[str, bool, "str | None"]  # outcome, critical, attack class
+_REPORT_KEYS = frozenset({"cases", "notes"})
+_CASE_KEYS = frozenset({"id", "outcome", "critical", "attack_class", "description"})
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")  # `model.common.SLUG`, anchored by fullmatch
+SLUG_MAX = 80  # `model.common.SLUG_MAX`
+
+
+def plain_cases(text: str) -> list[Case] | None:
+    """The cases of the case report TEXT when it is plainly one: JSON whose every value
+    is of the exact type `model.spec.CaseReport` asks for, and meets its constraints,
+    so the model would read it as it stands. None otherwise, and the model decides
+    (and says why it is not one). What a pull request's check and the CLI judge of a
+    case report without importing the models: `tests/work/test_evidence_agreement.py`
+    holds the two to the same verdict."""
+    import json
+
+    try:
+        report = json.loads(text)
+    except ValueError:
+        return None
+    if type(report) is not dict or not report.keys() <= _REPORT_KEYS:
+        return None
+    rows, notes = report.get("cases"), report.get("notes", "")
+    if type(rows) is not list or not rows or type(notes) is not str:
+        return None
+    cases = []
+    for case in rows:
+        if type(case) is not dict or not case.keys() <= _CASE_KEYS:
+            return None
+        ident, outcome = case.get("id"), case.get("outcome")
+        critical, attack = case.get("critical", False), case.get("attack_class")
+        if type(ident) is not str or not ident or outcome not in ("pass", "fail"):
+            return None
+        if type(outcome) is not str or type(critical) is not bool:
+            return None
+        if attack is not None and not (
+            type(attack) is str and len(attack) <= SLUG_MAX and _SLUG.fullmatch(attack)
+        ):
+            return None
+        if type(case.get("description", "")) is not str:
+            return None
+        cases.append((outcome, critical, attack))
+    return cases
 
 
 def shortfalls(kind: EvidenceKind, figures: Mapping[str, Any]) -> list[Shortfall]:
@@ -110,6 +159,8 @@ def _int(figures: Mapping[str, Any], key: str) -> int:
 
 def _at_least(part: int, whole: int, rate: float) -> bool:
     """PART / WHOLE >= RATE, exactly; nothing to judge (WHOLE 0) holds."""
+    from fractions import Fraction
+
     return whole == 0 or Fraction(part, whole) >= Fraction(str(rate))
 
 
@@ -166,6 +217,8 @@ def _check_factors(kind: EvidenceKind, ranking: RankingEvidence, doc: store.Yaml
 
 
 def _from_json(model: type[CaseReport], text: str, rel: str) -> CaseReport:
+    import json
+
     from pydantic import ValidationError
 
     try:

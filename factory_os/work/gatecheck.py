@@ -25,11 +25,10 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from factory_os import store
 from factory_os.errors import InvalidInput
-from factory_os.ledger.events import Entry
+from factory_os.ledger.entry import Entry
 from factory_os.rules.finding import Finding
-from factory_os.work import evidence, gates, items
+from factory_os.work import gates, items
 from factory_os.work.items import HAND_EDIT_RULE, Item
 from factory_os.work.operating import OperatingModel
 
@@ -234,6 +233,8 @@ class _Judge:
         if content is None or hashlib.sha256(content).hexdigest() != ref.sha256:
             text = f"{ref.path} does not match the digest its evidence.recorded entry records"
             return [_finding(EVIDENCE_RULE, text, add, ref.path)]
+        from factory_os.work import evidence
+
         try:
             figures = evidence.figures_of(kinds[0], content.decode("utf-8"), ref.path)
         except UnicodeDecodeError as exc:
@@ -267,6 +268,7 @@ class _Judge:
         content = self.read(path)
         if content is None:
             return [_at(HAND_EDIT_RULE, f"{path}: the spec of {item.id} is gone", path)]
+        from factory_os import store
         from factory_os.model.spec import SpecFrontMatter
 
         try:

@@ -11,10 +11,9 @@ call the same function with the files they see (a work tree, a commit).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from factory_os.ledger.events import Entry
+from factory_os.ledger.entry import Entry
 from factory_os.work import evidence
 from factory_os.work.items import Item
 from factory_os.work.operating import PLATFORM, EvidenceKind, Member, OperatingModel, role_field
@@ -42,8 +41,7 @@ class Check(NamedTuple):
     hard: bool = False  # failing it sends the work back
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     item: Item
     stage: str
     to: str | None  # the next stage; None at the last one

@@ -12,10 +12,11 @@ afresh.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from functools import partial
+from sys import intern
 from typing import Any
 
-from factory_os.ledger.events import Entry, Ref
+from factory_os.ledger.entry import Entry, Ref
 from factory_os.work.operating import ROLE_FIELDS, role_field
 
 CREATED = "spec.created"
@@ -34,27 +35,55 @@ HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 EvidenceKey = tuple[str, str, str]  # stage, evidence name, platform ("" when not per platform)
 
 
-@dataclass
 class Item:
-    """One work item, as far as the ledger has told it."""
+    """One work item, as far as the ledger has told it. (A plain class: `dataclasses`
+    costs a check that loads a few items more to import than the items cost.)"""
 
-    id: str
-    stage: str
-    roles: dict[str, str]  # front-matter field (owner, builder, ...) -> member id
-    risk: str
-    reasoned: bool  # the spec records why two roles share one member
-    platforms: list[str]
-    created: Entry
-    entered: Entry  # the entry that brought the item to its current stage
-    evidence: dict[EvidenceKey, Entry] = field(default_factory=dict)
-    signoffs: list[Entry] = field(default_factory=list)
-    vetoes: list[Entry] = field(default_factory=list)
-    passed: list[str] = field(default_factory=list)  # stages left forward, in order
-    resignoffs: list[Entry] = field(default_factory=list)  # sign-offs of passed stages
-    transfers: dict[str, Entry] = field(default_factory=dict)  # raci role -> its last transfer
-    maintained: Entry | None = None
-    retired: Entry | None = None
-    refs: dict[str, str] = field(default_factory=dict)  # path -> the sha256 last recorded
+    def __init__(
+        self,
+        id: str,
+        stage: str,
+        roles: dict[str, str],
+        risk: str,
+        reasoned: bool,
+        platforms: list[str],
+        created: Entry,
+        entered: Entry,
+        evidence: dict[EvidenceKey, Entry] | None = None,
+        signoffs: list[Entry] | None = None,
+        vetoes: list[Entry] | None = None,
+        passed: list[str] | None = None,
+        resignoffs: list[Entry] | None = None,
+        transfers: dict[str, Entry] | None = None,
+        maintained: Entry | None = None,
+        retired: Entry | None = None,
+        refs: dict[str, str] | None = None,
+    ) -> None:
+        self.id = id
+        self.stage = stage
+        self.roles = roles  # front-matter field (owner, builder, ...) -> member id
+        self.risk = risk
+        self.reasoned = reasoned  # the spec records why two roles share one member
+        self.platforms = platforms
+        self.created = created
+        self.entered = entered  # the entry that brought the item to its current stage
+        self.evidence: dict[EvidenceKey, Entry] = {} if evidence is None else evidence
+        self.signoffs: list[Entry] = [] if signoffs is None else signoffs
+        self.vetoes: list[Entry] = [] if vetoes is None else vetoes
+        self.passed: list[str] = [] if passed is None else passed  # stages left forward
+        self.resignoffs: list[Entry] = [] if resignoffs is None else resignoffs  # of passed
+        self.transfers: dict[str, Entry] = {} if transfers is None else transfers  # role ->
+        self.maintained = maintained
+        self.retired = retired
+        self.refs: dict[str, str] = {} if refs is None else refs  # path -> last sha256
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Item and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Item({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
     def holder(self, role: str) -> str | None:
         """The member holding raci ROLE on this item, when the spec names one."""
@@ -73,26 +102,32 @@ def fold(entries: Iterable[Entry], items: dict[str, Item] | None = None) -> dict
     return items
 
 
-# how an item is kept between runs (`work.projection`): plain values, entries as tuples
-_ENTRY_FIELDS = ("id", "kind", "at", "actor", "subject", "refs", "parents", "data",
-                 "segment", "line", "height")  # fmt: skip
+# how an item is kept between runs (`work.projection`, `work.replay.Base`): plain values,
+# entries as tuples. Their short strings are interned (kinds, actors, stages, roles, the
+# keys of their data): marshal writes each once per item and reads the others back as
+# references, and a check loading the items its change names loads thousands of entries.
 _ENTRY_LISTS = ("signoffs", "vetoes", "resignoffs")
 _ENTRY_ONE = ("created", "entered", "maintained", "retired")
+_new_entry = partial(tuple.__new__, Entry)
 
 
 def _dump_entry(entry: Entry) -> tuple[Any, ...]:
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
-    values[5] = tuple(tuple(ref) for ref in entry.refs)
-    return tuple(values)
+    data = {intern(k): intern(v) if type(v) is str else v for k, v in entry.data.items()}
+    refs = tuple(tuple(ref) for ref in entry.refs)
+    return (entry.id, intern(entry.kind), intern(entry.at), intern(entry.actor),
+            intern(entry.subject), refs, entry.parents, data, intern(entry.segment),
+            entry.line, entry.height)  # fmt: skip
 
 
 def _load_entry(values: tuple[Any, ...]) -> Entry:
-    # positional, and refs rebuilt only when there are some: a check that loads the
-    # items its change names loads thousands of these
     refs = values[5]
-    if refs:
-        values = (*values[:5], tuple(Ref(path, sha) for path, sha in refs), *values[6:])
-    return Entry(*values)
+    if refs:  # (rebuilt only when there are some)
+        values = (*values[:5], tuple([Ref(path, sha) for path, sha in refs]), *values[6:])
+    return _new_entry(values)
+
+
+def _load_entries(rows: list[tuple[Any, ...]]) -> list[Entry]:
+    return [_load_entry(row) if row[5] else _new_entry(row) for row in rows]
 
 
 def dump(item: Item) -> dict[str, Any]:
@@ -109,7 +144,7 @@ def dump(item: Item) -> dict[str, Any]:
 def load(data: dict[str, Any]) -> Item:
     values = dict(data)
     for name in _ENTRY_LISTS:
-        values[name] = [_load_entry(e) for e in values[name]]
+        values[name] = _load_entries(values[name])
     for name in _ENTRY_ONE:
         values[name] = None if values[name] is None else _load_entry(values[name])
     values["evidence"] = {tuple(key): _load_entry(e) for key, e in values["evidence"]}

@@ -11,12 +11,10 @@ reads them alike.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from factory_os.store import Factory
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from factory_os.store import Factory
     from factory_os.work.items import Item
 
 PLATFORM = "{platform}"
@@ -30,8 +28,7 @@ def role_field(role: str) -> str:
     return role.replace("-", "_")
 
 
-@dataclass(frozen=True)
-class EvidenceKind:
+class EvidenceKind(NamedTuple):
     name: str
     format: str
     file: str
@@ -48,8 +45,7 @@ class EvidenceKind:
         return PLATFORM in self.file
 
 
-@dataclass(frozen=True)
-class StageGate:
+class StageGate(NamedTuple):
     description: str = ""
     evidence: tuple[EvidenceKind, ...] = ()
     signoffs: tuple[str, ...] | None = None
@@ -59,8 +55,7 @@ class StageGate:
     resign_on_transfer: bool = False
 
 
-@dataclass(frozen=True)
-class Lifecycle:
+class Lifecycle(NamedTuple):
     stages: Mapping[str, StageGate]
     owner_role: str = "owner"
 
@@ -73,15 +68,13 @@ class Lifecycle:
         return names[index] if index < len(names) else None
 
 
-@dataclass(frozen=True)
-class DutySeparation:
+class DutySeparation(NamedTuple):
     roles: tuple[str, str]
     rule: str
     description: str
 
 
-@dataclass(frozen=True)
-class Raci:
+class Raci(NamedTuple):
     roles: tuple[str, ...]
     stages: Mapping[str, Mapping[str, str]]
     separation_of_duties: tuple[DutySeparation, ...] = ()
@@ -90,20 +83,17 @@ class Raci:
         return [role for role, value in self.stages.get(stage, {}).items() if "A" in value]
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     id: str
     roles: tuple[str, ...]
     emails: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Team:
+class Team(NamedTuple):
     members: tuple[Member, ...]
 
 
-@dataclass(frozen=True)
-class OperatingModel:
+class OperatingModel(NamedTuple):
     """The files that decide a gate: lifecycle.yaml, raci.yaml and team.yaml."""
 
     lifecycle: Lifecycle

@@ -24,36 +24,20 @@ from __future__ import annotations
 import marshal
 import os
 import secrets
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from factory_os import __version__, atomic
 from factory_os.ledger import events, segments
-from factory_os.ledger.events import Entry, entry_from_fields
+from factory_os.ledger.events import entry_from_fields
 from factory_os.ledger.line import Envelope, parse_envelope, parse_full
 from factory_os.store import Factory
 from factory_os.work import replay
+from factory_os.work.replay import Projection as Projection  # where it was first defined
 
 T = TypeVar("T")
 FORMAT = f"1/{__version__}"
 Stats = dict[str, tuple[int, int, int]]  # segment name -> (inode, size, mtime in ns)
-
-
-@dataclass(frozen=True)
-class Projection(Generic[T]):
-    """A fold over the entries of KINDS, and how its values are kept (plain data).
-
-    A value FINAL says is settled (a resolved escalation, a revoked override): the
-    fold changes it no more, so it is kept apart and read only by those who ask."""
-
-    name: str
-    kinds: frozenset[str]
-    fold: Callable[[Iterable[Entry], dict[str, T]], dict[str, T]]
-    dump: Callable[[T], Any]
-    load: Callable[[Any], T]
-    final: Callable[[T], bool] = lambda _value: False
 
 
 def state(factory: Factory, projection: Projection[T], *, settled: bool = True) -> dict[str, T]:

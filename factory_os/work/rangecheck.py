@@ -17,30 +17,46 @@ pure checks (`gatecheck.check_onto`, `runcheck.check_onto`) are given:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from factory_os import store
 from factory_os.errors import InvalidInput
 from factory_os.git import plumbing as git
-from factory_os.ledger.line import parse_full
 from factory_os.paths import FACTORY_DIR
 from factory_os.rules.finding import Finding
 from factory_os.rules.seam import Checked
-from factory_os.work import gatecheck, items, runstate
+from factory_os.work import gatecheck, items
+from factory_os.work.extras import RUN_KINDS
 from factory_os.work.gatecheck import Added
 from factory_os.work.operating import OperatingModel
-from factory_os.work.projection import Projection
-from factory_os.work.replay import Base
+from factory_os.work.replay import Base, Projection
+
+if TYPE_CHECKING:
+    from factory_os import store
+    from factory_os.work.runstate import RunState
+
+# (what only a change adding run events needs is imported when one does: `store`,
+# `work.runstate`, the runs' models)
 
 ITEMS: Projection[items.Item] = Projection(
     "items", frozenset(items.KINDS), items.fold, items.dump, items.load
 )
-RUNS: Projection[runstate.RunState] = Projection(
+
+
+def _runstate() -> Any:
+    from factory_os.work import runstate
+
+    return runstate
+
+
+# `work.runstate.KINDS`: the run events and the escalations a run's gates wait on
+RUN_STATE_KINDS = RUN_KINDS | {"escalation.opened", "escalation.acked", "escalation.resolved"}
+RUNS: Projection[RunState] = Projection(
     "runs",
-    frozenset(runstate.KINDS),
-    lambda entries, _state: runstate.fold(entries),
-    runstate.to_json,
-    runstate.from_json,
+    RUN_STATE_KINDS,
+    lambda entries, _state: _runstate().fold(entries),
+    lambda run: _runstate().to_json(run),
+    lambda value: _runstate().from_json(value),
+    onto=False,
 )
 OPERATING = ("lifecycle.yaml", "raci.yaml", "team.yaml")
 DOCUMENTS = tuple(f"{FACTORY_DIR}/{name}" for name in (*OPERATING, "roles.yaml", "factory.yaml"))
@@ -74,7 +90,7 @@ def _added(checked: Checked, base: Base) -> list[Added]:
     parsed: list[tuple[str, dict[str, Any], str, int]] = []
     origin: dict[str, tuple[str | None, str | None]] = {}
     for line in checked.ledger_lines():
-        fields = parse_full(line.text.encode("utf-8"))
+        fields = checked.entry(line.text)
         if not isinstance(fields, dict):
             continue  # not an entry: `fos verify` says so
         ident = line.text[:64]
@@ -91,7 +107,7 @@ def _unproven(checked: Checked, added: Sequence[Added]) -> list[Finding]:
     email = checked.changes[0].author_email if checked.changes else ""
     for add in added:
         entry = add.entry
-        if entry.kind not in items.KINDS and entry.kind not in runstate.RUN_KINDS:
+        if entry.kind not in items.KINDS and entry.kind not in RUN_KINDS:
             continue
         named = checked.ruleset.named(entry.actor)
         if named is not None and named.id == add.member:
@@ -142,19 +158,20 @@ def _runs(
 ) -> list[Finding]:
     """Only the runs the change concerns are loaded: those its events name, and those
     whose folder it changes."""
-    from pydantic import ValidationError
-
-    from factory_os.model.factory import RunSettings
-    from factory_os.model.team import Roles, Team
-    from factory_os.work import runcheck
-
     touched = [p for p in changed if p.startswith(RUNS_DIR)]
     subjects = {a.entry.subject for a in added} | {
         p[len(RUNS_DIR) :].split("/")[0] for p in touched
     }
     state = base.state(RUNS, subjects.__contains__)
-    if not state and not any(a.entry.kind in runstate.RUN_KINDS for a in added):
+    if not state and not any(a.entry.kind in RUN_KINDS for a in added):
         return []
+    from pydantic import ValidationError
+
+    from factory_os import store
+    from factory_os.model.factory import RunSettings
+    from factory_os.model.team import Roles, Team
+    from factory_os.work import runcheck
+
     paths = {ref.path for a in added for ref in a.entry.refs} | set(touched)
     for run in state.values():
         paths |= {v.path for versions in run.artifacts.values() for v in versions}
@@ -173,7 +190,7 @@ def _runs(
     key = ":".join(blobs.get(f"{FACTORY_DIR}/{n}", "-") for n in RUN_DOCUMENTS)
     try:
         # validated once per content; what is kept is read back without YAML
-        team, roles, settings = base.kept(f"run-documents/1:{key}", validated)
+        team, roles, settings = base.kept(f"run-documents/1:{key}", validated, carried=True)
     except (InvalidInput, ValidationError) as exc:
         return [_unjudged(runcheck.GATE_RULE, "run", exc)]
     return runcheck.check_onto(
@@ -217,6 +234,8 @@ class _Documents:
         return self._blobs
 
     def yaml(self, name: str, *, optional: bool = False) -> store.YamlDocument:
+        from factory_os import store
+
         path = f"{FACTORY_DIR}/{name}"
         blob = self.blobs().get(path)
         raw = git.cat_blobs(self.checked.repo.worktree, [blob]).get(blob) if blob else None
@@ -232,7 +251,7 @@ class _Documents:
         blobs = self.blobs()
         key = ":".join(blobs.get(f"{FACTORY_DIR}/{name}", "-") for name in OPERATING)
         try:
-            parts = self.base.kept(f"operating-model/1:{key}", self._validated)
+            parts = self.base.kept(f"operating-model/1:{key}", self._validated, carried=True)
         except InvalidInput as exc:
             return _unjudged(gatecheck.GATE_RULE, "lifecycle", exc)
         return OperatingModel.from_json(*parts)
@@ -240,6 +259,7 @@ class _Documents:
     def _validated(self) -> list[Any]:
         from pydantic import BaseModel
 
+        from factory_os import store
         from factory_os.model.lifecycle import Lifecycle
         from factory_os.model.raci import Raci
         from factory_os.model.team import Team

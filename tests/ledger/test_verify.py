@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from factory_os.ledger import events as ledger
+from factory_os.ledger.line import DOMAIN
 from factory_os.store import Factory
 from tests.helpers import commit_all, fos, git, git_calls
 from tests.ledger_helpers import entry_fields, forge_line, make_factory, only_segment
@@ -158,6 +160,42 @@ def test_added_entry_with_a_right_id_and_a_parent_that_does_not_exist(repo: Path
         and f"parent {'e' * 64} does not exist" in str(p["message"])
         for p in problems
     )
+
+
+@pytest.mark.parametrize("parents", [[], ["e" * 64]], ids=["recording-a-file", "orphan"])
+def test_a_byte_of_an_id_changed_to_one_that_is_not_ascii_is_reported(
+    repo: Path, parents: list[str]
+) -> None:
+    """Such an id is no text: naming the entry in a finding, or the file it records,
+    must not stop verify with an error."""
+    _populate(repo)
+    refs = [{"path": ".factory/rules/R-aaaaaa.yaml", "sha256": "ab" * 32}] if not parents else []
+    line = forge_line(entry_fields(parents=parents, refs=refs))
+    with only_segment(repo).open("ab") as f:
+        f.write(b"\x80" + line[1:])
+    result = fos(repo, "verify", "--format", "json")
+    assert result.code == 1, result.output
+    problems = json.loads(result.out)["problems"]
+    assert any(p["line"] == 9 and "id does not match" in p["message"] for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "path",
+    [b"\x80.yaml", b"a\\qb.yaml", b"\\ud800.yaml"],
+    ids=["not-utf8", "bad-escape", "surrogate"],
+)
+def test_a_recorded_path_that_is_not_json_text_is_malformed_refs(repo: Path, path: bytes) -> None:
+    """The refs are read before the line's JSON is: a path no JSON reader reads must be
+    a finding there, not an error that stops verify."""
+    _populate(repo)
+    line = forge_line(entry_fields(refs=[{"path": "PATH", "sha256": "ab" * 32}]))
+    body = line[65:].replace(b"PATH", path)
+    with only_segment(repo).open("ab") as f:
+        f.write(hashlib.sha256(DOMAIN + body[:-1]).hexdigest().encode() + b" " + body)
+    result = fos(repo, "verify", "--format", "json")
+    assert result.code == 1, result.output
+    problems = json.loads(result.out)["problems"]
+    assert any(p["line"] == 9 and p["message"] == "malformed refs" for p in problems), problems
 
 
 def test_a_line_that_is_not_a_ledger_entry(repo: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,15 +22,22 @@ from tests.ledger_helpers import entry_fields, forge_line, only_segment
 
 @pytest.fixture
 def read_lines(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many lines each verify read as readers read them."""
+    """How many lines each verify read as readers read them: a block msgspec vouched
+    for, or lines read one by one."""
     counts: list[int] = []
-    refused = ledger_scan.refused
+    refused, vouched = ledger_scan.refused, ledger_scan.vouched
 
     def counting(lines: list[bytes]) -> dict[int, str]:
         counts[-1] += len(lines)
         return refused(lines)
 
+    def counting_vouched(bodies: list[bytes], **how: bool) -> list[Any] | None:
+        entries = vouched(bodies, **how)
+        counts[-1] += len(bodies) if entries is not None else 0
+        return entries
+
     monkeypatch.setattr(ledger_scan, "refused", counting)
+    monkeypatch.setattr(ledger_scan, "vouched", counting_vouched)
     yield counts
 
 

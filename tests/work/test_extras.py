@@ -65,8 +65,11 @@ def honest_stage(repo: Path, spec_id: str, stage: str) -> None:
 
 
 def test_the_kinds_are_those_of_the_replays() -> None:
+    from factory_os.work import rangecheck
+
     assert frozenset(items.KINDS) == extras.LIFECYCLE_KINDS
     assert extras.RUN_KINDS == runstate.RUN_KINDS
+    assert rangecheck.RUN_STATE_KINDS == runstate.KINDS
 
 
 def test_a_kind_is_read_from_the_lines_frame() -> None:
@@ -253,6 +256,51 @@ def test_a_change_without_work_events_loads_no_replay(factory_repo: Path) -> Non
     assert proc.returncode == 0, proc.stdout
     assert "factory_os.work.extras" in imported
     assert not imported & {"factory_os.work.rangecheck", "factory_os.work.replay", "pydantic"}
+
+
+def test_a_sign_off_on_a_kept_base_loads_only_the_judge(item: tuple[Path, str, str]) -> None:
+    """On a base judged before, a range adding a sign-off imports neither the models nor
+    what reads or writes the work tree's ledger, nor what they cost to import."""
+    repo, spec_id, _ = item
+    assert record(repo, spec_id, "intake").code == 0
+    base = commit_as(repo, EMAIL["bob"], "evidence")
+    assert as_member(repo, "olivia", "signoff", spec_id, "--stage", "intake").code == 0
+    commit_as(repo, EMAIL["olivia"], "signed")
+    assert check_range(repo, base) == (0, [])  # keeps the base
+    args = ["-X", "importtime", "-m", "factory_os", "check", "--range", f"{base}..HEAD"]
+    proc = subprocess.run([sys.executable, *args], cwd=repo, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert proc.returncode == 0, proc.stdout
+    assert "factory_os.work.gatecheck" in imported
+    heavy = {"pydantic", "ruamel.yaml", "factory_os.store", "factory_os.ledger.events",
+             "factory_os.work.runstate", "dataclasses",
+             "tempfile", "fractions", "subprocess", "threading"}  # fmt: skip
+    assert not imported & heavy, imported & heavy
+
+
+def test_each_added_line_is_read_once(
+    item: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger's integrity, provenance and the lifecycle's replay share one reading of
+    each line a range adds."""
+    from factory_os.ledger import line
+
+    repo, spec_id, base = item
+    assert record(repo, spec_id, "intake").code == 0
+    commit_as(repo, EMAIL["bob"], "evidence")
+    assert as_member(repo, "olivia", "signoff", spec_id, "--stage", "intake").code == 0
+    commit_as(repo, EMAIL["olivia"], "signed")
+    read: list[bytes] = []
+    parse_full = line.parse_full
+
+    def counted(raw: bytes) -> dict[str, object] | str:
+        read.append(raw)
+        return parse_full(raw)
+
+    monkeypatch.setattr(line, "parse_full", counted)
+    assert check_range(repo, base) == (0, [])
+    assert len(read) == 2 and len(set(read)) == 2, read
 
 
 def test_a_staged_sign_off_is_committed_by_its_member_only(item: tuple[Path, str, str]) -> None:
