@@ -203,7 +203,12 @@ class _Judge:
             text = f"{item.id}: a sign-off of {stage}, but the item is at {item.stage}"
             return [_finding(SIGNOFF_RULE, text, add)]
         if role not in allowed:
-            text = f"{item.id}: {role} does not {'veto' if veto else 'sign'} {stage}"
+            holders = sorted({m for r in allowed for m in self.model.holders(item, r)})
+            text = (
+                f"{item.id}: {role} does not {'veto' if veto else 'sign'} {stage}"
+                f" (lifecycle.yaml: {', '.join(allowed) or 'no role'};"
+                f" on this item: {', '.join(holders) or 'no one'})"
+            )
             return [_finding(SIGNOFF_RULE, text, add)]
         member = self.model.member(entry.actor)
         problem = (

@@ -141,6 +141,7 @@ def test_a_builder_signing_as_reviewer_by_hand_is_blocked(item: tuple[Path, str,
     assert rules(found) == ["fos:lifecycle-signoff", "fos:lifecycle-signoff"]
     assert "bob does not hold owner" in found[0].message
     assert "reviewer does not sign intake" in found[1].message
+    assert "on this item: olivia" in found[1].message  # who can sign it instead
 
 
 def test_separation_of_duties_holds_in_a_range(item: tuple[Path, str, str]) -> None:
