@@ -319,8 +319,8 @@ def _index_path(cache_path: Path) -> Path:
 
 
 def _update_index(path: Path, update: IndexUpdate) -> list[int] | None:
-    """Bring the index at PATH up to date; what the state is to say of it: [size,
-    inode], or None when there is none to trust."""
+    """Bring the index at PATH up to date; what the state is to say of it: its stat
+    ([size, inode, mtime, ctime]), or None when there is none to trust."""
     if update is None:
         return None
     how, new_ids = update
@@ -332,20 +332,21 @@ def _update_index(path: Path, update: IndexUpdate) -> list[int] | None:
         elif blob:
             with path.open("ab") as f:
                 f.write(blob)
-        info = os.stat(path)
+        stat = segments.Stat.of(os.stat(path))
     except OSError:
         return None  # no index: a re-verify searches the segments
-    return [info.st_size, info.st_ino]
+    return [stat.size, stat.ino, stat.mtime_ns, stat.ctime_ns]
 
 
 def _in_index(path: Path, known: list[int] | None, ids: list[bytes]) -> bool | None:
     """Whether any of IDS is in the index at PATH; None when the index is not the one
-    the state describes (KNOWN: [size, inode]), and so cannot tell."""
+    the state describes (KNOWN: its stat, times included: an index edited in place
+    keeps its size and inode), and so cannot tell."""
     try:
-        info = os.stat(path)
-        if known != [info.st_size, info.st_ino]:
+        stat = segments.Stat.of(os.stat(path))
+        if known != [stat.size, stat.ino, stat.mtime_ns, stat.ctime_ns]:
             return None
-        if not ids or not info.st_size:
+        if not ids or not stat.size:
             return False
         with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for ident in ids:

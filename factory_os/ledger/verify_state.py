@@ -52,7 +52,7 @@ class VerifyState:
     entries: int
     files: dict[str, IntactFile] = field(default_factory=dict)
     tracked: dict[str, Any] | None = None  # `segments.tracked_paths`' memo
-    index: list[int] | None = None  # the id index beside this state: [size, inode]
+    index: list[int] | None = None  # the id index beside this state: its stat (`Stat`'s fields)
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {

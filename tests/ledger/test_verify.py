@@ -445,6 +445,22 @@ def test_the_id_index_holds_every_verified_id_and_is_trusted_only_as_written(
     assert any("twice" in p["message"] for p in _problems(repo))
 
 
+def test_an_id_index_edited_in_place_is_not_trusted(repo: Path) -> None:
+    """Rewritten in place, the index keeps its size and inode: an id taken out of it
+    must not let a copy of its entry pass (it is trusted only as the marks are)."""
+    _populate(repo)
+    assert fos(repo, "verify").code == 0
+    (index,) = (repo / ".git" / "fos" / "verify-index").glob("*.ids")
+    first = _lines(only_segment(repo))[0]
+    time.sleep(0.01)
+    ids = index.read_bytes()
+    with index.open("r+b") as f:
+        f.write(ids.replace(first[:64], b"0" * 64))
+    copy = repo / ".factory" / "ledger" / "ffffffffffffffff.jsonl"
+    copy.write_bytes(first)
+    assert any("twice" in p["message"] for p in _problems(repo))
+
+
 def test_a_damaged_cache_means_a_full_verify(repo: Path) -> None:
     _populate(repo)
     assert fos(repo, "verify").code == 0

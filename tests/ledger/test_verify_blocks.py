@@ -4,7 +4,6 @@ report the same findings, the same heads and the same figures."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ def ledgers(draw: st.DrawFn) -> tuple[list[bytes], list[bytes]]:
         how = draw(st.sampled_from(["odd", "byte", "swap", "copy", "drop", "cut", "forge"]))
         if how == "odd":  # a line as someone else might write it
             segment[at] = draw(odd_lines()) + b"\n"
-        elif how == "byte":
+        elif how == "byte" and segment[at]:
             position = draw(st.integers(0, len(segment[at]) - 1))
             changed = bytearray(segment[at])
             changed[position] = draw(st.integers(0, 255))
@@ -87,11 +86,10 @@ def ledgers(draw: st.DrawFn) -> tuple[list[bytes], list[bytes]]:
             segment.insert(draw(st.integers(0, len(segment))), segment[at])
         elif how == "drop" and len(segment) > 1:
             del segment[at]
-        elif how == "cut":
+        elif how == "cut" and segment[-1]:
             segment[-1] = segment[-1][: draw(st.integers(0, len(segment[-1]) - 1))]
         elif how == "forge":  # a right id over fields no reader accepts
-            parents = json.loads(main[0][65:])["parents"] if main[0][64:65] == b" " else []
-            segment[at] = forge_line(entry_fields(parents=parents, data={"ratio": 0.5}))
+            segment[at] = forge_line(entry_fields(parents=ids[:1], data={"ratio": 0.5}))
     return main, side
 
 
