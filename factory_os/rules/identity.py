@@ -197,7 +197,22 @@ def allowed_signers_file(ruleset: RuleSet, root: StrPath, git_dir: StrPath) -> P
     ]
     if not lines:
         return None
-    path = Path(git_dir) / "factory-os" / "allowed_signers"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return keep_signers(git_dir, ("\n".join(lines) + "\n").encode())
+
+
+def keep_signers(git_dir: StrPath, data: bytes) -> Path:
+    """DATA as an allowed_signers file under the git directory, named by its digest.
+
+    Checks of other bases may run at the same moment (two pushes received at once):
+    each writes the file of its own keys and never rewrites one another is reading.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from factory_os.atomic import write_atomic
+
+    path = Path(git_dir) / "factory-os" / "signers" / hashlib.sha256(data).hexdigest()
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
     return path

@@ -27,7 +27,11 @@ from factory_os.rules.change import (
 )
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.finding import Finding
-from factory_os.rules.identity import RULE_ID as UNKNOWN_RULE_ID, allowed_signers_file
+from factory_os.rules.identity import (
+    RULE_ID as UNKNOWN_RULE_ID,
+    allowed_signers_file,
+    keep_signers,
+)
 from factory_os.rules.inforce import (
     DOCUMENTS,
     INVALID,
@@ -403,10 +407,7 @@ def _signers_at(repo: Repo, base: str, configured: str) -> Path:
     path = posixpath.normpath(repo.prefix + configured)
     blob = git.tree_entries(repo.top, base, [path]).get(path)
     data = git.cat_blobs(repo.top, [blob]).get(blob, b"") if blob else b""
-    copy = repo.git_dir / "factory-os" / "allowed_signers.base"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_bytes(data)
-    return copy
+    return keep_signers(repo.git_dir, data)
 
 
 class WholeFiles(Contents):

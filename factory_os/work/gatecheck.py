@@ -14,9 +14,11 @@ it is reported once, whichever checks run. What it refuses, each a blocking
 finding with a `fos:lifecycle-*` rule id: a `stage.advanced` whose gate did not
 hold at that point, or a `stage.returned` nothing called for; a sign-off or
 veto its member may not give; evidence whose file does not match its digest,
-or whose recorded figures are not the file's; a spec whose owner or builder was
-edited by hand instead of transferred; a transfer, retirement or maintenance log
-by a member `fos spec` would have refused (`gates.transfer_refusal`, ...).
+or whose recorded figures are not the file's; refs on a line that records no file
+(a sign-off, an advance), or a transfer's naming another file than the spec; a spec
+whose owner or builder was edited by hand instead of transferred; a transfer,
+retirement or maintenance log by a member `fos spec` would have refused
+(`gates.transfer_refusal`, ...).
 """
 
 from __future__ import annotations
@@ -124,6 +126,12 @@ class _Judge:
             return self._created(item, add)
         if item is None:
             return [_finding(GATE_RULE, f"{entry.kind} for {entry.subject}, no known item", add)]
+        if entry.refs and entry.kind not in items.RECORDING:
+            return [_stray_refs(item, add), *self._of_item(item, add)]
+        return self._of_item(item, add)
+
+    def _of_item(self, item: Item, add: Added) -> list[Finding]:
+        entry = add.entry
         if entry.kind == items.ADVANCED:
             return self._advanced(item, add)
         if entry.kind == items.RETURNED:
@@ -154,7 +162,10 @@ class _Judge:
         check = gates.transfer_refusal(item, self.model, add.entry.actor, role, to)
         found = [] if check.ok else [_finding(check.rule, f"{item.id}: {check.text}", add)]
         for ref in add.entry.refs:
-            if self.digest(ref.path) != ref.sha256:
+            if not items.is_spec(item, ref.path):  # a transfer rewrites the spec, only it
+                text = f"{item.id}: owner.transferred records {ref.path}, which is not its spec"
+                found.append(_finding(EVIDENCE_RULE, text, add))
+            elif self.digest(ref.path) != ref.sha256:
                 text = f"{ref.path} does not match the digest its owner.transferred entry records"
                 found.append(_finding(EVIDENCE_RULE, text, add, ref.path))
         return found
@@ -297,6 +308,17 @@ def _finding(
     if path is None:
         path, line = add.entry.segment or None, add.entry.line or None
     return Finding(rule, "block", message, path, line or None, add.commit, add.member)
+
+
+def _stray_refs(item: Item, add: Added) -> Finding:
+    """A line of a kind that records no file names files: it records nothing, so a file
+    it names with a new digest (evidence edited after it was signed) stays unrecorded."""
+    paths = ", ".join(sorted({ref.path for ref in add.entry.refs}))
+    text = (
+        f"{item.id}: a {add.entry.kind} line records no file, but its refs name {paths}:"
+        f" record a file with the command that records it (`fos spec evidence`, ...)"
+    )
+    return _finding(EVIDENCE_RULE, text, add)
 
 
 def _at(rule: str, message: str, path: str, line: int | None = None) -> Finding:

@@ -162,16 +162,17 @@ def signoff_check(item: Item, model: OperatingModel, stage: str, role: str) -> C
 
 
 def unsigned_evidence(item: Item, signoff: Entry) -> list[Entry]:
-    """The evidence of the stage SIGNOFF signs that it did not sign: recorded after it.
-    A sign-off names the evidence entries it was given for, so its place in the replay
-    order (two branches merged) does not stretch it to evidence its member never saw;
-    one that names none (written before sign-offs did) signed what came before it."""
+    """The evidence of the stage SIGNOFF signs that it did not sign. A sign-off names the
+    evidence entries it was given for, so its place in the replay order (two branches
+    merged) does not stretch it to evidence its member never saw. One that names none
+    (written before sign-offs did) signed only what its line provably saw: the entries
+    among its parents (the heads it was written on). Its place in the replay order proves
+    nothing: whoever writes later evidence chooses that line's parents, and so its height."""
     stage = signoff.data.get("stage")
     current = [entry for key, entry in item.evidence.items() if key[0] == stage]
     named = signoff.data.get("evidence")
-    if isinstance(named, list):
-        return [entry for entry in current if entry.id not in named]
-    return [entry for entry in current if (entry.height, entry.id) > (signoff.height, signoff.id)]
+    seen = named if isinstance(named, list) else signoff.parents
+    return [entry for entry in current if entry.id not in seen]
 
 
 def signed_evidence(item: Item, stage: str) -> list[str]:

@@ -29,6 +29,8 @@ TRANSFERRED = "owner.transferred"
 MAINTAINED = "maintenance.logged"
 RETIRED = "spec.retired"
 KINDS = (CREATED, EVIDENCE, SIGNOFF, VETOED, ADVANCED, RETURNED, TRANSFERRED, MAINTAINED, RETIRED)
+# the kinds that record a file (their refs are its digest); any other kind's refs record nothing
+RECORDING = frozenset((CREATED, EVIDENCE, TRANSFERRED, MAINTAINED, RETIRED))
 # the finding (and refusal) when a recorded spec or evidence file was edited by hand
 HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 
@@ -162,8 +164,10 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         return
     if item is None or item.retired is not None:
         return
-    for ref in entry.refs:
-        item.refs[ref.path] = ref.sha256
+    if entry.kind in RECORDING:
+        for ref in entry.refs:  # (a transfer rewrites the spec, and records nothing else)
+            if entry.kind != TRANSFERRED or is_spec(item, ref.path):
+                item.refs[ref.path] = ref.sha256
     data = entry.data
     if entry.kind == EVIDENCE:
         item.evidence[evidence_key(data)] = entry
@@ -192,6 +196,11 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         item.maintained = entry
     elif entry.kind == RETIRED:
         item.retired = entry
+
+
+def is_spec(item: Item, path: str) -> bool:
+    """PATH is ITEM's spec (the file its creation recorded)."""
+    return any(ref.path == path for ref in item.created.refs)
 
 
 def evidence_key(data: dict[str, Any]) -> EvidenceKey:

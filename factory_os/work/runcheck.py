@@ -9,8 +9,10 @@ each one, the team and roles as of the base, and a way to read the head's files.
 
 Blocking findings: `fos:run-artifact` (a recorded artifact whose file is missing,
 does not match its digest, or breaks its contract; a `run.yaml` or artifact the
-change edits or deletes after it was recorded), `fos:run-approval` (a gate
-decided by a member who may not, or that was not waiting), `fos:run-gates` (a
+change edits or deletes after it was recorded without a record the check accepts;
+a run event that records nothing where it stands: a second `run.started`, an
+event of a run never started), `fos:run-approval` (a gate decided by a member
+who may not, or that was not waiting), `fos:run-gates` (a
 gate turned off after it stopped the run, or loosened by a non-approver),
 `fos:run-gate` (a review gate passed without a person), `fos:run-ship` (a ship
 without a passing review and tests, or with an escalation open or owed).
@@ -81,23 +83,48 @@ def check_onto(
     are the paths the change modifies (the runs' recorded files among them are compared)."""
     judge = _Judge(team, roles, read, settings or RunSettings())
     found: list[Finding] = []
+    # the files an event the judge accepted records again, and those a finding names
+    recorded_here: set[str] = set()
     for add in added:
         entry = add.entry
-        if entry.kind not in KINDS:
-            continue
-        if entry.kind == "run.started":
-            runs.update({k: v for k, v in fold([entry]).items() if k not in runs})
-            continue
         if entry.kind in ESCALATION_KINDS:
             step_escalation(runs, entry)
             continue
-        run = runs.get(entry.subject)
-        if run is None:
+        if entry.kind not in KINDS:
             continue
-        found += judge.event(run, add)
+        run = runs.get(entry.subject)
+        if entry.kind == "run.started":
+            if run is None:
+                runs.update(fold([entry]))
+            else:
+                found.append(judge.refused(add, "run.started of a run already started"))
+            continue
+        if run is None:
+            found.append(judge.refused(add, f"{entry.kind} of a run never started"))
+            continue
+        judged = judge.event(run, add)
+        if not judged:
+            recorded_here |= _rerecorded(run, entry)
+        recorded_here |= {f.path for f in judged if f.line is None and f.path}
+        found += judged
         apply(run, entry)
-    recorded_here = {ref.path for a in added if a.entry.kind in KINDS for ref in a.entry.refs}
     return found + judge.files(runs, [p for p in changed if p not in recorded_here])
+
+
+def _rerecorded(run: RunState, entry: Entry) -> set[str]:
+    """The files of RUN that ENTRY, accepted, records: a new version of an artifact (a
+    file of the run's own folder it has not recorded yet, never its run.yaml), or the
+    run's run.yaml for a change of its gates."""
+    if entry.kind == "run.gates_changed":
+        return {ref.path for ref in entry.refs if ref.path and ref.path == run.path}
+    if entry.kind != "artifact.recorded" or not entry.refs or not run.path:
+        return set()
+    path = entry.refs[0].path
+    folder = run.path.rpartition("/")[0]
+    known = {v.path for versions in run.artifacts.values() for v in versions}
+    if path == run.path or path.rpartition("/")[0] != folder or path in known:
+        return set()
+    return {path}
 
 
 class _Judge:
@@ -149,6 +176,10 @@ class _Judge:
             found += self._ship(run, add)
         return found
 
+    def refused(self, add: Added, message: str) -> Finding:
+        """An event that records nothing where it stands, at its ledger line."""
+        return self._finding(ARTIFACT_RULE, add, message)
+
     def _finding(self, rule: str, add: Added, message: str, path: str | None = None) -> Finding:
         """A finding of the event ADD: at PATH (a file it records), else at the ledger
         line that adds it."""
@@ -188,12 +219,13 @@ class _Judge:
     def files(self, runs: dict[str, RunState], changed: Collection[str]) -> list[Finding]:
         """The runs' recorded files that CHANGED edits or deletes without recording them
         again: fos writes run.yaml once, and a new version of an artifact is a new file."""
-        recorded: dict[str, tuple[str, str]] = {}  # path -> (run, sha256)
+        # path -> (run, sha256) as first recorded: a path recorded again with other
+        # bytes was rewritten in place
+        recorded = {run.path: (run.id, run.sha256) for run in runs.values() if run.path}
         for run in runs.values():
-            if run.path:
-                recorded[run.path] = (run.id, run.sha256)
             for versions in run.artifacts.values():
-                recorded.update({v.path: (run.id, v.sha256) for v in versions})
+                for v in versions:
+                    recorded.setdefault(v.path, (run.id, v.sha256))
         found = []
         for path in sorted(set(changed) & recorded.keys()):
             run_id, sha = recorded[path]
@@ -254,6 +286,11 @@ class _Judge:
         if not isinstance(wanted, dict):
             return [self._finding(GATES_RULE, add, "run.gates_changed names no gates")]
         found = []
+        for ref in add.entry.refs:
+            payload = self.read_file(ref.path)
+            if payload is None or hashlib.sha256(payload).hexdigest() != ref.sha256:
+                message = "the file does not match the digest its run.gates_changed entry gives"
+                found.append(self._finding(ARTIFACT_RULE, add, message, ref.path))
         approver = self._approver(self._member(add))
         for gate, mode in sorted(wanted.items()):
             change = (

@@ -52,7 +52,7 @@ def load_model(factory: Factory) -> OperatingModel:
 
 # the items, kept between runs: only what the ledger gained since is folded in
 ITEMS = projection.Projection(
-    "work-items", frozenset(items.KINDS), items.fold, items.dump, items.load
+    "work-items-2", frozenset(items.KINDS), items.fold, items.dump, items.load
 )
 
 

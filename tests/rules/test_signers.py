@@ -95,3 +95,30 @@ def test_the_allowed_signers_file_is_read_from_the_base(factory_repo: Path, tmp_
     write_tree(factory_repo, {"b.txt": "x\n"})
     commit_as(factory_repo, "bob@example.com", "bob's work", "-S")
     assert _signature_findings(factory_repo, base) == []
+
+
+def _files_holding(directory: Path, text: str) -> dict[Path, bytes]:
+    found = {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    return {p: data for p, data in found.items() if text.encode() in data}
+
+
+def test_a_check_never_rewrites_the_keys_another_check_may_be_reading(
+    factory_repo: Path, tmp_path: Path
+) -> None:
+    # two pushes received at once are checked against two bases: each check's keys
+    # file must stay as it wrote it while git verifies signatures with it
+    _, bob_public = _key(tmp_path, "bob")
+    _, carol_public = _key(tmp_path, "carol")
+    set_team(factory_repo, BOB)
+    write_tree(factory_repo, {"keys/allowed_signers": f"bob@example.com {bob_public}\n"})
+    _require_signatures(factory_repo, "\n  allowed_signers: keys/allowed_signers")
+    first_base = commit_all(factory_repo, "keys")
+    write_tree(factory_repo, {"keys/allowed_signers": f"bob@example.com {carol_public}\n"})
+    second_base = commit_all(factory_repo, "other keys")
+    write_tree(factory_repo, {"a.txt": "x\n"})
+    commit_all(factory_repo, "work")
+    _signature_findings(factory_repo, first_base)
+    kept = _files_holding(factory_repo / ".git" / "factory-os", bob_public)
+    assert kept
+    _signature_findings(factory_repo, second_base)
+    assert {p: p.read_bytes() for p in kept if p.exists()} == kept
