@@ -20,13 +20,13 @@ clone's boundary.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from factory_os.git import plumbing as git
 from factory_os.git.revrange import RevRange
-from factory_os.ledger import extensions, growth, segments
+from factory_os.ledger import growth, segments
 from factory_os.ledger.report import FileRecord, LedgerProblem
 from factory_os.paths import APPEND_ONLY, LEDGER_DIR, grew, is_append_only, is_segment, may_grow
 from factory_os.store import Factory
@@ -110,15 +110,12 @@ def _walk(
                             path, 0, message, record.entry, commit, record.segment, record.line
                         )
                     )
-    findings.extend(_check_growth(factory, grown))
+    findings.extend(_check_growth(factory.root, grown))
     return findings, len({c.commit for c in commits})
 
 
-def _check_growth(factory: Factory, grown: list[tuple[str, str, str, str]]) -> list[LedgerProblem]:
-    """Each old blob must be a byte prefix of the new one, and an incident's growth one
-    the ledger's `incident.extended` entries account for."""
-    cwd = factory.root
-    steps: list[extensions.Steps] = []  # read once, when an incident has grown
+def _check_growth(cwd: Path, grown: list[tuple[str, str, str, str]]) -> list[LedgerProblem]:
+    """Each old blob must be a byte prefix of the new one."""
     findings = []
     oids = [oid for _, _, old, new in grown for oid in (old, new)]
     blobs = git.iter_blobs(cwd, oids)
@@ -131,13 +128,6 @@ def _check_growth(factory: Factory, grown: list[tuple[str, str, str, str]]) -> l
         elif may_grow(path):
             if not grew(old, new):
                 message = "append-only file changed (it may only be added to at its end)"
-                findings.append(LedgerProblem(path, 0, message, None, commit))
-                continue
-            if not steps:
-                steps.append(extensions.steps_on_disk(segments.segment_paths(factory)))
-            before, after = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
-            if not extensions.accounted(steps[0], path, before, after):
-                message = f"append-only file {extensions.UNACCOUNTED}"
                 findings.append(LedgerProblem(path, 0, message, None, commit))
         elif (number := growth.lost_line(old, new)) is not None:
             entry = old.split(b"\n")[number - 1][:64].decode("ascii", "replace") or None

@@ -51,7 +51,7 @@ from typing import Any
 from factory_os import atomic, store
 from factory_os.errors import UsageError
 from factory_os.git import revrange
-from factory_os.ledger import extensions, history, segments
+from factory_os.ledger import history, segments
 from factory_os.ledger.line import ID_HEX, id_text
 from factory_os.ledger.place import find_copies, place_rest
 from factory_os.ledger.report import FileRecord, LedgerProblem, VerifyReport
@@ -458,7 +458,6 @@ def _check_files(
     """Each recorded append-only file against its digest; files nobody recorded."""
     intact: dict[str, IntactFile] = {}
     root = str(factory.root)
-    steps: list[extensions.Steps] = []  # read once, when an incident has grown
     for path, records in sorted(refs.items()):
         if not is_append_only(path):
             continue
@@ -489,23 +488,7 @@ def _check_files(
             data = store.read_bytes(target, path, limit=None)
             actual = hashlib.sha256(data).hexdigest()
             if actual != sha and may_grow(path) and grown_from(data, sha):
-                # an incident added to at its end: what was recorded is intact, and the
-                # ledger must say how it grew
-                if not steps:
-                    steps.append(extensions.steps_on_disk(segments.segment_paths(factory)))
-                if not extensions.accounted(steps[0], path, sha, actual):
-                    report.findings.append(
-                        LedgerProblem(
-                            path,
-                            0,
-                            f"{extensions.UNACCOUNTED}, since {rel}:{number} recorded it",
-                            ident,
-                            segment=rel,
-                            segment_line=number,
-                        )
-                    )
-                    continue
-                actual = sha
+                actual = sha  # an incident added to at its end: what was recorded is intact
         except FileNotFoundError:
             report.findings.append(
                 LedgerProblem(

@@ -2,8 +2,7 @@
 
 Ledger segments (`.factory/ledger/*.jsonl`) and incidents may grow: their new
 content must start with every byte of the old (an incident gains the rules it
-led to, and follow-up sections), and an incident's growth must be one the
-ledger's `incident.extended` entries account for (`ledger.extensions`).
+led to, and follow-up sections).
 """
 
 from __future__ import annotations
@@ -54,14 +53,9 @@ def check(rule: CompiledRule, change: Change, ctx: CheckContext) -> Iterator[Fin
             continue
         elif file.status == "M" and may_grow(file.path):
             old, new = ctx.blobs.get(file.old_blob), ctx.blobs.get(file.new_blob)
-            if old is None or new is None or not grew(old, new):
-                what = "modified (not only added to at its end)"
-            elif ctx.extended is None or ctx.extended(file.path, old, new):
+            if old is not None and new is not None and grew(old, new):
                 continue
-            else:
-                from factory_os.ledger.extensions import UNACCOUNTED
-
-                what = UNACCOUNTED
+            what = "modified (not only added to at its end)"
         else:
             what = "modified"
         yield Finding(

@@ -52,9 +52,6 @@ class CheckContext:
         self.earlier_approvals: Callable[[], list[Approval]] | None = None
         # the lines of the head's ledger holding any of some literals (a range's)
         self.ledger_at_head: Callable[[Sequence[str]], Iterable[bytes]] | None = None
-        # whether the ledger accounts for an incident's growth from old bytes to new (None:
-        # not asked, as for a write not made yet)
-        self.extended: Callable[[str, bytes, bytes], bool] | None = None
         # whether the rule file at a path is reviewed (None: every rule the base holds is)
         self.reviewed: Callable[[str], bool] | None = None
         self._scoped: dict[tuple[int, int], list[FileChange]] = {}

@@ -38,6 +38,7 @@ else:
 
 SCOPES = ("paths", "commit", "range", "run")
 RULE_ID = "fos:override-ignored"  # the notes about overrides that were not applied
+INVALID = "invalid"  # the scope an override with a target no valid glob is grouped under
 
 
 class Override(NamedTuple):
@@ -52,9 +53,12 @@ class Override(NamedTuple):
     granted_by: str  # a member id
     justification: str
     expires_at: str
+    invalid: str = ""  # why a paths target is no valid glob: then it covers nothing
 
     def in_scope(self, finding: Finding, run: str | None) -> bool:
         """Whether FINDING falls in the scope, in RUN."""
+        if self.invalid:
+            return False
         return _in_scope((self.scope, self.targets, None, None, []), finding, run)
 
     def marking(self) -> Overridden:
@@ -75,15 +79,32 @@ def from_data(data: dict[str, Any], subject: str) -> Override | None:
         return None
     if scope not in SCOPES or not isinstance(targets, list):
         return None
+    kept = tuple(t for t in targets if isinstance(t, str))
     return Override(
         id=ident,
         rule=str(data.get("rule", subject)),
         scope=str(scope),
-        targets=tuple(t for t in targets if isinstance(t, str)),
+        targets=kept,
         granted_by=granted_by,
         justification=str(data.get("justification", "")),
         expires_at=expires,
+        invalid=invalid_targets(str(scope), kept),
     )
+
+
+def invalid_targets(scope: str, targets: Sequence[str]) -> str:
+    """Why one of the TARGETS of a SCOPE is no valid glob ("" when none is, or the
+    scope takes no globs): a grant line can be written by hand."""
+    if scope != "paths":
+        return ""
+    from factory_os.globs import check  # (pathspec only for a target that is no plain glob)
+
+    for target in targets:
+        try:
+            check(target)
+        except ValueError as exc:
+            return str(exc)
+    return ""
 
 
 def covers(override: Override, finding: Finding, *, now: str, run: str | None = None) -> bool:
@@ -114,7 +135,8 @@ def group(overrides: Iterable[Override], *, translate: bool = False) -> Grouped:
     scoped: dict[str, dict[tuple[str, tuple[str, ...]], list[Entry]]] = {}
     for o in overrides:
         entry = (o.expires_at, o.id, o.granted_by, o.justification)
-        scoped.setdefault(o.rule, {}).setdefault((o.scope, o.targets), []).append(entry)
+        scope = INVALID if o.invalid else o.scope  # matched against nothing, and said so
+        scoped.setdefault(o.rule, {}).setdefault((scope, o.targets), []).append(entry)
     out: Grouped = {}
     for rule, groups in scoped.items():
         out[rule] = [
@@ -151,7 +173,10 @@ def _in_scope(group: Group, finding: Finding, run: str | None) -> bool:
         if translated is None:
             from factory_os.rules import pathmatch  # (and pathspec): a range's overrides
 
-            return pathmatch.matches(targets, path)
+            try:
+                return pathmatch.matches(targets, path)
+            except ValueError:  # (`group` sets such targets apart: a glob covers nothing)
+                return False
         if prefixes is not None and not any(path.startswith(p) for p in prefixes):
             return False
         matcher = _MATCHERS.get(targets)
@@ -187,9 +212,11 @@ def apply_grouped(
     ignored: Container[str] = (),
 ) -> Applied:
     """`apply`, with the overrides GROUPED (`group`), less those whose id is IGNORED.
-    Only a finding that blocks is lifted; one that does not stays as it is."""
+    Only a finding that blocks is lifted; one that does not stays as it is. An
+    override whose targets are no valid globs covers nothing, and a note says so."""
     out: list[tuple[Finding, Override | None]] = []
     notes: list[Finding] = []
+    invalid: dict[str, tuple[str, ...]] = {}  # by id: the targets of one that covers nothing
     for finding in findings:
         groups = grouped.get(finding.rule_id) if liftable(finding) else None
         if not groups:
@@ -200,13 +227,21 @@ def apply_grouped(
         own: Entry | None = None  # in scope and in force, but granted by the member
         for group_ in groups:
             entries = group_[4]
-            if not entries or not now < entries[0][0] or not _in_scope(group_, finding, run):
+            if ignored:  # (before any matching: an ignored one's targets are not read)
+                entries = [entry for entry in entries if entry[1] not in ignored]
+            if not entries or not now < entries[0][0]:
+                continue
+            if group_[0] == INVALID:
+                for entry in entries:
+                    if not now < entry[0]:
+                        break
+                    invalid.setdefault(entry[1], group_[1])
+                continue
+            if not _in_scope(group_, finding, run):
                 continue
             for entry in entries:
                 if not now < entry[0]:
                     break  # (the rest expired earlier)
-                if entry[1] in ignored:
-                    continue
                 if entry[2] != finding.member:
                     if best is None or entry[:2] > best[1][:2]:
                         best = (group_, entry)
@@ -232,6 +267,9 @@ def apply_grouped(
                     finding.member,
                 )
             )
+    for ident, targets in sorted(invalid.items()):
+        why = invalid_targets("paths", targets)
+        notes.append(Finding(RULE_ID, "warn", f"{ident} does not apply: it covers nothing: {why}"))
     return Applied(out, notes)
 
 

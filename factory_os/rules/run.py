@@ -11,14 +11,14 @@ prints, and nothing heavy is imported unless a rule document must be compiled.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from functools import partial
 
 from factory_os.errors import EnvironmentProblem, UsageError
 from factory_os.git import plumbing as git
 from factory_os.git.repo import locate, not_a_work_tree
 from factory_os.model.vocabulary import RANGE_STAGES
-from factory_os.paths import FACTORY_DIR, LEDGER_DIR, SEGMENT_SUFFIX
+from factory_os.paths import FACTORY_DIR, LEDGER_DIR
 from factory_os.rules.change import Change
 from factory_os.rules.compiled import RuleSet
 from factory_os.rules.context import Blobs, CheckContext
@@ -121,7 +121,6 @@ def check(
     ctx.every_stage = source.every_stage
     if gathered.head_commit is None and repo.head is not None:
         ctx.reviewed = Reviewed(repo, gathered.base)
-    grep_at_head: Callable[[Sequence[str]], Iterable[bytes]] | None = None
     if gathered.head_commit is not None:
         head, ledger = gathered.head_commit, repo.prefix + LEDGER_DIR + "/"
         # the parents of a range's lines, from ids kept per segment blob; what else is
@@ -129,9 +128,6 @@ def check(
         from factory_os.rules import ledger_ids  # (not on the commit hooks' path)
 
         ctx.ledger_at_head = ledger_ids.lines_at(repo.top, repo.commondir, head, ledger)
-        grep_at_head = partial(git.grep_segments, repo.top, head, ledger=ledger)
-    if source.identity:  # commits, or the staged change: their incidents grow as recorded
-        ctx.extended = Extended(repo, grep_at_head)
     if gathered.decides is not None:
         # approvals already merged count too; their ledger is read only when needed
         ctx.earlier_approvals = partial(base_approvals, repo, gathered.decides, ruleset)
@@ -195,32 +191,6 @@ class Reviewed:
         if fork is None:
             return {}
         return snapshot_at(repo, fork).rules()
-
-
-class Extended:
-    """Whether the ledger's `incident.extended` entries take an incident from its old
-    bytes to its new: the head's ledger for commits (AT_HEAD), the work tree's for the
-    staged change. Read once, when an incident has grown."""
-
-    def __init__(self, repo: Repo, at_head: Callable[[Sequence[str]], Iterable[bytes]] | None):
-        self.repo = repo
-        self.at_head = at_head
-        self.steps: dict[str, dict[str, list[str]]] | None = None
-
-    def __call__(self, path: str, old: bytes, new: bytes) -> bool:
-        import hashlib
-
-        from factory_os.ledger import extensions
-
-        if self.steps is None:
-            if self.at_head is not None:
-                self.steps = extensions.steps_in(self.at_head([extensions.MARK]))
-            else:
-                ledger = self.repo.root / LEDGER_DIR
-                found = ledger.glob(f"*{SEGMENT_SUFFIX}") if ledger.is_dir() else ()
-                self.steps = extensions.steps_on_disk(sorted(found))
-        before, after = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
-        return extensions.accounted(self.steps, path, before, after)
 
 
 def base_approvals(repo: Repo, base: str, ruleset: RuleSet) -> list[Approval]:

@@ -70,7 +70,7 @@ def open_items(
         states = overrides.overrides(factory, ended=False).values()
         for state in sorted(states, key=lambda s: (s.override.expires_at, s.id)):
             o = state.override
-            if state.revoked_at or state.expired_recorded or o.scope != "paths":
+            if state.revoked_at or state.expired_recorded or o.scope != "paths" or o.invalid:
                 continue
             if pathmatch.overlaps(o.targets, paths):
                 items.append(

@@ -53,7 +53,9 @@ def unwarranted(
         if rule is not None and rule.kind == "approval-required":
             allowed |= set(rule.params.get("approver_roles") or ())
         why = None
-        if member is None or member.added:
+        if override.invalid:
+            why = f"it covers nothing: {override.invalid}"
+        elif member is None or member.added:
             why = f"{override.granted_by} is not a member of the team as the base has it"
         elif not allowed & set(member.roles):
             roles = ", ".join(sorted(allowed)) or "(none)"

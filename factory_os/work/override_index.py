@@ -37,7 +37,7 @@ else:
 CACHE_FILE = "fos/override-index.marshal"  # what a check loads: the replay, and its key
 PARSED_FILE = "fos/override-segments.marshal"  # what a new replay starts from, per segment
 COMMITS_FILE = "fos/override-commits.marshal"  # the same, for the ledgers of commits
-VERSION = 2
+VERSION = 3  # (3: an override says whether its targets are valid globs)
 
 
 class Replay(NamedTuple):

@@ -70,11 +70,12 @@ def test_git_shows_the_growth_as_added_lines_only(team_repo: Path) -> None:
     assert diff.split()[:2] == ["2", "0"]
 
 
-def test_growth_without_an_incident_extended_entry_is_refused(
+def test_a_section_added_by_hand_passes_and_a_rewrite_is_refused(
     team_repo: Path, tmp_path: Path
 ) -> None:
-    """An incident grows only as the ledger says: a section added by hand at its end,
-    with no `incident.extended` entry, is found by verify, the check and pre-receive."""
+    """Append-only means an incident may only grow: a follow-up section written by hand
+    at its end passes verify, the check and pre-receive like a recorded one; a change
+    that does not keep the old content as a prefix is refused by all three."""
     act_as(team_repo, "ana")
     incident = fos(team_repo, "incident", "add", "--title", "leak", "--severity", "high")
     incident_id = incident.out.strip()
@@ -82,22 +83,29 @@ def test_growth_without_an_incident_extended_entry_is_refused(
     base = commit_all(team_repo, "the incident, and a rule from it")
     guarded_remote(team_repo, tmp_path / "remote.git")
     assert push(team_repo, "--no-verify", "main").returncode == 0
-    assert fos(team_repo, "verify").code == 0
 
     path = team_repo / ".factory" / "incidents" / f"{incident_id}.md"
     path.write_text(path.read_text() + "\n## Follow-up\n\nIt was not a leak after all.\n")
     verified = fos(team_repo, "verify")
-    assert verified.code == 1, verified.output
-    assert f".factory/incidents/{incident_id}.md" in verified.output
-    assert "grew without an incident.extended entry" in verified.output
-
-    commit_as(team_repo, "ana@example.com", "a follow-up, by hand")
+    assert verified.code == 0, verified.output
+    grown = commit_as(team_repo, "ana@example.com", "a follow-up, by hand")
     result = fos(team_repo, "check", "--range", f"{base}..HEAD", "--format", "json")
+    assert result.code == 0, result.output
+    assert fos(team_repo, "verify", "--history").code == 0
+    proc = push(team_repo, "--no-verify", "main")
+    assert proc.returncode == 0, proc.stderr
+
+    # the old content rewritten, with something added at the end: not a growth
+    path.write_text(path.read_text().replace("leak", "nothing happened") + "\n- more\n")
+    verified = fos(team_repo, "verify")
+    assert verified.code == 1 and f".factory/incidents/{incident_id}.md" in verified.output
+    commit_as(team_repo, "ana@example.com", "a rewrite")
+    result = fos(team_repo, "check", "--range", f"{grown}..HEAD", "--format", "json")
     assert result.code == 1, result.output
     [finding] = findings(result.out)
     assert finding["rule_id"] == "R-core-governance-append-only"
-    assert "grew without an incident.extended entry" in finding["message"]
+    assert "not only added to at its end" in finding["message"]
     history = fos(team_repo, "verify", "--history")
-    assert history.code == 1 and "grew without an incident.extended entry" in history.output
+    assert history.code == 1 and incident_id in history.output
     proc = push(team_repo, "--no-verify", "main")
     assert proc.returncode != 0 and "R-core-governance-append-only" in proc.stderr
