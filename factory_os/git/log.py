@@ -153,6 +153,9 @@ MAX_PATHSPECS = 32
 
 
 MAX_GREP_PATHSPECS = 2000
+# git grep starts its threads for any search; on a commit-sized set of blobs they
+# cost more CPU and time than they save (100 blobs: 15 -> 8 ms CPU, 11 -> 8 ms)
+FEW_TO_GREP = 200
 
 
 def grep_index(cwd: StrPath, paths: Sequence[str], literals: Sequence[str]) -> set[str] | None:
@@ -160,7 +163,8 @@ def grep_index(cwd: StrPath, paths: Sequence[str], literals: Sequence[str]) -> s
     None when git cannot tell (too many paths to name, or it failed): read them all."""
     if len(paths) > MAX_GREP_PATHSPECS:
         return None
-    args = ["grep", "--cached", "-l", "-z", "-F", "--no-color", "--no-textconv"]
+    threads = ["-c", "grep.threads=1"] if len(paths) <= FEW_TO_GREP else []
+    args = [*threads, "grep", "--cached", "-l", "-z", "-F", "--no-color", "--no-textconv"]
     args += [arg for literal in literals for arg in ("-e", literal)]
     proc = git.run([*args, "--", *(f":(literal){p}" for p in paths)], cwd, check=False)
     if proc.returncode not in (0, 1):
