@@ -15,7 +15,8 @@ finding with a `fos:lifecycle-*` rule id: a `stage.advanced` whose gate did not
 hold at that point, or a `stage.returned` nothing called for; a sign-off or
 veto its member may not give; evidence whose file does not match its digest,
 or whose recorded figures are not the file's; refs on a line that records no file
-(a sign-off, an advance), or a transfer's naming another file than the spec; a spec
+(a sign-off, an advance), a transfer's naming another file than the spec, and evidence,
+a maintenance log or a retirement naming another file than its command writes; a spec
 whose owner or builder was edited by hand instead of transferred; a transfer,
 retirement or maintenance log by a member `fos spec` would have refused
 (`gates.transfer_refusal`, ...).
@@ -32,7 +33,7 @@ from factory_os.ledger.entry import Entry
 from factory_os.rules.finding import Finding
 from factory_os.work import gates, items
 from factory_os.work.items import HAND_EDIT_RULE, Item
-from factory_os.work.operating import OperatingModel
+from factory_os.work.operating import PLATFORM, OperatingModel
 
 Read = Callable[[str], bytes | None]  # factory-relative path -> its bytes at the head, or None
 ReadAt = Callable[[str, str], bytes | None]  # (commit, path) -> its bytes there, or None
@@ -144,10 +145,13 @@ class _Judge:
             return self._transferred(item, add)
         if entry.kind == items.RETIRED:
             problem = gates.retire_refusal(item, self.model, entry.actor)
-            return [_finding(gates.ROLE_RULE, f"{item.id}: {problem}", add)] if problem else []
+            found = [_finding(gates.ROLE_RULE, f"{item.id}: {problem}", add)] if problem else []
+            return found + _not_own(item, add, [items.RETIREMENT_FILE], "fos spec retire")
         if entry.kind == items.MAINTAINED:
             check = gates.maintenance_refusal(item, self.model, entry.actor)
-            return [_finding(check.rule, check.text, add)] if check is not None else []
+            found = [_finding(check.rule, check.text, add)] if check is not None else []
+            names = [kind.file for kind in self.model.gate(item.stage).evidence[:1]]
+            return found + _not_own(item, add, names, "fos spec maintain")
         return []
 
     def _transferred(self, item: Item, add: Added) -> list[Finding]:
@@ -239,6 +243,11 @@ class _Judge:
         if stage != item.stage or not kinds or len(entry.refs) != 1:
             text = f"{item.id}: evidence {name} of {stage} is not evidence the item's stage takes"
             return [_finding(EVIDENCE_RULE, text, add)]
+        platform = entry.data.get("platform")
+        name = kinds[0].file.replace(PLATFORM, platform if isinstance(platform, str) else "")
+        stray = _not_own(item, add, [name], "fos spec evidence")
+        if stray:
+            return stray
         ref = entry.refs[0]
         content = self.content(ref.path)
         if content is None or hashlib.sha256(content).hexdigest() != ref.sha256:
@@ -319,6 +328,42 @@ def _stray_refs(item: Item, add: Added) -> Finding:
         f" record a file with the command that records it (`fos spec evidence`, ...)"
     )
     return _finding(EVIDENCE_RULE, text, add)
+
+
+def _not_own(item: Item, add: Added, names: Sequence[str], command: str) -> list[Finding]:
+    """The refs of ADD (evidence, a maintenance log, a retirement) naming another file than
+    one COMMAND writes: a version of one of NAMES in the item's folder (`eval.json`,
+    `eval.2.json`) that it may record (`items.records`: a maintenance log's or a
+    retirement's is new, evidence's no other stage's). Named files but those record nothing,
+    so a file recorded before and edited by hand is not recorded again through them."""
+    where = items.folder(item)
+    found = []
+    for ref in add.entry.refs:
+        own = where is not None and any(_is_version(ref.path, f"{where}/{n}") for n in names)
+        if not own or not items.records(item, add.entry, ref.path):
+            text = (
+                f"{item.id}: {add.entry.kind} records {ref.path}, which is not a file"
+                f" `{command}` writes for it: record a file with the command that records it"
+            )
+            found.append(_finding(EVIDENCE_RULE, text, add))
+    return found
+
+
+def _is_version(path: str, name: str) -> bool:
+    """PATH is NAME or a later version of it, as `fos spec evidence` and `fos spec maintain`
+    name them (`eval.json`, `eval.2.json`, ...)."""
+    if path == name:
+        return True
+    base = name.rpartition("/")[2]
+    dot = base.rfind(".")
+    suffix = base[dot:] if dot > 0 else ""
+    stem = name[: len(name) - len(suffix)] + "."
+    if not (path.startswith(stem) and path.endswith(suffix)):
+        return False
+    version = path[len(stem) : len(path) - len(suffix)]
+    if not (version.isascii() and version.isdigit()):
+        return False
+    return version == str(int(version)) and int(version) >= 2  # `eval.2.json` first
 
 
 def _at(rule: str, message: str, path: str, line: int | None = None) -> Finding:

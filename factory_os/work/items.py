@@ -31,6 +31,9 @@ RETIRED = "spec.retired"
 KINDS = (CREATED, EVIDENCE, SIGNOFF, VETOED, ADVANCED, RETURNED, TRANSFERRED, MAINTAINED, RETIRED)
 # the kinds that record a file (their refs are its digest); any other kind's refs record nothing
 RECORDING = frozenset((CREATED, EVIDENCE, TRANSFERRED, MAINTAINED, RETIRED))
+# the record `fos spec retire` writes in the item's folder
+RETIREMENT_FILE = "retirement.md"
+SPEC_FILE = "spec.md"
 # the finding (and refusal) when a recorded spec or evidence file was edited by hand
 HAND_EDIT_RULE = "fos:lifecycle-hand-edit"
 
@@ -60,6 +63,7 @@ class Item:
         maintained: Entry | None = None,
         retired: Entry | None = None,
         refs: dict[str, str] | None = None,
+        recorded_for: dict[str, str] | None = None,
     ) -> None:
         self.id = id
         self.stage = stage
@@ -78,6 +82,8 @@ class Item:
         self.maintained = maintained
         self.retired = retired
         self.refs: dict[str, str] = {} if refs is None else refs  # path -> last sha256
+        # evidence path -> the stage whose evidence it was recorded as
+        self.recorded_for: dict[str, str] = {} if recorded_for is None else recorded_for
 
     def __eq__(self, other: object) -> bool:
         return type(other) is Item and vars(self) == vars(other)
@@ -164,13 +170,15 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         return
     if item is None or item.retired is not None:
         return
-    if entry.kind in RECORDING:
-        for ref in entry.refs:  # (a transfer rewrites the spec, and records nothing else)
-            if entry.kind != TRANSFERRED or is_spec(item, ref.path):
-                item.refs[ref.path] = ref.sha256
     data = entry.data
+    if entry.kind in RECORDING:
+        for ref in entry.refs:
+            if records(item, entry, ref.path):
+                item.refs[ref.path] = ref.sha256
     if entry.kind == EVIDENCE:
         item.evidence[evidence_key(data)] = entry
+        for ref in entry.refs:
+            item.recorded_for.setdefault(ref.path, str(data.get("stage", "")))
     elif entry.kind == SIGNOFF:
         if data.get("stage") == item.stage:
             item.signoffs.append(entry)
@@ -196,6 +204,30 @@ def step(items: dict[str, Item], entry: Entry) -> None:
         item.maintained = entry
     elif entry.kind == RETIRED:
         item.retired = entry
+
+
+def records(item: Item, entry: Entry, path: str) -> bool:
+    """ENTRY (of a kind that records a file) may record PATH: a transfer only the spec it
+    rewrites, a maintenance log or retirement only a file no entry recorded before (they
+    write a new one), evidence only a file no other stage's evidence recorded. (Which file
+    each kind's command names is the pull-request check's to judge: it has the model.)"""
+    if entry.kind == TRANSFERRED:
+        return is_spec(item, path)
+    if entry.kind in (MAINTAINED, RETIRED):
+        return path not in item.refs
+    if entry.kind == EVIDENCE:
+        stage = str(entry.data.get("stage", ""))
+        return item.recorded_for.get(path, stage) == stage
+    return entry.kind == CREATED
+
+
+def folder(item: Item) -> str | None:
+    """The factory-relative folder of ITEM's files (its spec's), when its creation names it."""
+    for ref in item.created.refs:
+        head, slash, name = ref.path.rpartition("/")
+        if slash and name == SPEC_FILE:
+            return head
+    return None
 
 
 def is_spec(item: Item, path: str) -> bool:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # `work.runstate`, the runs' models)
 
 ITEMS: Projection[items.Item] = Projection(
-    "items-2", frozenset(items.KINDS), items.fold, items.dump, items.load
+    "items-3", frozenset(items.KINDS), items.fold, items.dump, items.load
 )
 
 
@@ -129,7 +129,7 @@ def _lifecycle(
     whose recorded files it changes."""
     changed = checked.changed_paths()
     events = [a for a in added if a.entry.kind in items.KINDS]
-    owners = base.kept("item-refs/2", lambda: _ref_owners(base))
+    owners = base.kept("item-refs/3", lambda: _ref_owners(base))
     subjects = {a.entry.subject for a in events} | {owners[p] for p in changed if p in owners}
     if not subjects:
         return []

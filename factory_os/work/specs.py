@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from factory_os.model.spec import SpecFrontMatter
 
 LIFECYCLE_FILE = "lifecycle.yaml"
-SPEC_FILE = "spec.md"
-RETIREMENT_FILE = "retirement.md"
+SPEC_FILE = items.SPEC_FILE
+RETIREMENT_FILE = items.RETIREMENT_FILE
 PLACEHOLDER = evidence.PLACEHOLDER
 DEFAULT_SECTIONS = ("Job statement", "Inputs", "Outputs", "Tools", "Stop conditions")
 
@@ -52,7 +52,7 @@ def load_model(factory: Factory) -> OperatingModel:
 
 # the items, kept between runs: only what the ledger gained since is folded in
 ITEMS = projection.Projection(
-    "work-items-2", frozenset(items.KINDS), items.fold, items.dump, items.load
+    "work-items-3", frozenset(items.KINDS), items.fold, items.dump, items.load
 )
 
 
