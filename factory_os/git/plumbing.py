@@ -229,6 +229,21 @@ def raw_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def irregular_paths(data: bytes) -> set[str]:
+    """Of `--raw -z` records (not a merge's combined ones), the paths whose new mode is
+    no regular file: a symlink (whose blob is its target's text), a submodule. `git
+    grep` searches regular files only."""
+    fields = data.split(b"\0")
+    out: set[str] = set()
+    for index in range(0, len(fields) - 1, 2):
+        meta = fields[index].lstrip(b"\n")
+        if meta.startswith(b":") and meta[1:2] != b":":
+            mode = meta[1:].split(b" ", 2)[1]
+            if not mode.startswith(b"100") and mode != b"000000":
+                out.add(decode(fields[index + 1]))
+    return out
+
+
 def staged_changes_args(base: str | None) -> list[str]:
     args = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]
     return [*args, base or EMPTY_TREE, "--"]

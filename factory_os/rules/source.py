@@ -184,9 +184,14 @@ class Staged(Source):
             return gitlog.staged_patch(repo.top, head, [repo.prefix + p for p in paths])
 
         blobs = {f.path: f.new_blob for f in files}
+        # git grep reads regular files only: a staged symlink's target text is read
+        # from the patch, as a range reads it, never ruled out by a grep
+        irregular = {repo.local(p) for p in git.irregular_paths(outputs[0])} - {None}
 
         def grep(paths: list[str], literals: list[str]) -> set[str]:
-            return grep_staged(repo, compiler, {p: blobs[p] for p in paths}, literals, index)
+            kept = {p for p in paths if p in irregular}
+            rest = {p: blobs[p] for p in paths if p not in kept}
+            return kept | (grep_staged(repo, compiler, rest, literals, index) if rest else set())
 
         # the rules' status as HEAD's ledger has it, as a range's is its base's: an entry
         # in the work tree (or the index) ends a rule only once committed, so a commit
