@@ -33,6 +33,15 @@ def _require_signatures(repo: Path, extra: str = "") -> None:
     )
 
 
+def _bob_signs_with(repo: Path, public: str) -> str:
+    """The team is bob, factory.yaml requires signed commits checked against
+    keys/allowed_signers, which lists PUBLIC as bob's key; the commit."""
+    set_team(repo, BOB)
+    write_tree(repo, {"keys/allowed_signers": f"bob@example.com {public}\n"})
+    _require_signatures(repo, "\n  allowed_signers: keys/allowed_signers")
+    return commit_all(repo, "keys")
+
+
 def _signature_findings(repo: Path, base: str) -> list[dict[str, object]]:
     result = fos(repo, "check", "--range", f"{base}..HEAD", "--format", "json")
     return [f for f in findings(result.out) if f["rule_id"] == "fos:signature"]
@@ -76,10 +85,7 @@ def test_a_member_the_pull_request_adds_does_not_bring_trusted_keys(
 def test_the_allowed_signers_file_is_read_from_the_base(factory_repo: Path, tmp_path: Path) -> None:
     bob_key, bob_public = _key(tmp_path, "bob")
     mallory_key, mallory_public = _key(tmp_path, "mallory")
-    set_team(factory_repo, BOB)
-    write_tree(factory_repo, {"keys/allowed_signers": f"bob@example.com {bob_public}\n"})
-    _require_signatures(factory_repo, "\n  allowed_signers: keys/allowed_signers")
-    base = commit_all(factory_repo, "keys")
+    base = _bob_signs_with(factory_repo, bob_public)
     git(factory_repo, "config", "gpg.format", "ssh")
     git(factory_repo, "config", "user.signingkey", str(mallory_key))
     # the pull request lists mallory's key as bob's, and signs bob's commits with it
@@ -98,8 +104,8 @@ def test_the_allowed_signers_file_is_read_from_the_base(factory_repo: Path, tmp_
 
 
 def _files_holding(directory: Path, text: str) -> dict[Path, bytes]:
-    found = {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()}
-    return {p: data for p, data in found.items() if text.encode() in data}
+    files = (p for p in directory.rglob("*") if p.is_file())
+    return {p: data for p in files if text.encode() in (data := p.read_bytes())}
 
 
 def test_a_check_never_rewrites_the_keys_another_check_may_be_reading(
@@ -109,10 +115,7 @@ def test_a_check_never_rewrites_the_keys_another_check_may_be_reading(
     # file must stay as it wrote it while git verifies signatures with it
     _, bob_public = _key(tmp_path, "bob")
     _, carol_public = _key(tmp_path, "carol")
-    set_team(factory_repo, BOB)
-    write_tree(factory_repo, {"keys/allowed_signers": f"bob@example.com {bob_public}\n"})
-    _require_signatures(factory_repo, "\n  allowed_signers: keys/allowed_signers")
-    first_base = commit_all(factory_repo, "keys")
+    first_base = _bob_signs_with(factory_repo, bob_public)
     write_tree(factory_repo, {"keys/allowed_signers": f"bob@example.com {carol_public}\n"})
     second_base = commit_all(factory_repo, "other keys")
     write_tree(factory_repo, {"a.txt": "x\n"})
