@@ -74,11 +74,6 @@ def current_branch(cwd: StrPath) -> str | None:
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
-def config_get(cwd: StrPath, key: str) -> str | None:
-    proc = run(["config", "--get", key], cwd, check=False)
-    return proc.stdout.decode("utf-8", "replace").strip() or None if proc.returncode == 0 else None
-
-
 def head_commit(cwd: StrPath) -> str | None:
     proc = run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
